@@ -1,0 +1,16 @@
+"""An agency that can receive a referral."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(slots=True)
+class Agency:
+    kind: str
+    name: str
+    state: str | None = None
+    country: str | None = None
+    contact: str | None = None
+    takes_urgent: bool = True
+    id: int | None = None

@@ -1,0 +1,90 @@
+"""Read models the UI shows: a queue row, a tip's analysis, a whole tip."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from tipline_tui.domain.report import Report
+
+
+class QueueSort(StrEnum):
+    URGENCY = "urgency"
+    AGE = "age"  # oldest first: longest waiting
+    RECEIVED = "received"  # newest first
+
+    @property
+    def label(self) -> str:
+        return {"urgency": "urgency", "age": "oldest first", "received": "newest first"}[self.value]
+
+
+@dataclass(frozen=True, slots=True)
+class QueueFilter:
+    """What the queue shows. Empty fields do not filter."""
+
+    statuses: tuple[str, ...] = ()
+    priorities: tuple[str, ...] = ()  # "unset" stands for no priority yet
+    urgent_only: bool = False
+    search: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class QueueRow:
+    id: int
+    received_at: int
+    priority: str | None
+    urgency_rank: int
+    escalated: bool
+    incident_type: str
+    platform: str | None
+    esp_name: str | None
+    status: str
+    claimed_by: str | None
+    jurisdiction: str | None
+
+    def sort_key(self, sort: QueueSort) -> tuple[int, ...]:
+        """The keyset position of this row under `sort`."""
+        if sort is QueueSort.URGENCY:
+            return (self.urgency_rank, self.received_at, self.id)
+        return (self.received_at, self.id)
+
+
+@dataclass(frozen=True, slots=True)
+class QueueCounts:
+    total: int
+    urgent: int
+    unassigned: int
+    matching: int | None = None
+
+
+@dataclass(slots=True)
+class Note:
+    author: str
+    created_at: int
+    body: str
+
+
+@dataclass(slots=True)
+class Analysis:
+    """The analyst's side of a tip."""
+
+    status: str = "new"
+    priority: str | None = None
+    labels: list[str] = field(default_factory=list)
+    victim_age_min: int | None = None
+    victim_age_max: int | None = None
+    claimed_by: str | None = None
+    jurisdiction: str | None = None
+    notes: list[Note] = field(default_factory=list)
+    version: int = 1
+    hub_seq: int | None = None
+
+
+@dataclass(slots=True)
+class TipView:
+    """Everything the report screen shows about one tip."""
+
+    id: int
+    received_at: int
+    report: Report
+    analysis: Analysis

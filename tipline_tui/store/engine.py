@@ -1,0 +1,134 @@
+"""Opening the store: file permissions, SQLite pragmas, transactions, async access.
+
+Every function in the store layer takes a SQLAlchemy `Connection`, so the
+same code runs from the CLI (sync) and from the TUI (aiosqlite, via
+`run_sync`) without two implementations.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.exc import DatabaseError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from tipline_tui.store.migrations import StoreError, StoreTooNewError, ensure_schema
+
+__all__ = ["Store", "StoreError", "StoreTooNewError", "open_store"]
+
+T = TypeVar("T")
+BUSY_TIMEOUT_MS = 5000
+
+
+def _install_pragmas(engine: Engine) -> None:
+    """WAL, foreign keys, busy timeout; and real BEGIN statements.
+
+    pysqlite's own transaction handling is switched off (isolation_level None)
+    so SQLAlchemy's begin emits BEGIN, or BEGIN IMMEDIATE for writers, which
+    takes the write lock up front and avoids a failed lock upgrade mid-write.
+    """
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None
+        cursor = dbapi_conn.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        immediate = conn.get_execution_options().get("tipline_write", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def _create_private_file(path: Path) -> None:
+    """Create the store file readable by its owner only, before SQLite opens it."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    os.close(fd)
+
+
+class Store:
+    """An open local store."""
+
+    def __init__(self, path: Path, engine: Engine) -> None:
+        self.path = path
+        self.engine = engine
+        self._async_engine: AsyncEngine | None = None
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        with self.engine.connect() as conn, conn.begin():
+            yield conn
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        """A write transaction: committed on success, rolled back on any error."""
+        with self.engine.connect() as conn:
+            conn = conn.execution_options(tipline_write=True)
+            with conn.begin():
+                yield conn
+
+    @property
+    def async_engine(self) -> AsyncEngine:
+        if self._async_engine is None:
+            self._async_engine = create_async_engine(f"sqlite+aiosqlite:///{self.path}")
+            _install_pragmas(self._async_engine.sync_engine)
+        return self._async_engine
+
+    async def run_read(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run `fn(conn, *args)` in a read transaction without blocking the event loop."""
+        async with self.async_engine.connect() as conn, conn.begin():
+            return await conn.run_sync(fn, *args)
+
+    async def run_write(self, fn: Callable[..., T], *args: Any) -> T:
+        async with self.async_engine.connect() as conn:
+            conn = await conn.execution_options(tipline_write=True)
+            async with conn.begin():
+                return await conn.run_sync(fn, *args)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    async def aclose(self) -> None:
+        if self._async_engine is not None:
+            await self._async_engine.dispose()
+        self.engine.dispose()
+
+
+def open_store(path: Path | str, *, create: bool = True) -> Store:
+    """Open (creating or migrating if needed) the store at `path`.
+
+    Raises StoreError with a message meant for the user.
+    """
+    path = Path(path).expanduser()
+    if not path.exists():
+        if not create:
+            raise StoreError(f"no store at {path}")
+        _create_private_file(path)
+    elif path.is_dir():
+        raise StoreError(f"{path} is a directory, not a store file")
+    engine = create_engine(f"sqlite:///{path}")
+    _install_pragmas(engine)
+    try:
+        with engine.connect() as conn:
+            conn = conn.execution_options(tipline_write=True)
+            with conn.begin():
+                ensure_schema(conn, str(path))
+    except StoreError:
+        engine.dispose()
+        raise
+    except (DatabaseError, OperationalError, sqlite3.DatabaseError) as exc:
+        engine.dispose()
+        reason = getattr(exc, "orig", exc)
+        raise StoreError(f"cannot open store {path}: {reason}") from None
+    return Store(path, engine)

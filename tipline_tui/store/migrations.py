@@ -1,0 +1,80 @@
+"""Schema versions of the local store and the steps between them.
+
+The version lives in SQLite's `user_version`; `application_id` marks the
+file as ours so a stray SQLite file is refused instead of being altered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from sqlalchemy import Connection
+from sqlmodel import SQLModel
+
+from tipline_tui.store import tables  # noqa: F401  (registers the tables)
+
+APPLICATION_ID = 0x54495031  # "TIP1"
+SCHEMA_VERSION = 1
+
+Migration = Callable[[Connection], None]
+
+# MIGRATIONS[n] takes a store from version n-1 to n. Version 1 is the baseline.
+MIGRATIONS: dict[int, Migration] = {}
+
+
+class StoreError(Exception):
+    """A store cannot be opened or used; the message says why and what to do."""
+
+
+class StoreTooNewError(StoreError):
+    pass
+
+
+def _pragma(conn: Connection, name: str) -> int:
+    return int(conn.exec_driver_sql(f"PRAGMA {name}").scalar_one())
+
+
+def _has_tables(conn: Connection) -> bool:
+    row = conn.exec_driver_sql("SELECT count(*) FROM sqlite_master WHERE type = 'table'")
+    return row.scalar_one() > 0
+
+
+def create_schema(conn: Connection) -> None:
+    SQLModel.metadata.create_all(conn)
+    conn.exec_driver_sql(f"PRAGMA application_id = {APPLICATION_ID}")
+    conn.exec_driver_sql(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+
+def ensure_schema(
+    conn: Connection,
+    where: str,
+    *,
+    target: int = SCHEMA_VERSION,
+    migrations: Mapping[int, Migration] = MIGRATIONS,
+) -> int:
+    """Create, accept or migrate the schema inside the caller's transaction.
+
+    Returns the version the store was at before. Raises StoreError for a
+    store that is newer than `target` or is not a tipline store at all.
+    """
+    version = _pragma(conn, "user_version")
+    app_id = _pragma(conn, "application_id")
+    if version == 0 and app_id == 0:
+        if _has_tables(conn):
+            raise StoreError(
+                f"{where} is an SQLite database but not a tipline store; refusing to change it"
+            )
+        create_schema(conn)
+        return 0
+    if app_id != APPLICATION_ID:
+        raise StoreError(f"{where} is not a tipline store (application id {app_id:#x})")
+    if version > target:
+        raise StoreTooNewError(
+            f"{where} was written by a newer tipline (store schema version {version}; "
+            f"this tipline understands up to {target}). Upgrade tipline to open it; "
+            "the store was left untouched."
+        )
+    for step in range(version + 1, target + 1):
+        migrations[step](conn)
+        conn.exec_driver_sql(f"PRAGMA user_version = {step}")
+    return version

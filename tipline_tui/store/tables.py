@@ -1,0 +1,234 @@
+"""Tables of the local store, mirroring the CyberTipline report.
+
+Date-times from reports are kept as the ISO 8601 text that was sent; the
+store's own times (received, notes) are integer UTC epoch seconds so they
+sort and index cheaply. Nested parts that are read but never queried
+(officer contacts, account-disabled facts, EXIF pairs) are JSON columns.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, text
+from sqlmodel import Field, SQLModel
+
+
+def _json(**kw: Any) -> Any:
+    return Field(default=None, sa_column=Column(JSON, **kw))
+
+
+class ReportRow(SQLModel, table=True):
+    __tablename__ = "report"
+    __table_args__ = (
+        Index("ix_report_urgency", "urgency_rank", "received_at", "id"),
+        Index("ix_report_status_urgency", "status", "urgency_rank", "received_at", "id"),
+        Index("ix_report_received", "received_at", "id"),
+        Index("ix_report_status_received", "status", "received_at", "id"),
+        Index("ix_report_priority_urgency", "priority", "urgency_rank", "received_at", "id"),
+        Index(
+            "ix_report_unassigned",
+            "received_at",
+            sqlite_where=text("jurisdiction_id IS NULL AND status != 'closed'"),
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    hub_id: int | None = Field(default=None, unique=True)
+    received_at: int
+    esp_name: str | None = None
+    incident_type: str
+    platform: str | None = None
+    escalate_text: str | None = None
+    incident_at: str
+    incident_at_desc: str | None = None
+    annotations: list[str] | None = _json()
+    additional_info: str | None = None
+    batched_reason: str | None = None
+    reporter: dict | None = _json()
+    source_sha256: str | None = Field(default=None, index=True)
+    # the analyst's fields
+    status: str = "new"
+    priority: str | None = None
+    urgency_rank: int = 2
+    labels: list[str] | None = _json()
+    victim_age_min: int | None = None
+    victim_age_max: int | None = None
+    claimed_by: str | None = None
+    jurisdiction_id: int | None = Field(default=None, foreign_key="agency.id")
+    # sync bookkeeping
+    version: int = 1
+    hub_seq: int | None = None
+
+
+class InternetDetailRow(SQLModel, table=True):
+    __tablename__ = "internet_detail"
+
+    id: int | None = Field(default=None, primary_key=True)
+    report_id: int = Field(foreign_key="report.id", index=True, ondelete="CASCADE")
+    position: int
+    kind: str
+    fields: dict | None = _json()
+
+
+class PersonRow(SQLModel, table=True):
+    __tablename__ = "person"
+
+    id: int | None = Field(default=None, primary_key=True)
+    report_id: int = Field(foreign_key="report.id", index=True, ondelete="CASCADE")
+    position: int
+    role: str
+    first_name: str | None = None
+    last_name: str | None = None
+    age: int | None = None
+    date_of_birth: str | None = None
+    screen_name: str | None = None
+    esp_identifier: str | None = None
+    esp_service: str | None = None
+    est_city: str | None = None
+    est_region: str | None = None
+    est_country: str | None = None
+    extra: dict | None = _json()
+
+
+class PersonContactRow(SQLModel, table=True):
+    """Emails, phones, display names and profile URLs of a person, in order."""
+
+    __tablename__ = "person_contact"
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True, ondelete="CASCADE")
+    kind: str
+    value: str
+    attrs: dict | None = _json()
+
+
+class AddressRow(SQLModel, table=True):
+    __tablename__ = "address"
+
+    id: int | None = Field(default=None, primary_key=True)
+    report_id: int = Field(foreign_key="report.id", index=True, ondelete="CASCADE")
+    person_id: int | None = Field(default=None, foreign_key="person.id", ondelete="CASCADE")
+    owner: str
+    type: str | None = None
+    address: str | None = None
+    city: str | None = None
+    zip_code: str | None = None
+    state: str | None = None
+    non_usa_state: str | None = None
+    country: str | None = None
+
+
+class IpEventRow(SQLModel, table=True):
+    __tablename__ = "ip_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    report_id: int = Field(foreign_key="report.id", index=True, ondelete="CASCADE")
+    person_id: int | None = Field(default=None, foreign_key="person.id", ondelete="CASCADE")
+    owner: str
+    ip_address: str
+    event_name: str | None = None
+    date_time: str | None = None
+    possible_proxy: bool | None = None
+    port: int | None = None
+
+
+class DeviceIdRow(SQLModel, table=True):
+    __tablename__ = "device_id"
+
+    id: int | None = Field(default=None, primary_key=True)
+    report_id: int = Field(foreign_key="report.id", index=True, ondelete="CASCADE")
+    person_id: int | None = Field(default=None, foreign_key="person.id", ondelete="CASCADE")
+    owner: str
+    id_type: str
+    id_value: str
+    event_name: str | None = None
+    date_time: str | None = None
+
+
+class LawEnforcementRow(SQLModel, table=True):
+    __tablename__ = "law_enforcement"
+
+    report_id: int = Field(foreign_key="report.id", primary_key=True, ondelete="CASCADE")
+    agency_name: str
+    case_number: str | None = None
+    officer: dict | None = _json()
+    reported_to_le: bool | None = None
+    served_domestic: bool | None = None
+    served_international: bool | None = None
+    flea_country: str | None = None
+
+
+class FileRow(SQLModel, table=True):
+    """File metadata only: the tool never holds a file's bytes."""
+
+    __tablename__ = "file"
+
+    id: int | None = Field(default=None, primary_key=True)
+    report_id: int = Field(foreign_key="report.id", index=True, ondelete="CASCADE")
+    file_id: str
+    file_name: str | None = None
+    original_file_name: str | None = None
+    uploaded_at: str | None = None
+    location: str | None = None
+    viewed_by_esp: bool | None = None
+    exif_viewed_by_esp: bool | None = None
+    publicly_available: bool | None = None
+    relevance: str | None = None
+    annotations: list[str] | None = _json()
+    classification: str | None = None
+    hashes: list[dict] | None = _json()
+    extra: dict | None = _json()
+
+
+class IdentifierRow(SQLModel, table=True):
+    __tablename__ = "identifier"
+    __table_args__ = (Index("ix_identifier_kind_norm", "kind", "norm", "report_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    report_id: int = Field(foreign_key="report.id", index=True, ondelete="CASCADE")
+    kind: str
+    raw: str
+    norm: str
+    role: str
+
+
+class NoteRow(SQLModel, table=True):
+    __tablename__ = "note"
+
+    id: int | None = Field(default=None, primary_key=True)
+    report_id: int = Field(foreign_key="report.id", index=True, ondelete="CASCADE")
+    author: str
+    created_at: int
+    body: str
+
+
+class AgencyRow(SQLModel, table=True):
+    __tablename__ = "agency"
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str
+    name: str = Field(unique=True)
+    state: str | None = Field(default=None, index=True)
+    country: str | None = Field(default=None, index=True)
+    contact: str | None = None
+    takes_urgent: bool = True
+
+
+class SyntheticIdentityRow(SQLModel, table=True):
+    """Ground truth written only by the demo generator: which person row is which fiction."""
+
+    __tablename__ = "synthetic_identity"
+
+    person_id: int = Field(foreign_key="person.id", primary_key=True, ondelete="CASCADE")
+    report_id: int = Field(index=True)
+    identity: int = Field(index=True)
+
+
+class MetaRow(SQLModel, table=True):
+    """Small key/value facts about the store (e.g. the demo seed)."""
+
+    __tablename__ = "meta"
+
+    key: str = Field(primary_key=True)
+    value: str
