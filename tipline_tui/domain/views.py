@@ -18,14 +18,41 @@ class QueueSort(StrEnum):
         return {"urgency": "urgency", "age": "oldest first", "received": "newest first"}[self.value]
 
 
+STATUS_FILTERS: tuple[str | None, ...] = (
+    "open",
+    "new",
+    "claimed",
+    "assigned",
+    "referred",
+    "closed",
+    None,
+)
+PRIORITY_FILTERS: tuple[str | None, ...] = (None, "E", "1", "2", "3", "info", "unset")
+
+
 @dataclass(frozen=True, slots=True)
 class QueueFilter:
-    """What the queue shows. Empty fields do not filter."""
+    """What the queue shows.
 
-    statuses: tuple[str, ...] = ()
-    priorities: tuple[str, ...] = ()  # "unset" stands for no priority yet
+    `status` is a status, "open" (anything not closed) or None (all);
+    `priority` is a priority, "unset" (not yet judged) or None (all).
+    One value each keeps every sort served by an index in order.
+    """
+
+    status: str | None = "open"
+    priority: str | None = None
     urgent_only: bool = False
     search: str = ""
+
+    def describe(self) -> str:
+        parts = [self.status or "all"]
+        if self.priority:
+            parts.append(f"pri {self.priority}")
+        if self.urgent_only:
+            parts.append("urgent")
+        if self.search.strip():
+            parts.append(f"/{self.search.strip()}")
+        return " ".join(parts)
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,15 +14,14 @@ from sqlalchemy import (
     Connection,
     Select,
     and_,
-    false,
     func,
-    literal_column,
     or_,
     select,
+    true,
     tuple_,
 )
 
-from tipline_tui.domain.enums import OPEN_STATUSES, IdentifierKind
+from tipline_tui.domain.enums import IdentifierKind
 from tipline_tui.domain.views import QueueCounts, QueueFilter, QueueRow, QueueSort
 from tipline_tui.store.tables import AgencyRow, IdentifierRow, ReportRow
 
@@ -36,7 +35,6 @@ _SEARCH_KINDS = (
     IdentifierKind.DISPLAY_NAME.value,
     IdentifierKind.ESP_ID.value,
 )
-_OPEN = tuple(s.value for s in OPEN_STATUSES)
 
 
 def _key_columns(sort: QueueSort) -> list[Any]:
@@ -75,23 +73,19 @@ def _search_clause(text: str) -> ColumnElement[bool]:
 
 def filter_clause(filt: QueueFilter) -> ColumnElement[bool]:
     clauses: list[ColumnElement[bool]] = []
-    if filt.statuses:
-        clauses.append(_report.c.status.in_(filt.statuses))
-    if filt.priorities:
-        named = [p for p in filt.priorities if p != "unset"]
-        options: list[ColumnElement[bool]] = [_report.c.priority.in_(named)] if named else []
-        if "unset" in filt.priorities:
-            options.append(_report.c.priority.is_(None))
-        clauses.append(or_(*options) if options else false())
+    if filt.status == "open":
+        clauses.append(_report.c.status != "closed")
+    elif filt.status:
+        clauses.append(_report.c.status == filt.status)
+    if filt.priority == "unset":
+        clauses.append(_report.c.priority.is_(None))
+    elif filt.priority:
+        clauses.append(_report.c.priority == filt.priority)
     if filt.urgent_only:
         clauses.append(_report.c.urgency_rank == 0)
     if filt.search.strip():
         clauses.append(_search_clause(filt.search))
-    return and_(true_clause(), *clauses)
-
-
-def true_clause() -> ColumnElement[bool]:
-    return literal_column("1") == 1
+    return and_(true(), *clauses)
 
 
 def _window_select() -> Select[Any]:
@@ -179,7 +173,7 @@ def queue_counts(conn: Connection, filt: QueueFilter | None = None) -> QueueCoun
     urgent = conn.execute(
         select(func.count())
         .select_from(_report)
-        .where(_report.c.urgency_rank == 0, _report.c.status.in_(_OPEN))
+        .where(_report.c.urgency_rank == 0, _report.c.status != "closed")
     ).scalar_one()
     unassigned = conn.execute(
         select(func.count())

@@ -1,0 +1,82 @@
+"""The Textual application: screens, global keys, the command palette."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from functools import partial
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.dom import DOMNode
+from textual.screen import Screen
+
+from tipline_tui.screens.help import HelpScreen
+from tipline_tui.screens.queue import QueueScreen
+from tipline_tui.screens.report import ReportScreen
+from tipline_tui.store.service import TipService
+from tipline_tui.widgets.queue_table import QueueTable
+
+
+class TiplineApp(App[None]):
+    CSS_PATH = "app.tcss"
+    TITLE = "tipline"
+    ENABLE_COMMAND_PALETTE = True
+    BINDINGS = [
+        Binding("question_mark", "help", "Help", id="app.help"),
+        Binding("q", "quit", "Quit", id="app.quit"),
+        Binding("ctrl+p", "command_palette", "Commands", show=False, id="app.palette"),
+    ]
+
+    def __init__(
+        self, service: TipService, *, demo: bool = False, clock: Callable[[], float] = time.time
+    ) -> None:
+        super().__init__()
+        self.service = service
+        self.demo = demo
+        self.clock = clock
+        if demo:
+            self.sub_title = "DEMO"
+
+    def on_mount(self) -> None:
+        self.push_screen(QueueScreen(self.service, demo=self.demo))
+
+    async def on_unmount(self) -> None:
+        await self.service.close()
+
+    def open_tip(self, report_id: int) -> None:
+        self.push_screen(ReportScreen(self.service, report_id))
+
+    def _help_sections(self) -> list[tuple[str, Iterable[BindingType]]]:
+        return [
+            ("Everywhere", self.BINDINGS),
+            ("Queue: moving", QueueTable.BINDINGS),
+            ("Queue: sorting, filtering, search", QueueScreen.BINDINGS),
+            ("Report", ReportScreen.BINDINGS),
+        ]
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self._help_sections()))
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """The palette offers what the keys do where you are, plus Textual's own commands."""
+        owners: list[DOMNode] = [screen]
+        if screen.focused is not None:
+            owners.append(screen.focused)
+        owners.append(self)
+        seen: set[str] = set()
+        for owner in owners:
+            for binding in owner.BINDINGS:
+                if not isinstance(binding, Binding) or binding.action in seen:
+                    continue
+                if binding.action == "command_palette":
+                    continue
+                seen.add(binding.action)
+                key = binding.key.split(",")[0]
+                yield SystemCommand(
+                    binding.description,
+                    f"key: {key}",
+                    partial(self.call_next, self.run_action, binding.action, owner),
+                )
+        yield from super().get_system_commands(screen)

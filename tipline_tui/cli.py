@@ -1,0 +1,107 @@
+"""The `tipline` command."""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from tipline_tui import __version__
+from tipline_tui.config import DB_ENV, bundled_demo_store, default_store_path
+from tipline_tui.store import Store, StoreError, open_store
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="tipline",
+        description="Triage CyberTipline-style reports in the terminal.",
+    )
+    parser.add_argument("--version", action="version", version=f"tipline {__version__}")
+    parser.add_argument(
+        "--db", type=Path, help=f"store file (default: ${DB_ENV}, else {default_store_path()})"
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.add_parser(
+        "demo", help="open a temporary copy of the bundled synthetic demo store (offline)"
+    )
+    data = commands.add_parser(
+        "demo-data", help="generate a synthetic store (deterministic for a seed)"
+    )
+    data.add_argument("--reports", type=int, default=3000, help="number of tips (default 3000)")
+    data.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+    data.add_argument("--out", type=Path, required=True, help="new store file to write")
+    return parser
+
+
+def _fail(message: str) -> int:
+    print(f"tipline: {message}", file=sys.stderr)
+    return 2
+
+
+def _run_app(store: Store, *, demo: bool) -> None:
+    from tipline_tui.app import TiplineApp
+    from tipline_tui.store.service import TipService
+
+    TiplineApp(TipService(store), demo=demo).run()
+
+
+def _demo() -> int:
+    from tipline_tui.store.maintenance import newest_received, shift_received
+
+    source = bundled_demo_store()
+    if not source.is_file() or source.stat().st_size == 0:
+        return _fail(f"the bundled demo store is missing ({source}); reinstall tipline-tui")
+    workdir = Path(tempfile.mkdtemp(prefix="tipline-demo-"))
+    try:
+        copy = workdir / "demo.sqlite"
+        shutil.copyfile(source, copy)
+        copy.chmod(0o600)
+        store = open_store(copy, create=False)
+        with store.write() as conn:
+            newest = newest_received(conn)
+            if newest is not None:
+                shift_received(conn, int(time.time()) - 300 - newest)
+        _run_app(store, demo=True)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    return 0
+
+
+def _demo_data(args: argparse.Namespace) -> int:
+    from tipline_tui.demo.generator import build_demo_store
+
+    if args.reports < 0:
+        return _fail("--reports must be zero or more")
+    if args.out.exists():
+        return _fail(f"{args.out} already exists; choose a new file")
+    started = time.perf_counter()
+
+    def progress(done: int) -> None:
+        print(f"\r{done:,}/{args.reports:,} tips", end="", file=sys.stderr, flush=True)
+
+    build_demo_store(args.out, args.reports, args.seed, progress=progress)
+    elapsed = time.perf_counter() - started
+    print(
+        f"\nwrote {args.reports:,} synthetic tips to {args.out} in {elapsed:.1f} s", file=sys.stderr
+    )
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "demo":
+            return _demo()
+        if args.command == "demo-data":
+            return _demo_data(args)
+        store = open_store(args.db or default_store_path())
+        _run_app(store, demo=False)
+        return 0
+    except StoreError as exc:
+        return _fail(str(exc))
+    except KeyboardInterrupt:
+        return 130

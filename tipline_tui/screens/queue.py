@@ -1,0 +1,195 @@
+"""The incoming tip queue: urgent first, keyboard-driven, any size."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer, Input, Static
+
+from tipline_tui.domain.views import (
+    PRIORITY_FILTERS,
+    STATUS_FILTERS,
+    QueueCounts,
+    QueueFilter,
+    QueueRow,
+    QueueSort,
+)
+from tipline_tui.store.service import TipService
+from tipline_tui.widgets.queue_table import QueueTable
+
+EMPTY_STORE_TEXT = (
+    "No tips yet. Try `tipline demo`, or fill this store with "
+    "`tipline demo-data --out FILE` and open it with --db FILE."
+)
+
+
+@dataclass(frozen=True)
+class ServiceQueueSource:
+    """The queue as the table sees it: one sort and filter over the service."""
+
+    service: TipService
+    sort: QueueSort
+    filt: QueueFilter
+
+    async def window(
+        self,
+        *,
+        after: tuple[int, ...] | None = None,
+        before: tuple[int, ...] | None = None,
+        limit: int,
+    ) -> list[QueueRow]:
+        return await self.service.queue_window(
+            self.sort, self.filt, after=after, before=before, limit=limit
+        )
+
+    async def around(self, report_id: int, limit: int) -> tuple[list[QueueRow], int, int] | None:
+        return await self.service.queue_around(self.sort, self.filt, report_id, limit)
+
+    async def count(self) -> int:
+        counts = await self.service.queue_counts(self.filt)
+        return counts.matching or 0
+
+    def key(self, row: QueueRow) -> tuple[int, ...]:
+        return row.sort_key(self.sort)
+
+
+def _cycle(options: tuple, current: object) -> object:  # type: ignore[type-arg]
+    return options[(options.index(current) + 1) % len(options)]
+
+
+class QueueScreen(Screen[None]):
+    BINDINGS = [
+        Binding("slash", "search", "Search", id="queue.search"),
+        Binding("s", "cycle_sort", "Sort", id="queue.sort"),
+        Binding("f", "cycle_status", "Status", id="queue.status"),
+        Binding("p", "cycle_priority", "Priority", id="queue.priority"),
+        Binding("u", "toggle_urgent", "Urgent", id="queue.urgent"),
+        Binding("r", "reload", "Reload", show=False, id="queue.reload"),
+        Binding("escape", "clear_search", "Clear search", show=False, id="queue.clear"),
+    ]
+
+    def __init__(self, service: TipService, *, demo: bool = False) -> None:
+        super().__init__()
+        self.service = service
+        self.demo = demo
+        self.sort = QueueSort.URGENCY
+        self.filt = QueueFilter()
+        self.counts: QueueCounts | None = None
+        self._search_timer: Timer | None = None
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="queue-header"):
+            yield Static(id="queue-counts", markup=False)
+            yield Static(id="queue-position", markup=False)
+        yield QueueTable(clock=self.app.clock, empty_text=EMPTY_STORE_TEXT, id="queue")  # type: ignore[attr-defined]
+        yield Input(placeholder="search id, platform, ESP, screen name, email", id="search")
+        yield Footer()
+
+    @property
+    def table(self) -> QueueTable:
+        return self.query_one(QueueTable)
+
+    def on_mount(self) -> None:
+        self.query_one("#search").display = False
+        self.table.focus()
+        self.reload()
+
+    def on_screen_resume(self) -> None:
+        self.reload(keep_cursor=True)
+
+    def reload(self, *, keep_cursor: bool = False) -> None:
+        row = self.table.cursor_row
+        keep = row.id if keep_cursor and row is not None else None
+        self.table.empty_text = (
+            "No tips match this filter." if self._filtered() else EMPTY_STORE_TEXT
+        )
+        self.table.load(ServiceQueueSource(self.service, self.sort, self.filt), keep_id=keep)
+        self.refresh_counts()
+
+    def _filtered(self) -> bool:
+        return self.filt != QueueFilter(status=self.filt.status) or self.filt.status != "open"
+
+    @work(exclusive=True, group="counts", exit_on_error=False)
+    async def refresh_counts(self) -> None:
+        self.counts = await self.service.queue_counts(QueueFilter())
+        self._show_header()
+
+    def _show_header(self) -> None:
+        text = Text()
+        if self.demo:
+            text.append(" DEMO ", style="reverse bold")
+            text.append(" ")
+        c = self.counts
+        if c is not None:
+            text.append(f"{c.total:,} tips  ")
+            text.append(f"{c.urgent:,} urgent", style="bold" if c.urgent else "")
+            text.append(f"  {c.unassigned:,} unassigned")
+        text.append(f" │ {self.sort.label} │ {self.filt.describe()}")
+        self.query_one("#queue-counts", Static).update(text)
+
+    @on(QueueTable.Highlighted)
+    def _show_position(self, event: QueueTable.Highlighted) -> None:
+        total = "…" if event.total is None else f"{event.total:,}"
+        shown = f"{event.index + 1:,}/{total}" if event.row is not None else f"0/{total}"
+        self.query_one("#queue-position", Static).update(shown)
+
+    @on(QueueTable.Selected)
+    def _open(self, event: QueueTable.Selected) -> None:
+        self.app.open_tip(event.row.id)  # type: ignore[attr-defined]
+
+    def _set(self, **changes: object) -> None:
+        self.filt = replace(self.filt, **changes)  # type: ignore[arg-type]
+        self._show_header()
+        self.reload()
+
+    def action_cycle_sort(self) -> None:
+        self.sort = _cycle(tuple(QueueSort), self.sort)  # type: ignore[assignment]
+        self._show_header()
+        self.reload(keep_cursor=True)
+
+    def action_cycle_status(self) -> None:
+        self._set(status=_cycle(STATUS_FILTERS, self.filt.status))
+
+    def action_cycle_priority(self) -> None:
+        self._set(priority=_cycle(PRIORITY_FILTERS, self.filt.priority))
+
+    def action_toggle_urgent(self) -> None:
+        self._set(urgent_only=not self.filt.urgent_only)
+
+    def action_reload(self) -> None:
+        self.reload(keep_cursor=True)
+
+    def action_search(self) -> None:
+        search = self.query_one("#search", Input)
+        search.display = True
+        search.focus()
+
+    def action_clear_search(self) -> None:
+        search = self.query_one("#search", Input)
+        search.display = False
+        self.table.focus()
+        if self.filt.search:
+            search.value = ""
+            self._set(search="")
+
+    @on(Input.Changed, "#search")
+    def _search_changed(self, event: Input.Changed) -> None:
+        if self._search_timer is not None:
+            self._search_timer.stop()
+        value = event.value
+        self._search_timer = self.set_timer(0.2, lambda: self._set(search=value))
+
+    @on(Input.Submitted, "#search")
+    def _search_done(self, event: Input.Submitted) -> None:
+        if self._search_timer is not None:
+            self._search_timer.stop()
+        if event.value != self.filt.search:
+            self._set(search=event.value)
+        self.table.focus()

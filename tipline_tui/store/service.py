@@ -1,0 +1,53 @@
+"""The async face of the store that screens use: named questions, no SQL.
+
+Each call runs in its own short transaction on aiosqlite's thread, so the
+Textual event loop never waits on the disk.
+"""
+
+from __future__ import annotations
+
+from tipline_tui.domain.views import QueueCounts, QueueFilter, QueueRow, QueueSort, TipView
+from tipline_tui.store import queue, reports
+from tipline_tui.store.engine import Store
+
+
+class TipService:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    async def queue_window(
+        self,
+        sort: QueueSort,
+        filt: QueueFilter,
+        *,
+        after: tuple[int, ...] | None = None,
+        before: tuple[int, ...] | None = None,
+        limit: int = 100,
+    ) -> list[QueueRow]:
+        return await self.store.run_read(
+            lambda c: queue.fetch_window(c, sort, filt, after=after, before=before, limit=limit)
+        )
+
+    async def queue_around(
+        self, sort: QueueSort, filt: QueueFilter, report_id: int, limit: int = 100
+    ) -> tuple[list[QueueRow], int, int] | None:
+        """Rows around a tip, its position in that window, and the window's first index."""
+
+        def around(conn) -> tuple[list[QueueRow], int, int] | None:  # type: ignore[no-untyped-def]
+            found = queue.fetch_around(conn, sort, filt, report_id, limit=limit)
+            if found is None:
+                return None
+            rows, at = found
+            first = queue.count_before(conn, sort, filt, rows[0].sort_key(sort))
+            return rows, at, first
+
+        return await self.store.run_read(around)
+
+    async def queue_counts(self, filt: QueueFilter) -> QueueCounts:
+        return await self.store.run_read(queue.queue_counts, filt)
+
+    async def load_tip(self, report_id: int) -> TipView | None:
+        return await self.store.run_read(reports.load_tip, report_id)
+
+    async def close(self) -> None:
+        await self.store.aclose()

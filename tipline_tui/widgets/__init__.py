@@ -1,0 +1,1 @@
+"""Reusable widgets. They read data through services, never SQL."""

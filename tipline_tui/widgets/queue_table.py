@@ -1,0 +1,421 @@
+"""The tip queue: a virtual table that holds only a window of rows.
+
+Rows come from an async `QueueSource` in keyset windows; the widget keeps a
+bounded buffer around the cursor and fetches more before the cursor reaches
+its edge. It draws through the Line API, and a cursor move repaints only the
+two lines that changed; passing the bottom or top edge scrolls by half a page
+(as mutt does) so the whole table repaints rarely. Every cell is untrusted
+text and goes through `literal` before it is drawn.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
+from rich.style import Style
+from textual.binding import Binding
+from textual.geometry import Region
+from textual.message import Message
+from textual.strip import Strip
+from textual.widget import Widget
+
+from tipline_tui.domain.enums import incident_short
+from tipline_tui.domain.literal import literal
+from tipline_tui.domain.views import QueueRow
+from tipline_tui.widgets.format import age_text, priority_text
+
+
+class QueueSource(Protocol):
+    async def window(
+        self,
+        *,
+        after: tuple[int, ...] | None = None,
+        before: tuple[int, ...] | None = None,
+        limit: int,
+    ) -> list[QueueRow]: ...
+
+    async def around(
+        self, report_id: int, limit: int
+    ) -> tuple[list[QueueRow], int, int] | None: ...
+
+    async def count(self) -> int: ...
+
+    def key(self, row: QueueRow) -> tuple[int, ...]: ...
+
+
+@dataclass(frozen=True)
+class Column:
+    title: str
+    width: int
+    right: bool = False
+
+
+def layout(width: int) -> list[Column]:
+    """Column widths for a table `width` cells wide (80 is the smallest we design for)."""
+    fixed = [
+        Column("", 1),
+        Column("id", 7, True),
+        Column("age", 4, True),
+        Column("pri", 4),
+        Column("!", 2),
+        Column("type", 7),
+        Column("status", 8),
+    ]
+    used = sum(c.width for c in fixed) + 8  # one space between the nine columns
+    flexible = max(10, width - used)
+    platform = flexible // 2
+    return [
+        *fixed[:6],
+        Column("platform/ESP", platform),
+        fixed[6],
+        Column("jurisdiction", flexible - platform),
+    ]
+
+
+def row_cells(row: QueueRow, now: float) -> list[str]:
+    urgent = row.escalated or row.priority == "E"
+    source = " / ".join(literal(v, multiline=False) for v in (row.platform, row.esp_name) if v)
+    status = row.status if not row.claimed_by else f"{row.status}:{row.claimed_by}"
+    return [
+        str(row.id),
+        age_text(now - row.received_at),
+        priority_text(row.priority),
+        "!!" if urgent else "",
+        incident_short(row.incident_type),
+        source,
+        literal(status, multiline=False),
+        literal(row.jurisdiction, multiline=False) or "-",
+    ]
+
+
+def _fit(text: str, column: Column) -> str:
+    if cell_len(text) > column.width:
+        return set_cell_size(text, column.width - 1) + "…" if column.width > 1 else text[:1]
+    if column.right:
+        return " " * (column.width - cell_len(text)) + text
+    return set_cell_size(text, column.width)
+
+
+class QueueTable(Widget, can_focus=True):
+    """Keyboard-driven view over a queue of any size."""
+
+    DEFAULT_CSS = """
+    QueueTable { height: 1fr; }
+    """
+
+    BINDINGS = [
+        Binding("down,j", "cursor_down", "Down", show=False, id="queue.down"),
+        Binding("up,k", "cursor_up", "Up", show=False, id="queue.up"),
+        Binding("pagedown", "page_down", "Page down", show=False, id="queue.pagedown"),
+        Binding("pageup", "page_up", "Page up", show=False, id="queue.pageup"),
+        Binding("home,g", "first", "First tip", show=False, id="queue.first"),
+        Binding("end,G", "last", "Last tip", show=False, id="queue.last"),
+        Binding("enter", "select", "Open", id="queue.open"),
+    ]
+
+    BUFFER_LIMIT = 600
+
+    class Highlighted(Message):
+        """The cursor is on `row`, at `index` of `total` (None while counting)."""
+
+        def __init__(self, row: QueueRow | None, index: int, total: int | None) -> None:
+            super().__init__()
+            self.row, self.index, self.total = row, index, total
+
+    class Selected(Message):
+        def __init__(self, row: QueueRow) -> None:
+            super().__init__()
+            self.row = row
+
+    def __init__(
+        self,
+        *,
+        clock: Callable[[], float] = time.time,
+        empty_text: str = "No tips.",
+        name: str | None = None,
+        id: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id)
+        self.clock = clock
+        self.empty_text = empty_text
+        self._source: QueueSource | None = None
+        self._rows: list[QueueRow] = []
+        self._base = 0  # queue index of _rows[0]
+        self._cursor = 0  # queue index of the cursor
+        self._top = 0  # queue index of the first visible row
+        self._total: int | None = None
+        self._at_start = True
+        self._at_end = True
+        self._loaded = False
+        self._generation = 0
+        self._fetching: set[str] = set()
+
+    # ------------------------------------------------------------------ data
+
+    @property
+    def page_height(self) -> int:
+        return max(1, self.size.height - 1)  # line 0 is the column header
+
+    @property
+    def window_limit(self) -> int:
+        return max(100, self.page_height * 4)
+
+    @property
+    def cursor_row(self) -> QueueRow | None:
+        return self._row_at(self._cursor)
+
+    @property
+    def total(self) -> int | None:
+        return self._total
+
+    def _row_at(self, index: int) -> QueueRow | None:
+        offset = index - self._base
+        return self._rows[offset] if 0 <= offset < len(self._rows) else None
+
+    def load(self, source: QueueSource, *, keep_id: int | None = None) -> None:
+        """Show `source` from its start, or around `keep_id` if it is still in the queue."""
+        self._source = source
+        self._generation += 1
+        self._fetching.clear()
+        self.run_worker(
+            self._load(self._generation, keep_id),
+            group="queue-load",
+            exclusive=True,
+            exit_on_error=False,
+        )
+        self.run_worker(
+            self._count(self._generation), group="queue-count", exclusive=True, exit_on_error=False
+        )
+
+    async def _count(self, generation: int) -> None:
+        assert self._source is not None
+        total = await self._source.count()
+        if generation == self._generation:
+            self._total = total
+            self._post_highlight()
+
+    async def _load(self, generation: int, keep_id: int | None) -> None:
+        source = self._source
+        assert source is not None
+        limit = self.window_limit
+        if keep_id is not None:
+            found = await source.around(keep_id, limit)
+            if generation != self._generation:
+                return
+            if found is not None:
+                rows, at, first = found
+                self._replace(
+                    rows,
+                    first,
+                    first + at,
+                    at_start=first == 0,
+                    at_end=len(rows) - at - 1 < limit - limit // 2,
+                )
+                return
+        rows = await source.window(limit=limit)
+        if generation == self._generation:
+            self._replace(rows, 0, 0, at_start=True, at_end=len(rows) < limit)
+
+    def _replace(
+        self, rows: list[QueueRow], base: int, cursor: int, *, at_start: bool, at_end: bool
+    ) -> None:
+        self._rows, self._base, self._at_start, self._at_end = rows, base, at_start, at_end
+        self._loaded = True
+        self._cursor = cursor
+        self._top = max(base, cursor - self.page_height // 2) if cursor else 0
+        if at_end:
+            self._top = max(0, min(self._top, base + len(rows) - self.page_height))
+        self.refresh()
+        self._post_highlight()
+        self._maybe_prefetch()
+
+    def _maybe_prefetch(self) -> None:
+        if not self._rows or self._source is None:
+            return
+        margin = self.page_height * 2
+        if not self._at_end and self._base + len(self._rows) - self._cursor < margin:
+            self._start_fetch("after")
+        if not self._at_start and self._cursor - self._base < margin:
+            self._start_fetch("before")
+
+    def _start_fetch(self, direction: str) -> None:
+        if direction in self._fetching:
+            return
+        self._fetching.add(direction)
+        self.run_worker(
+            self._fetch(direction, self._generation),
+            group=f"queue-{direction}",
+            exit_on_error=False,
+        )
+
+    async def _fetch(self, direction: str, generation: int) -> None:
+        source = self._source
+        assert source is not None
+        limit = self.window_limit
+        try:
+            if direction == "after":
+                rows = await source.window(after=source.key(self._rows[-1]), limit=limit)
+            else:
+                rows = await source.window(before=source.key(self._rows[0]), limit=limit)
+        finally:
+            self._fetching.discard(direction)
+        if generation != self._generation:
+            return
+        if direction == "after":
+            self._rows.extend(rows)
+            self._at_end = len(rows) < limit
+            self._trim(keep="end")
+        else:
+            self._rows[:0] = rows
+            self._base -= len(rows)
+            self._at_start = len(rows) < limit
+            if self._at_start and self._base != 0:
+                # the queue changed under us: re-anchor indexes on the true start
+                shift = self._base
+                self._base, self._cursor, self._top = 0, self._cursor - shift, self._top - shift
+            self._trim(keep="start")
+        self.refresh()
+        self._maybe_prefetch()
+
+    def _trim(self, keep: str) -> None:
+        excess = len(self._rows) - self.BUFFER_LIMIT
+        if excess <= 0:
+            return
+        if keep == "end":
+            drop = min(excess, max(0, self._top - self._base - self.page_height))
+            del self._rows[:drop]
+            self._base += drop
+            self._at_start = self._at_start and drop == 0
+        else:
+            last_needed = self._top + self.page_height * 2 - self._base
+            drop = min(excess, max(0, len(self._rows) - last_needed))
+            if drop:
+                del self._rows[len(self._rows) - drop :]
+                self._at_end = False
+
+    # --------------------------------------------------------------- cursor
+
+    def _last_loaded(self) -> int:
+        return self._base + len(self._rows) - 1
+
+    def _move_to(self, index: int) -> None:
+        if not self._rows:
+            return
+        index = max(self._base, min(index, self._last_loaded()))
+        old_cursor, old_top = self._cursor, self._top
+        self._cursor = index
+        height = self.page_height
+        if index >= self._top + height:
+            self._top = max(index - height + 1, self._top + height // 2)
+        elif index < self._top:
+            self._top = min(index, self._top - height // 2)
+        if self._at_end:
+            self._top = min(self._top, max(0, self._last_loaded() - height + 1))
+        self._top = max(self._top, 0)
+        if self._top != old_top:
+            self.refresh()
+        elif old_cursor != index:
+            self._refresh_line(old_cursor)
+            self._refresh_line(index)
+        if old_cursor != index:
+            self._post_highlight()
+        self._maybe_prefetch()
+
+    def _refresh_line(self, index: int) -> None:
+        y = index - self._top + 1
+        if 1 <= y < self.size.height:
+            self.refresh(Region(0, y, self.size.width, 1))
+
+    def _post_highlight(self) -> None:
+        self.post_message(self.Highlighted(self.cursor_row, self._cursor, self._total))
+
+    def action_cursor_down(self) -> None:
+        self._move_to(self._cursor + 1)
+
+    def action_cursor_up(self) -> None:
+        self._move_to(self._cursor - 1)
+
+    def action_page_down(self) -> None:
+        height = self.page_height
+        target = self._cursor + height
+        if target <= self._last_loaded():
+            self._top += height
+        self._move_to(target)
+
+    def action_page_up(self) -> None:
+        height = self.page_height
+        self._top = max(0, self._top - height)
+        self._move_to(self._cursor - height)
+
+    def action_first(self) -> None:
+        if self._at_start and self._base == 0:
+            self._move_to(0)
+        elif self._source is not None:
+            self.load(self._source)
+
+    def action_last(self) -> None:
+        if self._at_end:
+            self._move_to(self._last_loaded())
+        elif self._source is not None:
+            self._generation += 1
+            self.run_worker(
+                self._load_last(self._generation),
+                group="queue-load",
+                exclusive=True,
+                exit_on_error=False,
+            )
+
+    async def _load_last(self, generation: int) -> None:
+        source = self._source
+        assert source is not None
+        rows = await source.window(before=(), limit=self.window_limit)
+        total = await source.count()
+        if generation != self._generation or not rows:
+            return
+        self._total = total
+        base = total - len(rows)
+        self._replace(rows, base, total - 1, at_start=base == 0, at_end=True)
+
+    def action_select(self) -> None:
+        row = self.cursor_row
+        if row is not None:
+            self.post_message(self.Selected(row))
+
+    # --------------------------------------------------------------- render
+
+    def on_resize(self) -> None:
+        self._move_to(self._cursor)
+        self.refresh()
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        columns = layout(width)
+        if y == 0:
+            text = " ".join(_fit(c.title, c) for c in columns)
+            return Strip([Segment(set_cell_size(text, width), Style(bold=True, underline=True))])
+        index = self._top + y - 1
+        row = self._row_at(index)
+        if row is None:
+            return Strip([Segment(" " * width)]) if y != 1 else self._message_line(width)
+        cells = row_cells(row, self.clock())
+        texts = [">" if index == self._cursor else " ", *cells]
+        line = set_cell_size(
+            " ".join(_fit(t, c) for t, c in zip(texts, columns, strict=True)), width
+        )
+        urgent = cells[3] == "!!"
+        style = Style(reverse=index == self._cursor, bold=urgent)
+        return Strip([Segment(line, style)], width)
+
+    def _message_line(self, width: int) -> Strip:
+        if not self._loaded:
+            message = " loading…"
+        elif not self._rows:
+            message = f" {self.empty_text}"
+        else:
+            message = ""
+        return Strip([Segment(set_cell_size(message, width))], width)
