@@ -24,9 +24,8 @@ class ReportScreen(Screen[None]):
             Binding(
                 str(n),
                 f"pane('{key}')",
-                title,
-                show=n == 1,
-                key_display="1-6",
+                f"{title} pane",
+                show=False,
                 id=f"report.pane.{key}",
             )
             for n, (key, title, _) in enumerate(PANES, 1)

@@ -150,7 +150,7 @@ def fetch_around(
     key = row.sort_key(sort)
     half = limit // 2
     earlier = fetch_window(conn, sort, filt, before=key, limit=half)
-    later = fetch_window(conn, sort, filt, after=key, limit=limit - half)
+    later = fetch_window(conn, sort, filt, after=key, limit=max(0, limit - half - 1))
     return [*earlier, row, *later], len(earlier)
 
 

@@ -214,7 +214,7 @@ class QueueTable(Widget, can_focus=True):
                     first,
                     first + at,
                     at_start=first == 0,
-                    at_end=len(rows) - at - 1 < limit - limit // 2,
+                    at_end=len(rows) - at - 1 < limit - limit // 2 - 1,
                 )
                 return
         rows = await source.window(limit=limit)
