@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Connection
+from sqlalchemy.exc import IntegrityError
 
 from tests.conftest import queue_reports
 from tests.factories import BASE_TIME, full_report, simple_report
@@ -60,7 +61,7 @@ def test_failed_write_leaves_nothing_behind(make_store) -> None:
     store = make_store([simple_report(1)])
     bad = simple_report(2)
     bad.incident_type = None  # type: ignore[assignment]  # NOT NULL in the table
-    with pytest.raises(Exception), store.write() as conn:
+    with pytest.raises(IntegrityError), store.write() as conn:
         write_reports(conn, [simple_report(3), bad], now=BASE_TIME)
     with store.read() as conn:
         assert conn.exec_driver_sql("SELECT count(*) FROM report").scalar() == 1
