@@ -72,12 +72,12 @@ def _demo() -> int:
 
 
 def _demo_data(args: argparse.Namespace) -> int:
-    from tipline_tui.demo.generator import build_demo_store
-
     if args.reports < 0:
         return _fail("--reports must be zero or more")
     if args.out.exists():
         return _fail(f"{args.out} already exists; choose a new file")
+    from tipline_tui.demo.generator import build_demo_store
+
     started = time.perf_counter()
 
     def progress(done: int) -> None:

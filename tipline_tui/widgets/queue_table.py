@@ -388,6 +388,10 @@ class QueueTable(Widget, can_focus=True):
 
     # --------------------------------------------------------------- render
 
+    def on_mount(self) -> None:
+        # ages are shown to the minute at best: one repaint a minute keeps them live
+        self.set_interval(60, self.refresh)
+
     def on_resize(self) -> None:
         self._move_to(self._cursor)
         self.refresh()

@@ -1,0 +1,57 @@
+"""The `tipline` command as a user runs it: clear messages, exit status, no tracebacks."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+from tipline_tui.store import open_store
+from tipline_tui.store.migrations import SCHEMA_VERSION
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "tipline_tui", *args], capture_output=True,
+                          text=True, timeout=120, env=env, check=False)
+
+
+def test_version_and_help() -> None:
+    assert run("--version").stdout.startswith("tipline ")
+    usage = run("--help").stdout
+    assert "demo" in usage and "demo-data" in usage and "--db" in usage
+
+
+def test_newer_store_gives_a_clear_error_not_a_traceback(tmp_path: Path) -> None:
+    path = tmp_path / "new.sqlite"
+    open_store(path).close()
+    with sqlite3.connect(path) as raw:
+        raw.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 5}")
+    result = run("--db", str(path))
+    assert result.returncode == 2
+    assert "newer tipline" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_not_a_store_gives_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "notes.txt"
+    path.write_text("hello " * 1000)
+    result = run("--db", str(path))
+    assert result.returncode == 2
+    assert "cannot open store" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_tipline_db_environment_variable_is_honoured(tmp_path: Path) -> None:
+    import os
+
+    path = tmp_path / "env.sqlite"
+    path.write_text("garbage " * 1000)
+    result = run(env={**os.environ, "TIPLINE_DB": str(path)})
+    assert result.returncode == 2 and str(path) in result.stderr
+
+
+def test_demo_data_refuses_to_overwrite(tmp_path: Path) -> None:
+    out = tmp_path / "exists.sqlite"
+    out.write_text("x")
+    result = run("demo-data", "--reports", "5", "--out", str(out))
+    assert result.returncode == 2 and "already exists" in result.stderr
+    assert out.read_text() == "x"
