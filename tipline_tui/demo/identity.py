@@ -1,0 +1,271 @@
+"""The fictional people behind the reports, and how their identifiers vary.
+
+An identity is a pure function of (seed, number), so any report can be
+generated on its own and the pool never has to be held in memory whole.
+Each report then shows the identity through one platform's eyes: a
+username spelled a little differently, an email with a +tag, a phone
+written another way. That variation is what the related-reports matcher
+must see through, and the ground truth says who was really who.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from random import Random
+
+from tipline_tui.demo.names import (
+    DEVICE_TYPES,
+    EMAIL_DOMAIN_WEIGHTS,
+    EMAIL_DOMAINS,
+    ESPS,
+    FIRST_NAMES,
+    HANDLE_NOUNS,
+    HANDLE_WORDS,
+    NICKNAMES,
+    SURNAMES,
+    Esp,
+)
+from tipline_tui.demo.pick import Table, one
+from tipline_tui.demo.places import INTL_PLACES, STREETS, US_PLACES, Place
+
+_DOC_NETS = ("192.0.2.", "198.51.100.", "203.0.113.")
+_LEET = str.maketrans({"o": "0", "i": "1", "e": "3", "a": "4", "s": "5"})
+_SEPARATORS = ("", "", "", "_", ".", "-")
+_ACCOUNT_SPACE = 9_000_000_000
+_ACCOUNT_STEP = 7_368_787  # coprime with _ACCOUNT_SPACE: distinct numbers, distinct accounts
+
+_US_TABLE = Table([p for p, _ in US_PLACES], [w for _, w in US_PLACES])
+_INTL_TABLE = Table([p for p, _ in INTL_PLACES], [w for _, w in INTL_PLACES])
+_DOMAIN_TABLE = Table(EMAIL_DOMAINS, EMAIL_DOMAIN_WEIGHTS)
+_ESP_TABLE = Table(range(len(ESPS)), [e.weight for e in ESPS])
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """One fictional person. Immutable: reports build fresh objects from it."""
+
+    number: int
+    first: str
+    last: str
+    handle: tuple[str, str, str]  # word, noun, digits ("" for none)
+    handle_sep: str
+    handle_case: int  # 0 lower, 1 Title, 2 UPPER
+    email_locals: tuple[str, ...]
+    email_domains: tuple[str, str]  # usual, alternate
+    place: Place | None
+    street: str | None
+    zip_code: str | None
+    phone: tuple[str, str, str] | None  # plan, area code, subscriber digits
+    ipv4: tuple[str, ...]
+    ipv6: str | None
+    devices: tuple[tuple[str, str], ...]
+    esps: tuple[Esp, ...]
+    uid: int  # distinct per identity, so account numbers never collide
+    display_name: str
+    alt_display_name: str
+    age: int | None
+    files: tuple[tuple[str, str], ...]  # (md5, sha1) the person re-uploads
+
+    @property
+    def screen_name(self) -> str:
+        """The canonical spelling of the handle."""
+        return _join(self.handle, self.handle_sep, self.handle_case)
+
+    def esp_id(self, esp: Esp) -> str:
+        """The account number this identity has on `esp` (stable across reports)."""
+        return str(1_000_000_000 + (self.uid + esp.salt * 7919) % _ACCOUNT_SPACE)
+
+
+def _join(parts: tuple[str, str, str], sep: str, case: int) -> str:
+    word, noun, digits = parts
+    if case == 1:
+        word, noun = word.title(), noun.title()
+    text = f"{word}{sep}{noun}"
+    if digits:
+        text = f"{text}{sep if len(digits) > 2 else ''}{digits}"
+    return text.upper() if case == 2 else text
+
+
+def doc_ipv4(rng: Random) -> str:
+    """An address from the three IPv4 documentation networks (RFC 5737)."""
+    return f"{one(rng, _DOC_NETS)}{1 + int(rng.random() * 254)}"
+
+
+def doc_ipv6(rng: Random) -> str:
+    """An address in 2001:db8::/32 (RFC 3849)."""
+    a, b, c = rng.getrandbits(16), rng.getrandbits(16), rng.getrandbits(16)
+    return f"2001:db8:{a:x}:{b:x}::{c:x}"
+
+
+def device_value(rng: Random, kind: str) -> str:
+    """A fake device id: test-range IMEIs, documentation MACs, random ids."""
+    if kind == "IMEI":
+        return f"001010{rng.getrandbits(30) % 1_000_000_000:09d}"
+    if kind == "Android ID":
+        return f"{rng.getrandbits(64):016x}"
+    if kind == "MAC":
+        return f"00:00:5E:00:53:{rng.getrandbits(8):02X}"
+    h = f"{rng.getrandbits(128):032X}"
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+def fictional_phone(rng: Random, place: Place | None) -> tuple[str, str, str] | None:
+    """Plan, area code and subscriber digits in a range reserved for fiction."""
+    plan = place.phone_plan if place else None
+    if plan == "nanp" and place is not None:
+        return plan, one(rng, place.area_codes), f"01{int(rng.random() * 100):02d}"
+    if plan == "gb":
+        return plan, "", f"900{int(rng.random() * 1000):03d}"
+    if plan == "au":
+        return plan, "", f"570{int(rng.random() * 1000):03d}"
+    return None
+
+
+def make_identity(seed: int, number: int) -> Identity:
+    """Identity `number` of the pool for `seed`; the same every time it is asked for."""
+    rng = Random(f"tipline-demo/identity/{seed}/{number}")
+    first, last = one(rng, FIRST_NAMES), one(rng, SURNAMES)
+    digits = (
+        ""
+        if rng.random() < 0.3
+        else str(int(rng.random() * 100) + (1900 if rng.random() < 0.2 else 0))
+    )
+    handle = (one(rng, HANDLE_WORDS), one(rng, HANDLE_NOUNS), digits)
+    style = rng.random()
+    locals_ = [
+        f"{first}.{last}".lower() if style < 0.4 else f"{first[0]}{last}{digits}".lower(),
+    ]
+    if style >= 0.7:
+        locals_[0] = _join(handle, "", 0)
+    if rng.random() < 0.3:
+        locals_.append(f"{handle[0]}.{handle[1]}{int(rng.random() * 1000)}")
+    usual = _DOMAIN_TABLE.draw(rng)
+    alternate = _DOMAIN_TABLE.draw(rng)
+    r = rng.random()
+    place = _US_TABLE.draw(rng) if r < 0.70 else _INTL_TABLE.draw(rng) if r < 0.88 else None
+    street = zip_code = None
+    if place is not None:
+        street = f"{1 + int(rng.random() * 9899)} {one(rng, STREETS)}"
+        zip_code = (
+            f"{place.postcode}{int(rng.random() * 100):02d}"
+            if place.country == "US"
+            else place.postcode
+        )
+    ipv4 = tuple(doc_ipv4(rng) for _ in range(1 + (rng.random() < 0.4)))
+    ipv6 = doc_ipv6(rng) if rng.random() < 0.3 else None
+    devices = tuple(
+        (kind, device_value(rng, kind))
+        for kind in (one(rng, DEVICE_TYPES) for _ in range(int(rng.random() * 3)))
+    )
+    esps: list[Esp] = []
+    for _ in range(1 + int(rng.random() * 3)):
+        esp = ESPS[_ESP_TABLE.draw(rng)]
+        if esp not in esps:
+            esps.append(esp)
+    files = tuple(
+        (f"{rng.getrandbits(128):032x}", f"{rng.getrandbits(160):040x}")
+        for _ in range(int(rng.random() * 4))
+    )
+    display = f"{first} {last}" if rng.random() < 0.5 else f"{first} {last[0]}."
+    return Identity(
+        number=number,
+        first=first,
+        last=last,
+        handle=handle,
+        handle_sep=one(rng, _SEPARATORS),
+        handle_case=0 if rng.random() < 0.7 else 1 if rng.random() < 0.8 else 2,
+        email_locals=tuple(locals_),
+        email_domains=(usual, alternate),
+        place=place,
+        street=street,
+        zip_code=zip_code,
+        phone=fictional_phone(rng, place),
+        ipv4=ipv4,
+        ipv6=ipv6,
+        devices=devices,
+        esps=tuple(esps),
+        uid=((number + 1) * _ACCOUNT_STEP + seed * 1_000_003) % _ACCOUNT_SPACE,
+        display_name=display,
+        alt_display_name=f"{one(rng, NICKNAMES)} {one(rng, HANDLE_NOUNS).title()}",
+        age=19 + int(rng.random() * 45) if rng.random() < 0.8 else None,
+        files=files,
+    )
+
+
+# ------------------------------------------------------------------ variants
+
+
+def screen_name_variant(rng: Random, ident: Identity) -> str:
+    """The handle as this report spells it: often canonical, sometimes altered."""
+    if rng.random() < 0.45:
+        return ident.screen_name
+    word, noun, digits = ident.handle
+    r = rng.random()
+    if r < 0.2 and digits:
+        digits = str(int(digits) + 1 + int(rng.random() * 9))
+    elif r < 0.3:
+        digits = ""
+    elif r < 0.4:
+        digits = f"{digits}{int(rng.random() * 10)}"
+    sep = one(rng, _SEPARATORS) if rng.random() < 0.5 else ident.handle_sep
+    case = int(rng.random() * 3) if rng.random() < 0.4 else ident.handle_case
+    text = _join((word, noun, digits), sep, case)
+    if rng.random() < 0.2:
+        text = text.translate(_LEET) if case != 2 else text.lower().translate(_LEET).upper()
+    return text
+
+
+def email_variant(rng: Random, ident: Identity) -> str:
+    """An address of the identity, with case, dots, +tags or the other domain varied."""
+    local = ident.email_locals[0 if rng.random() < 0.85 else -1]
+    domain = ident.email_domains[0 if rng.random() < 0.85 else 1]
+    r = rng.random()
+    if r < 0.12:
+        local = local[:1].upper() + local[1:]
+    elif r < 0.2:
+        local = local.title()
+    elif r < 0.3:
+        local = local.replace(".", "") if "." in local else f"{local[:3]}.{local[3:]}"
+    elif r < 0.4:
+        local = f"{local}+{one(rng, ('tips', 'demo', 'games', '1', 'x'))}"
+    if rng.random() < 0.04:
+        domain = domain.title()
+    return f"{local}@{domain}"
+
+
+def format_phone(rng: Random, phone: tuple[str, str, str]) -> tuple[str, str | None]:
+    """The number written one of the ways people write it, and its calling code if given."""
+    plan, area, sub = phone
+    r = int(rng.random() * 7)
+    if plan == "nanp":
+        line = f"555-{sub}"
+        forms = (
+            (f"({area}) {line}", None),
+            (f"{area}-{line}", None),
+            (f"{area}.555.{sub}", None),
+            (f"+1 {area} 555 {sub}", None),
+            (f"{area}555{sub}", "+1"),
+            (f"+1{area}555{sub}", None),
+            (f"1-{area}-{line}", None),
+        )
+    elif plan == "gb":
+        forms = (
+            (f"+44 7700 {sub}", None),
+            (f"07700 {sub}", None),
+            (f"07700{sub}", "+44"),
+            (f"+447700{sub}", None),
+            (f"+44 7700 {sub}", None),
+            (f"07700 {sub[:3]} {sub[3:]}", None),
+            (f"7700 {sub}", "+44"),
+        )
+    else:
+        forms = (
+            (f"+61 491 {sub[:3]} {sub[3:]}", None),
+            (f"0491 {sub[:3]} {sub[3:]}", None),
+            (f"0491{sub}", "+61"),
+            (f"+61491{sub}", None),
+            (f"+61 491 {sub[:3]} {sub[3:]}", None),
+            (f"0491 {sub}", None),
+            (f"491 {sub[:3]} {sub[3:]}", "+61"),
+        )
+    return forms[r]

@@ -1,0 +1,69 @@
+"""Writing the agency directory, demo ground truth and meta facts.
+
+Plain inserts inside the caller's write transaction, like the rest of the
+store layer; the demo builder and an agency import can share them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+
+from sqlalchemy import Connection, Table, insert, select
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from tipline_tui.domain.agency import Agency
+from tipline_tui.store.tables import AgencyRow, MetaRow, PersonRow, SyntheticIdentityRow
+
+_agency: Table = AgencyRow.__table__  # type: ignore[assignment]
+_meta: Table = MetaRow.__table__  # type: ignore[assignment]
+_person: Table = PersonRow.__table__  # type: ignore[assignment]
+_synthetic: Table = SyntheticIdentityRow.__table__  # type: ignore[assignment]
+
+
+def write_agencies(conn: Connection, agencies: Iterable[Agency]) -> list[int]:
+    """Insert agencies (their `id` is ignored); return the new ids in order."""
+    ids = []
+    for agency in agencies:
+        result = conn.execute(
+            insert(_agency).values(
+                kind=agency.kind,
+                name=agency.name,
+                state=agency.state,
+                country=agency.country,
+                contact=agency.contact,
+                takes_urgent=agency.takes_urgent,
+            )
+        )
+        ids.append(result.inserted_primary_key[0])
+    return ids
+
+
+def write_meta(conn: Connection, facts: Mapping[str, str]) -> None:
+    """Set meta keys, replacing values already there."""
+    for key, value in facts.items():
+        stmt = sqlite_insert(_meta).values(key=key, value=value)
+        conn.execute(stmt.on_conflict_do_update(index_elements=["key"], set_={"value": value}))
+
+
+def read_meta(conn: Connection) -> dict[str, str]:
+    return {row.key: row.value for row in conn.execute(select(_meta).order_by(_meta.c.key))}
+
+
+def person_ids(conn: Connection, report_ids: Sequence[int]) -> list[tuple[int, int]]:
+    """(report id, person id) of every person of these reports, in report then position order."""
+    if not report_ids:
+        return []
+    rows = conn.execute(
+        select(_person.c.report_id, _person.c.id)
+        .where(_person.c.report_id >= min(report_ids), _person.c.report_id <= max(report_ids))
+        .order_by(_person.c.report_id, _person.c.position)
+    )
+    wanted = set(report_ids)
+    return [(r.report_id, r.id) for r in rows if r.report_id in wanted]
+
+
+def write_synthetic_identities(conn: Connection, rows: Iterable[tuple[int, int, int]]) -> None:
+    """Ground truth rows (person id, report id, identity number) from the demo generator."""
+    values = [{"person_id": p, "report_id": r, "identity": i} for p, r, i in rows]
+    if values:
+        conn.execute(insert(_synthetic), values)
