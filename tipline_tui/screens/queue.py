@@ -83,6 +83,7 @@ class QueueScreen(Screen[None]):
         self.filt = QueueFilter()
         self.counts: QueueCounts | None = None
         self._search_timer: Timer | None = None
+        self._shown_once = False
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="queue-header"):
@@ -102,7 +103,10 @@ class QueueScreen(Screen[None]):
         self.reload()
 
     def on_screen_resume(self) -> None:
-        self.reload(keep_cursor=True)
+        # Textual also resumes a screen when it is first shown; on_mount loads that time
+        if self._shown_once:
+            self.reload(keep_cursor=True)
+        self._shown_once = True
 
     def reload(self, *, keep_cursor: bool = False) -> None:
         row = self.table.cursor_row
@@ -128,9 +132,9 @@ class QueueScreen(Screen[None]):
             text.append(" ")
         c = self.counts
         if c is not None:
-            text.append(f"{c.total:,} tips  ")
+            text.append(f"{c.total:,} tips ")
             text.append(f"{c.urgent:,} urgent", style="bold" if c.urgent else "")
-            text.append(f"  {c.unassigned:,} unassigned")
+            text.append(f" {c.unassigned:,} unassigned")
         text.append(f" │ {self.sort.label} │ {self.filt.describe()}")
         self.query_one("#queue-counts", Static).update(text)
 

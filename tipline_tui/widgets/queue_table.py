@@ -266,6 +266,9 @@ class QueueTable(Widget, can_focus=True):
             self._fetching.discard(direction)
         if generation != self._generation:
             return
+        visible = range(self._top, self._top + self.page_height)
+        was_missing = any(self._row_at(i) is None for i in visible)
+        old_top = self._top
         if direction == "after":
             self._rows.extend(rows)
             self._at_end = len(rows) < limit
@@ -279,7 +282,10 @@ class QueueTable(Widget, can_focus=True):
                 shift = self._base
                 self._base, self._cursor, self._top = 0, self._cursor - shift, self._top - shift
             self._trim(keep="start")
-        self.refresh()
+        # a prefetch beyond the visible rows changes nothing on screen: no repaint
+        if was_missing or self._top != old_top:
+            self.refresh()
+            self._post_highlight()
         self._maybe_prefetch()
 
     def _trim(self, keep: str) -> None:
