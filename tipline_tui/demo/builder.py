@@ -7,6 +7,7 @@ store is built with bounded memory and a crash leaves no half-batch behind.
 from __future__ import annotations
 
 import gc
+import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from itertools import islice
@@ -111,8 +112,21 @@ def build_demo_store(
                 gc.collect(2 if full else 0)
                 if progress is not None:
                     progress(done)
+        store.close()
+        _finish_as_single_file(path)
     except BaseException:
         store.close()
         _remove(path)
         raise
-    store.close()
+
+
+def _finish_as_single_file(path: Path) -> None:
+    """Compact the file and leave WAL mode, so the store is one self-contained file.
+
+    The bundled demo store is read from places where no -wal/-shm file can be
+    made (a read-only site-packages); tipline turns WAL back on when it opens a copy.
+    """
+    with sqlite3.connect(path, isolation_level=None) as conn:
+        conn.execute("PRAGMA journal_mode = DELETE")
+        conn.execute("VACUUM")
+    sqlite3.connect(path).close()

@@ -52,8 +52,6 @@ from tipline_tui.store.tables import (
     ReportRow,
 )
 
-_asdict = dataclasses.asdict
-
 
 def _table(model: Any) -> Table:
     return model.__table__
@@ -190,7 +188,7 @@ _PERSON_EXTRA = (
 def _person(batch: _Batch, report_id: int, position: int, p: Person) -> None:
     loc = p.estimated_location
     extra = {name: getattr(p, name) for name in _PERSON_EXTRA}
-    extra = {k: (_asdict_any(v)) for k, v in extra.items() if v not in (None, [])}
+    extra = {k: (_plain(v)) for k, v in extra.items() if v not in (None, [])}
     if loc is not None:
         extra["est_verified"] = loc.verified
         extra["est_timestamp"] = loc.timestamp
@@ -251,19 +249,29 @@ def _compact(d: dict[str, Any]) -> dict[str, Any] | None:
     return kept or None
 
 
-def _asdict_any(value: Any) -> Any:
+def _plain(value: Any) -> Any:
+    """A dataclass as JSON-ready dicts, leaving out empty fields.
+
+    Empty fields come back as their defaults when `build` reads the dict, so
+    leaving them out loses nothing and keeps rows small.
+    """
     if dataclasses.is_dataclass(value):
-        return _asdict(value)  # type: ignore[arg-type]
+        out = {}
+        for f in dataclasses.fields(value):
+            item = getattr(value, f.name)
+            if item is not None and item != []:
+                out[f.name] = _plain(item)
+        return out
     if isinstance(value, list):
-        return [_asdict_any(v) for v in value]
+        return [_plain(v) for v in value]
     return value
 
 
 def _file(batch: _Batch, report_id: int, f: FileDetails) -> None:
     extra = {
-        "ip_capture_event": _asdict_any(f.ip_capture_event),
-        "device_ids": _asdict_any(f.device_ids),
-        "details": _asdict_any(f.details),
+        "ip_capture_event": _plain(f.ip_capture_event),
+        "device_ids": _plain(f.device_ids),
+        "details": _plain(f.details),
         "additional_info": f.additional_info,
     }
     batch.add(
@@ -281,7 +289,7 @@ def _file(batch: _Batch, report_id: int, f: FileDetails) -> None:
             "relevance": f.file_relevance,
             "annotations": f.annotations or None,
             "classification": f.industry_classification,
-            "hashes": [_asdict(h) for h in f.hashes] or None,
+            "hashes": [_plain(h) for h in f.hashes] or None,
             "extra": {k: v for k, v in extra.items() if v not in (None, [])} or None,
         },
     )
@@ -310,7 +318,7 @@ def write_reports(conn: Connection, reports: Sequence[Report], now: int) -> list
                 "annotations": report.report_annotations or None,
                 "additional_info": report.additional_info,
                 "batched_reason": report.batched_reason,
-                "reporter": _asdict(report.reporter),
+                "reporter": _plain(report.reporter),
                 "status": "new",
                 "priority": None,
                 "urgency_rank": urgency_rank(None, report.escalated),
@@ -320,7 +328,7 @@ def write_reports(conn: Connection, reports: Sequence[Report], now: int) -> list
         )
         ids.append(report_id)
         for position, detail in enumerate(report.internet_details):
-            fields = {k: v for k, v in _asdict(detail).items() if v not in (None, [])}
+            fields = {k: v for k, v in _plain(detail).items() if v not in (None, [])}
             fields.pop("kind", None)
             batch.add(
                 InternetDetailRow,
@@ -341,7 +349,7 @@ def write_reports(conn: Connection, reports: Sequence[Report], now: int) -> list
                     "report_id": report_id,
                     "agency_name": le.agency_name,
                     "case_number": le.case_number,
-                    "officer": _asdict(le.officer) if le.officer else None,
+                    "officer": _plain(le.officer) if le.officer else None,
                     "reported_to_le": le.reported_to_le,
                     "served_domestic": le.served_legal_process_domestic,
                     "served_international": le.served_legal_process_international,

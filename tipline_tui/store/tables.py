@@ -15,7 +15,7 @@ from sqlmodel import Field, SQLModel
 
 
 def _json(**kw: Any) -> Any:
-    return Field(default=None, sa_column=Column(JSON, **kw))
+    return Field(default=None, sa_column=Column(JSON(none_as_null=True), **kw))
 
 
 class ReportRow(SQLModel, table=True):
