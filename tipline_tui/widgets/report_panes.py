@@ -102,6 +102,8 @@ def _disabled(label: str, d: AccountDisabled | None) -> tuple[str, str | None]:
     facts = ["yes" if d.disabled else "no"]
     for name in ("disabled_date", "user_notified", "user_notified_date", "reenabled_date"):
         value = getattr(d, name)
+        if isinstance(value, bool):
+            value = "yes" if value else "no"
         if value is not None:
             facts.append(f"{name.replace('_', ' ')} {value}")
     return label, ", ".join(str(f) for f in facts)
