@@ -235,3 +235,23 @@ def test_queue_windows_never_sort_the_whole_table(make_store, sort, filt) -> Non
     # "RIGHT PART OF ORDER BY" sorts only runs of equal leading keys (ties), never the table
     assert "USE TEMP B-TREE FOR ORDER BY" not in captured[0], captured[0]
     assert "SCAN report" not in captured[0] or "USING INDEX" in captured[0], captured[0]
+
+
+def test_a_real_version_1_store_is_migrated_in_place(tmp_path: Path) -> None:
+    """tests/fixtures/store_v1.sqlite was written by schema version 1 (before quarantine)."""
+    import shutil
+
+    old = tmp_path / "v1.sqlite"
+    shutil.copyfile(Path(__file__).parent / "fixtures" / "store_v1.sqlite", old)
+    with sqlite3.connect(old) as raw:
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == 1
+        before = raw.execute("SELECT * FROM report ORDER BY id").fetchall()
+    store = open_store(old)
+    with store.read() as conn:
+        assert conn.exec_driver_sql("PRAGMA user_version").scalar() == SCHEMA_VERSION
+        assert conn.exec_driver_sql("SELECT count(*) FROM quarantine").scalar() == 0
+        assert [tuple(r) for r in conn.exec_driver_sql("SELECT * FROM report ORDER BY id")] == (
+            before
+        )
+        assert load_tip(conn, 1) is not None
+    store.close()

@@ -12,6 +12,7 @@ from textual.dom import DOMNode
 from textual.screen import Screen
 
 from tipline_tui.screens.help import HelpScreen
+from tipline_tui.screens.quarantine import QuarantineScreen
 from tipline_tui.screens.queue import QueueScreen
 from tipline_tui.screens.report import ReportScreen
 from tipline_tui.store.service import TipService
@@ -53,6 +54,7 @@ class TiplineApp(App[None]):
             ("Queue: moving", QueueTable.BINDINGS),
             ("Queue: sorting, filtering, search", QueueScreen.BINDINGS),
             ("Report", ReportScreen.BINDINGS),
+            ("Quarantine", QuarantineScreen.BINDINGS),
         ]
 
     def action_help(self) -> None:

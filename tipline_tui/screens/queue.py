@@ -72,6 +72,7 @@ class QueueScreen(Screen[None]):
         Binding("p", "cycle_priority", "Priority", id="queue.priority"),
         Binding("u", "toggle_urgent", "Urgent", id="queue.urgent"),
         Binding("r", "reload", "Reload", show=False, id="queue.reload"),
+        Binding("Q", "quarantine", "Quarantine", show=False, id="queue.quarantine"),
         Binding("escape", "clear_search", "Clear search", show=False, id="queue.clear"),
     ]
 
@@ -82,6 +83,7 @@ class QueueScreen(Screen[None]):
         self.sort = QueueSort.URGENCY
         self.filt = QueueFilter()
         self.counts: QueueCounts | None = None
+        self.quarantined = 0
         self._search_timer: Timer | None = None
         self._shown_once = False
 
@@ -123,6 +125,7 @@ class QueueScreen(Screen[None]):
     @work(exclusive=True, group="counts", exit_on_error=False)
     async def refresh_counts(self) -> None:
         self.counts = await self.service.queue_counts(QueueFilter())
+        self.quarantined = await self.service.quarantine_count()
         self._show_header()
 
     def _show_header(self) -> None:
@@ -135,6 +138,8 @@ class QueueScreen(Screen[None]):
             text.append(f"{c.total:,} tips ")
             text.append(f"{c.urgent:,} urgent", style="bold" if c.urgent else "")
             text.append(f" {c.unassigned:,} unassigned")
+        if self.quarantined:
+            text.append(f" │ {self.quarantined:,} quarantined", style="bold")
         text.append(f" │ {self.sort.label} │ {self.filt.describe()}")
         self.query_one("#queue-counts", Static).update(text)
 
@@ -166,6 +171,11 @@ class QueueScreen(Screen[None]):
 
     def action_toggle_urgent(self) -> None:
         self._set(urgent_only=not self.filt.urgent_only)
+
+    def action_quarantine(self) -> None:
+        from tipline_tui.screens.quarantine import QuarantineScreen
+
+        self.app.push_screen(QuarantineScreen(self.service))
 
     def action_reload(self) -> None:
         self.reload(keep_cursor=True)

@@ -11,15 +11,21 @@ from collections.abc import Callable, Mapping
 from sqlalchemy import Connection
 from sqlmodel import SQLModel
 
-from tipline_tui.store import tables  # noqa: F401  (registers the tables)
+from tipline_tui.store import tables
 
 APPLICATION_ID = 0x54495031  # "TIP1"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 Migration = Callable[[Connection], None]
 
+
+def _add_quarantine(conn: Connection) -> None:
+    """v2: documents that failed intake are kept, with their reasons, not dropped."""
+    tables.QuarantineRow.__table__.create(conn)  # type: ignore[attr-defined]
+
+
 # MIGRATIONS[n] takes a store from version n-1 to n. Version 1 is the baseline.
-MIGRATIONS: dict[int, Migration] = {}
+MIGRATIONS: dict[int, Migration] = {2: _add_quarantine}
 
 
 class StoreError(Exception):

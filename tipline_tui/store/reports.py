@@ -16,7 +16,7 @@ from sqlalchemy import JSON, Connection, Table, func, select
 
 from tipline_tui.domain.build import build
 from tipline_tui.domain.enums import urgency_rank
-from tipline_tui.domain.identifiers import report_identifiers
+from tipline_tui.domain.identifiers import Identifier, report_identifiers
 from tipline_tui.domain.report import (
     AccountDisabled,
     Address,
@@ -321,19 +321,55 @@ def _file(batch: _Batch, report_id: int, f: FileDetails) -> None:
     )
 
 
-def write_reports(conn: Connection, reports: Sequence[Report], now: int) -> list[int]:
+def _identifiers(batch: _Batch, report_id: int, identifiers: Iterable[Identifier]) -> None:
+    for ident in identifiers:
+        batch.add(
+            IdentifierRow,
+            {
+                "report_id": report_id,
+                "kind": ident.kind,
+                "raw": ident.raw,
+                "norm": ident.norm,
+                "role": ident.role,
+            },
+            with_id=False,
+        )
+
+
+def add_files(
+    conn: Connection,
+    report_id: int,
+    files: Sequence[FileDetails],
+    identifiers: Iterable[Identifier],
+) -> None:
+    """Attach file metadata (from fileDetails documents) to a stored tip."""
+    batch = _Batch(conn)
+    for f in files:
+        _file(batch, report_id, f)
+    _identifiers(batch, report_id, identifiers)
+    batch.flush(conn)
+
+
+def write_reports(
+    conn: Connection,
+    reports: Sequence[Report],
+    now: int,
+    sources: Sequence[str | None] | None = None,
+) -> list[int]:
     """Store `reports` with all their parts and identifiers; return their new ids.
 
-    Run inside a write transaction (`Store.write()`): on any error nothing of
-    the batch remains.
+    `sources` are the SHA-256 digests of the documents the reports came from,
+    kept so the same document is never imported twice. Run inside a write
+    transaction (`Store.write()`): on any error nothing of the batch remains.
     """
     batch = _Batch(conn)
     ids = []
-    for report in reports:
+    for number, report in enumerate(reports):
         report_id = batch.add(
             ReportRow,
             {
                 "hub_id": report.hub_id,
+                "source_sha256": sources[number] if sources else None,
                 "received_at": report.received_at if report.received_at is not None else now,
                 "esp_name": report.esp_name,
                 "incident_type": report.incident_type,
@@ -387,18 +423,7 @@ def write_reports(conn: Connection, reports: Sequence[Report], now: int) -> list
             _person(batch, report_id, position, person)
         for f in report.files:
             _file(batch, report_id, f)
-        for ident in report_identifiers(report):
-            batch.add(
-                IdentifierRow,
-                {
-                    "report_id": report_id,
-                    "kind": ident.kind,
-                    "raw": ident.raw,
-                    "norm": ident.norm,
-                    "role": ident.role,
-                },
-                with_id=False,
-            )
+        _identifiers(batch, report_id, report_identifiers(report))
     batch.flush(conn)
     return ids
 

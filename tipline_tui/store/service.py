@@ -6,8 +6,9 @@ Textual event loop never waits on the disk.
 
 from __future__ import annotations
 
+from tipline_tui.domain.intake import QuarantinedDocument
 from tipline_tui.domain.views import QueueCounts, QueueFilter, QueueRow, QueueSort, TipView
-from tipline_tui.store import queue, reports
+from tipline_tui.store import intake, queue, reports
 from tipline_tui.store.engine import Store
 
 
@@ -45,6 +46,15 @@ class TipService:
 
     async def queue_counts(self, filt: QueueFilter) -> QueueCounts:
         return await self.store.run_read(queue.queue_counts, filt)
+
+    async def quarantine_count(self) -> int:
+        return await self.store.run_read(intake.quarantine_count)
+
+    async def list_quarantine(self) -> list[QuarantinedDocument]:
+        return await self.store.run_read(intake.list_quarantine)
+
+    async def get_quarantined(self, quarantine_id: int) -> QuarantinedDocument | None:
+        return await self.store.run_read(intake.get_quarantined, quarantine_id)
 
     async def load_tip(self, report_id: int) -> TipView | None:
         return await self.store.run_read(reports.load_tip, report_id)

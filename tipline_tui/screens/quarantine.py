@@ -1,0 +1,79 @@
+"""Quarantined documents and every reason each was refused, shown literally."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, OptionList, Static
+from textual.widgets.option_list import Option
+
+from tipline_tui.domain.intake import QuarantinedDocument
+from tipline_tui.domain.literal import literal
+from tipline_tui.store.service import TipService
+from tipline_tui.widgets.format import utc_text
+
+PREVIEW_BYTES = 4000
+
+
+def describe(doc: QuarantinedDocument) -> Text:
+    text = Text()
+    text.append(f"#{doc.id} ", style="bold")
+    text.append(literal(doc.file_name, multiline=False), style="bold")
+    text.append(f"\nreceived {utc_text(doc.received_at)}, {doc.size:,} bytes\n")
+    text.append(f"sha256 {doc.sha256}\n\n")
+    text.append(f"{len(doc.problems)} problems\n", style="bold underline")
+    for problem in doc.problems:
+        text.append(f"  {literal(problem, multiline=False)}\n")
+    content = doc.content or b""
+    text.append("\nDocument", style="bold underline")
+    shown = "" if len(content) <= PREVIEW_BYTES else f" (first {PREVIEW_BYTES:,} bytes)"
+    text.append(f"{shown}; `tipline quarantine {doc.id} --raw` gives the original bytes\n")
+    text.append(literal(content[:PREVIEW_BYTES].decode("utf-8", errors="replace")))
+    return text
+
+
+class QuarantineScreen(Screen[None]):
+    BINDINGS = [Binding("escape,backspace", "app.pop_screen", "Back", id="quarantine.back")]
+
+    def __init__(self, service: TipService) -> None:
+        super().__init__()
+        self.service = service
+
+    def compose(self) -> ComposeResult:
+        yield Static("Quarantine: loading…", id="quarantine-title", markup=False)
+        yield OptionList(id="quarantine-list")
+        with VerticalScroll(id="quarantine-detail"):
+            yield Static("", id="quarantine-text", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.load()
+
+    @work(exclusive=True, group="quarantine", exit_on_error=False)
+    async def load(self) -> None:
+        documents = await self.service.list_quarantine()
+        title = self.query_one("#quarantine-title", Static)
+        title.update(f"Quarantine: {len(documents):,} documents that could not be imported")
+        options = self.query_one(OptionList)
+        for doc in documents:
+            first = literal(doc.problems[0], multiline=False) if doc.problems else ""
+            prompt = Text(f"#{doc.id} {literal(doc.file_name, multiline=False)}: {first}")
+            options.add_option(Option(prompt, id=str(doc.id)))
+        if not documents:
+            self.query_one("#quarantine-text", Static).update("Nothing is quarantined.")
+        options.focus()
+
+    @on(OptionList.OptionHighlighted)
+    def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        if event.option.id is not None:
+            self.show(int(event.option.id))
+
+    @work(exclusive=True, group="quarantine-one", exit_on_error=False)
+    async def show(self, quarantine_id: int) -> None:
+        doc = await self.service.get_quarantined(quarantine_id)
+        if doc is not None:
+            self.query_one("#quarantine-text", Static).update(describe(doc))

@@ -1,0 +1,119 @@
+"""Store side of intake: de-duplication, quarantine, attaching file metadata."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy import Connection, func, insert, or_, select
+
+from tipline_tui.domain.identifiers import Identifier, report_identifiers
+from tipline_tui.domain.intake import QuarantinedDocument
+from tipline_tui.domain.report import FileDetails, Report
+from tipline_tui.store.reports import add_files
+from tipline_tui.store.tables import FileRow, QuarantineRow, ReportRow
+
+_report = ReportRow.__table__  # type: ignore[attr-defined]
+_file = FileRow.__table__  # type: ignore[attr-defined]
+_quarantine = QuarantineRow.__table__  # type: ignore[attr-defined]
+
+
+def reports_by_source(conn: Connection, digests: Iterable[str]) -> dict[str, int]:
+    """Report ids already stored from documents with these SHA-256 digests."""
+    wanted = list(set(digests))
+    found: dict[str, int] = {}
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        query = select(_report.c.source_sha256, _report.c.id).where(
+            _report.c.source_sha256.in_(chunk)
+        )
+        found.update({digest: report_id for digest, report_id in conn.execute(query)})
+    return found
+
+
+def quarantine(
+    conn: Connection,
+    file_name: str,
+    content: bytes,
+    digest: str,
+    problems: Sequence[str],
+    now: int,
+) -> tuple[int, bool]:
+    """Keep a bad document whole. Returns its quarantine id and whether it was new."""
+    existing = conn.execute(select(_quarantine.c.id).where(_quarantine.c.sha256 == digest)).scalar()
+    if existing is not None:
+        return existing, False
+    result = conn.execute(
+        insert(_quarantine).values(
+            received_at=now,
+            file_name=file_name,
+            sha256=digest,
+            size=len(content),
+            content=content,
+            problems=list(problems),
+        )
+    )
+    return int(result.inserted_primary_key[0]), True
+
+
+def quarantine_count(conn: Connection) -> int:
+    return int(conn.execute(select(func.count()).select_from(_quarantine)).scalar_one())
+
+
+def list_quarantine(conn: Connection, limit: int = 500) -> list[QuarantinedDocument]:
+    """Newest first, without the documents' bytes."""
+    query = (
+        select(
+            _quarantine.c.id,
+            _quarantine.c.received_at,
+            _quarantine.c.file_name,
+            _quarantine.c.size,
+            _quarantine.c.sha256,
+            _quarantine.c.problems,
+        )
+        .order_by(_quarantine.c.id.desc())
+        .limit(limit)
+    )
+    return [
+        QuarantinedDocument(
+            r.id, r.received_at, r.file_name, r.size, r.sha256, list(r.problems or [])
+        )
+        for r in conn.execute(query)
+    ]
+
+
+def get_quarantined(conn: Connection, quarantine_id: int) -> QuarantinedDocument | None:
+    row = conn.execute(select(_quarantine).where(_quarantine.c.id == quarantine_id)).first()
+    if row is None:
+        return None
+    return QuarantinedDocument(
+        row.id,
+        row.received_at,
+        row.file_name,
+        row.size,
+        row.sha256,
+        list(row.problems or []),
+        bytes(row.content),
+    )
+
+
+def resolve_report(conn: Connection, reference: int) -> int | None:
+    """The local tip a fileDetails `reportId` names: the hub's id first, else the local id."""
+    query = (
+        select(_report.c.id)
+        .where(or_(_report.c.hub_id == reference, _report.c.id == reference))
+        .order_by((_report.c.hub_id == reference).desc())
+        .limit(1)
+    )
+    return conn.execute(query).scalar()
+
+
+def has_file(conn: Connection, report_id: int, file_id: str) -> bool:
+    query = select(_file.c.id).where(_file.c.report_id == report_id, _file.c.file_id == file_id)
+    return conn.execute(query).first() is not None
+
+
+def attach_file(conn: Connection, report_id: int, details: FileDetails) -> None:
+    """Store one file's metadata (and its hash identifiers) on a tip."""
+    shell = Report(incident_type="", incident_date_time="", files=[details])
+    identifiers: list[Identifier] = report_identifiers(shell)
+    add_files(conn, report_id, [details], identifiers)
