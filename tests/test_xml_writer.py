@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
+from types import ModuleType
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.factories import full_report, simple_report
+from tipline_tui.demo import generate_reports
 from tipline_tui.demo.xml_export import export_xml
 from tipline_tui.domain.cybertip_xml_write import file_details_to_xml, report_to_xml
 from tipline_tui.domain.report import (
@@ -348,3 +354,97 @@ def test_export_writes_reports_and_their_files(tmp_path: Path) -> None:
     report_index = int(first.split("-")[1])
     root = ET.parse(tmp_path / "out" / first).getroot()
     assert root.findtext("reportId") == str(report_index)
+
+
+# ------------------------------------------------------------------ round trip through the parser
+
+ROUND_TRIP_NOW = datetime(2027, 1, 1, tzinfo=UTC)  # after every demo date, so none is "future"
+ROLE_ORDER = {"reported": 0, "recipient": 1, "victim": 2}
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "xml"
+
+
+def _parser() -> ModuleType:
+    return pytest.importorskip("tipline_tui.domain.cybertip_xml")
+
+
+def _as_carried(original: Report, parsed: Report) -> Report:
+    """`original` as XML can carry it: no store fields or files, persons grouped by role."""
+    return replace(
+        original,
+        received_at=parsed.received_at,
+        esp_name=parsed.esp_name,
+        hub_id=parsed.hub_id,
+        files=parsed.files,
+        persons=sorted(original.persons, key=lambda p: ROLE_ORDER[p.role]),
+    )
+
+
+def test_generated_reports_round_trip_through_the_parser() -> None:
+    parser = _parser()
+    files = 0
+    for index, (report, _truth) in enumerate(generate_reports(300, seed=5), 1):
+        parsed = parser.parse_report(report_to_xml(report), now=ROUND_TRIP_NOW)
+        assert parsed == _as_carried(report, parsed), index
+        for details in report.files:
+            back = parser.parse_file_details(
+                file_details_to_xml(details, index), now=ROUND_TRIP_NOW
+            )
+            assert back == replace(details, report_id=index), (index, details.file_id)
+            files += 1
+    assert files > 100
+
+
+def test_factory_report_round_trips_through_the_parser() -> None:
+    parser = _parser()
+    report = _full()
+    parsed = parser.parse_report(report_to_xml(report), now=ROUND_TRIP_NOW)
+    assert parsed == _as_carried(report, parsed)
+    for details in report.files:
+        back = parser.parse_file_details(file_details_to_xml(details, 3), now=ROUND_TRIP_NOW)
+        assert back == replace(details, report_id=3)
+
+
+@pytest.mark.parametrize(
+    "path",
+    sorted(FIXTURES.glob("report_*.xml")) + sorted(FIXTURES.glob("filedetails_*.xml")),
+    ids=lambda p: p.name,
+)
+def test_fixtures_survive_parse_write_parse(path: Path) -> None:
+    """Whatever the parser reads from a fixture, the writer writes back to the same objects."""
+    parser = _parser()
+    if path.name.startswith("report_"):
+        first = parser.parse_report(path.read_bytes(), now=ROUND_TRIP_NOW)
+        again = parser.parse_report(report_to_xml(first), now=ROUND_TRIP_NOW)
+        assert again == _as_carried(first, again)
+    else:
+        details = parser.parse_file_details(path.read_bytes(), now=ROUND_TRIP_NOW)
+        assert details.report_id is not None
+        xml = file_details_to_xml(details, details.report_id)
+        assert parser.parse_file_details(xml, now=ROUND_TRIP_NOW) == details
+
+
+_XML_TEXT = st.text(
+    st.characters(
+        blacklist_categories=("Cs",),
+        blacklist_characters="".join(map(chr, [*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20)]))
+        + "\ufffe\uffff",
+    ),
+    max_size=60,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=_XML_TEXT, attr=_XML_TEXT)
+def test_any_xml_text_round_trips_exactly(text: str, attr: str) -> None:
+    """Whitespace, CR, quotes, brackets: the parser gets back exactly what was written."""
+    parser = _parser()
+    report = _minimal(
+        additional_info=text,
+        persons=[Person(role="reported", screen_name=text, esp_identifier="1")],
+    )
+    parsed = parser.parse_report(report_to_xml(report), now=ROUND_TRIP_NOW)
+    assert parsed.additional_info == text
+    assert parsed.persons[0].screen_name == text
+    details = FileDetails(file_id="a" * 32, hashes=[FileHash(attr, text)])
+    back = parser.parse_file_details(file_details_to_xml(details, 1), now=ROUND_TRIP_NOW)
+    assert back.hashes == details.hashes
