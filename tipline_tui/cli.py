@@ -12,6 +12,8 @@ from pathlib import Path
 
 from tipline_tui import __version__
 from tipline_tui.config import DB_ENV, bundled_demo_store, default_store_path
+from tipline_tui.domain.intake import DocumentResult, Outcome
+from tipline_tui.domain.literal import literal
 from tipline_tui.store import Store, StoreError, open_store
 
 
@@ -25,6 +27,21 @@ def _parser() -> argparse.ArgumentParser:
         "--db", type=Path, help=f"store file (default: ${DB_ENV}, else {default_store_path()})"
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    store_option = argparse.ArgumentParser(add_help=False)
+    store_option.add_argument("--db", type=Path, default=argparse.SUPPRESS, help="store file")
+    imports = commands.add_parser(
+        "import",
+        parents=[store_option],
+        help="import CyberTipline report and fileDetails XML documents (files or directories)",
+    )
+    imports.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    quarantined = commands.add_parser(
+        "quarantine", parents=[store_option], help="list quarantined documents, or show one"
+    )
+    quarantined.add_argument("id", nargs="?", type=int, help="quarantine id to show")
+    quarantined.add_argument(
+        "--raw", action="store_true", help="write the document's original bytes to stdout"
+    )
     commands.add_parser(
         "demo", help="open a temporary copy of the bundled synthetic demo store (offline)"
     )
@@ -91,6 +108,86 @@ def _demo_data(args: argparse.Namespace) -> int:
     return 0
 
 
+def _store(args: argparse.Namespace) -> Store:
+    return open_store(getattr(args, "db", None) or default_store_path())
+
+
+def _import(args: argparse.Namespace) -> int:
+    from tipline_tui.importer import Importer, ImportUsageError
+
+    store = _store(args)
+    counts = dict.fromkeys(Outcome, 0)
+    try:
+        for result in Importer(store).run(args.paths):
+            counts[result.outcome] += 1
+            print(_describe(result))
+    except ImportUsageError as exc:
+        return _fail(str(exc))
+    finally:
+        store.close()
+    print(
+        f"{counts[Outcome.IMPORTED]} imported, {counts[Outcome.ATTACHED]} files attached, "
+        f"{counts[Outcome.DUPLICATE]} already in the store, "
+        f"{counts[Outcome.QUARANTINED]} quarantined",
+        file=sys.stderr,
+    )
+    return 1 if counts[Outcome.QUARANTINED] else 0
+
+
+def _describe(result: DocumentResult) -> str:
+    name = literal(result.name, multiline=False)
+    if result.outcome is Outcome.IMPORTED:
+        return f"{name}: imported as tip #{result.report_id}"
+    if result.outcome is Outcome.ATTACHED:
+        return (
+            f"{name}: attached {literal(result.detail, multiline=False)} to tip #{result.report_id}"
+        )
+    if result.outcome is Outcome.DUPLICATE:
+        return f"{name}: {literal(result.detail, multiline=False)}"
+    lines = [f"{name}: QUARANTINED as #{result.quarantine_id} ({len(result.problems)} problems)"]
+    if result.detail:
+        lines[0] += f"; {result.detail}"
+    lines += [f"    {literal(p, multiline=False)}" for p in result.problems]
+    return "\n".join(lines)
+
+
+def _quarantine(args: argparse.Namespace) -> int:
+    from tipline_tui.store import intake
+    from tipline_tui.widgets.format import utc_text
+
+    store = _store(args)
+    try:
+        with store.read() as conn:
+            if args.id is None:
+                documents = intake.list_quarantine(conn)
+                if not documents:
+                    print("nothing is quarantined")
+                for doc in documents:
+                    first = literal(doc.problems[0], multiline=False) if doc.problems else ""
+                    print(
+                        f"#{doc.id}  {utc_text(doc.received_at)}  "
+                        f"{literal(doc.file_name, multiline=False)}  "
+                        f"{len(doc.problems)} problems: {first}"
+                    )
+                return 0
+            doc = intake.get_quarantined(conn, args.id)
+    finally:
+        store.close()
+    if doc is None:
+        return _fail(f"no quarantined document #{args.id}")
+    if args.raw:
+        sys.stdout.buffer.write(doc.content or b"")
+        return 0
+    print(f"#{doc.id} {literal(doc.file_name, multiline=False)}")
+    print(f"received {utc_text(doc.received_at)}, {doc.size:,} bytes, sha256 {doc.sha256}")
+    print(f"{len(doc.problems)} problems:")
+    for problem in doc.problems:
+        print(f"  {literal(problem, multiline=False)}")
+    print("document (shown literally; --raw writes the original bytes):")
+    print(literal((doc.content or b"")[:4000].decode("utf-8", errors="replace")))
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -98,6 +195,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _demo()
         if args.command == "demo-data":
             return _demo_data(args)
+        if args.command == "import":
+            return _import(args)
+        if args.command == "quarantine":
+            return _quarantine(args)
         store = open_store(args.db or default_store_path())
         _run_app(store, demo=False)
         return 0

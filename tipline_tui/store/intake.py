@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import Connection, func, insert, or_, select
+from sqlalchemy import Connection, func, insert, select
 
 from tipline_tui.domain.identifiers import Identifier, report_identifiers
 from tipline_tui.domain.intake import QuarantinedDocument
@@ -96,24 +96,37 @@ def get_quarantined(conn: Connection, quarantine_id: int) -> QuarantinedDocument
     )
 
 
-def resolve_report(conn: Connection, reference: int) -> int | None:
-    """The local tip a fileDetails `reportId` names: the hub's id first, else the local id."""
-    query = (
-        select(_report.c.id)
-        .where(or_(_report.c.hub_id == reference, _report.c.id == reference))
-        .order_by((_report.c.hub_id == reference).desc())
-        .limit(1)
+def resolve_reports(conn: Connection, references: Iterable[int]) -> dict[int, int]:
+    """The local tip each fileDetails `reportId` names: the hub's id first, else the local id."""
+    wanted = list(set(references))
+    found: dict[int, int] = {}
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        for (report_id,) in conn.execute(select(_report.c.id).where(_report.c.id.in_(chunk))):
+            found[report_id] = report_id
+        hub = select(_report.c.hub_id, _report.c.id).where(_report.c.hub_id.in_(chunk))
+        found.update({hub_id: report_id for hub_id, report_id in conn.execute(hub)})
+    return found
+
+
+def existing_files(conn: Connection, report_ids: Iterable[int]) -> set[tuple[int, str]]:
+    """(tip, fileId) pairs already stored for these tips."""
+    wanted = list(set(report_ids))
+    pairs: set[tuple[int, str]] = set()
+    for start in range(0, len(wanted), 500):
+        query = select(_file.c.report_id, _file.c.file_id).where(
+            _file.c.report_id.in_(wanted[start : start + 500])
+        )
+        pairs.update((r, f) for r, f in conn.execute(query))
+    return pairs
+
+
+def attach_files(conn: Connection, files: Sequence[tuple[int, FileDetails]]) -> None:
+    """Store file metadata (and hash identifiers) on tips, in one batch."""
+    add_files(
+        conn, [(report_id, details, _file_identifiers(details)) for report_id, details in files]
     )
-    return conn.execute(query).scalar()
 
 
-def has_file(conn: Connection, report_id: int, file_id: str) -> bool:
-    query = select(_file.c.id).where(_file.c.report_id == report_id, _file.c.file_id == file_id)
-    return conn.execute(query).first() is not None
-
-
-def attach_file(conn: Connection, report_id: int, details: FileDetails) -> None:
-    """Store one file's metadata (and its hash identifiers) on a tip."""
-    shell = Report(incident_type="", incident_date_time="", files=[details])
-    identifiers: list[Identifier] = report_identifiers(shell)
-    add_files(conn, report_id, [details], identifiers)
+def _file_identifiers(details: FileDetails) -> list[Identifier]:
+    return report_identifiers(Report(incident_type="", incident_date_time="", files=[details]))

@@ -275,22 +275,30 @@ def _compact(d: dict[str, Any]) -> dict[str, Any] | None:
     return kept or None
 
 
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
 def _plain(value: Any) -> Any:
     """A dataclass as JSON-ready dicts, leaving out empty fields.
 
     Empty fields come back as their defaults when `build` reads the dict, so
-    leaving them out loses nothing and keeps rows small.
+    leaving them out loses nothing and keeps rows small. Field names are
+    cached per class: this runs for every part of every stored report.
     """
-    if dataclasses.is_dataclass(value):
-        out = {}
-        for f in dataclasses.fields(value):
-            item = getattr(value, f.name)
-            if item is not None and item != []:
-                out[f.name] = _plain(item)
-        return out
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
+    kind = type(value)
+    names = _FIELD_NAMES.get(kind)
+    if names is None:
+        if kind is list:
+            return [_plain(v) for v in value]
+        if not dataclasses.is_dataclass(value):
+            return value
+        names = _FIELD_NAMES[kind] = tuple(f.name for f in dataclasses.fields(value))
+    out = {}
+    for name in names:
+        item = getattr(value, name)
+        if item is not None and item != []:
+            out[name] = _plain(item)
+    return out
 
 
 def _file(batch: _Batch, report_id: int, f: FileDetails) -> None:
@@ -337,16 +345,13 @@ def _identifiers(batch: _Batch, report_id: int, identifiers: Iterable[Identifier
 
 
 def add_files(
-    conn: Connection,
-    report_id: int,
-    files: Sequence[FileDetails],
-    identifiers: Iterable[Identifier],
+    conn: Connection, files: Sequence[tuple[int, FileDetails, Iterable[Identifier]]]
 ) -> None:
-    """Attach file metadata (from fileDetails documents) to a stored tip."""
+    """Attach file metadata (from fileDetails documents) to stored tips, in one batch."""
     batch = _Batch(conn)
-    for f in files:
-        _file(batch, report_id, f)
-    _identifiers(batch, report_id, identifiers)
+    for report_id, details, identifiers in files:
+        _file(batch, report_id, details)
+        _identifiers(batch, report_id, identifiers)
     batch.flush(conn)
 
 
