@@ -6,7 +6,6 @@ import xml.etree.ElementTree as ET
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 from hypothesis import given, settings
@@ -15,6 +14,7 @@ from hypothesis import strategies as st
 from tests.factories import full_report, simple_report
 from tipline_tui.demo import generate_reports
 from tipline_tui.demo.xml_export import export_xml
+from tipline_tui.domain.cybertip_xml import parse_file_details, parse_report
 from tipline_tui.domain.cybertip_xml_write import file_details_to_xml, report_to_xml
 from tipline_tui.domain.report import (
     AccountDisabled,
@@ -363,10 +363,6 @@ ROLE_ORDER = {"reported": 0, "recipient": 1, "victim": 2}
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "xml"
 
 
-def _parser() -> ModuleType:
-    return pytest.importorskip("tipline_tui.domain.cybertip_xml")
-
-
 def _as_carried(original: Report, parsed: Report) -> Report:
     """`original` as XML can carry it: no store fields or files, persons grouped by role."""
     return replace(
@@ -380,27 +376,23 @@ def _as_carried(original: Report, parsed: Report) -> Report:
 
 
 def test_generated_reports_round_trip_through_the_parser() -> None:
-    parser = _parser()
     files = 0
     for index, (report, _truth) in enumerate(generate_reports(300, seed=5), 1):
-        parsed = parser.parse_report(report_to_xml(report), now=ROUND_TRIP_NOW)
+        parsed = parse_report(report_to_xml(report), now=ROUND_TRIP_NOW)
         assert parsed == _as_carried(report, parsed), index
         for details in report.files:
-            back = parser.parse_file_details(
-                file_details_to_xml(details, index), now=ROUND_TRIP_NOW
-            )
+            back = parse_file_details(file_details_to_xml(details, index), now=ROUND_TRIP_NOW)
             assert back == replace(details, report_id=index), (index, details.file_id)
             files += 1
     assert files > 100
 
 
 def test_factory_report_round_trips_through_the_parser() -> None:
-    parser = _parser()
     report = _full()
-    parsed = parser.parse_report(report_to_xml(report), now=ROUND_TRIP_NOW)
+    parsed = parse_report(report_to_xml(report), now=ROUND_TRIP_NOW)
     assert parsed == _as_carried(report, parsed)
     for details in report.files:
-        back = parser.parse_file_details(file_details_to_xml(details, 3), now=ROUND_TRIP_NOW)
+        back = parse_file_details(file_details_to_xml(details, 3), now=ROUND_TRIP_NOW)
         assert back == replace(details, report_id=3)
 
 
@@ -411,16 +403,15 @@ def test_factory_report_round_trips_through_the_parser() -> None:
 )
 def test_fixtures_survive_parse_write_parse(path: Path) -> None:
     """Whatever the parser reads from a fixture, the writer writes back to the same objects."""
-    parser = _parser()
     if path.name.startswith("report_"):
-        first = parser.parse_report(path.read_bytes(), now=ROUND_TRIP_NOW)
-        again = parser.parse_report(report_to_xml(first), now=ROUND_TRIP_NOW)
+        first = parse_report(path.read_bytes(), now=ROUND_TRIP_NOW)
+        again = parse_report(report_to_xml(first), now=ROUND_TRIP_NOW)
         assert again == _as_carried(first, again)
     else:
-        details = parser.parse_file_details(path.read_bytes(), now=ROUND_TRIP_NOW)
+        details = parse_file_details(path.read_bytes(), now=ROUND_TRIP_NOW)
         assert details.report_id is not None
         xml = file_details_to_xml(details, details.report_id)
-        assert parser.parse_file_details(xml, now=ROUND_TRIP_NOW) == details
+        assert parse_file_details(xml, now=ROUND_TRIP_NOW) == details
 
 
 _XML_TEXT = st.text(
@@ -437,14 +428,13 @@ _XML_TEXT = st.text(
 @given(text=_XML_TEXT, attr=_XML_TEXT)
 def test_any_xml_text_round_trips_exactly(text: str, attr: str) -> None:
     """Whitespace, CR, quotes, brackets: the parser gets back exactly what was written."""
-    parser = _parser()
     report = _minimal(
         additional_info=text,
         persons=[Person(role="reported", screen_name=text, esp_identifier="1")],
     )
-    parsed = parser.parse_report(report_to_xml(report), now=ROUND_TRIP_NOW)
+    parsed = parse_report(report_to_xml(report), now=ROUND_TRIP_NOW)
     assert parsed.additional_info == text
     assert parsed.persons[0].screen_name == text
     details = FileDetails(file_id="a" * 32, hashes=[FileHash(attr, text)])
-    back = parser.parse_file_details(file_details_to_xml(details, 1), now=ROUND_TRIP_NOW)
+    back = parse_file_details(file_details_to_xml(details, 1), now=ROUND_TRIP_NOW)
     assert back.hashes == details.hashes
