@@ -184,7 +184,7 @@ def full_report() -> Report:
                         ip_capture_events=[IpCaptureEvent("198.51.100.9")],
                     )
                 ],
-                additional_info=["note a", "note b"],
+                additional_info=["note a"],
             ),
             Person(
                 role="victim",
