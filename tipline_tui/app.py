@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import time
 from collections.abc import Callable, Iterable
 from functools import partial
@@ -30,12 +31,18 @@ class TiplineApp(App[None]):
     ]
 
     def __init__(
-        self, service: TipService, *, demo: bool = False, clock: Callable[[], float] = time.time
+        self,
+        service: TipService,
+        *,
+        demo: bool = False,
+        clock: Callable[[], float] = time.time,
+        analyst: str | None = None,
     ) -> None:
         super().__init__()
         self.service = service
         self.demo = demo
         self.clock = clock
+        self.analyst = analyst or getpass.getuser()
         if demo:
             self.sub_title = "DEMO"
 

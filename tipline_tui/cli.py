@@ -39,6 +39,14 @@ def _parser() -> argparse.ArgumentParser:
         "quarantine", parents=[store_option], help="list quarantined documents, or show one"
     )
     quarantined.add_argument("id", nargs="?", type=int, help="quarantine id to show")
+    related = commands.add_parser(
+        "related",
+        parents=[store_option],
+        help="prior reports about the same people as a tip, ranked, with reasons",
+    )
+    related.add_argument("report_id", type=int, metavar="REPORT_ID")
+    related.add_argument("--json", action="store_true", help="machine-readable output")
+    related.add_argument("--limit", type=int, default=20)
     quarantined.add_argument(
         "--raw", action="store_true", help="write the document's original bytes to stdout"
     )
@@ -188,6 +196,38 @@ def _quarantine(args: argparse.Namespace) -> int:
     return 0
 
 
+def _related(args: argparse.Namespace) -> int:
+    import json
+    from dataclasses import asdict
+
+    from tipline_tui.store.related import related_reports
+    from tipline_tui.store.reports import load_tip
+    from tipline_tui.widgets.format import utc_text
+
+    store = _store(args)
+    try:
+        with store.read() as conn:
+            if load_tip(conn, args.report_id) is None:
+                return _fail(f"no tip #{args.report_id} in this store")
+            found = related_reports(conn, args.report_id, args.limit)
+    finally:
+        store.close()
+    if args.json:
+        print(json.dumps([asdict(r) for r in found], indent=2, ensure_ascii=False))
+        return 0
+    if not found:
+        print(f"no related reports for tip #{args.report_id}")
+    for r in found:
+        jurisdiction = literal(r.jurisdiction, multiline=False) or "-"
+        print(
+            f"#{r.report_id}  score {r.score:.2f}  {utc_text(r.received_at)}  "
+            f"{literal(r.incident_type, multiline=False)}  {r.status}  {jurisdiction}"
+        )
+        for reason in r.reasons:
+            print(f"    {literal(reason, multiline=False)}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -199,6 +239,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _import(args)
         if args.command == "quarantine":
             return _quarantine(args)
+        if args.command == "related":
+            return _related(args)
         store = open_store(args.db or default_store_path())
         _run_app(store, demo=False)
         return 0

@@ -115,3 +115,17 @@ class TipView:
     received_at: int
     report: Report
     analysis: Analysis
+
+
+@dataclass(frozen=True, slots=True)
+class RelatedReport:
+    """A prior tip that shares people with the one being read, and why."""
+
+    report_id: int
+    score: float
+    received_at: int
+    incident_type: str
+    status: str
+    jurisdiction: str | None
+    reasons: tuple[str, ...]
+    marked: bool | None = None  # True/False when an analyst judged the pair

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Static, TabbedContent, TabPane
+from textual.widgets import Footer, OptionList, Static, TabbedContent, TabPane
+from textual.widgets.option_list import Option
 
 from tipline_tui.domain.enums import incident_short
-from tipline_tui.domain.views import TipView
+from tipline_tui.domain.literal import literal
+from tipline_tui.domain.views import RelatedReport, TipView
 from tipline_tui.store.service import TipService
-from tipline_tui.widgets.format import age_text, priority_text
+from tipline_tui.widgets.format import age_text, priority_text, utc_text
 from tipline_tui.widgets.report_panes import PANES
 
 
@@ -30,6 +32,11 @@ class ReportScreen(Screen[None]):
             )
             for n, (key, title, _) in enumerate(PANES, 1)
         ],
+        Binding(
+            "7", "pane('related')", "Related reports pane", show=False, id="report.pane.related"
+        ),
+        Binding("m", "mark(True)", "Mark related: same person", show=False, id="report.same"),
+        Binding("n", "mark(False)", "Mark related: not the same", show=False, id="report.notsame"),
         Binding("j,down", "scroll(1)", "Scroll down", show=False, id="report.down"),
         Binding("k,up", "scroll(-1)", "Scroll up", show=False, id="report.up"),
         Binding("right,l,tab", "next_pane(1)", "Next pane", key_display="→", id="report.next"),
@@ -43,6 +50,7 @@ class ReportScreen(Screen[None]):
         self.service = service
         self.report_id = report_id
         self.tip: TipView | None = None
+        self.related: list[RelatedReport] = []
 
     def compose(self) -> ComposeResult:
         yield Static(f"Tip #{self.report_id}: loading…", id="report-title", markup=False)
@@ -50,6 +58,9 @@ class ReportScreen(Screen[None]):
             for key, title, _ in PANES:
                 with TabPane(title, id=f"pane-{key}"), VerticalScroll():
                     yield Static("", id=f"text-{key}", markup=False)
+            with TabPane("Related", id="pane-related"):
+                yield Static("Searching for related reports…", id="related-status", markup=False)
+                yield OptionList(id="related-list")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -65,6 +76,28 @@ class ReportScreen(Screen[None]):
             return
         self.tip = tip
         self._show(tip)
+        self.find_related()
+
+    @work(exclusive=True, group="related", exit_on_error=False)
+    async def find_related(self) -> None:
+        """Runs beside the panes: reading a tip never waits for the search."""
+        found = await self.service.related(self.report_id)
+        self.related = found
+        status = self.query_one("#related-status", Static)
+        status.update(
+            f"{len(found)} related reports, strongest first (enter opens; m same person, "
+            "n not the same)"
+            if found
+            else "No related reports found."
+        )
+        options = self.query_one("#related-list", OptionList)
+        highlighted = options.highlighted
+        options.clear_options()
+        options.add_options([Option(related_prompt(r), id=str(r.report_id)) for r in found])
+        if found:
+            options.highlighted = min(highlighted or 0, len(found) - 1)
+        tab = self.query_one(TabbedContent).get_tab("pane-related")
+        tab.label = f"Related ({len(found)})"  # type: ignore[assignment]
 
     def _show(self, tip: TipView) -> None:
         now = self.app.clock()  # type: ignore[attr-defined]
@@ -82,22 +115,62 @@ class ReportScreen(Screen[None]):
             self.query_one(f"#text-{key}", Static).update(build(tip, now))
         self._focus_pane()
 
+    @on(OptionList.OptionSelected, "#related-list")
+    def _open_related(self, event: OptionList.OptionSelected) -> None:
+        if event.option.id is not None:
+            self.app.open_tip(int(event.option.id))  # type: ignore[attr-defined]
+
+    async def action_mark(self, same: bool) -> None:
+        options = self.query_one("#related-list", OptionList)
+        if self.query_one(TabbedContent).active != "pane-related" or options.highlighted is None:
+            self.notify("Open the Related pane (7) and choose a report to mark.", markup=False)
+            return
+        other = int(options.get_option_at_index(options.highlighted).id or 0)
+        await self.service.mark_pair(
+            self.report_id,
+            other,
+            same=same,
+            analyst=self.app.analyst,
+            now=int(self.app.clock()),  # type: ignore[attr-defined]
+        )
+        verdict = "the same person" if same else "not the same person"
+        self.notify(f"Marked tips #{self.report_id} and #{other} as {verdict}.", markup=False)
+        self.find_related()
+
     def _active_scroll(self) -> VerticalScroll:
         tabs = self.query_one(TabbedContent)
         return self.query_one(f"#{tabs.active}", TabPane).query_one(VerticalScroll)
 
     def _focus_pane(self) -> None:
-        self._active_scroll().focus()
+        if self.query_one(TabbedContent).active == "pane-related":
+            self.query_one("#related-list", OptionList).focus()
+        else:
+            self._active_scroll().focus()
 
     def action_pane(self, key: str) -> None:
         self.query_one(TabbedContent).active = f"pane-{key}"
         self._focus_pane()
 
     def action_next_pane(self, step: int) -> None:
-        keys = [f"pane-{key}" for key, _, _ in PANES]
+        keys = [f"pane-{key}" for key, _, _ in PANES] + ["pane-related"]
         tabs = self.query_one(TabbedContent)
         tabs.active = keys[(keys.index(tabs.active) + step) % len(keys)]
         self._focus_pane()
 
     def action_scroll(self, lines: int) -> None:
-        self._active_scroll().scroll_relative(y=lines, animate=False)
+        if self.query_one(TabbedContent).active != "pane-related":
+            self._active_scroll().scroll_relative(y=lines, animate=False)
+
+
+def related_prompt(related: RelatedReport) -> Text:
+    """Two lines: the prior tip's facts, then why it matched (report text shown literally)."""
+    text = Text()
+    mark = {True: " [marked same]", False: " [marked not same]"}.get(related.marked, "")
+    text.append(f"#{related.report_id}", style="bold")
+    text.append(
+        f"  {related.score:.2f}  {utc_text(related.received_at)[:10]}  "
+        f"{incident_short(related.incident_type)}  {related.status}  "
+        f"{literal(related.jurisdiction, multiline=False) or '-'}{mark}\n"
+    )
+    text.append("   " + literal(" · ".join(related.reasons), multiline=False))
+    return text

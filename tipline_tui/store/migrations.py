@@ -14,7 +14,7 @@ from sqlmodel import SQLModel
 from tipline_tui.store import tables
 
 APPLICATION_ID = 0x54495031  # "TIP1"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 Migration = Callable[[Connection], None]
 
@@ -24,8 +24,23 @@ def _add_quarantine(conn: Connection) -> None:
     tables.QuarantineRow.__table__.create(conn)  # type: ignore[attr-defined]
 
 
+def _add_related_index(conn: Connection) -> None:
+    """v3: canonical keys, fuzzy values, trigrams and pair marks; filled for stored tips."""
+    from tipline_tui.store.related_index import backfill
+
+    for model in (
+        tables.IdentifierKeyRow,
+        tables.FuzzyValueRow,
+        tables.FuzzyOccurrenceRow,
+        tables.TrigramRow,
+        tables.PairMarkRow,
+    ):
+        model.__table__.create(conn)  # type: ignore[attr-defined]
+    backfill(conn)
+
+
 # MIGRATIONS[n] takes a store from version n-1 to n. Version 1 is the baseline.
-MIGRATIONS: dict[int, Migration] = {2: _add_quarantine}
+MIGRATIONS: dict[int, Migration] = {2: _add_quarantine, 3: _add_related_index}
 
 
 class StoreError(Exception):

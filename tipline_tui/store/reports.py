@@ -38,6 +38,7 @@ from tipline_tui.domain.report import (
     Reporter,
 )
 from tipline_tui.domain.views import Analysis, Note, TipView
+from tipline_tui.store.related_index import IndexItem, country_hints, index_identifiers
 from tipline_tui.store.tables import (
     AddressRow,
     AgencyRow,
@@ -349,10 +350,13 @@ def add_files(
 ) -> None:
     """Attach file metadata (from fileDetails documents) to stored tips, in one batch."""
     batch = _Batch(conn)
+    to_index: list[IndexItem] = []
     for report_id, details, identifiers in files:
         _file(batch, report_id, details)
         _identifiers(batch, report_id, identifiers)
+        to_index.append(IndexItem(report_id, list(identifiers), ()))
     batch.flush(conn)
+    index_identifiers(conn, to_index)
 
 
 def write_reports(
@@ -369,6 +373,7 @@ def write_reports(
     """
     batch = _Batch(conn)
     ids = []
+    to_index: list[IndexItem] = []
     for number, report in enumerate(reports):
         report_id = batch.add(
             ReportRow,
@@ -428,8 +433,11 @@ def write_reports(
             _person(batch, report_id, position, person)
         for f in report.files:
             _file(batch, report_id, f)
-        _identifiers(batch, report_id, report_identifiers(report))
+        identifiers = report_identifiers(report)
+        _identifiers(batch, report_id, identifiers)
+        to_index.append(IndexItem(report_id, identifiers, country_hints(report)))
     batch.flush(conn)
+    index_identifiers(conn, to_index)
     return ids
 
 

@@ -7,8 +7,15 @@ Textual event loop never waits on the disk.
 from __future__ import annotations
 
 from tipline_tui.domain.intake import QuarantinedDocument
-from tipline_tui.domain.views import QueueCounts, QueueFilter, QueueRow, QueueSort, TipView
-from tipline_tui.store import intake, queue, reports
+from tipline_tui.domain.views import (
+    QueueCounts,
+    QueueFilter,
+    QueueRow,
+    QueueSort,
+    RelatedReport,
+    TipView,
+)
+from tipline_tui.store import intake, queue, related, reports
 from tipline_tui.store.engine import Store
 
 
@@ -55,6 +62,14 @@ class TipService:
 
     async def get_quarantined(self, quarantine_id: int) -> QuarantinedDocument | None:
         return await self.store.run_read(intake.get_quarantined, quarantine_id)
+
+    async def related(self, report_id: int, limit: int = 20) -> list[RelatedReport]:
+        return await self.store.run_read(related.related_reports, report_id, limit)
+
+    async def mark_pair(self, a: int, b: int, *, same: bool, analyst: str, now: int) -> None:
+        await self.store.run_write(
+            lambda conn: related.mark_pair(conn, a, b, same=same, analyst=analyst, now=now)
+        )
 
     async def load_tip(self, report_id: int) -> TipView | None:
         return await self.store.run_read(reports.load_tip, report_id)

@@ -246,3 +246,61 @@ class QuarantineRow(SQLModel, table=True):
     size: int
     content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     problems: list[str] | None = _json()
+
+
+class IdentifierKeyRow(SQLModel, table=True):
+    """Canonical keys of every identifier, for exact related-report lookups (schema v3)."""
+
+    __tablename__ = "identifier_key"
+    __table_args__ = (Index("ix_identifier_key_lookup", "key_type", "key", "report_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    report_id: int = Field(foreign_key="report.id", index=True, ondelete="CASCADE")
+    kind: str
+    raw: str
+    key_type: str
+    key: str
+    strength: float
+
+
+class FuzzyValueRow(SQLModel, table=True):
+    """A distinct name-like string, compared by rapidfuzz after trigram blocking (schema v3)."""
+
+    __tablename__ = "fuzzy_value"
+    __table_args__ = (Index("ux_fuzzy_value", "kind", "value", unique=True),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str
+    value: str
+
+
+class FuzzyOccurrenceRow(SQLModel, table=True):
+    __tablename__ = "fuzzy_occurrence"
+    __table_args__ = (Index("ix_fuzzy_occurrence_value", "value_id", "report_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    value_id: int = Field(foreign_key="fuzzy_value.id")
+    report_id: int = Field(foreign_key="report.id", index=True, ondelete="CASCADE")
+    raw: str
+
+
+class TrigramRow(SQLModel, table=True):
+    """The blocking index: which fuzzy values contain a trigram."""
+
+    __tablename__ = "trigram"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    gram: str = Field(primary_key=True)
+    value_id: int = Field(primary_key=True)
+
+
+class PairMarkRow(SQLModel, table=True):
+    """An analyst's judgement that two tips are (or are not) about the same person."""
+
+    __tablename__ = "pair_mark"
+
+    low_id: int = Field(foreign_key="report.id", primary_key=True, ondelete="CASCADE")
+    high_id: int = Field(foreign_key="report.id", primary_key=True, ondelete="CASCADE")
+    same: bool
+    analyst: str
+    marked_at: int

@@ -1,0 +1,181 @@
+"""Related reports: crafted pairs that must and must not match, marks, the CLI and the pane."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.factories import BASE_TIME, simple_report
+from tests.tui_helpers import make_app, settle, static_text
+from tipline_tui.domain.report import (
+    Email,
+    FileDetails,
+    FileHash,
+    IpCaptureEvent,
+    Person,
+    PersonDetails,
+    Phone,
+    Report,
+)
+from tipline_tui.screens.report import ReportScreen
+from tipline_tui.store import open_store
+from tipline_tui.store.related import mark_pair, related_reports
+
+
+def person_report(
+    n: int,
+    *,
+    screen: str | None = None,
+    email: str | None = None,
+    phone: str | None = None,
+    ip: str | None = None,
+    file_hash: str | None = None,
+) -> Report:
+    report = simple_report(n)
+    report.persons = [
+        Person(
+            role="reported",
+            screen_name=screen,
+            person=PersonDetails(
+                emails=[Email(email)] if email else [], phones=[Phone(phone)] if phone else []
+            ),
+            ip_capture_events=[IpCaptureEvent(ip)] if ip else [],
+        )
+    ]
+    if file_hash:
+        report.files = [FileDetails(file_id=f"{n:032x}", hashes=[FileHash("MD5", file_hash)])]
+    return report
+
+
+def crafted() -> list[Report]:
+    return [
+        person_report(
+            0,
+            screen="dark_wolf_77",
+            email="Dark.Wolf@example.com",
+            phone="(212) 555-0147",
+            ip="192.0.2.10",
+        ),  # 1: the tip
+        person_report(1, email="dark.wolf@EXAMPLE.com"),  # 2: same email
+        person_report(2, phone="+1 212 555 0147"),  # 3: same phone
+        person_report(3, screen="DarkWolf77"),  # 4: same name
+        person_report(4, screen="dark_wolf_78"),  # 5: fuzzy name
+        person_report(
+            5,
+            screen="sunny_meadow_12",
+            email="meadow@example.org",
+            phone="(305) 555-0188",
+            ip="198.51.100.7",
+        ),  # 6: unrelated
+        person_report(6, ip="192.0.2.99"),  # 7: same /24 only
+    ]
+
+
+def ids(found) -> list[int]:  # type: ignore[no-untyped-def]
+    return [r.report_id for r in found]
+
+
+def test_crafted_pairs_rank_by_strength_with_reasons(make_store) -> None:
+    store = make_store(crafted())
+    with store.read() as conn:
+        found = related_reports(conn, 1)
+    by_id = {r.report_id: r for r in found}
+    assert 6 not in by_id, "an unrelated tip must not match"
+    assert {2, 3, 4, 5} <= set(by_id)
+    assert "same email" in by_id[2].reasons[0]
+    assert "same phone" in by_id[3].reasons[0]
+    assert any(
+        "screen name" in reason and "%" in reason and "dark_wolf_78" in reason
+        for reason in by_id[5].reasons
+    )
+    assert by_id[2].score > by_id[5].score and by_id[3].score > by_id[5].score
+    if 7 in by_id:  # a shared /24 is weak evidence: below any direct identifier
+        assert "same /24" in by_id[7].reasons[0]
+        assert by_id[7].score < min(by_id[i].score for i in (2, 3, 4))
+
+
+def test_common_values_weigh_less_than_rare_ones(make_store) -> None:
+    reports = [person_report(0, file_hash="aa" * 16, email="solo@example.net")]
+    reports += [person_report(n, file_hash="aa" * 16) for n in range(1, 40)]  # a viral file
+    reports.append(person_report(40, email="solo@example.net"))
+    store = make_store(reports)
+    with store.read() as conn:
+        found = related_reports(conn, 1, limit=50)
+    assert found[0].report_id == 41 and "same email" in found[0].reasons[0]
+    viral = [r for r in found if r.report_id != 41]
+    assert viral and all(r.score < found[0].score / 2 for r in viral)
+    assert "same file hash" in viral[0].reasons[0]
+
+
+def test_new_reports_are_searchable_at_once_and_marks_change_ranking(make_store) -> None:
+    store = make_store(crafted())
+    with store.write() as conn:
+        from tipline_tui.store.reports import write_reports
+
+        [new_id] = write_reports(
+            conn, [person_report(9, email="DARK.WOLF@example.com")], now=BASE_TIME
+        )
+        mark_pair(conn, 1, 4, same=False, analyst="ana", now=BASE_TIME)
+        mark_pair(conn, 1, 6, same=True, analyst="ana", now=BASE_TIME)
+    with store.read() as conn:
+        found = {r.report_id: r for r in related_reports(conn, 1)}
+    assert new_id in found
+    assert 4 not in found, "a pair marked 'not the same' is not offered again"
+    assert found[6].marked is True and "marked same person by ana" in found[6].reasons
+
+
+def test_related_command_prints_reasons_and_json(make_store, tmp_path: Path) -> None:
+    make_store(crafted(), name="cli.sqlite")
+    db = str(tmp_path / "cli.sqlite")
+    run = [sys.executable, "-m", "tipline_tui", "related", "--db", db, "1"]
+    text = subprocess.run(run, capture_output=True, text=True, timeout=60, check=True).stdout
+    assert "#2  score" in text and "same email" in text
+    data = json.loads(
+        subprocess.run(
+            [*run, "--json"], capture_output=True, text=True, timeout=60, check=True
+        ).stdout
+    )
+    assert data[0]["reasons"] and {"report_id", "score", "reasons"} <= set(data[0])
+    missing = subprocess.run([*run[:-1], "999"], capture_output=True, text=True, timeout=60)
+    assert missing.returncode == 2 and "no tip #999" in missing.stderr
+
+
+def test_older_stores_are_indexed_by_the_migration(tmp_path: Path) -> None:
+    old = tmp_path / "v1.sqlite"
+    shutil.copyfile(Path(__file__).parent / "fixtures" / "store_v1.sqlite", old)
+    store = open_store(old)
+    with store.read() as conn:
+        keys = conn.exec_driver_sql("SELECT count(*) FROM identifier_key").scalar()
+        grams = conn.exec_driver_sql("SELECT count(*) FROM trigram").scalar()
+        assert keys > 0 and grams > 0
+        assert any(related_reports(conn, n) for n in range(1, 21))
+    store.close()
+
+
+async def test_report_screen_shows_related_reports_with_reasons(make_store) -> None:
+    app = make_app(make_store(crafted()))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("G")  # tip 1 is the oldest: last in urgency order
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ReportScreen) and app.screen.report_id == 1
+        await pilot.press("7")
+        await settle(pilot)
+        assert "related reports" in static_text(app, "#related-status")
+        related = app.screen.related
+        assert related and related[0].report_id in (2, 3)
+        await pilot.press("enter")
+        await settle(pilot)
+        opened = app.screen
+        assert isinstance(opened, ReportScreen) and opened.report_id == related[0].report_id
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen.report_id == 1
+        await pilot.press("m")
+        await settle(pilot)
+        assert app.screen.related[0].marked is True

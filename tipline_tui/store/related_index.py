@@ -1,0 +1,131 @@
+"""Keeping the related-report index: canonical keys, fuzzy values and their trigrams.
+
+Written in the same transaction as the report, so a new tip is searchable
+as soon as it is stored. Fuzzy values are stored once per distinct string
+(a username seen in a thousand tips has one row and one set of trigrams),
+which keeps the trigram index proportional to distinct names, not to tips.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import Connection
+
+from tipline_tui.domain.identifiers import Identifier
+from tipline_tui.domain.keys import fuzzy_text, identifier_keys
+from tipline_tui.domain.report import Report
+
+FUZZY_KINDS = ("screen_name", "display_name", "email")
+
+
+def trigrams(value: str) -> set[str]:
+    padded = f" {value} "
+    return {padded[i : i + 3] for i in range(len(padded) - 2)}
+
+
+def country_hints(report: Report) -> list[str]:
+    """Countries the report itself names, to read phone numbers written without +code."""
+    hints: list[str] = []
+    for person in report.persons:
+        for address in person.person.addresses:
+            if address.country:
+                hints.append(address.country)
+        if person.estimated_location and person.estimated_location.country_code:
+            hints.append(person.estimated_location.country_code)
+    for detail in report.internet_details:
+        hints.extend(a.country for a in detail.addresses if a.country)
+    return list(dict.fromkeys(h.upper() for h in hints if len(h) == 2))
+
+
+@dataclass(slots=True)
+class IndexItem:
+    report_id: int
+    identifiers: Sequence[Identifier]
+    hints: Sequence[str]
+
+
+def _chunks(values: list, size: int = 400) -> Iterable[list]:  # type: ignore[type-arg]
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def index_identifiers(conn: Connection, items: Sequence[IndexItem]) -> None:
+    """Write keys, fuzzy values, occurrences and trigrams for freshly stored tips."""
+    key_rows: list[tuple] = []  # type: ignore[type-arg]
+    occurrences: list[tuple[str, str, int, str]] = []
+    for item in items:
+        seen: set[tuple[str, str]] = set()
+        for ident in item.identifiers:
+            for key in identifier_keys(ident.kind, ident.raw, country_hints=item.hints):
+                if (key.type, key.value) not in seen:
+                    seen.add((key.type, key.value))
+                    key_rows.append(
+                        (item.report_id, ident.kind, ident.raw, key.type, key.value, key.strength)
+                    )
+            if ident.kind in FUZZY_KINDS:
+                text = fuzzy_text(ident.kind, ident.raw)
+                if text:
+                    occurrences.append((ident.kind, text, item.report_id, ident.raw))
+    if key_rows:
+        conn.exec_driver_sql(
+            "INSERT INTO identifier_key (report_id, kind, raw, key_type, key, strength) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            key_rows,
+        )
+    if not occurrences:
+        return
+    values = list(dict.fromkeys((kind, text) for kind, text, _, _ in occurrences))
+    ids = _value_ids(conn, values)
+    new = [v for v in values if v not in ids]
+    if new:
+        conn.exec_driver_sql("INSERT INTO fuzzy_value (kind, value) VALUES (?, ?)", new)
+        ids.update(_value_ids(conn, new))
+        grams = [(gram, ids[v]) for v in new for gram in trigrams(v[1])]
+        conn.exec_driver_sql("INSERT OR IGNORE INTO trigram (gram, value_id) VALUES (?, ?)", grams)
+    conn.exec_driver_sql(
+        "INSERT INTO fuzzy_occurrence (value_id, report_id, raw) VALUES (?, ?, ?)",
+        [(ids[(kind, text)], report_id, raw) for kind, text, report_id, raw in occurrences],
+    )
+
+
+def _value_ids(conn: Connection, values: list[tuple[str, str]]) -> dict[tuple[str, str], int]:
+    """Ids of (kind, value) pairs already stored, looked up through the unique index."""
+    by_kind: dict[str, list[str]] = {}
+    for kind, text in values:
+        by_kind.setdefault(kind, []).append(text)
+    found: dict[tuple[str, str], int] = {}
+    for kind, texts in by_kind.items():
+        for chunk in _chunks(texts):
+            marks = ", ".join("?" for _ in chunk)
+            rows = conn.exec_driver_sql(
+                f"SELECT id, value FROM fuzzy_value WHERE kind = ? AND value IN ({marks})",
+                (kind, *chunk),
+            )
+            found.update({(kind, value): value_id for value_id, value in rows})
+    return found
+
+
+def backfill(conn: Connection, batch: int = 2000) -> None:
+    """Index tips stored before the index existed, from their identifier rows."""
+    hints: dict[int, list[str]] = {}
+    for report_id, country in conn.exec_driver_sql(
+        "SELECT report_id, country FROM address WHERE country IS NOT NULL "
+        "UNION ALL SELECT report_id, est_country FROM person WHERE est_country IS NOT NULL"
+    ):
+        if len(country) == 2:
+            hints.setdefault(report_id, []).append(country.upper())
+    items: dict[int, IndexItem] = {}
+    rows = conn.exec_driver_sql(
+        "SELECT report_id, kind, raw, norm, role FROM identifier ORDER BY report_id"
+    ).fetchall()
+    for report_id, kind, raw, norm, role in rows:
+        item = items.get(report_id)
+        if item is None:
+            if len(items) >= batch:
+                index_identifiers(conn, list(items.values()))
+                items.clear()
+            item = items[report_id] = IndexItem(report_id, [], hints.get(report_id, []))
+        item.identifiers.append(Identifier(kind, raw, norm, role))  # type: ignore[attr-defined]
+    index_identifiers(conn, list(items.values()))
