@@ -62,7 +62,7 @@ def crafted() -> list[Report]:
         person_report(1, email="dark.wolf@EXAMPLE.com"),  # 2: same email
         person_report(2, phone="+1 212 555 0147"),  # 3: same phone
         person_report(3, screen="DarkWolf77"),  # 4: same name
-        person_report(4, screen="dark_wolf_78"),  # 5: fuzzy name
+        person_report(4, screen="dark_wolfe_77"),  # 5: a typo only the fuzzy matcher sees
         person_report(
             5,
             screen="sunny_meadow_12",
@@ -88,7 +88,7 @@ def test_crafted_pairs_rank_by_strength_with_reasons(make_store) -> None:
     assert "same email" in by_id[2].reasons[0]
     assert "same phone" in by_id[3].reasons[0]
     assert any(
-        "screen name" in reason and "%" in reason and "dark_wolf_78" in reason
+        "screen name" in reason and "%" in reason and "dark_wolfe_77" in reason
         for reason in by_id[5].reasons
     )
     assert by_id[2].score > by_id[5].score and by_id[3].score > by_id[5].score

@@ -21,10 +21,11 @@ from sqlalchemy import Connection
 from tipline_tui.domain.views import RelatedReport
 from tipline_tui.store.related_index import trigrams
 
-KEY_LIMIT = 2000  # more tips than this sharing a key: the key is common, stop counting
+KEY_LIMIT = 300  # more tips than this share the value: it says nothing about a person
+MIN_SCORE = 0.3  # weaker combined evidence is noise to an analyst, not a lead
 GRAM_LIMIT = 20000  # postings read per trigram at most
 CANDIDATES = 300
-FUZZY_CUTOFF = 84.0
+FUZZY_CUTOFF = 90.0
 OCCURRENCE_LIMIT = 300
 
 _KEY_REASONS = {
@@ -48,7 +49,8 @@ _KEY_REASONS = {
     "hash": "same file hash",
 }
 _KIND_NAMES = {"screen_name": "screen name", "display_name": "display name", "email": "email"}
-_FUZZY_STRENGTH = {"screen_name": 0.8, "display_name": 0.4, "email": 0.5}
+# similar is not same: near-identical handles of different people are common
+_FUZZY_STRENGTH = {"screen_name": 0.5, "display_name": 0.25, "email": 0.3}
 
 
 @dataclass(slots=True)
@@ -91,7 +93,7 @@ def _exact(conn: Connection, report_id: int, evidence: dict[int, _Evidence]) -> 
             "AND report_id != ? LIMIT ?",
             (key_type, key, report_id, KEY_LIMIT),
         ).fetchall()
-        if not rows:
+        if not rows or len(rows) >= KEY_LIMIT:
             continue
         weight = strength * _rarity(len({r for r, _ in rows}))
         for other, other_raw in rows:
@@ -141,7 +143,7 @@ def _fuzzy(conn: Connection, report_id: int, evidence: dict[int, _Evidence]) -> 
                 "AND report_id != ? LIMIT ?",
                 (value_id, report_id, OCCURRENCE_LIMIT),
             ).fetchall()
-            if not occurrences:
+            if not occurrences or len(occurrences) >= OCCURRENCE_LIMIT:
                 continue
             weight *= _rarity(len(occurrences))
             label = _KIND_NAMES.get(kind, kind)
