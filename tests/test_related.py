@@ -101,13 +101,16 @@ def test_common_values_weigh_less_than_rare_ones(make_store) -> None:
     reports = [person_report(0, file_hash="aa" * 16, email="solo@example.net")]
     reports += [person_report(n, file_hash="aa" * 16) for n in range(1, 40)]  # a viral file
     reports.append(person_report(40, email="solo@example.net"))
+    reports.append(person_report(41, file_hash="bb" * 16))  # tips 42 and 43 share a rare file
+    reports.append(person_report(42, file_hash="bb" * 16))
     store = make_store(reports)
     with store.read() as conn:
         found = related_reports(conn, 1, limit=50)
+        rare = related_reports(conn, 42, limit=50)
     assert found[0].report_id == 41 and "same email" in found[0].reasons[0]
-    viral = [r for r in found if r.report_id != 41]
-    assert viral and all(r.score < found[0].score / 2 for r in viral)
-    assert "same file hash" in viral[0].reasons[0]
+    assert all(r.score < found[0].score / 2 for r in found[1:])
+    assert len(found) < 10, "a file shared by 40 tips is no lead to 39 of them"
+    assert [r.report_id for r in rare] == [43] and "same file hash" in rare[0].reasons[0]
 
 
 def test_new_reports_are_searchable_at_once_and_marks_change_ranking(make_store) -> None:

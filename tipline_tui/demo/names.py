@@ -29,13 +29,33 @@ NICKNAMES = ("Lex", "Jojo", "Tay", "Mo", "Case", "Ri", "J", "Ace", "Q", "D")
 HANDLE_WORDS = (
     "quiet", "blue", "night", "river", "pixel", "echo", "lucky", "silver", "frost", "ember",
     "storm", "shadow", "north", "lunar", "rapid", "cosmic", "velvet", "static", "iron", "solar",
+    "amber", "arctic", "autumn", "bold", "brave", "bright", "calm", "cedar", "chrome", "cinder",
+    "clever", "cloud", "copper", "coral", "crimson", "crystal", "dusty", "eager", "east",
+    "electric",
+    "emerald", "fancy", "feral", "fuzzy", "gentle", "ginger", "glacier", "golden", "granite",
+    "hazel", "hidden", "hollow", "honey", "indigo", "ivory", "jade", "jolly", "keen", "lazy",
+    "lemon", "little", "lone", "maple", "marble", "midnight", "misty", "mossy", "neon", "noble",
+    "oaken", "ocean", "olive", "onyx", "orbit", "pale", "peach", "pine", "plum", "polar", "prairie",
+    "proud", "rusty", "saffron", "sandy", "scarlet", "shiny", "silent", "sleepy", "slate", "smoky",
+    "snowy", "south", "spicy", "steel", "stone", "sunset", "swift", "tawny", "thunder", "tidal",
+    "timber", "topaz", "turbo", "twilight", "ultra", "urban", "violet", "wild", "windy", "winter",
+    "witty", "woolly", "zany", "zen", "zesty",
 )  # fmt: skip
 HANDLE_NOUNS = (
     "fox", "wolf", "gamer", "rider", "hawk", "drift", "byte", "ghost", "tiger", "falcon",
     "coder", "skater", "ranger", "nomad", "panda", "viper", "comet", "otter", "raven", "knight",
+    "badger", "bandit", "bear", "beetle", "bison", "blaze", "boulder", "breeze", "buffalo",
+    "cactus",
+    "canyon", "cat", "cobra", "condor", "cougar", "coyote", "crane", "cricket", "crow", "dingo",
+    "dolphin", "dragon", "eagle", "eel", "elk", "ferret", "finch", "fjord", "flame", "gecko",
+    "glider", "goose", "gopher", "griffin", "harbor", "heron", "hornet", "husky", "ibis", "jackal",
+    "jaguar", "kestrel", "koala", "lark", "lemur", "leopard", "lion", "lizard", "llama", "lynx",
+    "magpie", "mantis", "marlin", "meteor", "mink", "moose", "moth", "newt", "ocelot", "orca",
+    "osprey", "owl", "panther", "parrot", "pelican", "pilot", "puma", "quail", "rabbit", "robin",
+    "rocket", "sailor", "salmon", "scout", "seal", "shark", "sparrow", "spider", "squid", "stag",
+    "swan", "tapir", "toucan", "trout", "turtle", "walrus", "wasp", "whale", "wizard", "yak",
+    "zebra",
 )  # fmt: skip
-
-# Handles of victims and recipients: a separate vocabulary so they never look like pool identities.
 OTHER_HANDLE_WORDS = ("sunny", "kitty", "bubbles", "daisy", "sparkle", "cupcake", "rainbow", "star")
 
 EMAIL_DOMAINS = (

@@ -22,10 +22,11 @@ from tipline_tui.domain.views import RelatedReport
 from tipline_tui.store.related_index import trigrams
 
 KEY_LIMIT = 300  # more tips than this share the value: it says nothing about a person
-MIN_SCORE = 0.3  # weaker combined evidence is noise to an analyst, not a lead
+MIN_SCORE = 0.2  # weaker combined evidence is noise to an analyst, not a lead
 GRAM_LIMIT = 20000  # postings read per trigram at most
 CANDIDATES = 300
 FUZZY_CUTOFF = 90.0
+FUZZY_CURVE = 1.0  # weight grows linearly from the cutoff to a perfect match
 OCCURRENCE_LIMIT = 300
 
 _KEY_REASONS = {
@@ -69,9 +70,17 @@ class _Evidence:
         return tuple(reason for _, reason in ranked)
 
 
-def _rarity(count: int) -> float:
-    """1 for a value only one other tip has, falling slowly as more tips share it."""
-    return 1.0 / (1.0 + math.log2(max(1, count)))
+# Keys that name one account: many tips sharing one usually means one prolific person,
+# so their weight falls gently. Names, networks, files and partial keys are shared by
+# different people, so theirs falls fast.
+ACCOUNT_KEYS = frozenset({"email", "email_base", "e164", "esp_id", "device"})
+ACCOUNT_DECAY = 0.25
+
+
+def _rarity(count: int, key_type: str = "") -> float:
+    """1 for a value only one other tip has, falling as more tips share it."""
+    decay = ACCOUNT_DECAY if key_type in ACCOUNT_KEYS else 1.0
+    return 1.0 / (1.0 + decay * math.log2(max(1, count)))
 
 
 def _key_reason(key_type: str, kind: str, mine: str, theirs: str) -> str:
@@ -95,7 +104,7 @@ def _exact(conn: Connection, report_id: int, evidence: dict[int, _Evidence]) -> 
         ).fetchall()
         if not rows or len(rows) >= KEY_LIMIT:
             continue
-        weight = strength * _rarity(len({r for r, _ in rows}))
+        weight = strength * _rarity(len({r for r, _ in rows}), key_type)
         for other, other_raw in rows:
             evidence.setdefault(other, _Evidence()).add(
                 kind, weight, _key_reason(key_type, kind, raw, other_raw)
@@ -137,7 +146,7 @@ def _fuzzy(conn: Connection, report_id: int, evidence: dict[int, _Evidence]) -> 
             if not similarity or similarity >= 100:
                 continue  # identical normalised values are exact-key evidence already
             strength = min(_FUZZY_STRENGTH.get(kind, 0.4), _FUZZY_STRENGTH.get(other_kind, 0.4))
-            weight = strength * ((similarity - FUZZY_CUTOFF) / (100 - FUZZY_CUTOFF)) ** 1.5
+            weight = strength * ((similarity - FUZZY_CUTOFF) / (100 - FUZZY_CUTOFF)) ** FUZZY_CURVE
             occurrences = conn.exec_driver_sql(
                 "SELECT report_id, raw FROM fuzzy_occurrence WHERE value_id = ? "
                 "AND report_id != ? LIMIT ?",
@@ -179,7 +188,7 @@ def related_reports(conn: Connection, report_id: int, limit: int = 20) -> list[R
         (
             (ev.score(), other)
             for other, ev in evidence.items()
-            if not (other in marks and not marks[other][0])
+            if not (other in marks and not marks[other][0]) and ev.score() >= MIN_SCORE
         ),
         reverse=True,
     )[:limit]
