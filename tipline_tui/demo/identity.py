@@ -133,7 +133,9 @@ def make_identity(seed: int, number: int) -> Identity:
     handle = (one(rng, HANDLE_WORDS), one(rng, HANDLE_NOUNS), digits)
     style = rng.random()
     locals_ = [
-        f"{first}.{last}".lower() if style < 0.4 else f"{first[0]}{last}{digits}".lower(),
+        # the identity number keeps addresses unique, as a real provider does: distinct
+        # people never share one mailbox (40 x 25 names alone would collide constantly)
+        f"{first}.{last}{number}".lower() if style < 0.4 else f"{first[0]}{last}{number}".lower(),
     ]
     if style >= 0.7:
         locals_[0] = _join(handle, "", 0)

@@ -188,7 +188,9 @@ NON_INTERNET_PLACES = (
     "Sample Community Center (demo location)",
     "Demo Motel, room 12 (demo location)",
 )
-DEVICE_TYPES = ("IMEI", "Android ID", "IDFA", "IDFV", "MAC")
+# no MAC addresses: the documentation range has only 256, so distinct fictional people
+# would share devices, which real devices never do
+DEVICE_TYPES = ("IMEI", "Android ID", "IDFA", "IDFV")
 EVENT_NAMES = ("Login", "Registration", "Purchase", "Upload", "Other", "Unknown")
 EVENT_WEIGHTS = (50, 10, 3, 25, 7, 5)
 PHONE_TYPES = ("Mobile", "Home", "Business", "Work", "Recovery")

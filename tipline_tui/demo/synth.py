@@ -37,7 +37,7 @@ from tipline_tui.domain.enums import REPORT_ANNOTATIONS, IncidentType, PersonRol
 from tipline_tui.domain.enums import InternetDetailKind as K
 from tipline_tui.domain.report import InternetDetail, Person, Report
 
-GENERATOR_VERSION = "2"  # 2: wider handle vocabulary (fewer name collisions between people)
+GENERATOR_VERSION = "3"  # 2: wider handle vocabulary; 3: unique mailboxes, no shared MACs
 BATCHED_REASON = "VIRAL_POTENTIAL_MEME"
 NOT_IN_POOL = -1
 
