@@ -62,9 +62,6 @@ class Status(StrEnum):
     CLOSED = "closed"
 
 
-OPEN_STATUSES = (Status.NEW, Status.CLAIMED, Status.ASSIGNED, Status.REFERRED)
-
-
 def urgency_rank(priority: str | None, escalated: bool) -> int:
     """Queue order bucket: ESP-escalated or E first, then 1, untriaged, 2, 3, info.
 
