@@ -14,7 +14,7 @@ from sqlmodel import SQLModel
 from tipline_tui.store import tables
 
 APPLICATION_ID = 0x54495031  # "TIP1"
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 Migration = Callable[[Connection], None]
 
@@ -39,8 +39,39 @@ def _add_related_index(conn: Connection) -> None:
     backfill(conn)
 
 
+_APPEND_ONLY = (
+    "CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit "
+    "BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END",
+    "CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit "
+    "BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END",
+)
+
+
+def _protect_audit(conn: Connection) -> None:
+    """Refuse updates and deletes of audit rows inside SQLite itself.
+
+    Anyone with the file can drop the triggers; the hash chain is what
+    detects that (`tipline audit verify`).
+    """
+    for statement in _APPEND_ONLY:
+        conn.exec_driver_sql(statement)
+
+
+def _add_actions(conn: Connection) -> None:
+    """v4: outbox, referrals, the audit log, and two analyst columns on report."""
+    conn.exec_driver_sql("ALTER TABLE report ADD COLUMN jurisdiction_outcome VARCHAR")
+    conn.exec_driver_sql("ALTER TABLE report ADD COLUMN claimed_at INTEGER")
+    for model in (tables.OutboxRow, tables.ReferralRow, tables.AuditRow):
+        model.__table__.create(conn)  # type: ignore[attr-defined]
+    _protect_audit(conn)
+
+
 # MIGRATIONS[n] takes a store from version n-1 to n. Version 1 is the baseline.
-MIGRATIONS: dict[int, Migration] = {2: _add_quarantine, 3: _add_related_index}
+MIGRATIONS: dict[int, Migration] = {
+    2: _add_quarantine,
+    3: _add_related_index,
+    4: _add_actions,
+}
 
 
 class StoreError(Exception):
@@ -62,6 +93,7 @@ def _has_tables(conn: Connection) -> bool:
 
 def create_schema(conn: Connection) -> None:
     SQLModel.metadata.create_all(conn)
+    _protect_audit(conn)
     conn.exec_driver_sql(f"PRAGMA application_id = {APPLICATION_ID}")
     conn.exec_driver_sql(f"PRAGMA user_version = {SCHEMA_VERSION}")
 

@@ -56,6 +56,9 @@ class ReportRow(SQLModel, table=True):
     victim_age_max: int | None = None
     claimed_by: str | None = None
     jurisdiction_id: int | None = Field(default=None, foreign_key="agency.id")
+    # where the report's own signals point: suggested, conflict or none (schema v4)
+    jurisdiction_outcome: str | None = None
+    claimed_at: int | None = None
     # sync bookkeeping
     version: int = 1
     hub_seq: int | None = None
@@ -304,3 +307,70 @@ class PairMarkRow(SQLModel, table=True):
     same: bool
     analyst: str
     marked_at: int
+
+
+class OutboxRow(SQLModel, table=True):
+    """An analyst action waiting for (or answered by) the hub (schema v4).
+
+    Written in the same transaction as the action itself, so an action is
+    either applied locally and queued, or neither. `action_id` is made here
+    and sent with every retry: the hub applies each action once.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_state", "state", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    action_id: str = Field(unique=True)
+    kind: str
+    report_id: int | None = Field(default=None, foreign_key="report.id", index=True)
+    base_version: int | None = None
+    payload: dict | None = _json()
+    analyst: str
+    created_at: int
+    state: str = "pending"  # pending, applied, duplicate, conflict, rejected
+    attempts: int = 0
+    answered_at: int | None = None
+    answer: dict | None = _json()  # the hub's answer: reason, or its current state
+
+
+class ReferralRow(SQLModel, table=True):
+    """A tip sent (or waiting to be sent) to one agency (schema v4)."""
+
+    __tablename__ = "referral"
+    __table_args__ = (Index("ix_referral_report_agency", "report_id", "agency_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    action_id: str = Field(unique=True)
+    report_id: int = Field(foreign_key="report.id", ondelete="CASCADE")
+    agency_id: int = Field(foreign_key="agency.id")
+    status: str = "queued"  # queued, sent, acknowledged, failed
+    priority: str | None = None
+    created_by: str
+    created_at: int
+    sent_at: int | None = None
+    acknowledged_at: int | None = None
+    failed_at: int | None = None
+    detail: str | None = None  # why it failed, or the agency's outcome text
+    outcome: str | None = None
+    contents: dict | None = _json()  # what travels: related ids, file count, analysis
+
+
+class AuditRow(SQLModel, table=True):
+    """Append-only record of every view and action, hash-chained (schema v4).
+
+    `before` and `after` are canonical JSON text, exactly what was hashed,
+    so verification recomputes the same bytes.
+    """
+
+    __tablename__ = "audit"
+
+    seq: int | None = Field(default=None, primary_key=True)
+    at: int
+    actor: str
+    action: str
+    report_id: int | None = Field(default=None, index=True)
+    before: str | None = None
+    after: str | None = None
+    prev_hash: str
+    hash: str
