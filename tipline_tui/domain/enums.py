@@ -63,13 +63,13 @@ class Status(StrEnum):
 
 
 def urgency_rank(priority: str | None, escalated: bool) -> int:
-    """Queue order bucket: ESP-escalated or E first, then 1, untriaged, 2, 3, info.
+    """Queue order bucket: E (or ESP-escalated, not yet judged), 1, untriaged, 2, 3, info.
 
     Untriaged tips sit after priority 1 and before 2: nobody has judged them yet,
     so they must not sink below tips already judged less urgent.
     """
-    if escalated or priority == Priority.E.value:
-        return 0
+    if priority == Priority.E.value or (escalated and priority is None):
+        return 0  # an ESP's escalation stands until an analyst has judged the tip
     return {Priority.P1.value: 1, None: 2, Priority.P2.value: 3, Priority.P3.value: 4}.get(
         priority, 5
     )

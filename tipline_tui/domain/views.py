@@ -43,8 +43,15 @@ class QueueFilter:
     priority: str | None = None
     urgent_only: bool = False
     search: str = ""
+    # on-call: tips not yet referred that are urgent, or received before their
+    # priority's cutoff (priority key -> epoch seconds; "unset" for untriaged)
+    on_call: tuple[tuple[str, int], ...] | None = None
 
     def describe(self) -> str:
+        if self.on_call is not None:
+            return "ON-CALL: urgent and overdue" + (
+                f" /{self.search.strip()}" if self.search.strip() else ""
+            )
         parts = [self.status or "all"]
         if self.priority:
             parts.append(f"pri {self.priority}")
@@ -68,6 +75,7 @@ class QueueRow:
     status: str
     claimed_by: str | None
     jurisdiction: str | None
+    jurisdiction_outcome: str | None = None
 
     def sort_key(self, sort: QueueSort) -> tuple[int, ...]:
         """The keyset position of this row under `sort`."""
@@ -91,6 +99,23 @@ class Note:
     body: str
 
 
+@dataclass(frozen=True, slots=True)
+class ReferralView:
+    """One referral of a tip to an agency, and how far it has got."""
+
+    agency: str
+    agency_kind: str
+    status: str  # queued, sent, acknowledged, failed
+    priority: str | None
+    created_by: str
+    created_at: int
+    sent_at: int | None = None
+    acknowledged_at: int | None = None
+    failed_at: int | None = None
+    detail: str | None = None
+    outcome: str | None = None
+
+
 @dataclass(slots=True)
 class Analysis:
     """The analyst's side of a tip."""
@@ -103,6 +128,8 @@ class Analysis:
     claimed_by: str | None = None
     jurisdiction: str | None = None
     notes: list[Note] = field(default_factory=list)
+    referrals: list[ReferralView] = field(default_factory=list)
+    jurisdiction_outcome: str | None = None
     version: int = 1
     hub_seq: int | None = None
 

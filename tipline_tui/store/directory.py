@@ -67,3 +67,22 @@ def write_synthetic_identities(conn: Connection, rows: Iterable[tuple[int, int, 
     values = [{"person_id": p, "report_id": r, "identity": i} for p, r, i in rows]
     if values:
         conn.execute(insert(_synthetic), values)
+
+
+def list_agencies(conn: Connection) -> list[Agency]:
+    """The whole directory, ordered by kind, state, country, name."""
+    rows = conn.execute(
+        select(_agency).order_by(_agency.c.kind, _agency.c.state, _agency.c.country, _agency.c.name)
+    )
+    return [
+        Agency(
+            kind=r.kind,
+            name=r.name,
+            state=r.state,
+            country=r.country,
+            contact=r.contact,
+            takes_urgent=bool(r.takes_urgent),
+            id=r.id,
+        )
+        for r in rows
+    ]

@@ -71,6 +71,18 @@ def _search_clause(text: str) -> ColumnElement[bool]:
     return or_(*clauses)
 
 
+_WAITING = ("new", "claimed", "assigned")  # not yet referred, not closed
+
+
+def _on_call_clause(cutoffs: dict[str, int]) -> ColumnElement[bool]:
+    """Urgent, or waiting longer than its priority allows, and not yet referred."""
+    overdue = [_report.c.urgency_rank == 0]
+    for key, cutoff in cutoffs.items():
+        match = _report.c.priority.is_(None) if key == "unset" else _report.c.priority == key
+        overdue.append(and_(match, _report.c.received_at < cutoff))
+    return and_(_report.c.status.in_(_WAITING), or_(*overdue))
+
+
 def filter_clause(filt: QueueFilter) -> ColumnElement[bool]:
     clauses: list[ColumnElement[bool]] = []
     if filt.status == "open":
@@ -83,6 +95,8 @@ def filter_clause(filt: QueueFilter) -> ColumnElement[bool]:
         clauses.append(_report.c.priority == filt.priority)
     if filt.urgent_only:
         clauses.append(_report.c.urgency_rank == 0)
+    if filt.on_call is not None:
+        clauses.append(_on_call_clause(dict(filt.on_call)))
     if filt.search.strip():
         clauses.append(_search_clause(filt.search))
     return and_(true(), *clauses)
@@ -104,6 +118,7 @@ def _window_select() -> Select[Any]:
         _report.c.status,
         _report.c.claimed_by,
         _agency.c.name.label("jurisdiction"),
+        _report.c.jurisdiction_outcome,
     ).select_from(_report.outerjoin(_agency, _agency.c.id == _report.c.jurisdiction_id))
 
 
@@ -182,3 +197,11 @@ def queue_counts(conn: Connection, filt: QueueFilter | None = None) -> QueueCoun
     ).scalar_one()
     matching = count_matching(conn, filt) if filt is not None else None
     return QueueCounts(total=total, urgent=urgent, unassigned=unassigned, matching=matching)
+
+
+def newest_urgent(conn: Connection) -> int | None:
+    """The highest id among open urgent tips: a new one arriving changes it."""
+    query = select(func.max(_report.c.id)).where(
+        _report.c.urgency_rank == 0, _report.c.status != "closed"
+    )
+    return conn.execute(query).scalar()

@@ -37,7 +37,7 @@ from tipline_tui.domain.report import (
     Report,
     Reporter,
 )
-from tipline_tui.domain.views import Analysis, Note, TipView
+from tipline_tui.domain.views import Analysis, Note, ReferralView, TipView
 from tipline_tui.store.related_index import IndexItem, country_hints, index_identifiers
 from tipline_tui.store.tables import (
     AddressRow,
@@ -610,6 +610,8 @@ def load_tip(conn: Connection, report_id: int) -> TipView | None:
         Note(n.author, n.created_at, n.body) for n in _rows(conn, NoteRow, "report_id", report_id)
     ]
     analysis = Analysis(
+        referrals=referrals(conn, report_id),
+        jurisdiction_outcome=row.jurisdiction_outcome,
         status=row.status,
         priority=row.priority,
         labels=list(row.labels or []),
@@ -622,3 +624,14 @@ def load_tip(conn: Connection, report_id: int) -> TipView | None:
         hub_seq=row.hub_seq,
     )
     return TipView(id=row.id, received_at=row.received_at, report=report, analysis=analysis)
+
+
+def referrals(conn: Connection, report_id: int) -> list[ReferralView]:
+    """A tip's referrals, oldest first."""
+    rows = conn.exec_driver_sql(
+        "SELECT a.name, a.kind, r.status, r.priority, r.created_by, r.created_at, r.sent_at, "
+        "r.acknowledged_at, r.failed_at, r.detail, r.outcome FROM referral r "
+        "JOIN agency a ON a.id = r.agency_id WHERE r.report_id = ? ORDER BY r.created_at, r.id",
+        (report_id,),
+    )
+    return [ReferralView(*row) for row in rows]

@@ -6,6 +6,10 @@ Textual event loop never waits on the disk.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
+from tipline_tui.domain.agency import Agency
 from tipline_tui.domain.intake import QuarantinedDocument
 from tipline_tui.domain.views import (
     QueueCounts,
@@ -15,7 +19,8 @@ from tipline_tui.domain.views import (
     RelatedReport,
     TipView,
 )
-from tipline_tui.store import intake, queue, related, reports
+from tipline_tui.store import actions, directory, intake, queue, related, reports
+from tipline_tui.store.actions import ActionResult
 from tipline_tui.store.engine import Store
 
 
@@ -73,6 +78,35 @@ class TipService:
 
     async def load_tip(self, report_id: int) -> TipView | None:
         return await self.store.run_read(reports.load_tip, report_id)
+
+    async def act(self, action: Callable[..., ActionResult], *args: Any, **kw: Any) -> ActionResult:
+        """Run one action from `store.actions` in its own write transaction.
+
+        Raises the action's TriageError (with a message for the analyst) and
+        leaves the store unchanged if it is refused.
+        """
+        return await self.store.run_write(lambda conn: action(conn, *args, **kw))
+
+    async def bulk(
+        self, report_ids: list[int], action: str, value: Any = None, *, analyst: str, now: int
+    ) -> tuple[list[ActionResult], list[str]]:
+        return await self.store.run_write(
+            lambda conn: actions.bulk(conn, report_ids, action, value, analyst=analyst, now=now)
+        )
+
+    async def record_view(self, report_id: int, *, analyst: str, now: int) -> None:
+        await self.store.run_write(
+            lambda conn: actions.record_view(conn, report_id, analyst=analyst, now=now)
+        )
+
+    async def agencies(self) -> list[Agency]:
+        return await self.store.run_read(directory.list_agencies)
+
+    async def newest_urgent(self) -> int | None:
+        return await self.store.run_read(queue.newest_urgent)
+
+    async def pending_actions(self) -> int:
+        return await self.store.run_read(actions.pending_count)
 
     async def close(self) -> None:
         await self.store.aclose()
