@@ -182,7 +182,7 @@ def test_bulk_applies_to_each_and_reports_each_refusal(store: Store) -> None:
         labelled, _ = actions.bulk(conn, [1, 2], "labels", ["viral-meme"], analyst="a", now=NOW)
         closed, _ = actions.bulk(conn, [1, 2], "close", analyst="a", now=NOW)
     assert [r.report_id for r in done] == [1, 2]
-    assert refused == ["#3: tip #3 is closed; reopen it (o) before you change its priority"]
+    assert refused == ["#3: tip #3 is closed; reopen it before you change its priority"]
     assert len(labelled) == len(closed) == 2
 
 

@@ -13,14 +13,27 @@ from tipline_tui.widgets.queue_table import QueueTable
 CLOCK_NOW = BASE_TIME + 3 * 3600
 
 
-def make_app(store: Store, *, demo: bool = False) -> TiplineApp:
-    return TiplineApp(TipService(store), demo=demo, clock=lambda: CLOCK_NOW)
+def make_app(store: Store, *, demo: bool = False, on_call: bool = False) -> TiplineApp:
+    return TiplineApp(
+        TipService(store),
+        demo=demo,
+        clock=lambda: CLOCK_NOW,
+        analyst="ana",
+        on_call=on_call,
+        urgent_poll_seconds=3600,  # tests trigger the watcher themselves
+    )
 
 
 async def settle(pilot: Pilot) -> None:
-    """Let workers finish and the screen catch up."""
+    """Let workers finish and the screen catch up.
+
+    A triage worker that opened a prompt waits for the analyst's answer, so
+    it is not waited for (the test is about to give that answer).
+    """
     for _ in range(3):
-        await pilot.app.workers.wait_for_complete()
+        busy = [w for w in pilot.app.workers if w.group != "triage"]
+        if busy:  # (an empty list would mean "all workers")
+            await pilot.app.workers.wait_for_complete(busy)
         await pilot.pause()
 
 

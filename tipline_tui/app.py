@@ -6,16 +6,20 @@ import getpass
 import time
 from collections.abc import Callable, Iterable
 from functools import partial
+from typing import Any
 
+from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.dom import DOMNode
 from textual.screen import Screen
 
+from tipline_tui.domain.triage import TimeLimits, TriageError
 from tipline_tui.screens.help import HelpScreen
 from tipline_tui.screens.quarantine import QuarantineScreen
 from tipline_tui.screens.queue import QueueScreen
 from tipline_tui.screens.report import ReportScreen
+from tipline_tui.store.actions import ActionResult
 from tipline_tui.store.service import TipService
 from tipline_tui.widgets.queue_table import QueueTable
 
@@ -37,17 +41,61 @@ class TiplineApp(App[None]):
         demo: bool = False,
         clock: Callable[[], float] = time.time,
         analyst: str | None = None,
+        time_limits: TimeLimits | None = None,
+        on_call: bool = False,
+        hub_url: str | None = None,
+        urgent_poll_seconds: float = 5.0,
     ) -> None:
         super().__init__()
         self.service = service
         self.demo = demo
         self.clock = clock
         self.analyst = analyst or getpass.getuser()
+        self.time_limits = time_limits or TimeLimits()
+        self.on_call = on_call
+        self.hub_url = hub_url
+        self.urgent_poll_seconds = urgent_poll_seconds
+        self._newest_urgent: int | None = None
         if demo:
             self.sub_title = "DEMO"
 
     def on_mount(self) -> None:
-        self.push_screen(QueueScreen(self.service, demo=self.demo))
+        self.push_screen(QueueScreen(self.service, demo=self.demo, on_call=self.on_call))
+        self.watch_urgent()
+        self.set_interval(self.urgent_poll_seconds, self.watch_urgent)
+
+    def now(self) -> int:
+        return int(self.clock())
+
+    async def perform(
+        self, action: Callable[..., ActionResult], *args: Any, **kw: Any
+    ) -> ActionResult | None:
+        """Run an analyst action as this analyst, now; say what happened or why not."""
+        try:
+            result = await self.service.act(
+                action, *args, analyst=self.analyst, now=self.now(), **kw
+            )
+        except TriageError as exc:
+            self.notify(str(exc), title="Not done", severity="error", markup=False)
+            return None
+        self.notify(result.summary, markup=False, timeout=3)
+        return result
+
+    @work(exclusive=True, group="urgent-watch", exit_on_error=False)
+    async def watch_urgent(self) -> None:
+        """Ring the bell and say so when a new urgent tip arrives, on any screen."""
+        newest = await self.service.newest_urgent()
+        seen = self._newest_urgent
+        self._newest_urgent = newest if seen is None else max(seen, newest or 0)
+        if seen is not None and newest is not None and newest > seen:
+            self.bell()
+            self.notify(
+                f"New urgent tip #{newest}",
+                title="URGENT",
+                severity="warning",
+                timeout=30,
+                markup=False,
+            )
 
     async def on_unmount(self) -> None:
         await self.service.close()

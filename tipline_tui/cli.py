@@ -14,6 +14,7 @@ from tipline_tui import __version__
 from tipline_tui.config import DB_ENV, bundled_demo_store, default_store_path
 from tipline_tui.domain.intake import DocumentResult, Outcome
 from tipline_tui.domain.literal import literal
+from tipline_tui.settings import SettingsError
 from tipline_tui.store import Store, StoreError, open_store
 
 
@@ -26,6 +27,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--db", type=Path, help=f"store file (default: ${DB_ENV}, else {default_store_path()})"
     )
+    parser.add_argument("--on-call", action="store_true", help="show only urgent and overdue tips")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     store_option = argparse.ArgumentParser(add_help=False)
     store_option.add_argument("--db", type=Path, default=argparse.SUPPRESS, help="store file")
@@ -52,6 +54,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     commands.add_parser(
         "demo", help="open a temporary copy of the bundled synthetic demo store (offline)"
+    ).add_argument(
+        "--on-call",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="show only urgent and overdue tips",
     )
     data = commands.add_parser(
         "demo-data", help="generate a synthetic store (deterministic for a seed)"
@@ -67,14 +74,23 @@ def _fail(message: str) -> int:
     return 2
 
 
-def _run_app(store: Store, *, demo: bool) -> None:
+def _run_app(store: Store, *, demo: bool, on_call: bool = False) -> None:
     from tipline_tui.app import TiplineApp
+    from tipline_tui.settings import load_settings
     from tipline_tui.store.service import TipService
 
-    TiplineApp(TipService(store), demo=demo).run()
+    settings = load_settings()
+    TiplineApp(
+        TipService(store),
+        demo=demo,
+        analyst=settings.analyst,
+        time_limits=settings.time_limits,
+        on_call=on_call,
+        hub_url=None if demo else settings.hub_url,
+    ).run()
 
 
-def _demo() -> int:
+def _demo(on_call: bool = False) -> int:
     from tipline_tui.store.maintenance import newest_received, shift_received
 
     source = bundled_demo_store()
@@ -90,7 +106,7 @@ def _demo() -> int:
             newest = newest_received(conn)
             if newest is not None:
                 shift_received(conn, int(time.time()) - 300 - newest)
-        _run_app(store, demo=True)
+        _run_app(store, demo=True, on_call=on_call)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     return 0
@@ -232,7 +248,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         if args.command == "demo":
-            return _demo()
+            return _demo(args.on_call)
         if args.command == "demo-data":
             return _demo_data(args)
         if args.command == "import":
@@ -242,9 +258,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "related":
             return _related(args)
         store = open_store(args.db or default_store_path())
-        _run_app(store, demo=False)
+        _run_app(store, demo=False, on_call=args.on_call)
         return 0
-    except StoreError as exc:
+    except (StoreError, SettingsError) as exc:
         return _fail(str(exc))
     except KeyboardInterrupt:
         return 130

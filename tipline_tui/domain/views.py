@@ -130,6 +130,7 @@ class Analysis:
     notes: list[Note] = field(default_factory=list)
     referrals: list[ReferralView] = field(default_factory=list)
     jurisdiction_outcome: str | None = None
+    jurisdiction_id: int | None = None
     version: int = 1
     hub_seq: int | None = None
 

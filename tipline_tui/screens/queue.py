@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Any
 
 from rich.text import Text
 from textual import on, work
@@ -21,6 +22,7 @@ from tipline_tui.domain.views import (
     QueueRow,
     QueueSort,
 )
+from tipline_tui.screens.triage import TRIAGE_BINDINGS, TriageMixin
 from tipline_tui.store.service import TipService
 from tipline_tui.widgets.queue_table import QueueTable
 
@@ -64,8 +66,10 @@ def _cycle(options: tuple, current: object) -> object:  # type: ignore[type-arg]
     return options[(options.index(current) + 1) % len(options)]
 
 
-class QueueScreen(Screen[None]):
+class QueueScreen(TriageMixin, Screen[None]):
     BINDINGS = [
+        *TRIAGE_BINDINGS,
+        Binding("O", "toggle_on_call", "On-call", id="queue.oncall"),
         Binding("slash", "search", "Search", id="queue.search"),
         Binding("s", "cycle_sort", "Sort", id="queue.sort"),
         Binding("f", "cycle_status", "Status", id="queue.status"),
@@ -73,14 +77,17 @@ class QueueScreen(Screen[None]):
         Binding("u", "toggle_urgent", "Urgent", id="queue.urgent"),
         Binding("r", "reload", "Reload", show=False, id="queue.reload"),
         Binding("Q", "quarantine", "Quarantine", show=False, id="queue.quarantine"),
-        Binding("escape", "clear_search", "Clear search", show=False, id="queue.clear"),
+        Binding(
+            "escape", "clear_search", "Clear search and selection", show=False, id="queue.clear"
+        ),
     ]
 
-    def __init__(self, service: TipService, *, demo: bool = False) -> None:
+    def __init__(self, service: TipService, *, demo: bool = False, on_call: bool = False) -> None:
         super().__init__()
         self.service = service
         self.demo = demo
         self.sort = QueueSort.URGENCY
+        self.on_call = on_call
         self.filt = QueueFilter()
         self.counts: QueueCounts | None = None
         self.quarantined = 0
@@ -91,7 +98,12 @@ class QueueScreen(Screen[None]):
         with Horizontal(id="queue-header"):
             yield Static(id="queue-counts", markup=False)
             yield Static(id="queue-position", markup=False)
-        yield QueueTable(clock=self.app.clock, empty_text=EMPTY_STORE_TEXT, id="queue")  # type: ignore[attr-defined]
+        yield QueueTable(
+            clock=self.app.clock,  # type: ignore[attr-defined]
+            limits=self.app.time_limits,  # type: ignore[attr-defined]
+            empty_text=EMPTY_STORE_TEXT,
+            id="queue",
+        )
         yield Input(placeholder="search id, platform, ESP, screen name, email", id="search")
         yield Footer()
 
@@ -113,9 +125,18 @@ class QueueScreen(Screen[None]):
     def reload(self, *, keep_cursor: bool = False) -> None:
         row = self.table.cursor_row
         keep = row.id if keep_cursor and row is not None else None
-        self.table.empty_text = (
-            "No tips match this filter." if self._filtered() else EMPTY_STORE_TEXT
-        )
+        if self.on_call:
+            # cut-offs move with the clock: recomputed on every load
+            cutoffs = self.app.time_limits.cutoffs(self.app.now())  # type: ignore[attr-defined]
+            self.filt = replace(self.filt, on_call=tuple(cutoffs.items()))
+        elif self.filt.on_call is not None:
+            self.filt = replace(self.filt, on_call=None)
+        if self.on_call:
+            self.table.empty_text = "Nothing urgent or overdue. On-call is quiet."
+        else:
+            self.table.empty_text = (
+                "No tips match this filter." if self._filtered() else EMPTY_STORE_TEXT
+            )
         self.table.load(ServiceQueueSource(self.service, self.sort, self.filt), keep_id=keep)
         self.refresh_counts()
 
@@ -140,13 +161,19 @@ class QueueScreen(Screen[None]):
             text.append(f" {c.unassigned:,} unassigned")
         if self.quarantined:
             text.append(f" │ {self.quarantined:,} quarantined", style="bold")
-        text.append(f" │ {self.sort.label} │ {self.filt.describe()}")
+        if self.on_call:
+            text.append(" │ ")
+            text.append("ON-CALL", style="reverse bold")
+        else:
+            text.append(f" │ {self.sort.label} │ {self.filt.describe()}")
         self.query_one("#queue-counts", Static).update(text)
 
     @on(QueueTable.Highlighted)
     def _show_position(self, event: QueueTable.Highlighted) -> None:
         total = "…" if event.total is None else f"{event.total:,}"
         shown = f"{event.index + 1:,}/{total}" if event.row is not None else f"0/{total}"
+        if self.table.marked:
+            shown = f"{len(self.table.marked)} sel {shown}"
         self.query_one("#queue-position", Static).update(shown)
 
     @on(QueueTable.Selected)
@@ -185,7 +212,30 @@ class QueueScreen(Screen[None]):
         search.display = True
         search.focus()
 
+    def action_toggle_on_call(self) -> None:
+        self.on_call = not self.on_call
+        self._show_header()
+        self.reload()
+
+    # the triage keys act on the selected tips, else the one under the cursor
+    def triage_ids(self) -> list[int]:
+        if self.table.marked:
+            return sorted(self.table.marked)
+        row = self.table.cursor_row
+        return [] if row is None else [row.id]
+
+    def triage_state(self) -> dict[str, Any] | None:
+        row = self.table.cursor_row
+        if row is None or self.table.marked:
+            return None
+        return {"claimed_by": row.claimed_by, "status": row.status, "priority": row.priority}
+
+    def after_triage(self) -> None:
+        self.table.clear_marks()
+        self.reload(keep_cursor=True)
+
     def action_clear_search(self) -> None:
+        self.table.clear_marks()
         search = self.query_one("#search", Input)
         search.display = False
         self.table.focus()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -14,13 +16,15 @@ from textual.widgets.option_list import Option
 from tipline_tui.domain.enums import incident_short
 from tipline_tui.domain.literal import literal
 from tipline_tui.domain.views import RelatedReport, TipView
+from tipline_tui.screens.triage import TRIAGE_BINDINGS, TriageMixin
 from tipline_tui.store.service import TipService
 from tipline_tui.widgets.format import age_text, priority_text, utc_text
 from tipline_tui.widgets.report_panes import PANES
 
 
-class ReportScreen(Screen[None]):
+class ReportScreen(TriageMixin, Screen[None]):
     BINDINGS = [
+        *TRIAGE_BINDINGS,
         Binding("escape,backspace", "app.pop_screen", "Back", id="report.back"),
         *[
             Binding(
@@ -65,6 +69,28 @@ class ReportScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.load()
+        self.record_view()
+
+    @work(group="audit-view", exit_on_error=False)
+    async def record_view(self) -> None:
+        """Every opening of a tip is audited: who looked, when."""
+        await self.service.record_view(
+            self.report_id,
+            analyst=self.app.analyst,  # type: ignore[attr-defined]
+            now=self.app.now(),  # type: ignore[attr-defined]
+        )
+
+    def triage_ids(self) -> list[int]:
+        return [self.report_id] if self.tip is not None else []
+
+    def triage_state(self) -> dict[str, Any] | None:
+        if self.tip is None:
+            return None
+        a = self.tip.analysis
+        return {"claimed_by": a.claimed_by, "status": a.status, "priority": a.priority}
+
+    def after_triage(self) -> None:
+        self.load()
 
     @work(exclusive=True, group="load-tip", exit_on_error=False)
     async def load(self) -> None:
@@ -103,13 +129,17 @@ class ReportScreen(Screen[None]):
         now = self.app.clock()  # type: ignore[attr-defined]
         a = tip.analysis
         title = Text()
-        if tip.report.escalated or a.priority == "E":
+        if a.priority == "E" or (tip.report.escalated and a.priority is None):
             title.append("!! ", style="bold")
         title.append(f"Tip #{tip.id}", style="bold")
         title.append(
             f"  {incident_short(tip.report.incident_type)}  {age_text(now - tip.received_at)} old"
             f"  pri {priority_text(a.priority)}  {a.status}"
         )
+        if a.claimed_by:
+            title.append(f":{literal(a.claimed_by, multiline=False)}")
+        if a.jurisdiction:
+            title.append(f"  -> {literal(a.jurisdiction, multiline=False)}")
         self.query_one("#report-title", Static).update(title)
         for key, _, build in PANES:
             self.query_one(f"#text-{key}", Static).update(build(tip, now))

@@ -141,7 +141,7 @@ def _change(
 
 def _refuse_closed(state: dict[str, Any], report_id: int, what: str) -> None:
     if state["status"] == Status.CLOSED.value:
-        raise ActionError(f"tip #{report_id} is closed; reopen it (o) before you {what}")
+        raise ActionError(f"tip #{report_id} is closed; reopen it before you {what}")
 
 
 def _open_status(conn: Connection, report_id: int, state: dict[str, Any]) -> str:

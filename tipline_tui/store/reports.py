@@ -612,6 +612,7 @@ def load_tip(conn: Connection, report_id: int) -> TipView | None:
     analysis = Analysis(
         referrals=referrals(conn, report_id),
         jurisdiction_outcome=row.jurisdiction_outcome,
+        jurisdiction_id=row.jurisdiction_id,
         status=row.status,
         priority=row.priority,
         labels=list(row.labels or []),

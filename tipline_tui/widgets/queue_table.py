@@ -26,6 +26,7 @@ from textual.widget import Widget
 
 from tipline_tui.domain.enums import incident_short
 from tipline_tui.domain.literal import literal
+from tipline_tui.domain.triage import TimeLimits, clock_text
 from tipline_tui.domain.views import QueueRow
 from tipline_tui.widgets.format import age_text, priority_text
 
@@ -63,33 +64,48 @@ def layout(width: int) -> list[Column]:
         Column("age", 4, True),
         Column("pri", 4),
         Column("!", 2),
+        Column("limit", 8, True),
         Column("type", 7),
         Column("status", 8),
     ]
-    used = sum(c.width for c in fixed) + 8  # one space between the nine columns
+    used = sum(c.width for c in fixed) + 9  # one space between the ten columns
     flexible = max(10, width - used)
     platform = flexible // 2
     return [
-        *fixed[:6],
+        *fixed[:7],
         Column("platform/ESP", platform),
-        fixed[6],
+        fixed[7],
         Column("jurisdiction", flexible - platform),
     ]
 
 
-def row_cells(row: QueueRow, now: float) -> list[str]:
-    urgent = row.escalated or row.priority == "E"
+_WAITING = ("new", "claimed", "assigned")
+_OUTCOME_TEXT = {"none": "none found", "conflict": "conflict?"}
+
+
+def row_cells(row: QueueRow, now: float, limits: TimeLimits | None = None) -> list[str]:
+    urgent = row.urgency_rank == 0
     source = " / ".join(literal(v, multiline=False) for v in (row.platform, row.esp_name) if v)
-    status = row.status if not row.claimed_by else f"{row.status}:{row.claimed_by}"
+    status = row.status
+    if row.claimed_by:  # who has it matters more than the word "claimed"
+        prefix = "" if row.status == "claimed" else row.status[:3]
+        status = f"{prefix}@{row.claimed_by}"
+    clock = ""
+    if limits is not None and row.status in _WAITING:
+        clock = clock_text(now, limits.deadline(row.received_at, row.priority, row.escalated))
+    jurisdiction = literal(row.jurisdiction, multiline=False) or _OUTCOME_TEXT.get(
+        row.jurisdiction_outcome or "", "-"
+    )
     return [
         str(row.id),
         age_text(now - row.received_at),
         priority_text(row.priority),
         "!!" if urgent else "",
+        clock,
         incident_short(row.incident_type),
         source,
         literal(status, multiline=False),
-        literal(row.jurisdiction, multiline=False) or "-",
+        jurisdiction,
     ]
 
 
@@ -116,6 +132,7 @@ class QueueTable(Widget, can_focus=True):
         Binding("home,g", "first", "First tip", show=False, id="queue.first"),
         Binding("end,G", "last", "Last tip", show=False, id="queue.last"),
         Binding("enter", "select", "Open", id="queue.open"),
+        Binding("space", "toggle_mark", "Select for bulk", show=False, id="queue.mark"),
     ]
 
     BUFFER_LIMIT = 600
@@ -136,12 +153,15 @@ class QueueTable(Widget, can_focus=True):
         self,
         *,
         clock: Callable[[], float] = time.time,
+        limits: TimeLimits | None = None,
         empty_text: str = "No tips.",
         name: str | None = None,
         id: str | None = None,
     ) -> None:
         super().__init__(name=name, id=id)
         self.clock = clock
+        self.limits = limits
+        self.marked: set[int] = set()
         self.empty_text = empty_text
         self._source: QueueSource | None = None
         self._rows: list[QueueRow] = []
@@ -387,6 +407,22 @@ class QueueTable(Widget, can_focus=True):
         base = total - len(rows)
         self._replace(rows, base, total - 1, at_start=base == 0, at_end=True)
 
+    def action_toggle_mark(self) -> None:
+        """Select or unselect the tip under the cursor for a bulk action, then move on."""
+        row = self.cursor_row
+        if row is None:
+            return
+        self.marked.symmetric_difference_update({row.id})
+        self._refresh_line(self._cursor)
+        self._move_to(self._cursor + 1)
+        self._post_highlight()
+
+    def clear_marks(self) -> None:
+        if self.marked:
+            self.marked.clear()
+            self.refresh()
+            self._post_highlight()
+
     def action_select(self) -> None:
         row = self.cursor_row
         if row is not None:
@@ -412,12 +448,13 @@ class QueueTable(Widget, can_focus=True):
         row = self._row_at(index)
         if row is None:
             return Strip([Segment(" " * width)]) if y != 1 else self._message_line(width)
-        cells = row_cells(row, self.clock())
-        texts = [">" if index == self._cursor else " ", *cells]
+        cells = row_cells(row, self.clock(), self.limits)
+        marker = "*" if row.id in self.marked else ">" if index == self._cursor else " "
+        texts = [marker, *cells]
         line = set_cell_size(
             " ".join(_fit(t, c) for t, c in zip(texts, columns, strict=True)), width
         )
-        urgent = cells[3] == "!!"
+        urgent = cells[3] == "!!" or cells[4].startswith("LATE")
         style = Style(reverse=index == self._cursor, bold=urgent)
         return Strip([Segment(line, style)], width)
 

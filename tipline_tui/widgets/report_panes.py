@@ -25,7 +25,8 @@ from tipline_tui.domain.report import (
     PersonDetails,
     Phone,
 )
-from tipline_tui.domain.views import TipView
+from tipline_tui.domain.triage import age_range_text
+from tipline_tui.domain.views import ReferralView, TipView
 from tipline_tui.widgets.format import age_text, priority_text, utc_text
 
 LABEL = "bold"
@@ -320,6 +321,13 @@ def law_pane(tip: TipView, now: float) -> Text:
     return pane.text
 
 
+_OUTCOMES = {
+    "none": "no jurisdiction can be determined from the report (stays with the clearinghouse)",
+    "conflict": "the report's signals point to different places (see a: assign)",
+    "suggested": "suggested from the report's signals (see a: assign)",
+}
+
+
 def analysis_pane(tip: TipView, now: float) -> Text:
     a, pane = tip.analysis, _Pane()
     pane.heading("Analysis")
@@ -327,10 +335,22 @@ def analysis_pane(tip: TipView, now: float) -> Text:
     pane.line("Priority", priority_text(a.priority), 1)
     pane.line("Claimed by", a.claimed_by or "nobody", 1)
     pane.line("Jurisdiction", a.jurisdiction or "not assigned", 1)
+    if a.jurisdiction is None and a.jurisdiction_outcome in _OUTCOMES:
+        pane.line("Signals", _OUTCOMES[a.jurisdiction_outcome], 1)
     pane.line("Labels", ", ".join(a.labels) or "none", 1)
-    if a.victim_age_min is not None or a.victim_age_max is not None:
-        pane.line("Estimated victim age", f"{a.victim_age_min or '?'}-{a.victim_age_max or '?'}", 1)
+    pane.line("Estimated victim age", age_range_text(a.victim_age_min, a.victim_age_max), 1)
     pane.line("Version", a.version, 1)
+    pane.heading("Referrals")
+    if not a.referrals:
+        pane.plain("Not referred yet.", 1)
+    for r in a.referrals:
+        pane.line(
+            f"{r.status.upper()} {literal(r.agency, multiline=False)}",
+            _referral_times(r),
+            1,
+        )
+        if r.outcome or r.detail:
+            pane.line("Agency says", " ".join(x for x in (r.outcome, r.detail) if x), 2)
     pane.heading("Notes")
     if not a.notes:
         pane.plain("No notes yet.", 1)
@@ -339,6 +359,20 @@ def analysis_pane(tip: TipView, now: float) -> Text:
             f"{utc_text(note.created_at)} {literal(note.author, multiline=False)}", note.body, 1
         )
     return pane.text
+
+
+def _referral_times(r: ReferralView) -> str:
+    parts = [
+        f"queued {utc_text(r.created_at)} by {r.created_by}, priority {priority_text(r.priority)}"
+    ]
+    for label, at in (
+        ("sent", r.sent_at),
+        ("acknowledged", r.acknowledged_at),
+        ("failed", r.failed_at),
+    ):
+        if at is not None:
+            parts.append(f"{label} {utc_text(at)}")
+    return "; ".join(parts)
 
 
 PANES = (

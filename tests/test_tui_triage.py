@@ -1,0 +1,150 @@
+"""Triage from the keyboard, as an analyst does it, on a real store."""
+
+from __future__ import annotations
+
+from tests.conftest import queue_reports
+from tests.factories import BASE_TIME, simple_report
+from tests.tui_helpers import CLOCK_NOW, make_app, settle, static_text, table_lines
+from tipline_tui.screens.prompts import PriorityPicker, TextPrompt
+from tipline_tui.screens.report import ReportScreen
+from tipline_tui.store.reports import load_tip, write_reports
+from tipline_tui.widgets.queue_table import QueueTable
+
+
+def _tip(store, report_id):  # type: ignore[no-untyped-def]
+    with store.read() as conn:
+        return load_tip(conn, report_id)
+
+
+def _outbox_kinds(store) -> list[str]:  # type: ignore[no-untyped-def]
+    with store.read() as conn:
+        return [k for (k,) in conn.exec_driver_sql("SELECT kind FROM outbox ORDER BY id")]
+
+
+async def test_claim_priority_labels_age_note_from_the_report_screen(make_store) -> None:
+    store = make_store(queue_reports(5))
+    app = make_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ReportScreen)
+        tip_id = app.screen.report_id
+        await pilot.press("c")
+        await settle(pilot)
+        assert ":ana" in static_text(app, "#report-title")
+        await pilot.press("P")
+        await settle(pilot)
+        assert isinstance(app.screen, PriorityPicker)
+        await pilot.press("2")
+        await settle(pilot)
+        assert "pri 2" in static_text(app, "#report-title")
+        await pilot.press("L")
+        await settle(pilot)
+        assert isinstance(app.screen, TextPrompt)
+        await pilot.press(*"sextortion bad!tag", "enter")
+        await settle(pilot)
+        assert "free tag" in static_text(app, "#prompt-error")  # refused, prompt stays
+        await pilot.press(*["backspace"] * 7, *"viral-7", "enter")
+        await settle(pilot)
+        await pilot.press("v", *"13-15", "enter")
+        await settle(pilot)
+        await pilot.press("N", *"[b]not markup[/b]", "enter")
+        await settle(pilot)
+        await pilot.press("6")  # the analysis pane
+        await settle(pilot)
+        analysis = static_text(app, "#text-analysis")
+    tip = _tip(store, tip_id)
+    assert tip.analysis.claimed_by == "ana" and tip.analysis.priority == "2"
+    assert tip.analysis.labels == ["sextortion", "viral-7"]
+    assert (tip.analysis.victim_age_min, tip.analysis.victim_age_max) == (13, 15)
+    assert tip.analysis.notes[0].body == "[b]not markup[/b]"
+    assert "[b]not markup[/b]" in analysis and "13-15" in analysis
+    assert _outbox_kinds(store) == ["claim", "priority", "labels", "victim_age", "note"]
+    with store.read() as conn:
+        actions = [a for (a,) in conn.exec_driver_sql("SELECT action FROM audit ORDER BY seq")]
+    assert actions == ["view", "claim", "priority", "labels", "victim_age", "note"]
+
+
+async def test_a_tip_claimed_by_someone_else_says_who(make_store) -> None:
+    store = make_store(queue_reports(3))
+    from tipline_tui.store import actions
+
+    with store.write() as conn:
+        first = conn.exec_driver_sql("SELECT min(id) FROM report").scalar()
+    app = make_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        row = app.screen.query_one(QueueTable).cursor_row
+        with store.write() as conn:
+            actions.claim(conn, row.id, analyst="bob", now=BASE_TIME)
+        await pilot.press("r")
+        await settle(pilot)
+        assert "@bob" in table_lines(app)[1]
+        await pilot.press("c")
+        await settle(pilot)
+        messages = [n.message for n in app._notifications]
+    assert any("claimed by bob" in m for m in messages)
+    assert first is not None
+
+
+async def test_bulk_select_with_space_then_close_and_info_only(make_store) -> None:
+    store = make_store(queue_reports(10))
+    app = make_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one(QueueTable)
+        chosen = []
+        for _ in range(3):
+            chosen.append(table.cursor_row.id)
+            await pilot.press("space")
+        await settle(pilot)
+        assert table_lines(app)[1].startswith("*")
+        assert static_text(app, "#queue-position").startswith("3 sel")
+        await pilot.press("i")
+        await settle(pilot)
+        assert not table.marked  # a bulk action clears the selection
+    for report_id in chosen:
+        assert _tip(store, report_id).analysis.priority == "info"
+    app = make_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("space", "space", "x")
+        await settle(pilot)
+        assert "10 tips" in static_text(app, "#queue-counts")
+        assert static_text(app, "#queue-position") == "1/8"  # two closed: gone from "open"
+
+
+async def test_on_call_shows_only_urgent_and_overdue_with_clocks(make_store) -> None:
+    reports = queue_reports(30)  # every 25th is escalated: ids 1 and 26
+    store = make_store(reports)
+    app = make_app(store, on_call=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        lines = table_lines(app)
+        assert "ON-CALL" in static_text(app, "#queue-counts")
+        shown = [line for line in lines[1:] if line.strip()]
+        assert len(shown) == 2 and all("!!" in line for line in shown)
+        assert all("LATE" in line or "m " in line or "h " in line for line in shown)
+        await pilot.press("O")  # back to the whole queue
+        await settle(pilot)
+        assert static_text(app, "#queue-position") == "1/30"
+
+
+async def test_a_new_urgent_tip_rings_the_bell_and_notifies(make_store) -> None:
+    store = make_store(queue_reports(3))
+    app = make_app(store)
+    rings = []
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.bell = lambda: rings.append(1)  # type: ignore[method-assign]
+        await settle(pilot)
+        app.watch_urgent()
+        await settle(pilot)
+        assert rings == []  # what was there at start is not news
+        with store.write() as conn:
+            write_reports(conn, [simple_report(99, escalated=True)], now=CLOCK_NOW)
+        app.watch_urgent()
+        await settle(pilot)
+        messages = [n.message for n in app._notifications]
+    assert rings == [1]
+    assert any(m.startswith("New urgent tip #") for m in messages)

@@ -1,0 +1,126 @@
+"""Choose a tip's jurisdiction: suggested agencies first with reasons, then any by name.
+
+Typing filters the whole directory with rapidfuzz; enter assigns the
+highlighted agency, so enter straight away takes the top suggestion.
+"""
+
+from __future__ import annotations
+
+from rapidfuzz import fuzz, process
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from tipline_tui.domain.agency import Agency
+from tipline_tui.domain.jurisdiction import Outcome, Suggestion
+from tipline_tui.domain.literal import literal
+from tipline_tui.store.service import TipService
+
+FILTER_LIMIT = 40
+
+
+def agency_line(agency: Agency) -> str:
+    place = agency.state or agency.country or ""
+    urgent = "" if agency.takes_urgent else "  (no urgent referrals)"
+    return f"{literal(agency.name, multiline=False)}  [{agency.kind} {place}]{urgent}"
+
+
+def filter_agencies(agencies: list[Agency], query: str) -> list[Agency]:
+    """Agencies best matching `query` (name, kind, state, country); all when it is empty."""
+    if not query.strip():
+        return agencies
+    choices = [f"{a.name} {a.kind} {a.state or ''} {a.country or ''}" for a in agencies]
+    found = process.extract(query, choices, scorer=fuzz.WRatio, limit=FILTER_LIMIT, score_cutoff=50)
+    return [agencies[index] for _, _, index in found]
+
+
+class AssignScreen(ModalScreen[int | None]):
+    BINDINGS = [
+        Binding("escape", "dismiss(None)", "Cancel", id="assign.cancel"),
+        Binding("down", "move(1)", "Next agency", show=False, id="assign.down"),
+        Binding("up", "move(-1)", "Previous agency", show=False, id="assign.up"),
+    ]
+
+    def __init__(self, service: TipService, report_id: int) -> None:
+        super().__init__()
+        self.service = service
+        self.report_id = report_id
+        self.suggestion: Suggestion | None = None
+        self.agencies: list[Agency] = []
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="prompt", id="assign"):
+            yield Static(f"Assign tip #{self.report_id} to…", classes="prompt-title", markup=False)
+            yield Static("Looking at the report's signals…", id="assign-summary", markup=False)
+            yield Input(placeholder="type to search every agency", id="assign-filter")
+            yield OptionList(id="assign-list")
+            yield Static("enter  assign    ↑↓  choose    esc  cancel", markup=False)
+
+    def on_mount(self) -> None:
+        self.query_one(Input).focus()
+        self.load()
+
+    @work(exclusive=True, group="assign-load", exit_on_error=False)
+    async def load(self) -> None:
+        self.agencies = await self.service.agencies()
+        self.suggestion = await self.service.suggestion(self.report_id)
+        summary = self.query_one("#assign-summary", Static)
+        if self.suggestion is not None:
+            text = Text(literal(self.suggestion.summary, multiline=False))
+            if self.suggestion.legal_process:
+                text.append("\n" + literal(self.suggestion.legal_process, multiline=False))
+            if self.suggestion.outcome is Outcome.NONE:
+                text.append("\nThe tip stays with the clearinghouse unless you choose below.")
+            summary.update(text)
+        self._fill(self.query_one(Input).value)
+
+    def _fill(self, query: str) -> None:
+        options: list[Option | None] = []
+        suggested: set[int | None] = set()
+        if self.suggestion is not None and not query.strip():
+            for choice in self.suggestion.agencies:
+                suggested.add(choice.agency.id)
+                prompt = Text(f"* {agency_line(choice.agency)}\n", style="bold")
+                prompt.append("    " + literal("; ".join(choice.reasons), multiline=False))
+                options.append(Option(prompt, id=str(choice.agency.id)))
+            if options:
+                options.append(None)
+        for agency in filter_agencies(self.agencies, query):
+            if agency.id not in suggested:
+                options.append(Option(Text(agency_line(agency)), id=str(agency.id)))
+        listing = self.query_one(OptionList)
+        listing.clear_options()
+        listing.add_options(options)
+        if listing.option_count:
+            listing.highlighted = 0
+
+    @on(Input.Changed, "#assign-filter")
+    def _filter(self, event: Input.Changed) -> None:
+        self._fill(event.value)
+
+    @on(Input.Submitted, "#assign-filter")
+    def _submit(self, event: Input.Submitted) -> None:
+        event.stop()
+        listing = self.query_one(OptionList)
+        if listing.highlighted is not None:
+            self._choose(listing.get_option_at_index(listing.highlighted).id)
+
+    @on(OptionList.OptionSelected, "#assign-list")
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        self._choose(event.option.id)
+
+    def _choose(self, option_id: str | None) -> None:
+        if option_id is not None:
+            self.dismiss(int(option_id))
+
+    def action_move(self, step: int) -> None:
+        listing = self.query_one(OptionList)
+        if step > 0:
+            listing.action_cursor_down()
+        else:
+            listing.action_cursor_up()

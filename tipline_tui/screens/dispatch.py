@@ -1,0 +1,172 @@
+"""Confirm a referral: to whom, how urgent, and exactly what travels; y sends it.
+
+The list of what travels is the `contents` stored with the referral, so
+what the analyst confirmed is what the hub sends.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from tipline_tui.domain.agency import Agency
+from tipline_tui.domain.literal import literal
+from tipline_tui.domain.triage import age_range_text
+from tipline_tui.domain.views import TipView
+from tipline_tui.store import actions
+from tipline_tui.store.service import TipService
+from tipline_tui.widgets.format import priority_text, utc_text
+
+STRONG_RELATED = 0.5  # related reports at least this strong travel with the referral
+
+
+def referral_contents(tip: TipView, related_ids: list[int]) -> dict[str, Any]:
+    """What the agency receives besides the report itself: analysis, links, file metadata."""
+    a = tip.analysis
+    return {
+        "report_id": tip.id,
+        "priority": a.priority,
+        "labels": list(a.labels),
+        "victim_age": [a.victim_age_min, a.victim_age_max]
+        if a.victim_age_min is not None
+        else None,
+        "notes": len(a.notes),
+        "related": related_ids,
+        "files": len(tip.report.files),
+    }
+
+
+class DispatchScreen(ModalScreen[bool]):
+    BINDINGS = [
+        Binding("y", "confirm", "Dispatch", id="dispatch.yes"),
+        Binding("escape,n,q", "dismiss(False)", "Cancel", id="dispatch.cancel"),
+    ]
+
+    def __init__(self, service: TipService, report_id: int) -> None:
+        super().__init__()
+        self.service = service
+        self.report_id = report_id
+        self.tip: TipView | None = None
+        self.agency: Agency | None = None
+        self.contents: dict[str, Any] | None = None
+        self.earlier: list[int] = []
+        self.confirmed_once = False
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="prompt", id="dispatch"):
+            yield Static(f"Dispatch tip #{self.report_id}", classes="prompt-title", markup=False)
+            with VerticalScroll():
+                yield Static("Preparing…", id="dispatch-body", markup=False)
+            yield Static("", id="dispatch-keys", markup=False)
+
+    def on_mount(self) -> None:
+        self.prepare()
+
+    @work(exclusive=True, group="dispatch", exit_on_error=False)
+    async def prepare(self) -> None:
+        tip = await self.service.load_tip(self.report_id)
+        body = self.query_one("#dispatch-body", Static)
+        if tip is None:
+            body.update(f"Tip #{self.report_id} is not in this store.")
+            return
+        self.tip = tip
+        if tip.analysis.jurisdiction_id is None:
+            body.update("No jurisdiction yet: assign an agency first (a), then dispatch (d).")
+            self.query_one("#dispatch-keys", Static).update("esc  back")
+            return
+        agencies = await self.service.agencies()
+        self.agency = next((x for x in agencies if x.id == tip.analysis.jurisdiction_id), None)
+        related = await self.service.related(self.report_id, limit=10)
+        related_ids = [r.report_id for r in related if r.score >= STRONG_RELATED]
+        self.contents = referral_contents(tip, related_ids)
+        self.earlier = [
+            r.created_at
+            for r in tip.analysis.referrals
+            if self.agency is not None and r.agency == self.agency.name and r.status != "failed"
+        ]
+        body.update(self._describe())
+        self._show_keys()
+
+    def _describe(self) -> Text:
+        tip, agency, contents = self.tip, self.agency, self.contents
+        assert tip is not None and contents is not None
+        text = Text()
+        if agency is None:
+            text.append("The assigned agency is no longer in the directory.\n")
+            return text
+        place = agency.state or agency.country or ""
+        text.append("To        ", style="bold")
+        text.append(f"{literal(agency.name, multiline=False)} ({agency.kind} {place})\n")
+        if not agency.takes_urgent and tip.analysis.priority == "E":
+            text.append("          ! this agency does not take urgent referrals\n", style="bold")
+        text.append("Priority  ", style="bold")
+        text.append(f"{priority_text(tip.analysis.priority)}\n")
+        text.append("What travels\n", style="bold")
+        text.append(f"  the report as received: tip #{tip.id}, {utc_text(tip.received_at)}\n")
+        labels = ", ".join(contents["labels"]) or "none"
+        age = age_range_text(tip.analysis.victim_age_min, tip.analysis.victim_age_max)
+        text.append(
+            f"  analysis: priority {priority_text(contents['priority'])}; labels {labels}; "
+            f"victim age {age}; {contents['notes']} note(s)\n"
+        )
+        related = ", ".join(f"#{r}" for r in contents["related"]) or "none"
+        text.append(f"  related reports (score >= {STRONG_RELATED}): {related}\n")
+        text.append(
+            f"  file metadata: {contents['files']} file(s): hashes, names, annotations; "
+            "never the files\n"
+        )
+        law = tip.report.law_enforcement
+        if agency.kind == "international" and law is not None and law.flea_country:
+            text.append("Legal process  ", style="bold")
+            text.append(f"served internationally (fleaCountry {literal(law.flea_country)})\n")
+        if self.earlier:
+            text.append(
+                f"\nAlready referred to this agency at {utc_text(self.earlier[-1])}.\n",
+                style="bold",
+            )
+        hub = self.app.hub_url  # type: ignore[attr-defined]
+        if hub:
+            text.append(f"\nThe referral is queued and sent through the hub ({hub}).\n")
+        else:
+            text.append(
+                "\nNo hub is configured: the referral will wait in the outbox, "
+                "status QUEUED, until one is.\n",
+                style="bold",
+            )
+        return text
+
+    def _show_keys(self) -> None:
+        keys = self.query_one("#dispatch-keys", Static)
+        if self.agency is None:
+            keys.update("esc  back")
+        elif self.earlier and not self.confirmed_once:
+            keys.update("y  send a SECOND referral to the same agency (asks again)    esc  cancel")
+        elif self.earlier:
+            keys.update("y  yes, send the second referral    esc  cancel")
+        else:
+            keys.update("y  dispatch    esc  cancel")
+
+    @work(exclusive=True, group="dispatch-send", exit_on_error=False)
+    async def action_confirm(self) -> None:
+        if self.agency is None or self.contents is None or self.agency.id is None:
+            return
+        if self.earlier and not self.confirmed_once:
+            self.confirmed_once = True
+            self._show_keys()
+            return
+        result = await self.app.perform(  # type: ignore[attr-defined]
+            actions.dispatch,
+            self.report_id,
+            self.agency.id,
+            contents=self.contents,
+            again=bool(self.earlier),
+        )
+        if result is not None:
+            self.dismiss(True)

@@ -1,0 +1,93 @@
+"""Small modal prompts for triage: pick a priority, type a line.
+
+Each returns its answer through `dismiss` (None when cancelled), so the
+screen that asked decides what to do with it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Static
+
+from tipline_tui.domain.triage import TriageError
+
+PRIORITY_KEYS = {"e": "E", "1": "1", "2": "2", "3": "3", "i": "info"}
+
+
+class PriorityPicker(ModalScreen[str | None]):
+    """One key chooses: e, 1, 2, 3 or i."""
+
+    BINDINGS = [
+        *[
+            Binding(key, f"choose('{value}')", f"Priority {value}", id=f"pick.{value}")
+            for key, value in PRIORITY_KEYS.items()
+        ],
+        Binding("escape,q", "dismiss(None)", "Cancel", id="pick.cancel"),
+    ]
+
+    def __init__(self, subject: str) -> None:
+        super().__init__()
+        self.subject = subject
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="prompt"):
+            yield Static(f"Priority for {self.subject}", classes="prompt-title", markup=False)
+            yield Static(
+                "e  E: imminent danger\n1  priority 1\n2  priority 2\n3  priority 3\n"
+                "i  information only\n\nesc  cancel",
+                markup=False,
+            )
+
+    def action_choose(self, value: str) -> None:
+        self.dismiss(value)
+
+
+class TextPrompt(ModalScreen[str | None]):
+    """One line of input, checked before it is accepted; enter accepts, esc cancels."""
+
+    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel", id="prompt.cancel")]
+
+    def __init__(
+        self,
+        title: str,
+        *,
+        value: str = "",
+        hint: str = "",
+        placeholder: str = "",
+        check: Callable[[str], object] | None = None,
+    ) -> None:
+        super().__init__()
+        self.title_text = title
+        self.value = value
+        self.hint = hint
+        self.placeholder = placeholder
+        self.check = check
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="prompt"):
+            yield Static(self.title_text, classes="prompt-title", markup=False)
+            if self.hint:
+                yield Static(self.hint, classes="prompt-hint", markup=False)
+            yield Input(value=self.value, placeholder=self.placeholder, id="prompt-input")
+            yield Static("", id="prompt-error", markup=False)
+            yield Static("enter  save    esc  cancel", markup=False)
+
+    def on_mount(self) -> None:
+        self.query_one(Input).focus()
+
+    @on(Input.Submitted)
+    def _submit(self, event: Input.Submitted) -> None:
+        event.stop()
+        if self.check is not None:
+            try:
+                self.check(event.value)
+            except TriageError as exc:
+                self.query_one("#prompt-error", Static).update(f"! {exc}")
+                return
+        self.dismiss(event.value)
