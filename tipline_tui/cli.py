@@ -51,6 +51,7 @@ def _parser() -> argparse.ArgumentParser:
         "--raw", action="store_true", help="write the document's original bytes to stdout"
     )
     _add_audit_commands(commands, store_option)
+    _add_agency_commands(commands, store_option)
     commands.add_parser(
         "demo", help="open a temporary copy of the bundled synthetic demo store (offline)"
     )
@@ -318,6 +319,106 @@ def _audit(args: argparse.Namespace) -> int:
     return 0
 
 
+# ------------------------------------------------------------------ agencies
+
+
+def _add_agency_commands(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+    store_option: argparse.ArgumentParser,
+) -> None:
+    agencies = commands.add_parser(
+        "agencies", parents=[store_option], help="import, export or list the agency directory"
+    )
+    actions = agencies.add_subparsers(dest="agencies_command", metavar="ACTION", required=True)
+    imports = actions.add_parser(
+        "import",
+        parents=[store_option],
+        help="add or update agencies from a CSV file (all or nothing; never deletes)",
+    )
+    imports.add_argument("file", type=Path, metavar="FILE.csv")
+    export = actions.add_parser(
+        "export", parents=[store_option], help="write the directory as CSV (stdout by default)"
+    )
+    export.add_argument("file", nargs="?", default="-", metavar="FILE", help="'-' for stdout")
+    actions.add_parser("list", parents=[store_option], help="the directory as a table")
+
+
+def _file_error(message: str) -> int:
+    print(f"tipline: {message}", file=sys.stderr)
+    return 1
+
+
+def _agencies(args: argparse.Namespace) -> int:
+    from tipline_tui.domain.agency_csv import AgencyFileError, format_agencies, parse_agencies
+    from tipline_tui.store.directory import list_agencies, upsert_agencies
+
+    if args.agencies_command == "import":
+        name = literal(str(args.file), multiline=False)
+        try:
+            data = args.file.read_bytes()
+        except OSError as exc:
+            return _file_error(f"cannot read {name}: {exc.strerror or exc}")
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = data[: exc.start].count(b"\n") + 1
+            return _file_error(f"{name}:{line}: not UTF-8 text (byte {data[exc.start]:#04x})")
+        try:
+            agencies = parse_agencies(text)
+        except AgencyFileError as exc:
+            for problem in exc.problems:
+                print(f"{name}:{literal(problem, multiline=False)}", file=sys.stderr)
+            print(f"tipline: {len(exc.problems)} problems; nothing was imported", file=sys.stderr)
+            return 1
+        store = _store(args)
+        try:
+            with store.write() as conn:
+                added, updated = upsert_agencies(conn, agencies)
+        finally:
+            store.close()
+        print(f"{added} added, {updated} updated")
+        return 0
+    store = _store(args)
+    try:
+        with store.read() as conn:
+            agencies = list_agencies(conn)
+    finally:
+        store.close()
+    if args.agencies_command == "export":
+        text = format_agencies(agencies)
+        if args.file == "-":
+            sys.stdout.write(text)
+            return 0
+        try:
+            with open(args.file, "w", encoding="utf-8", newline="") as out:
+                out.write(text)
+        except OSError as exc:
+            name = literal(args.file, multiline=False)
+            return _file_error(f"cannot write {name}: {exc.strerror or exc}")
+        print(f"{len(agencies)} agencies written to {literal(args.file, multiline=False)}")
+        return 0
+    if not agencies:
+        print("the agency directory is empty (tipline agencies import FILE.csv)")
+    rows = [
+        (
+            a.kind,
+            a.state or "",
+            a.country or "",
+            "yes" if a.takes_urgent else "no",
+            literal(a.name, multiline=False),
+            literal(a.contact, multiline=False),
+        )
+        for a in agencies
+    ]
+    if rows:
+        header = ("kind", "state", "country", "urgent", "name", "contact")
+        widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header) - 1)]
+        for r in [header, *rows]:
+            cells = [literal(c, multiline=False).ljust(w) for c, w in zip(r, widths, strict=False)]
+            print("  ".join([*cells, r[-1]]).rstrip())
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -333,6 +434,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _related(args)
         if args.command == "audit":
             return _audit(args)
+        if args.command == "agencies":
+            return _agencies(args)
         store = open_store(args.db or default_store_path())
         _run_app(store, demo=False)
         return 0
