@@ -359,3 +359,26 @@ def test_cli_show_draws_hostile_text_inert(
         assert bad not in text
     (entry,) = json.loads(text)
     assert entry["actor"] == HOSTILE_ACTOR and entry["after"] == HOSTILE_VALUE  # exact, escaped
+
+
+def test_the_analyst_actions_leave_a_chain_that_verifies(
+    make_store: MakeStore, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tipline_tui.store import actions
+
+    store = make_store([simple_report(1), simple_report(2)])
+    with store.write() as conn:
+        actions.record_view(conn, 1, analyst="ana", now=BASE_TIME)
+        actions.claim(conn, 1, analyst="ana", now=BASE_TIME + 5)
+        actions.set_priority(conn, 1, "E", analyst="ana", now=BASE_TIME + 9)
+        actions.claim(conn, 2, analyst="ben", now=BASE_TIME + 12)
+    assert check(store) == AuditCheck(ok=True, entries=4, problems=())
+    with store.read() as conn:
+        assert [(e.actor, e.action) for e in history(conn, 1)] == [
+            ("ana", "view"),
+            ("ana", "claim"),
+            ("ana", "priority"),
+        ]
+        assert [e.report_id for e in recent(conn, 2)] == [2, 1]
+    assert main(["audit", "show", "--db", str(store.path), "1"]) == 0
+    assert len(capsys.readouterr().out.splitlines()) == 3
