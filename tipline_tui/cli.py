@@ -52,6 +52,8 @@ def _parser() -> argparse.ArgumentParser:
     quarantined.add_argument(
         "--raw", action="store_true", help="write the document's original bytes to stdout"
     )
+    _add_audit_commands(commands, store_option)
+    _add_agency_commands(commands, store_option)
     commands.add_parser(
         "demo", help="open a temporary copy of the bundled synthetic demo store (offline)"
     ).add_argument(
@@ -244,6 +246,195 @@ def _related(args: argparse.Namespace) -> int:
     return 0
 
 
+# ------------------------------------------------------------------ audit
+
+
+def _add_audit_commands(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+    store_option: argparse.ArgumentParser,
+) -> None:
+    audit = commands.add_parser(
+        "audit", parents=[store_option], help="verify the audit log, or show a tip's history"
+    )
+    actions = audit.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
+    actions.add_parser(
+        "verify",
+        parents=[store_option],
+        help="check the hash chain; name every changed, deleted or forged entry",
+    )
+    show = actions.add_parser("show", parents=[store_option], help="a tip's audit history")
+    show.add_argument("report_id", type=int, metavar="REPORT_ID")
+    show.add_argument("--json", action="store_true", help="machine-readable output")
+
+
+def _safe_json(value: object) -> str:
+    """JSON that cannot drive a terminal: every control character is a \\u escape.
+
+    json.dumps escapes C0 controls itself; C1 and bidi controls it leaves raw
+    (they may only occur inside strings, where an escape means the same).
+    """
+    import json
+    import re
+
+    text = json.dumps(value, indent=2, ensure_ascii=False)
+    unsafe = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+    return unsafe.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def _audit_value(value: object, limit: int = 160) -> str:
+    """A before/after value in one compact, inert line."""
+    import json
+
+    text = "-" if value is None else json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    text = literal(text, multiline=False)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _audit(args: argparse.Namespace) -> int:
+    from dataclasses import asdict
+    from datetime import UTC, datetime
+
+    from tipline_tui.store import audit
+
+    if args.audit_command == "verify":
+        store = _store(args)
+        try:
+            with store.read() as conn:
+                check = audit.verify(conn)
+        finally:
+            store.close()
+        if check.ok:
+            print(f"audit log intact: {check.entries} entries")
+            return 0
+        print(f"audit log NOT intact: {len(check.problems)} problems in {check.entries} entries")
+        for problem in check.problems:
+            print(f"  {literal(problem, multiline=False)}")
+        return 1
+    from tipline_tui.store.reports import load_tip
+
+    store = _store(args)
+    try:
+        with store.read() as conn:
+            entries = audit.history(conn, args.report_id)
+            exists = bool(entries) or load_tip(conn, args.report_id) is not None
+    finally:
+        store.close()
+    if not exists:
+        return _fail(f"no tip #{args.report_id} in this store")
+    if args.json:
+        print(_safe_json([asdict(e) for e in entries]))
+        return 0
+    if not entries:
+        print(f"no audit entries for tip #{args.report_id}")
+    for e in entries:
+        when = datetime.fromtimestamp(e.at, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+        line = f"{when}  {literal(e.actor, multiline=False)}  {literal(e.action, multiline=False)}"
+        if e.before is not None or e.after is not None:
+            line += f"  {_audit_value(e.before)} → {_audit_value(e.after)}"
+        print(line)
+    return 0
+
+
+# ------------------------------------------------------------------ agencies
+
+
+def _add_agency_commands(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+    store_option: argparse.ArgumentParser,
+) -> None:
+    agencies = commands.add_parser(
+        "agencies", parents=[store_option], help="import, export or list the agency directory"
+    )
+    actions = agencies.add_subparsers(dest="agencies_command", metavar="ACTION", required=True)
+    imports = actions.add_parser(
+        "import",
+        parents=[store_option],
+        help="add or update agencies from a CSV file (all or nothing; never deletes)",
+    )
+    imports.add_argument("file", type=Path, metavar="FILE.csv")
+    export = actions.add_parser(
+        "export", parents=[store_option], help="write the directory as CSV (stdout by default)"
+    )
+    export.add_argument("file", nargs="?", default="-", metavar="FILE", help="'-' for stdout")
+    actions.add_parser("list", parents=[store_option], help="the directory as a table")
+
+
+def _file_error(message: str) -> int:
+    print(f"tipline: {message}", file=sys.stderr)
+    return 1
+
+
+def _agencies(args: argparse.Namespace) -> int:
+    from tipline_tui.domain.agency_csv import AgencyFileError, format_agencies, parse_agencies
+    from tipline_tui.store.directory import list_agencies, upsert_agencies
+
+    if args.agencies_command == "import":
+        name = literal(str(args.file), multiline=False)
+        try:
+            data = args.file.read_bytes()
+        except OSError as exc:
+            return _file_error(f"cannot read {name}: {exc.strerror or exc}")
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = data[: exc.start].count(b"\n") + 1
+            return _file_error(f"{name}:{line}: not UTF-8 text (byte {data[exc.start]:#04x})")
+        try:
+            agencies = parse_agencies(text)
+        except AgencyFileError as exc:
+            for problem in exc.problems:
+                print(f"{name}:{literal(problem, multiline=False)}", file=sys.stderr)
+            print(f"tipline: {len(exc.problems)} problems; nothing was imported", file=sys.stderr)
+            return 1
+        store = _store(args)
+        try:
+            with store.write() as conn:
+                added, updated = upsert_agencies(conn, agencies)
+        finally:
+            store.close()
+        print(f"{added} added, {updated} updated")
+        return 0
+    store = _store(args)
+    try:
+        with store.read() as conn:
+            agencies = list_agencies(conn)
+    finally:
+        store.close()
+    if args.agencies_command == "export":
+        text = format_agencies(agencies)
+        if args.file == "-":
+            sys.stdout.write(text)
+            return 0
+        try:
+            with open(args.file, "w", encoding="utf-8", newline="") as out:
+                out.write(text)
+        except OSError as exc:
+            name = literal(args.file, multiline=False)
+            return _file_error(f"cannot write {name}: {exc.strerror or exc}")
+        print(f"{len(agencies)} agencies written to {literal(args.file, multiline=False)}")
+        return 0
+    if not agencies:
+        print("the agency directory is empty (tipline agencies import FILE.csv)")
+    rows = [
+        (
+            a.kind,
+            a.state or "",
+            a.country or "",
+            "yes" if a.takes_urgent else "no",
+            literal(a.name, multiline=False),
+            literal(a.contact, multiline=False),
+        )
+        for a in agencies
+    ]
+    if rows:
+        header = ("kind", "state", "country", "urgent", "name", "contact")
+        widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header) - 1)]
+        for r in [header, *rows]:
+            cells = [literal(c, multiline=False).ljust(w) for c, w in zip(r, widths, strict=False)]
+            print("  ".join([*cells, r[-1]]).rstrip())
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -257,6 +448,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _quarantine(args)
         if args.command == "related":
             return _related(args)
+        if args.command == "audit":
+            return _audit(args)
+        if args.command == "agencies":
+            return _agencies(args)
         store = open_store(args.db or default_store_path())
         _run_app(store, demo=False, on_call=args.on_call)
         return 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from tipline_tui.domain.report import Report
 
@@ -157,3 +158,25 @@ class RelatedReport:
     jurisdiction: str | None
     reasons: tuple[str, ...]
     marked: bool | None = None  # True/False when an analyst judged the pair
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """One audit log entry as read back; `before`/`after` are decoded from their JSON."""
+
+    seq: int
+    at: int
+    actor: str
+    action: str
+    report_id: int | None
+    before: Any
+    after: Any
+
+
+@dataclass(frozen=True, slots=True)
+class AuditCheck:
+    """The outcome of walking the audit chain: every problem named, not just the first."""
+
+    ok: bool
+    entries: int
+    problems: tuple[str, ...]

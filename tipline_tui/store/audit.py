@@ -3,17 +3,29 @@
 Entries are append-only (SQLite triggers refuse updates and deletes) and
 hash-chained: each entry's hash covers its own fields and the previous
 entry's hash, so changing or deleting any entry breaks every later link.
+
+Deleting the newest entries leaves a shorter chain that is still whole, so
+record() also keeps the newest seq and hash in `meta` (key `audit_head`) in
+the same transaction, and verify() checks the table reaches that head. Anyone
+with the file can still rewrite the whole chain and the head together: the
+chain proves integrity only against an anchor kept elsewhere.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any
+from collections.abc import Iterator
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection
 
+from tipline_tui.domain.views import AuditCheck, AuditEntry
+
 GENESIS = "0" * 64
+HEAD_KEY = "audit_head"
+_BATCH = 1000
+_COLUMNS = "seq, at, actor, action, report_id, before, after, prev_hash, hash"
 
 
 def canonical(value: Any) -> str | None:
@@ -52,10 +64,17 @@ def record(
     """Append one entry inside the caller's write transaction; return its seq.
 
     The caller's BEGIN IMMEDIATE holds the write lock, so reading the last
-    entry and appending the next cannot race another writer.
+    entry and appending the next cannot race another writer. The chain
+    continues from the recorded head when there is one, so entries deleted
+    from the end stay visible as a gap instead of being written over.
     """
     last = conn.exec_driver_sql("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").first()
-    seq, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS)
+    head = _read_head(conn)
+    last_seq = last[0] if last else 0
+    if head is not None:
+        seq, prev_hash = max(last_seq, head.seq) + 1, head.hash
+    else:
+        seq, prev_hash = last_seq + 1, (last[1] if last else GENESIS)
     before_text, after_text = canonical(before), canonical(after)
     digest = entry_hash(seq, at, actor, action, report_id, before_text, after_text, prev_hash)
     conn.exec_driver_sql(
@@ -63,4 +82,157 @@ def record(
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (seq, at, actor, action, report_id, before_text, after_text, prev_hash, digest),
     )
+    conn.exec_driver_sql(
+        "INSERT INTO meta (key, value) VALUES (?, ?) "
+        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        (HEAD_KEY, f"{seq}:{digest}"),
+    )
     return seq
+
+
+class _Head(NamedTuple):
+    seq: int
+    hash: str
+
+
+def _read_head(conn: Connection) -> _Head | None:
+    """The newest seq and hash record() wrote, or None if missing or unreadable."""
+    value = conn.exec_driver_sql("SELECT value FROM meta WHERE key = ?", (HEAD_KEY,)).scalar()
+    seq_text, _, digest = str(value or "").partition(":")
+    if not seq_text.isdigit() or len(digest) != 64:
+        return None
+    return _Head(int(seq_text), digest)
+
+
+def _decode(text: Any) -> Any:
+    """A stored before/after value; text that is not JSON (a tampered row) comes back as is."""
+    if text is None:
+        return None
+    try:
+        return json.loads(text)
+    except (TypeError, ValueError):
+        return text
+
+
+def _entry(row: Any) -> AuditEntry:
+    return AuditEntry(
+        seq=row.seq,
+        at=row.at,
+        actor=row.actor,
+        action=row.action,
+        report_id=row.report_id,
+        before=_decode(row.before),
+        after=_decode(row.after),
+    )
+
+
+def history(conn: Connection, report_id: int) -> list[AuditEntry]:
+    """Every entry about one tip, oldest first: the tip's story as the report screen tells it."""
+    rows = conn.exec_driver_sql(
+        f"SELECT {_COLUMNS} FROM audit WHERE report_id = ? ORDER BY seq", (report_id,)
+    )
+    return [_entry(row) for row in rows]
+
+
+def recent(conn: Connection, limit: int = 50) -> list[AuditEntry]:
+    """The newest `limit` entries, newest first: what just happened, across all tips."""
+    if limit <= 0:
+        return []
+    rows = conn.exec_driver_sql(f"SELECT {_COLUMNS} FROM audit ORDER BY seq DESC LIMIT ?", (limit,))
+    return [_entry(row) for row in rows]
+
+
+def _rows_in_order(conn: Connection) -> Iterator[Any]:
+    """Every entry in seq order, a batch at a time, so a long log never sits in memory."""
+    after = None
+    while True:
+        if after is None:
+            query = f"SELECT {_COLUMNS} FROM audit ORDER BY seq LIMIT ?"
+            rows = conn.exec_driver_sql(query, (_BATCH,)).all()
+        else:
+            query = f"SELECT {_COLUMNS} FROM audit WHERE seq > ? ORDER BY seq LIMIT ?"
+            rows = conn.exec_driver_sql(query, (after, _BATCH)).all()
+        yield from rows
+        if len(rows) < _BATCH:
+            return
+        after = rows[-1].seq
+
+
+def _hash_of(row: Any) -> str | None:
+    """The hash the row's own fields give, or None if they cannot be hashed (wrong types)."""
+    try:
+        return entry_hash(
+            row.seq,
+            row.at,
+            row.actor,
+            row.action,
+            row.report_id,
+            row.before,
+            row.after,
+            row.prev_hash,
+        )
+    except (TypeError, ValueError):
+        return None
+
+
+def _span(first: int, last: int) -> str:
+    return f"entries {first}..{last}"
+
+
+def verify(conn: Connection) -> AuditCheck:
+    """Walk the whole chain and name every entry that was changed, deleted or forged.
+
+    Each entry's hash is recomputed from its fields, each link is compared
+    with the previous entry's stored hash, seq gaps are deletions, and the
+    end of the table is compared with the head record() keeps in `meta`.
+    Run it inside one read transaction so it sees one snapshot.
+    """
+    problems: list[str] = []
+    head = _read_head(conn)
+    head_text = conn.exec_driver_sql("SELECT value FROM meta WHERE key = ?", (HEAD_KEY,)).scalar()
+    count = 0
+    prev_seq, prev_hash = 0, GENESIS
+    for row in _rows_in_order(conn):
+        count += 1
+        seq = row.seq
+        own_ok = _hash_of(row) == row.hash
+        if not own_ok:
+            problems.append(f"entry {seq} was changed (its hash does not match its contents)")
+        if seq < 1:
+            problems.append(f"entry {seq} has a number tipline never writes (forged)")
+        elif seq != prev_seq + 1:
+            if prev_seq == 0:
+                problems.append(f"entry {seq} is the first entry: {_span(1, seq - 1)} were deleted")
+            else:
+                problems.append(
+                    f"entry {seq} does not follow entry {prev_seq}: "
+                    f"{_span(prev_seq + 1, seq - 1)} were deleted"
+                )
+        elif row.prev_hash != prev_hash:
+            if own_ok and prev_seq:
+                problems.append(
+                    f"entry {seq}'s link to the previous entry is broken "
+                    f"(entry {prev_seq} was changed and re-hashed, or replaced)"
+                )
+            else:
+                problems.append(f"entry {seq}'s link to the previous entry is broken")
+        if head is not None and seq == head.seq and row.hash != head.hash:
+            problems.append(f"entry {seq} is not the entry recorded as the newest (head) entry")
+        prev_seq, prev_hash = seq, row.hash
+    if head is None:
+        if head_text is not None:
+            problems.append(f"the audit head in meta ({HEAD_KEY!r}) is unreadable")
+        elif count:
+            problems.append(
+                f"the audit head in meta ({HEAD_KEY!r}) is missing, "
+                "so deletion of the newest entries cannot be checked"
+            )
+    elif head.seq > prev_seq:
+        problems.append(
+            f"the newest {head.seq - prev_seq} entries were deleted (head was seq {head.seq})"
+        )
+    elif head.seq < prev_seq:
+        problems.append(
+            f"{_span(head.seq + 1, prev_seq)} were added outside tipline (head was seq {head.seq})"
+        )
+    return AuditCheck(ok=not problems, entries=count, problems=tuple(problems))

@@ -38,6 +38,30 @@ def write_agencies(conn: Connection, agencies: Iterable[Agency]) -> list[int]:
     return ids
 
 
+def upsert_agencies(conn: Connection, agencies: Iterable[Agency]) -> tuple[int, int]:
+    """Add new agencies and update those whose name exists; return (added, updated).
+
+    Matched by exact name so an agency keeps its id (referrals point at it);
+    nothing is ever deleted, since past referrals name their agency.
+    `updated` counts only agencies whose fields actually changed.
+    """
+    fields = ("kind", "state", "country", "contact", "takes_urgent")
+    existing = {row.name: row for row in conn.execute(select(_agency))}
+    updated = 0
+    new: dict[str, Agency] = {}  # by name: a name given twice is added once, the last wins
+    for agency in agencies:
+        row = existing.get(agency.name)
+        if row is None:
+            new[agency.name] = agency
+            continue
+        values = {f: getattr(agency, f) for f in fields}
+        if any(getattr(row, f) != v for f, v in values.items()):
+            conn.execute(_agency.update().where(_agency.c.id == row.id).values(**values))
+            updated += 1
+    added = len(write_agencies(conn, new.values()))
+    return added, updated
+
+
 def write_meta(conn: Connection, facts: Mapping[str, str]) -> None:
     """Set meta keys, replacing values already there."""
     for key, value in facts.items():
