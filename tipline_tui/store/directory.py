@@ -38,6 +38,25 @@ def write_agencies(conn: Connection, agencies: Iterable[Agency]) -> list[int]:
     return ids
 
 
+def list_agencies(conn: Connection) -> list[Agency]:
+    """The whole directory, ordered by kind, state, country and name (stable for display)."""
+    rows = conn.execute(
+        select(_agency).order_by(_agency.c.kind, _agency.c.state, _agency.c.country, _agency.c.name)
+    )
+    return [
+        Agency(
+            kind=r.kind,
+            name=r.name,
+            state=r.state,
+            country=r.country,
+            contact=r.contact,
+            takes_urgent=bool(r.takes_urgent),
+            id=r.id,
+        )
+        for r in rows
+    ]
+
+
 def write_meta(conn: Connection, facts: Mapping[str, str]) -> None:
     """Set meta keys, replacing values already there."""
     for key, value in facts.items():
