@@ -307,6 +307,15 @@ def test_injected_geoip_gives_ip_signals_weaker_behind_a_proxy() -> None:
         "IP 198.51.100.9 (reported person), possible proxy: geolocated to GB"
     )
     assert jurisdiction_signals(tip) == []  # no GeoIP: IPs are not signals
+    # ports and brackets are dropped; a database's "PR" is the US territory
+    with_ports = report(
+        reported(ips=[IpCaptureEvent("[2001:db8::5]:443"), IpCaptureEvent("203.0.113.7:8080")])
+    )
+    lookup = {"2001:db8::5": Place("PR"), "203.0.113.7": Place("US", "not a state")}.get
+    assert [s.place for s in jurisdiction_signals(with_ports, geoip=lookup)] == [
+        Place("US"),
+        Place("US", "PR"),
+    ]
 
 
 def test_locate_agrees_with_suggest() -> None:

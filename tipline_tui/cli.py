@@ -238,6 +238,7 @@ def _related(args: argparse.Namespace) -> int:
 def _suggest(args: argparse.Namespace) -> int:
     import json
 
+    from tipline_tui.domain.enums import Priority
     from tipline_tui.domain.jurisdiction import suggest
     from tipline_tui.geoip import GeoIpError, geoip_path_from_env, open_geoip
     from tipline_tui.store.directory import list_agencies
@@ -257,7 +258,7 @@ def _suggest(args: argparse.Namespace) -> int:
             agencies = list_agencies(conn)
     finally:
         store.close()
-    urgent = tip.report.escalated or tip.analysis.priority == "E"
+    urgent = tip.report.escalated or tip.analysis.priority == Priority.E.value
     found = suggest(tip.report, agencies, geoip=geoip, urgent=urgent)
     if geoip is None:
         geo_note = "not configured" if geoip_path is None else f"{geoip_path} not found"
@@ -289,9 +290,9 @@ def _suggest(args: argparse.Namespace) -> int:
                 {
                     "id": c.agency.id,
                     "name": text(c.agency.name),
-                    "kind": c.agency.kind,
-                    "state": c.agency.state,
-                    "country": c.agency.country,
+                    "kind": text(c.agency.kind),
+                    "state": text(c.agency.state),
+                    "country": text(c.agency.country),
                     "takes_urgent": c.agency.takes_urgent,
                     "score": c.score,
                     "reasons": [text(r) for r in c.reasons],
@@ -308,10 +309,10 @@ def _suggest(args: argparse.Namespace) -> int:
     for s in found.signals:
         print(f"  {s.strength:.2f}  {s.place.label():<6} {text(s.reason)}")
     if not found.agencies:
-        print(
-            "agencies: none"
-            + (" (the tip stays with the clearinghouse)" if not found.places else "")
+        why = (
+            "the tip stays with the clearinghouse" if not found.places else "none in the directory"
         )
+        print(f"agencies: none ({why})")
         return 0
     order = "urgent tip: agencies taking urgent referrals first" if urgent else "best first"
     print(f"agencies ({order}):")

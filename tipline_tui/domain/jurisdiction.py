@@ -70,12 +70,16 @@ class Signal:
 
 @dataclass(frozen=True, slots=True)
 class AgencyChoice:
+    """An agency to refer to: score (place strength x rank of its kind there) and why."""
+
     agency: Agency
     score: float
     reasons: tuple[str, ...]
 
 
 class Outcome(StrEnum):
+    """Stored at intake as report.jurisdiction_outcome; NONE stays with the clearinghouse."""
+
     SUGGESTED = "suggested"
     CONFLICT = "conflict"
     NONE = "none"
@@ -83,6 +87,12 @@ class Outcome(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Suggestion:
+    """Everything an analyst needs to choose: outcome, evidence, places and agencies.
+
+    For SUGGESTED, `places[0]` is the suggested place (a US state when one is known);
+    for CONFLICT the summary names every contending place and `agencies` serves each.
+    """
+
     outcome: Outcome
     signals: tuple[Signal, ...]  # every signal found, strongest first
     places: tuple[tuple[Place, float], ...]  # best first (see `locate`)
@@ -383,14 +393,20 @@ def _state_from_geocoder(text: str) -> str | None:
 
 
 def _ip_signal(raw: str, geoip: GeoIp, proxy: bool | None, whose: str) -> Signal | None:
-    text = raw.strip().strip("[]")
+    text = raw.strip()
+    if text.startswith("[") and "]" in text:
+        text = text[1 : text.index("]")]  # [v6]:port
+    elif text.count(":") == 1:
+        text = text.split(":", 1)[0]  # v4:port
     try:
         address = ipaddress.ip_address(text.split("%", 1)[0])
     except ValueError:
         return None
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
         address = address.ipv4_mapped
-    place = geoip(str(address))
+    found = geoip(str(address))
+    # whatever the database says, in this module's terms: PR as US-PR, unknown states dropped
+    place = _place(found.country, found.state) if found is not None else None
     if place is None:
         return None
     strength = IP_PROXY if proxy else IP
