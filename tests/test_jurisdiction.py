@@ -472,3 +472,16 @@ def test_geoip_present(
     assert data["ip_geolocation"] is True and data["summary"] == "US-WA (ip)"
     assert data["signals"][0]["reason"] == ("IP 192.0.2.44 (reported person): geolocated to US-WA")
     assert data["agencies"][0]["name"] == "Washington ICAC Task Force (DEMO)"
+
+
+def test_box_table_never_names_a_wrong_place_for_demo_cities() -> None:
+    from tipline_tui.demo.places import INTL_PLACES, US_PLACES
+
+    for city, _ in (*US_PLACES, *INTL_PLACES):
+        for dlat, dlon in ((0, 0), (0.05, 0.05), (-0.05, -0.05), (0.05, -0.05), (-0.05, 0.05)):
+            found = place_of_coordinates(city.lat + dlat, city.lon + dlon)
+            if found is None:
+                continue  # unsure is allowed; wrong is not
+            place = found[0]
+            assert place.country == city.country, city.city
+            assert place.state in (None, city.state), city.city
