@@ -49,6 +49,13 @@ def _parser() -> argparse.ArgumentParser:
     related.add_argument("report_id", type=int, metavar="REPORT_ID")
     related.add_argument("--json", action="store_true", help="machine-readable output")
     related.add_argument("--limit", type=int, default=20)
+    suggested = commands.add_parser(
+        "suggest",
+        parents=[store_option],
+        help="suggested jurisdiction and agencies for a tip, with the signals behind them",
+    )
+    suggested.add_argument("report_id", type=int, metavar="REPORT_ID")
+    suggested.add_argument("--json", action="store_true", help="machine-readable output")
     quarantined.add_argument(
         "--raw", action="store_true", help="write the document's original bytes to stdout"
     )
@@ -435,6 +442,95 @@ def _agencies(args: argparse.Namespace) -> int:
     return 0
 
 
+def _suggest(args: argparse.Namespace) -> int:
+    import json
+
+    from tipline_tui.domain.enums import Priority
+    from tipline_tui.domain.jurisdiction import suggest
+    from tipline_tui.geoip import GeoIpError, geoip_path_from_env, open_geoip
+    from tipline_tui.store.directory import list_agencies
+    from tipline_tui.store.reports import load_tip
+
+    geoip_path = geoip_path_from_env()
+    try:
+        geoip = open_geoip(geoip_path)
+    except GeoIpError as exc:
+        return _fail(str(exc))
+    store = _store(args)
+    try:
+        with store.read() as conn:
+            tip = load_tip(conn, args.report_id)
+            if tip is None:
+                return _fail(f"no tip #{args.report_id} in this store")
+            agencies = list_agencies(conn)
+    finally:
+        store.close()
+    urgent = tip.report.escalated or tip.analysis.priority == Priority.E.value
+    found = suggest(tip.report, agencies, geoip=geoip, urgent=urgent)
+    if geoip is None:
+        geo_note = "not configured" if geoip_path is None else f"{geoip_path} not found"
+    else:
+        geo_note = f"on ({geoip_path})"
+
+    def text(value: str | None) -> str | None:
+        return None if value is None else literal(value, multiline=False)
+
+    if args.json:
+        data = {
+            "report_id": args.report_id,
+            "outcome": found.outcome.value,
+            "summary": text(found.summary),
+            "legal_process": text(found.legal_process),
+            "urgent": urgent,
+            "ip_geolocation": geoip is not None,
+            "signals": [
+                {
+                    "source": s.source,
+                    "place": s.place.label(),
+                    "strength": round(s.strength, 3),
+                    "reason": text(s.reason),
+                }
+                for s in found.signals
+            ],
+            "places": [{"place": p.label(), "strength": round(v, 3)} for p, v in found.places],
+            "agencies": [
+                {
+                    "id": c.agency.id,
+                    "name": text(c.agency.name),
+                    "kind": text(c.agency.kind),
+                    "state": text(c.agency.state),
+                    "country": text(c.agency.country),
+                    "takes_urgent": c.agency.takes_urgent,
+                    "score": c.score,
+                    "reasons": [text(r) for r in c.reasons],
+                }
+                for c in found.agencies
+            ],
+        }
+        print(json.dumps(data, indent=2, ensure_ascii=False))
+        return 0
+    print(f"tip #{args.report_id}: {text(found.summary)}")
+    if found.legal_process:
+        print(f"  {text(found.legal_process)}")
+    print(f"signals ({len(found.signals)}; IP geolocation {text(geo_note)}):")
+    for s in found.signals:
+        print(f"  {s.strength:.2f}  {s.place.label():<6} {text(s.reason)}")
+    if not found.agencies:
+        why = (
+            "the tip stays with the clearinghouse" if not found.places else "none in the directory"
+        )
+        print(f"agencies: none ({why})")
+        return 0
+    order = "urgent tip: agencies taking urgent referrals first" if urgent else "best first"
+    print(f"agencies ({order}):")
+    for c in found.agencies:
+        urgent_mark = "" if c.agency.takes_urgent else "  (no urgent referrals)"
+        print(f"  {c.score:.2f}  {text(c.agency.name)}{urgent_mark}")
+        for reason in c.reasons:
+            print(f"        {text(reason)}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -452,6 +548,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _audit(args)
         if args.command == "agencies":
             return _agencies(args)
+        if args.command == "suggest":
+            return _suggest(args)
         store = open_store(args.db or default_store_path())
         _run_app(store, demo=False, on_call=args.on_call)
         return 0
