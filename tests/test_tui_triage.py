@@ -148,3 +148,107 @@ async def test_a_new_urgent_tip_rings_the_bell_and_notifies(make_store) -> None:
         messages = [n.message for n in app._notifications]
     assert rings == [1]
     assert any(m.startswith("New urgent tip #") for m in messages)
+
+
+def _located_report(n: int, *, escalated: bool = False):  # type: ignore[no-untyped-def]
+    """A tip whose reported person has an Ohio address: the suggestion is Ohio's ICAC."""
+    from dataclasses import replace
+
+    from tipline_tui.domain.report import Address
+
+    report = simple_report(n, escalated=escalated)
+    person = report.persons[0]
+    details = replace(
+        person.person,
+        addresses=[Address(address="1 Example Road", city="Columbus", state="OH", country="US")],
+    )
+    return replace(report, persons=[replace(person, person=details)])
+
+
+def _with_directory(store) -> None:  # type: ignore[no-untyped-def]
+    from tipline_tui.demo.generator import demo_agencies
+    from tipline_tui.store.directory import write_agencies
+
+    with store.write() as conn:
+        write_agencies(conn, demo_agencies(["GB", "JP"]))
+
+
+async def test_whole_workflow_open_claim_analyse_assign_dispatch(make_store) -> None:
+    from tipline_tui.screens.assign import AssignScreen
+    from tipline_tui.screens.dispatch import DispatchScreen
+
+    store = make_store([_located_report(1), *queue_reports(4)])
+    _with_directory(store)
+    app = make_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("/", *"user_1", "enter")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        tip_id = app.screen.report_id
+        await pilot.press("c", "P")
+        await settle(pilot)
+        await pilot.press("1")
+        await settle(pilot)
+        await pilot.press("L", *"apparent-csam", "enter")
+        await settle(pilot)
+        await pilot.press("N", *"Synthetic note: checked the account", "enter")
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        assert isinstance(app.screen, AssignScreen)
+        summary = static_text(app, "#assign-summary")
+        assert "US-OH" in summary
+        await pilot.press("enter")  # the top suggestion
+        await settle(pilot)
+        assert "Ohio ICAC" in static_text(app, "#report-title")
+        await pilot.press("d")
+        await settle(pilot)
+        assert isinstance(app.screen, DispatchScreen)
+        body = static_text(app, "#dispatch-body")
+        assert "Ohio ICAC" in body and "What travels" in body
+        assert "No hub is configured" in body and "QUEUED" in body
+        await pilot.press("y")
+        await settle(pilot)
+        assert isinstance(app.screen, ReportScreen)
+        await pilot.press("6")
+        await settle(pilot)
+        analysis = static_text(app, "#text-analysis")
+        assert "QUEUED Ohio ICAC" in analysis
+        await pilot.press("d")  # the same agency again needs a second confirmation
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        assert isinstance(app.screen, DispatchScreen)
+        assert "SECOND" in static_text(app, "#dispatch-keys")
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("8")
+        await settle(pilot)
+        history = static_text(app, "#text-history")
+    tip = _tip(store, tip_id)
+    assert tip.analysis.status == "referred" and tip.analysis.priority == "1"
+    assert [r.status for r in tip.analysis.referrals] == ["queued"]
+    assert _outbox_kinds(store) == ["claim", "priority", "labels", "note", "assign", "dispatch"]
+    for action in ("view", "claim", "priority", "assign", "dispatch"):
+        assert action in history
+
+
+async def test_on_call_claims_sets_e_assigns_and_dispatches_in_six_keys(make_store) -> None:
+    store = make_store([*queue_reports(20), _located_report(30, escalated=True)])
+    _with_directory(store)
+    app = make_app(store, on_call=True)
+    keys = ["c", "e", "a", "enter", "d", "y"]
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        target = app.screen.query_one(QueueTable).cursor_row
+        assert target is not None and target.escalated
+        for key in keys:
+            await pilot.press(key)
+            await settle(pilot)
+    tip = _tip(store, target.id)
+    assert len(keys) <= 6
+    assert tip.analysis.claimed_by == "ana" and tip.analysis.priority == "E"
+    assert tip.analysis.jurisdiction == "Ohio ICAC Task Force (DEMO)"
+    assert [r.agency for r in tip.analysis.referrals] == ["Ohio ICAC Task Force (DEMO)"]

@@ -14,6 +14,7 @@ from tipline_tui import __version__
 from tipline_tui.config import DB_ENV, bundled_demo_store, default_store_path
 from tipline_tui.domain.intake import DocumentResult, Outcome
 from tipline_tui.domain.literal import literal
+from tipline_tui.geoip import GeoIpError
 from tipline_tui.settings import SettingsError
 from tipline_tui.store import Store, StoreError, open_store
 
@@ -89,8 +90,13 @@ def _run_app(store: Store, *, demo: bool, on_call: bool = False) -> None:
     from tipline_tui.store.service import TipService
 
     settings = load_settings()
+    geoip = None
+    if not demo:  # the demo never reads the operator's data
+        from tipline_tui.geoip import geoip_path_from_env, open_geoip
+
+        geoip = open_geoip(geoip_path_from_env())
     TiplineApp(
-        TipService(store),
+        TipService(store, geoip=geoip),
         demo=demo,
         analyst=settings.analyst,
         time_limits=settings.time_limits,
@@ -553,7 +559,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         store = open_store(args.db or default_store_path())
         _run_app(store, demo=False, on_call=args.on_call)
         return 0
-    except (StoreError, SettingsError) as exc:
+    except (StoreError, SettingsError, GeoIpError) as exc:
         return _fail(str(exc))
     except KeyboardInterrupt:
         return 130

@@ -149,7 +149,7 @@ class DispatchScreen(ModalScreen[bool]):
         elif self.earlier and not self.confirmed_once:
             keys.update("y  send a SECOND referral to the same agency (asks again)    esc  cancel")
         elif self.earlier:
-            keys.update("y  yes, send the second referral    esc  cancel")
+            keys.update("y  yes, really send a SECOND referral    esc  cancel")
         else:
             keys.update("y  dispatch    esc  cancel")
 

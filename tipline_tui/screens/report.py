@@ -15,7 +15,7 @@ from textual.widgets.option_list import Option
 
 from tipline_tui.domain.enums import incident_short
 from tipline_tui.domain.literal import literal
-from tipline_tui.domain.views import RelatedReport, TipView
+from tipline_tui.domain.views import AuditEntry, RelatedReport, TipView
 from tipline_tui.screens.triage import TRIAGE_BINDINGS, TriageMixin
 from tipline_tui.store.service import TipService
 from tipline_tui.widgets.format import age_text, priority_text, utc_text
@@ -38,6 +38,9 @@ class ReportScreen(TriageMixin, Screen[None]):
         ],
         Binding(
             "7", "pane('related')", "Related reports pane", show=False, id="report.pane.related"
+        ),
+        Binding(
+            "8", "pane('history')", "History pane (audit)", show=False, id="report.pane.history"
         ),
         Binding("m", "mark(True)", "Mark related: same person", show=False, id="report.same"),
         Binding("n", "mark(False)", "Mark related: not the same", show=False, id="report.notsame"),
@@ -65,6 +68,8 @@ class ReportScreen(TriageMixin, Screen[None]):
             with TabPane("Related", id="pane-related"):
                 yield Static("Searching for related reports…", id="related-status", markup=False)
                 yield OptionList(id="related-list")
+            with TabPane("History", id="pane-history"), VerticalScroll():
+                yield Static("", id="text-history", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -103,6 +108,8 @@ class ReportScreen(TriageMixin, Screen[None]):
         self.tip = tip
         self._show(tip)
         self.find_related()
+        history = await self.service.history(self.report_id)
+        self.query_one("#text-history", Static).update(history_text(history))
 
     @work(exclusive=True, group="related", exit_on_error=False)
     async def find_related(self) -> None:
@@ -182,7 +189,7 @@ class ReportScreen(TriageMixin, Screen[None]):
         self._focus_pane()
 
     def action_next_pane(self, step: int) -> None:
-        keys = [f"pane-{key}" for key, _, _ in PANES] + ["pane-related"]
+        keys = [f"pane-{key}" for key, _, _ in PANES] + ["pane-related", "pane-history"]
         tabs = self.query_one(TabbedContent)
         tabs.active = keys[(keys.index(tabs.active) + step) % len(keys)]
         self._focus_pane()
@@ -203,4 +210,29 @@ def related_prompt(related: RelatedReport) -> Text:
         f"{literal(related.jurisdiction, multiline=False) or '-'}{mark}\n"
     )
     text.append("   " + literal(" · ".join(related.reasons), multiline=False))
+    return text
+
+
+def _value(value: object) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {_value(v)}" for k, v in value.items())
+    if isinstance(value, list):
+        return "[" + ", ".join(_value(v) for v in value) + "]"
+    return literal(str(value), multiline=False)
+
+
+def history_text(entries: list[AuditEntry]) -> Text:
+    """The tip's audit trail, oldest first: who did what, before and after."""
+    text = Text()
+    text.append("History (from the audit log; tipline audit verify checks it)\n", style="bold")
+    if not entries:
+        text.append("  nothing recorded yet\n")
+    for e in entries:
+        text.append(f"  {utc_text(e.at)}  {literal(e.actor, multiline=False)}  ")
+        text.append(e.action, style="bold")
+        if e.before is not None or e.after is not None:
+            text.append(f"  {_value(e.before)} -> {_value(e.after)}")
+        text.append("\n")
     return text

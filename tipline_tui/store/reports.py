@@ -17,6 +17,7 @@ from sqlalchemy import JSON, Connection, Table, func, select
 from tipline_tui.domain.build import build
 from tipline_tui.domain.enums import urgency_rank
 from tipline_tui.domain.identifiers import Identifier, report_identifiers
+from tipline_tui.domain.jurisdiction import locate
 from tipline_tui.domain.report import (
     AccountDisabled,
     Address,
@@ -396,6 +397,8 @@ def write_reports(
                 "urgency_rank": urgency_rank(None, report.escalated),
                 "labels": None,
                 "version": 1,
+                # where the report's own signals point; IP geolocation is left to suggest
+                "jurisdiction_outcome": locate(report)[0].value,
             },
         )
         ids.append(report_id)

@@ -11,7 +11,9 @@ from typing import Any
 
 from tipline_tui.domain.agency import Agency
 from tipline_tui.domain.intake import QuarantinedDocument
+from tipline_tui.domain.jurisdiction import GeoIp, Suggestion, suggest
 from tipline_tui.domain.views import (
+    AuditEntry,
     QueueCounts,
     QueueFilter,
     QueueRow,
@@ -19,14 +21,15 @@ from tipline_tui.domain.views import (
     RelatedReport,
     TipView,
 )
-from tipline_tui.store import actions, directory, intake, queue, related, reports
+from tipline_tui.store import actions, audit, directory, intake, queue, related, reports
 from tipline_tui.store.actions import ActionResult
 from tipline_tui.store.engine import Store
 
 
 class TipService:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, *, geoip: GeoIp | None = None) -> None:
         self.store = store
+        self.geoip = geoip
 
     async def queue_window(
         self,
@@ -101,6 +104,24 @@ class TipService:
 
     async def agencies(self) -> list[Agency]:
         return await self.store.run_read(directory.list_agencies)
+
+    async def suggestion(self, report_id: int) -> Suggestion | None:
+        """Where the tip points and the agencies to refer it to, with reasons."""
+
+        def read(conn) -> Suggestion | None:  # type: ignore[no-untyped-def]
+            tip = reports.load_tip(conn, report_id)
+            if tip is None:
+                return None
+            urgent = tip.analysis.priority == "E" or (
+                tip.report.escalated and tip.analysis.priority is None
+            )
+            agencies = directory.list_agencies(conn)
+            return suggest(tip.report, agencies, geoip=self.geoip, urgent=urgent)
+
+        return await self.store.run_read(read)
+
+    async def history(self, report_id: int) -> list[AuditEntry]:
+        return await self.store.run_read(audit.history, report_id)
 
     async def newest_urgent(self) -> int | None:
         return await self.store.run_read(queue.newest_urgent)
