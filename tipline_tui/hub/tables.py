@@ -1,0 +1,151 @@
+"""The hub's own tables, in their own metadata so no local store ever gets them.
+
+Portable across SQLite and PostgreSQL: plain types, JSON columns, BigInteger
+sequence numbers. `change.seq` is the one monotonic order every client pulls in.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Column, Index, Integer, LargeBinary, MetaData
+from sqlalchemy.orm import registry
+from sqlmodel import Field, SQLModel
+
+hub_metadata = MetaData()
+hub_registry = registry(metadata=hub_metadata)
+
+
+class HubModel(SQLModel, registry=hub_registry):
+    pass
+
+
+def _json(**kw: Any) -> Any:
+    return Field(default=None, sa_column=Column(JSON(none_as_null=True), **kw))
+
+
+class Account(HubModel, table=True):
+    """An ESP, an analyst (role analyst, oncall or supervisor) or an agency; secrets hashed."""
+
+    __tablename__ = "account"
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str  # esp, user, agency
+    name: str = Field(unique=True)
+    role: str | None = None  # users: analyst, oncall, supervisor
+    agency_id: int | None = None  # agency accounts: which agency
+    secret_hash: str  # never the secret itself
+    created_at: int
+    disabled: bool = False
+
+
+class HubAgency(HubModel, table=True):
+    __tablename__ = "agency"
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str
+    name: str = Field(unique=True)
+    state: str | None = None
+    country: str | None = None
+    contact: str | None = None
+    takes_urgent: bool = True
+
+
+class HubReport(HubModel, table=True):
+    """One ESP report (its XML as received) and the authoritative analysis of it."""
+
+    __tablename__ = "hub_report"
+    __table_args__ = (Index("ix_hub_report_esp_state", "esp_account_id", "state"),)
+
+    id: int | None = Field(default=None, primary_key=True)  # the ESP's reportId
+    esp_account_id: int | None = None  # None: imported by an operator
+    state: str = "open"  # open, finished, retracted, expired
+    opened_at: int
+    changed_at: int
+    finished_at: int | None = None
+    xml: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    # the analysis (authoritative; `version` bumps on every state change)
+    status: str = "new"
+    priority: str | None = None
+    labels: list[str] | None = _json()
+    victim_age_min: int | None = None
+    victim_age_max: int | None = None
+    claimed_by: str | None = None
+    jurisdiction_id: int | None = None
+    version: int = 1
+
+
+class HubFile(HubModel, table=True):
+    """An uploaded file's metadata; its bytes live in the evidence directory only."""
+
+    __tablename__ = "hub_file"
+
+    file_id: str = Field(primary_key=True)  # 32 hex digits
+    report_id: int = Field(index=True)
+    size: int
+    md5: str
+    sha1: str
+    sha256: str = Field(index=True)
+    original_name: str | None = None
+    details_xml: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
+    uploaded_at: int
+
+
+class HubNote(HubModel, table=True):
+    __tablename__ = "hub_note"
+
+    id: int | None = Field(default=None, primary_key=True)
+    report_id: int = Field(index=True)
+    author: str
+    created_at: int
+    body: str
+
+
+class HubReferral(HubModel, table=True):
+    __tablename__ = "hub_referral"
+    __table_args__ = (Index("ix_hub_referral_agency", "agency_id", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    action_id: str = Field(unique=True)
+    report_id: int = Field(index=True)
+    agency_id: int
+    status: str = "sent"  # sent, acknowledged, failed
+    priority: str | None = None
+    created_by: str
+    created_at: int
+    sent_at: int | None = None
+    acknowledged_at: int | None = None
+    failed_at: int | None = None
+    detail: str | None = None
+    outcome: str | None = None
+    contents: dict | None = _json()
+
+
+class HubAction(HubModel, table=True):
+    """Every action ever answered, by its client-made id: a retry gets the same answer."""
+
+    __tablename__ = "hub_action"
+
+    action_id: str = Field(primary_key=True)
+    account_id: int
+    kind: str
+    report_id: int | None = None
+    received_at: int
+    answer: dict | None = _json()
+
+
+class Change(HubModel, table=True):
+    """The change feed: every row clients must learn about, in `seq` order."""
+
+    __tablename__ = "change"
+
+    seq: int | None = Field(
+        default=None,
+        sa_column=Column(
+            BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+        ),
+    )
+    kind: str  # report, analysis, note, referral, agency
+    entity_id: int
+    at: int
+    payload: dict | None = _json()
