@@ -75,9 +75,14 @@ class TipService:
         return await self.store.run_read(related.related_reports, report_id, limit)
 
     async def mark_pair(self, a: int, b: int, *, same: bool, analyst: str, now: int) -> None:
-        await self.store.run_write(
-            lambda conn: related.mark_pair(conn, a, b, same=same, analyst=analyst, now=now)
-        )
+        def mark(conn) -> None:  # type: ignore[no-untyped-def]
+            related.mark_pair(conn, a, b, same=same, analyst=analyst, now=now)
+            verdict = {"other": b, "same_person": same}
+            audit.record(
+                conn, actor=analyst, action="mark_pair", at=now, report_id=a, after=verdict
+            )
+
+        await self.store.run_write(mark)
 
     async def load_tip(self, report_id: int) -> TipView | None:
         return await self.store.run_read(reports.load_tip, report_id)
