@@ -21,6 +21,7 @@ from tipline_tui.screens.queue import QueueScreen
 from tipline_tui.screens.report import ReportScreen
 from tipline_tui.store.actions import ActionResult
 from tipline_tui.store.service import TipService
+from tipline_tui.sync.loop import SyncLoop, SyncStatus
 from tipline_tui.widgets.queue_table import QueueTable
 
 
@@ -45,6 +46,7 @@ class TiplineApp(App[None]):
         on_call: bool = False,
         hub_url: str | None = None,
         urgent_poll_seconds: float = 5.0,
+        sync: SyncLoop | None = None,
     ) -> None:
         super().__init__()
         self.service = service
@@ -56,6 +58,10 @@ class TiplineApp(App[None]):
         self.hub_url = hub_url
         self.urgent_poll_seconds = urgent_poll_seconds
         self._newest_urgent: int | None = None
+        self.sync = sync
+        self.sync_status: SyncStatus | None = None
+        if sync is not None:
+            sync.on_status = self._sync_changed
         if demo:
             self.sub_title = "DEMO"
 
@@ -63,6 +69,20 @@ class TiplineApp(App[None]):
         self.push_screen(QueueScreen(self.service, demo=self.demo, on_call=self.on_call))
         self.watch_urgent()
         self.set_interval(self.urgent_poll_seconds, self.watch_urgent)
+        if self.sync is not None:
+            self.run_worker(self.sync.run_forever(), group="sync", exit_on_error=False)
+
+    def _sync_changed(self, status: SyncStatus) -> None:
+        """The badge follows the sync state; pulled changes show at once."""
+        before = self.sync_status
+        self.sync_status = status
+        pulled = before is None or status.pulled_total != before.pulled_total
+        for screen in self.screen_stack:
+            refresh = getattr(screen, "sync_changed", None)
+            if refresh is not None:
+                refresh(pulled)
+        if pulled:
+            self.watch_urgent()
 
     def now(self) -> int:
         return int(self.clock())
@@ -79,6 +99,8 @@ class TiplineApp(App[None]):
             self.notify(str(exc), title="Not done", severity="error", markup=False)
             return None
         self.notify(result.summary, markup=False, timeout=3)
+        if self.sync is not None:
+            self.sync.poke()
         return result
 
     @work(exclusive=True, group="urgent-watch", exit_on_error=False)

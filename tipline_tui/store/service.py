@@ -21,7 +21,7 @@ from tipline_tui.domain.views import (
     RelatedReport,
     TipView,
 )
-from tipline_tui.store import actions, audit, directory, intake, queue, related, reports
+from tipline_tui.store import actions, audit, directory, intake, queue, related, reports, sync_state
 from tipline_tui.store.actions import ActionResult
 from tipline_tui.store.engine import Store
 
@@ -133,6 +133,18 @@ class TipService:
 
     async def pending_actions(self) -> int:
         return await self.store.run_read(actions.pending_count)
+
+    async def conflicts(self) -> list[sync_state.Conflict]:
+        return await self.store.run_read(sync_state.conflicts)
+
+    async def resolve_conflict(
+        self, outbox_id: int, *, keep_mine: bool, analyst: str, now: int
+    ) -> str | None:
+        return await self.store.run_write(
+            lambda conn: sync_state.resolve_conflict(
+                conn, outbox_id, keep_mine=keep_mine, analyst=analyst, now=now
+            )
+        )
 
     async def close(self) -> None:
         await self.store.aclose()
