@@ -70,6 +70,15 @@ def _parser() -> argparse.ArgumentParser:
         default=argparse.SUPPRESS,
         help="show only urgent and overdue tips",
     )
+    sync = commands.add_parser(
+        "sync", parents=[store_option], help="one sync round with the hub: push, then pull"
+    )
+    sync.add_argument(
+        "--insecure",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="allow plain http to a hub that is not loopback",
+    )
     data = commands.add_parser(
         "demo-data", help="generate a synthetic store (deterministic for a seed)"
     )
@@ -84,12 +93,19 @@ def _fail(message: str) -> int:
     return 2
 
 
-def _run_app(store: Store, *, demo: bool, on_call: bool = False) -> None:
+def _run_app(store: Store, *, demo: bool, on_call: bool = False, insecure: bool = False) -> None:
     from tipline_tui.app import TiplineApp
     from tipline_tui.settings import load_settings
     from tipline_tui.store.service import TipService
 
     settings = load_settings()
+    sync = None
+    if not demo and settings.hub_url and settings.hub_token:
+        from tipline_tui.sync.client import HubConfig, SyncClient
+        from tipline_tui.sync.loop import SyncLoop
+
+        config = HubConfig(settings.hub_url, settings.hub_token, insecure=insecure)
+        sync = SyncLoop(SyncClient(store, config))
     geoip = None
     if not demo:  # the demo never reads the operator's data
         from tipline_tui.geoip import geoip_path_from_env, open_geoip
@@ -102,6 +118,7 @@ def _run_app(store: Store, *, demo: bool, on_call: bool = False) -> None:
         time_limits=settings.time_limits,
         on_call=on_call,
         hub_url=None if demo else settings.hub_url,
+        sync=sync,
     ).run()
 
 
@@ -537,6 +554,49 @@ def _suggest(args: argparse.Namespace) -> int:
     return 0
 
 
+def _sync(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from tipline_tui.settings import load_settings, settings_path
+    from tipline_tui.sync.client import HubConfig, SyncClient, SyncError
+
+    settings = load_settings()
+    if not settings.hub_url or not settings.hub_token:
+        print(
+            f"tipline: no hub configured: set [hub] url and token in {settings_path()} "
+            "(chmod 600), or TIPLINE_HUB_URL and TIPLINE_HUB_TOKEN",
+            file=sys.stderr,
+        )
+        return 1
+    store = _store(args)
+
+    async def one_round() -> int:
+        try:
+            client = SyncClient(
+                store, HubConfig(settings.hub_url, settings.hub_token, args.insecure)
+            )
+        except SyncError as exc:
+            print(f"tipline: {exc}", file=sys.stderr)
+            return 1
+        try:
+            result = await client.sync_once()
+        except SyncError as exc:
+            print(f"tipline: {exc}; every action stays queued", file=sys.stderr)
+            return 1
+        finally:
+            await client.aclose()
+            await store.aclose()
+        c = result.counts
+        print(
+            f"pushed {result.pushed} actions, pulled {result.pulled} changes; "
+            f"{c.pending} pending, {c.conflicts} conflicts, {c.rejected} rejected"
+            + (f", {c.local_only} on tips the hub does not have" if c.local_only else "")
+        )
+        return 0
+
+    return asyncio.run(one_round())
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -556,8 +616,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _agencies(args)
         if args.command == "suggest":
             return _suggest(args)
+        if args.command == "sync":
+            return _sync(args)
         store = open_store(args.db or default_store_path())
-        _run_app(store, demo=False, on_call=args.on_call)
+        _run_app(store, demo=False, on_call=args.on_call, insecure=args.insecure)
         return 0
     except (StoreError, SettingsError, GeoIpError) as exc:
         return _fail(str(exc))
