@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable
 from functools import partial
 from typing import Any
 
-from textual import work
+from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.dom import DOMNode
@@ -47,6 +47,7 @@ class TiplineApp(App[None]):
         hub_url: str | None = None,
         urgent_poll_seconds: float = 5.0,
         sync: SyncLoop | None = None,
+        feed: Any = None,
     ) -> None:
         super().__init__()
         self.service = service
@@ -58,7 +59,9 @@ class TiplineApp(App[None]):
         self.hub_url = hub_url
         self.urgent_poll_seconds = urgent_poll_seconds
         self._newest_urgent: int | None = None
+        self._held_keys: list[tuple[str, str | None]] | None = None
         self.sync = sync
+        self.feed = feed  # the demo's tip feed: anything with `async run_forever()`
         self.sync_status: SyncStatus | None = None
         if sync is not None:
             sync.on_status = self._sync_changed
@@ -71,6 +74,8 @@ class TiplineApp(App[None]):
         self.set_interval(self.urgent_poll_seconds, self.watch_urgent)
         if self.sync is not None:
             self.run_worker(self.sync.run_forever(), group="sync", exit_on_error=False)
+        if self.feed is not None:
+            self.run_worker(self.feed.run_forever(), group="sync", exit_on_error=False)
 
     def _sync_changed(self, status: SyncStatus) -> None:
         """The badge follows the sync state; pulled changes show at once."""
@@ -83,6 +88,29 @@ class TiplineApp(App[None]):
                 refresh(pulled)
         if pulled:
             self.watch_urgent()
+
+    # ---------------------------------------------------------- typed-ahead keys
+
+    def hold_keys(self) -> None:
+        """Keep every key from now on until `release_keys`.
+
+        A prompt that must load before it can act (the assign list) holds
+        the keys typed while it loads, so `a enter d y` typed in one breath
+        means the same as typed slowly: nothing reaches a screen too early.
+        """
+        self._held_keys = []
+
+    def release_keys(self) -> None:
+        held, self._held_keys = self._held_keys, None
+        for key, character in held or []:
+            self.post_message(events.Key(key, character))
+
+    async def on_event(self, event: events.Event) -> None:
+        held = getattr(self, "_held_keys", None)
+        if held is not None and isinstance(event, events.Key) and not event.is_forwarded:
+            held.append((event.key, event.character))
+            return
+        await super().on_event(event)
 
     def now(self) -> int:
         return int(self.clock())

@@ -9,6 +9,7 @@ import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from tipline_tui import __version__
 from tipline_tui.config import DB_ENV, bundled_demo_store, default_store_path
@@ -62,13 +63,20 @@ def _parser() -> argparse.ArgumentParser:
     )
     _add_audit_commands(commands, store_option)
     _add_agency_commands(commands, store_option)
-    commands.add_parser(
+    demo = commands.add_parser(
         "demo", help="open a temporary copy of the bundled synthetic demo store (offline)"
-    ).add_argument(
+    )
+    demo.add_argument(
         "--on-call",
         action="store_true",
         default=argparse.SUPPRESS,
         help="show only urgent and overdue tips",
+    )
+    demo.add_argument(
+        "--pace",
+        type=float,
+        default=20.0,
+        help="seconds between new synthetic tips arriving at the demo hub (0: none; default 20)",
     )
     sync = commands.add_parser(
         "sync", parents=[store_option], help="one sync round with the hub: push, then pull"
@@ -93,14 +101,31 @@ def _fail(message: str) -> int:
     return 2
 
 
-def _run_app(store: Store, *, demo: bool, on_call: bool = False, insecure: bool = False) -> None:
+def _run_app(
+    store: Store,
+    *,
+    demo: bool,
+    on_call: bool = False,
+    insecure: bool = False,
+    demo_hub: Any = None,
+    pace: float = 0,
+) -> None:
     from tipline_tui.app import TiplineApp
     from tipline_tui.settings import load_settings
     from tipline_tui.store.service import TipService
 
     settings = load_settings()
-    sync = None
-    if not demo and settings.hub_url and settings.hub_token:
+    sync = feed = None
+    hub_url = None if demo else settings.hub_url
+    analyst = settings.analyst
+    if demo_hub is not None:  # the demo never talks to a configured real hub
+        from tipline_tui.demo.live import DEMO_ANALYST, DemoFeed
+
+        sync = demo_hub.sync_loop()
+        feed = DemoFeed(demo_hub, pace=pace)
+        hub_url = "the in-process demo hub"
+        analyst = DEMO_ANALYST  # the demo hub's analyst account
+    elif not demo and settings.hub_url and settings.hub_token:
         from tipline_tui.sync.client import HubConfig, SyncClient
         from tipline_tui.sync.loop import SyncLoop
 
@@ -114,15 +139,17 @@ def _run_app(store: Store, *, demo: bool, on_call: bool = False, insecure: bool 
     TiplineApp(
         TipService(store, geoip=geoip),
         demo=demo,
-        analyst=settings.analyst,
+        analyst=analyst,
         time_limits=settings.time_limits,
         on_call=on_call,
-        hub_url=None if demo else settings.hub_url,
+        hub_url=hub_url,
         sync=sync,
+        feed=feed,
     ).run()
 
 
-def _demo(on_call: bool = False) -> int:
+def _demo(on_call: bool = False, pace: float = 20.0) -> int:
+    from tipline_tui.demo.live import DemoHub
     from tipline_tui.store.maintenance import newest_received, shift_received
 
     source = bundled_demo_store()
@@ -138,7 +165,8 @@ def _demo(on_call: bool = False) -> int:
             newest = newest_received(conn)
             if newest is not None:
                 shift_received(conn, int(time.time()) - 300 - newest)
-        _run_app(store, demo=True, on_call=on_call)
+        demo_hub = DemoHub(workdir, store)  # seeded by the app's feed worker
+        _run_app(store, demo=True, on_call=on_call, demo_hub=demo_hub, pace=pace)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     return 0
@@ -601,7 +629,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         if args.command == "demo":
-            return _demo(args.on_call)
+            return _demo(args.on_call, args.pace)
         if args.command == "demo-data":
             return _demo_data(args)
         if args.command == "import":

@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 
 from tipline_tui.store import sync_state
@@ -51,8 +51,10 @@ class SyncLoop:
         interval: float = INTERVAL,
         clock: Callable[[], float] = time.time,
         rng: Callable[[], float] = random.random,
+        ready: Callable[[], Awaitable[object]] | None = None,
     ) -> None:
         self.client = client
+        self.ready = ready  # awaited before the first round (the demo seeds its hub first)
         self.on_status = on_status
         self.interval = interval
         self.clock = clock
@@ -111,6 +113,8 @@ class SyncLoop:
         return self.interval
 
     async def run_forever(self) -> None:
+        if self.ready is not None:
+            await self.ready()
         while True:
             self._wake.clear()  # a poke during the round wakes the next wait at once
             delay = await self.round()
