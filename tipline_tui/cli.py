@@ -148,6 +148,15 @@ def _run_app(
     ).run()
 
 
+def _audit_cli_action(conn: Any, action: str, after: dict[str, Any]) -> None:
+    """Changes made from the command line are audited too, under the login name."""
+    import getpass
+
+    from tipline_tui.store import audit
+
+    audit.record(conn, actor=getpass.getuser(), action=action, at=int(time.time()), after=after)
+
+
 def _exit_cleanly_on_hangup() -> None:
     """SIGHUP/SIGTERM become SystemExit, so `finally` blocks run and temp files go."""
     import signal
@@ -460,6 +469,11 @@ def _agencies(args: argparse.Namespace) -> int:
         try:
             with store.write() as conn:
                 added, updated = upsert_agencies(conn, agencies)
+                _audit_cli_action(
+                    conn,
+                    "agencies_import",
+                    {"file": str(args.file), "added": added, "updated": updated},
+                )
         finally:
             store.close()
         print(f"{added} added, {updated} updated")
