@@ -42,7 +42,7 @@ class HubDB:
         # SQLite's busy handler waits by sleeping (up to 100 ms a try): writers of this
         # process queue on a mutex instead; BEGIN IMMEDIATE still guards other processes
         self._local_writers: AbstractContextManager[Any] = (
-            threading.Lock() if self.dialect == "sqlite" else nullcontext()
+            threading.RLock() if self.dialect == "sqlite" else nullcontext()
         )
 
     @property
