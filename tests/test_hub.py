@@ -494,8 +494,14 @@ def test_esp_basic_auth_refuses_with_401_and_an_empty_body(hub_url: str, tmp_pat
             assert refused.status_code == 401
             assert refused.headers["www-authenticate"].startswith("Basic")
             assert refused.content == b""
-        garbage = httpx.get(f"{server.url}/probe-esp", headers={"Authorization": "Basic %%%"})
-        assert garbage.status_code == 401
+        for header in ("Basic %%%", "Basic " + base64.b64encode(b"no-colon").decode(), "Basic"):
+            garbage = httpx.get(f"{server.url}/probe-esp", headers={"Authorization": header})
+            assert garbage.status_code == 401 and garbage.content == b"", header
+        with hub.write() as conn:
+            secret = create_account(conn, kind="esp", name="Exämple ESP", now=hub.now())
+        basic = base64.b64encode(f"Exämple ESP:{secret}".encode()).decode()
+        ok = httpx.get(f"{server.url}/probe-esp", headers={"Authorization": f"Basic {basic}"})
+        assert ok.json() == {"esp": "Exämple ESP"}  # UTF-8 names, as RFC 7617 allows
     finally:
         server.stop()
         hub.close()
@@ -622,7 +628,8 @@ def test_openapi_describes_every_route(world: World) -> None:
         assert operation.get("security"), path
     schemas = spec["components"]["schemas"]
     assert {"ChangesPage", "AnswerBatch", "ActionBatch", "ReferralPage", "Outcome"} <= set(schemas)
-    assert {"HTTPBearer", "HTTPBasic"} & set(spec["components"]["securitySchemes"])
+    assert "HTTPBearer" in spec["components"]["securitySchemes"]
+    assert paths["/v1/changes"]["get"]["security"] == [{"HTTPBearer": []}]
 
 
 def test_cli_makes_accounts_and_prints_each_secret_once(
