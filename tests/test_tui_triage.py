@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from tests.conftest import queue_reports
 from tests.factories import BASE_TIME, simple_report
 from tests.tui_helpers import CLOCK_NOW, make_app, settle, static_text, table_lines
@@ -251,4 +253,27 @@ async def test_on_call_claims_sets_e_assigns_and_dispatches_in_six_keys(make_sto
     assert len(keys) <= 6
     assert tip.analysis.claimed_by == "ana" and tip.analysis.priority == "E"
     assert tip.analysis.jurisdiction == "Ohio ICAC Task Force (DEMO)"
+    assert [r.agency for r in tip.analysis.referrals] == ["Ohio ICAC Task Force (DEMO)"]
+
+
+async def test_the_six_on_call_keys_work_typed_ahead_without_waiting(make_store) -> None:
+    store = make_store([*queue_reports(20), _located_report(30, escalated=True)])
+    _with_directory(store)
+    app = make_app(store, on_call=True)
+    real_suggestion = app.service.suggestion
+
+    async def slow_suggestion(report_id: int):  # type: ignore[no-untyped-def]
+        await asyncio.sleep(0.3)  # a busy store: the keys arrive before the suggestions
+        return await real_suggestion(report_id)
+
+    app.service.suggestion = slow_suggestion  # type: ignore[method-assign]
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        target = app.screen.query_one(QueueTable).cursor_row
+        await pilot.press("c", "e", "a", "enter", "d", "y")  # as fast as the keyboard sends
+        await asyncio.sleep(0.6)
+        await settle(pilot)
+        await settle(pilot)
+    tip = _tip(store, target.id)
+    assert tip.analysis.claimed_by == "ana" and tip.analysis.priority == "E"
     assert [r.agency for r in tip.analysis.referrals] == ["Ohio ICAC Task Force (DEMO)"]

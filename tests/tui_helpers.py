@@ -31,7 +31,7 @@ async def settle(pilot: Pilot) -> None:
     it is not waited for (the test is about to give that answer).
     """
     for _ in range(3):
-        busy = [w for w in pilot.app.workers if w.group != "triage"]
+        busy = [w for w in pilot.app.workers if w.group not in ("triage", "sync")]
         if busy:  # (an empty list would mean "all workers")
             await pilot.app.workers.wait_for_complete(busy)
         await pilot.pause()

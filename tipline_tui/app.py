@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable
 from functools import partial
 from typing import Any
 
-from textual import work
+from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.dom import DOMNode
@@ -21,6 +21,7 @@ from tipline_tui.screens.queue import QueueScreen
 from tipline_tui.screens.report import ReportScreen
 from tipline_tui.store.actions import ActionResult
 from tipline_tui.store.service import TipService
+from tipline_tui.sync.loop import SyncLoop, SyncStatus
 from tipline_tui.widgets.queue_table import QueueTable
 
 
@@ -45,6 +46,8 @@ class TiplineApp(App[None]):
         on_call: bool = False,
         hub_url: str | None = None,
         urgent_poll_seconds: float = 5.0,
+        sync: SyncLoop | None = None,
+        feed: Any = None,
     ) -> None:
         super().__init__()
         self.service = service
@@ -56,6 +59,12 @@ class TiplineApp(App[None]):
         self.hub_url = hub_url
         self.urgent_poll_seconds = urgent_poll_seconds
         self._newest_urgent: int | None = None
+        self._held_keys: list[tuple[str, str | None]] | None = None
+        self.sync = sync
+        self.feed = feed  # the demo's tip feed: anything with `async run_forever()`
+        self.sync_status: SyncStatus | None = None
+        if sync is not None:
+            sync.on_status = self._sync_changed
         if demo:
             self.sub_title = "DEMO"
 
@@ -63,6 +72,45 @@ class TiplineApp(App[None]):
         self.push_screen(QueueScreen(self.service, demo=self.demo, on_call=self.on_call))
         self.watch_urgent()
         self.set_interval(self.urgent_poll_seconds, self.watch_urgent)
+        if self.sync is not None:
+            self.run_worker(self.sync.run_forever(), group="sync", exit_on_error=False)
+        if self.feed is not None:
+            self.run_worker(self.feed.run_forever(), group="sync", exit_on_error=False)
+
+    def _sync_changed(self, status: SyncStatus) -> None:
+        """The badge follows the sync state; pulled changes show at once."""
+        before = self.sync_status
+        self.sync_status = status
+        pulled = before is None or status.pulled_total != before.pulled_total
+        for screen in self.screen_stack:
+            refresh = getattr(screen, "sync_changed", None)
+            if refresh is not None:
+                refresh(pulled)
+        if pulled:
+            self.watch_urgent()
+
+    # ---------------------------------------------------------- typed-ahead keys
+
+    def hold_keys(self) -> None:
+        """Keep every key from now on until `release_keys`.
+
+        A prompt that must load before it can act (the assign list) holds
+        the keys typed while it loads, so `a enter d y` typed in one breath
+        means the same as typed slowly: nothing reaches a screen too early.
+        """
+        self._held_keys = []
+
+    def release_keys(self) -> None:
+        held, self._held_keys = self._held_keys, None
+        for key, character in held or []:
+            self.post_message(events.Key(key, character))
+
+    async def on_event(self, event: events.Event) -> None:
+        held = getattr(self, "_held_keys", None)
+        if held is not None and isinstance(event, events.Key) and not event.is_forwarded:
+            held.append((event.key, event.character))
+            return
+        await super().on_event(event)
 
     def now(self) -> int:
         return int(self.clock())
@@ -79,6 +127,8 @@ class TiplineApp(App[None]):
             self.notify(str(exc), title="Not done", severity="error", markup=False)
             return None
         self.notify(result.summary, markup=False, timeout=3)
+        if self.sync is not None:
+            self.sync.poke()
         return result
 
     @work(exclusive=True, group="urgent-watch", exit_on_error=False)

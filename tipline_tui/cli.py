@@ -9,7 +9,7 @@ import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from tipline_tui import __version__
 from tipline_tui.config import DB_ENV, bundled_demo_store, default_store_path
@@ -67,13 +67,29 @@ def _parser() -> argparse.ArgumentParser:
     _add_audit_commands(commands, store_option)
     _add_agency_commands(commands, store_option)
     _add_hub_commands(commands)
-    commands.add_parser(
+    demo = commands.add_parser(
         "demo", help="open a temporary copy of the bundled synthetic demo store (offline)"
-    ).add_argument(
+    )
+    demo.add_argument(
         "--on-call",
         action="store_true",
         default=argparse.SUPPRESS,
         help="show only urgent and overdue tips",
+    )
+    demo.add_argument(
+        "--pace",
+        type=float,
+        default=20.0,
+        help="seconds between new synthetic tips arriving at the demo hub (0: none; default 20)",
+    )
+    sync = commands.add_parser(
+        "sync", parents=[store_option], help="one sync round with the hub: push, then pull"
+    )
+    sync.add_argument(
+        "--insecure",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="allow plain http to a hub that is not loopback",
     )
     data = commands.add_parser(
         "demo-data", help="generate a synthetic store (deterministic for a seed)"
@@ -89,12 +105,36 @@ def _fail(message: str) -> int:
     return 2
 
 
-def _run_app(store: Store, *, demo: bool, on_call: bool = False) -> None:
+def _run_app(
+    store: Store,
+    *,
+    demo: bool,
+    on_call: bool = False,
+    insecure: bool = False,
+    demo_hub: Any = None,
+    pace: float = 0,
+) -> None:
     from tipline_tui.app import TiplineApp
     from tipline_tui.settings import load_settings
     from tipline_tui.store.service import TipService
 
     settings = load_settings()
+    sync = feed = None
+    hub_url = None if demo else settings.hub_url
+    analyst = settings.analyst
+    if demo_hub is not None:  # the demo never talks to a configured real hub
+        from tipline_tui.demo.live import DEMO_ANALYST, DemoFeed
+
+        sync = demo_hub.sync_loop()
+        feed = DemoFeed(demo_hub, pace=pace)
+        hub_url = "the in-process demo hub"
+        analyst = DEMO_ANALYST  # the demo hub's analyst account
+    elif not demo and settings.hub_url and settings.hub_token:
+        from tipline_tui.sync.client import HubConfig, SyncClient
+        from tipline_tui.sync.loop import SyncLoop
+
+        config = HubConfig(settings.hub_url, settings.hub_token, insecure=insecure)
+        sync = SyncLoop(SyncClient(store, config))
     geoip = None
     if not demo:  # the demo never reads the operator's data
         from tipline_tui.geoip import geoip_path_from_env, open_geoip
@@ -103,14 +143,17 @@ def _run_app(store: Store, *, demo: bool, on_call: bool = False) -> None:
     TiplineApp(
         TipService(store, geoip=geoip),
         demo=demo,
-        analyst=settings.analyst,
+        analyst=analyst,
         time_limits=settings.time_limits,
         on_call=on_call,
-        hub_url=None if demo else settings.hub_url,
+        hub_url=hub_url,
+        sync=sync,
+        feed=feed,
     ).run()
 
 
-def _demo(on_call: bool = False) -> int:
+def _demo(on_call: bool = False, pace: float = 20.0) -> int:
+    from tipline_tui.demo.live import DemoHub
     from tipline_tui.store.maintenance import newest_received, shift_received
 
     source = bundled_demo_store()
@@ -126,7 +169,8 @@ def _demo(on_call: bool = False) -> int:
             newest = newest_received(conn)
             if newest is not None:
                 shift_received(conn, int(time.time()) - 300 - newest)
-        _run_app(store, demo=True, on_call=on_call)
+        demo_hub = DemoHub(workdir, store)  # seeded by the app's feed worker
+        _run_app(store, demo=True, on_call=on_call, demo_hub=demo_hub, pace=pace)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     return 0
@@ -736,11 +780,54 @@ def _hub_import(hub: HubDB, paths: list[Path]) -> int:
     return 0
 
 
+def _sync(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from tipline_tui.settings import load_settings, settings_path
+    from tipline_tui.sync.client import HubConfig, SyncClient, SyncError
+
+    settings = load_settings()
+    if not settings.hub_url or not settings.hub_token:
+        print(
+            f"tipline: no hub configured: set [hub] url and token in {settings_path()} "
+            "(chmod 600), or TIPLINE_HUB_URL and TIPLINE_HUB_TOKEN",
+            file=sys.stderr,
+        )
+        return 1
+    store = _store(args)
+
+    async def one_round() -> int:
+        try:
+            client = SyncClient(
+                store, HubConfig(settings.hub_url, settings.hub_token, args.insecure)
+            )
+        except SyncError as exc:
+            print(f"tipline: {exc}", file=sys.stderr)
+            return 1
+        try:
+            result = await client.sync_once()
+        except SyncError as exc:
+            print(f"tipline: {exc}; every action stays queued", file=sys.stderr)
+            return 1
+        finally:
+            await client.aclose()
+            await store.aclose()
+        c = result.counts
+        print(
+            f"pushed {result.pushed} actions, pulled {result.pulled} changes; "
+            f"{c.pending} pending, {c.conflicts} conflicts, {c.rejected} rejected"
+            + (f", {c.local_only} on tips the hub does not have" if c.local_only else "")
+        )
+        return 0
+
+    return asyncio.run(one_round())
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         if args.command == "demo":
-            return _demo(args.on_call)
+            return _demo(args.on_call, args.pace)
         if args.command == "demo-data":
             return _demo_data(args)
         if args.command == "import":
@@ -757,8 +844,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _suggest(args)
         if args.command == "hub":
             return _hub(args)
+        if args.command == "sync":
+            return _sync(args)
         store = open_store(args.db or default_store_path())
-        _run_app(store, demo=False, on_call=args.on_call)
+        _run_app(store, demo=False, on_call=args.on_call, insecure=args.insecure)
         return 0
     except (StoreError, SettingsError, GeoIpError) as exc:
         return _fail(str(exc))

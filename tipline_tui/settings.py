@@ -11,6 +11,10 @@ its owner only because it may hold a hub token. Absent means defaults.
     unset = "3d"           # not yet triaged
     2 = "7d"
     3 = "30d"
+
+    [hub]                  # or TIPLINE_HUB_URL / TIPLINE_HUB_TOKEN
+    url = "https://hub.example.org"
+    token = "..."          # the file must then be chmod 600
 """
 
 from __future__ import annotations
@@ -28,6 +32,8 @@ from tipline_tui.config import APP_NAME
 from tipline_tui.domain.triage import TimeLimits
 
 CONFIG_ENV = "TIPLINE_CONFIG"
+HUB_URL_ENV = "TIPLINE_HUB_URL"
+HUB_TOKEN_ENV = "TIPLINE_HUB_TOKEN"
 ANALYST_ENV = "TIPLINE_ANALYST"
 _DURATION = re.compile(r"(\d+)\s*([mhd])")
 _UNITS = {"m": 60, "h": 3600, "d": 86400}
@@ -43,7 +49,11 @@ class Settings:
     analyst: str
     time_limits: TimeLimits = field(default_factory=TimeLimits)
     hub_url: str | None = None
+    hub_token: str | None = None
     path: Path | None = None
+
+    def __repr__(self) -> str:  # the token never reaches a log or a traceback
+        return f"Settings(analyst={self.analyst!r}, hub_url={self.hub_url!r}, path={self.path})"
 
 
 def settings_path() -> Path:
@@ -65,8 +75,10 @@ def load_settings(path: Path | None = None) -> Settings:
     """Read the settings file (defaults when there is none)."""
     path = path or settings_path()
     analyst = os.environ.get(ANALYST_ENV) or getpass.getuser()
+    env_url = os.environ.get(HUB_URL_ENV) or None
+    env_token = os.environ.get(HUB_TOKEN_ENV) or None
     if not path.is_file():
-        return Settings(analyst=analyst)
+        return Settings(analyst=analyst, hub_url=env_url, hub_token=env_token)
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
@@ -86,7 +98,17 @@ def load_settings(path: Path | None = None) -> Settings:
         except ValueError as exc:
             raise SettingsError(f"{path}: time_limits.{key}: {exc}") from None
     hub = data.get("hub", {})
-    hub_url = hub.get("url") if isinstance(hub, dict) else None
+    if not isinstance(hub, dict):
+        raise SettingsError(f"{path}: [hub] must be a table")
+    token = hub.get("token")
+    if token and path.stat().st_mode & 0o077:
+        raise SettingsError(
+            f"{path} holds a hub token but others can read it; run: chmod 600 {path}"
+        )
     return Settings(
-        analyst=analyst, time_limits=TimeLimits(limits), hub_url=hub_url or None, path=path
+        analyst=analyst,
+        time_limits=TimeLimits(limits),
+        hub_url=env_url or hub.get("url") or None,
+        hub_token=env_token or token or None,
+        path=path,
     )

@@ -19,6 +19,7 @@ from textual.widgets.option_list import Option
 from tipline_tui.domain.agency import Agency
 from tipline_tui.domain.jurisdiction import Outcome, Suggestion
 from tipline_tui.domain.literal import literal
+from tipline_tui.store import actions
 from tipline_tui.store.service import TipService
 
 FILTER_LIMIT = 40
@@ -42,6 +43,8 @@ def filter_agencies(agencies: list[Agency], query: str) -> list[Agency]:
 class AssignScreen(ModalScreen[int | None]):
     BINDINGS = [
         Binding("escape", "dismiss(None)", "Cancel", id="assign.cancel"),
+        # a priority binding runs in key order, before the filter box sees later keys
+        Binding("enter", "assign_highlighted", "Assign", priority=True, id="assign.enter"),
         Binding("down", "move(1)", "Next agency", show=False, id="assign.down"),
         Binding("up", "move(-1)", "Previous agency", show=False, id="assign.up"),
     ]
@@ -52,21 +55,31 @@ class AssignScreen(ModalScreen[int | None]):
         self.report_id = report_id
         self.suggestion: Suggestion | None = None
         self.agencies: list[Agency] = []
+        self.loaded = False
+        self.assigning = False
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="prompt", id="assign"):
             yield Static(f"Assign tip #{self.report_id} to…", classes="prompt-title", markup=False)
             yield Static("Looking at the report's signals…", id="assign-summary", markup=False)
-            yield Input(placeholder="type to search every agency", id="assign-filter")
+            # disabled (so unfocusable) until the list is there: keys typed before then wait
+            yield Input(
+                placeholder="type to search every agency", id="assign-filter", disabled=True
+            )
             yield OptionList(id="assign-list")
             yield Static("enter  assign    ↑↓  choose    esc  cancel", markup=False)
 
     def on_mount(self) -> None:
-        self.query_one(Input).focus()
         self.load()
 
     @work(exclusive=True, group="assign-load", exit_on_error=False)
     async def load(self) -> None:
+        try:
+            await self._load()
+        finally:  # whatever happens, the keyboard is never left held
+            self.app.call_after_refresh(self.app.release_keys)  # type: ignore[attr-defined]
+
+    async def _load(self) -> None:
         self.agencies = await self.service.agencies()
         self.suggestion = await self.service.suggestion(self.report_id)
         summary = self.query_one("#assign-summary", Static)
@@ -78,6 +91,10 @@ class AssignScreen(ModalScreen[int | None]):
                 text.append("\nThe tip stays with the clearinghouse unless you choose below.")
             summary.update(text)
         self._fill(self.query_one(Input).value)
+        self.loaded = True
+        box = self.query_one(Input)
+        box.disabled = False
+        box.focus()
 
     def _fill(self, query: str) -> None:
         options: list[Option | None] = []
@@ -103,9 +120,9 @@ class AssignScreen(ModalScreen[int | None]):
     def _filter(self, event: Input.Changed) -> None:
         self._fill(event.value)
 
-    @on(Input.Submitted, "#assign-filter")
-    def _submit(self, event: Input.Submitted) -> None:
-        event.stop()
+    def action_assign_highlighted(self) -> None:
+        if not self.loaded:
+            return
         listing = self.query_one(OptionList)
         if listing.highlighted is not None:
             self._choose(listing.get_option_at_index(listing.highlighted).id)
@@ -115,8 +132,19 @@ class AssignScreen(ModalScreen[int | None]):
         self._choose(event.option.id)
 
     def _choose(self, option_id: str | None) -> None:
-        if option_id is not None:
-            self.dismiss(int(option_id))
+        if option_id is not None and not self.assigning:
+            self.assigning = True
+            self.app.hold_keys()  # type: ignore[attr-defined]  # until the assignment is saved
+            self._assign(int(option_id))
+
+    @work(group="assign-save", exit_on_error=False)
+    async def _assign(self, agency_id: int) -> None:
+        """Assign before closing, so a `d` typed next sees the jurisdiction."""
+        try:
+            result = await self.app.perform(actions.assign, self.report_id, agency_id)  # type: ignore[attr-defined]
+            self.dismiss(agency_id if result is not None else None)
+        finally:
+            self.app.call_after_refresh(self.app.release_keys)  # type: ignore[attr-defined]
 
     def action_move(self, step: int) -> None:
         listing = self.query_one(OptionList)

@@ -58,6 +58,8 @@ class DispatchScreen(ModalScreen[bool]):
         self.contents: dict[str, Any] | None = None
         self.earlier: list[int] = []
         self.confirmed_once = False
+        self.ready = False
+        self.yes_early = False  # y typed ahead of the preparation: honoured once shown
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="prompt", id="dispatch"):
@@ -71,6 +73,10 @@ class DispatchScreen(ModalScreen[bool]):
 
     @work(exclusive=True, group="dispatch", exit_on_error=False)
     async def prepare(self) -> None:
+        # an assign typed just before `d` may still be writing: show the tip after it
+        earlier = [w for w in self.app.workers if w.group == "triage" and w.is_running]
+        if earlier:
+            await self.app.workers.wait_for_complete(earlier)
         tip = await self.service.load_tip(self.report_id)
         body = self.query_one("#dispatch-body", Static)
         if tip is None:
@@ -93,6 +99,9 @@ class DispatchScreen(ModalScreen[bool]):
         ]
         body.update(self._describe())
         self._show_keys()
+        self.ready = True
+        if self.yes_early and not self.earlier:  # a second referral is never typed ahead
+            self.action_confirm()
 
     def _describe(self) -> Text:
         tip, agency, contents = self.tip, self.agency, self.contents
@@ -155,6 +164,9 @@ class DispatchScreen(ModalScreen[bool]):
 
     @work(exclusive=True, group="dispatch-send", exit_on_error=False)
     async def action_confirm(self) -> None:
+        if not self.ready:
+            self.yes_early = True
+            return
         if self.agency is None or self.contents is None or self.agency.id is None:
             return
         if self.earlier and not self.confirmed_once:

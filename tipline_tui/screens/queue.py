@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -70,6 +71,7 @@ class QueueScreen(TriageMixin, Screen[None]):
     BINDINGS = [
         *TRIAGE_BINDINGS,
         Binding("O", "toggle_on_call", "On-call", id="queue.oncall"),
+        Binding("C", "conflicts", "Sync conflicts", show=False, id="queue.conflicts"),
         Binding("slash", "search", "Search", id="queue.search"),
         Binding("s", "cycle_sort", "Sort", id="queue.sort"),
         Binding("f", "cycle_status", "Status", id="queue.status"),
@@ -91,12 +93,14 @@ class QueueScreen(TriageMixin, Screen[None]):
         self.filt = QueueFilter()
         self.counts: QueueCounts | None = None
         self.quarantined = 0
+        self.pending = 0
         self._search_timer: Timer | None = None
         self._shown_once = False
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="queue-header"):
             yield Static(id="queue-counts", markup=False)
+            yield Static(id="sync-badge", markup=False)
             yield Static(id="queue-position", markup=False)
         yield QueueTable(
             clock=self.app.clock,  # type: ignore[attr-defined]
@@ -147,7 +151,36 @@ class QueueScreen(TriageMixin, Screen[None]):
     async def refresh_counts(self) -> None:
         self.counts = await self.service.queue_counts(QueueFilter())
         self.quarantined = await self.service.quarantine_count()
+        self.pending = await self.service.pending_actions()
         self._show_header()
+        self._show_badge()
+
+    def sync_changed(self, pulled: bool) -> None:
+        """Called by the app when the sync state changes; new rows show at once."""
+        if pulled and self.is_current:
+            self.reload(keep_cursor=True)
+        self._show_badge()
+
+    def _show_badge(self) -> None:
+        text = Text()
+        status = self.app.sync_status  # type: ignore[attr-defined]
+        if status is None:
+            if self.pending:
+                text.append(f"no hub: {self.pending} queued ", style="bold")
+        else:
+            if status.online:
+                text.append("online ")
+            elif status.refused:
+                text.append("REFUSED ", style="reverse bold")
+            else:
+                since = time.strftime("%H:%M", time.gmtime(status.offline_since or 0))
+                text.append(f"OFFLINE since {since} ", style="reverse bold")
+            if status.pending:
+                text.append(f"{status.pending} pending ")
+            problems = status.conflicts + status.rejected
+            if problems:
+                text.append(f"{problems} conflicts (C) ", style="bold")
+        self.query_one("#sync-badge", Static).update(text)
 
     def _show_header(self) -> None:
         text = Text()
@@ -211,6 +244,11 @@ class QueueScreen(TriageMixin, Screen[None]):
         search = self.query_one("#search", Input)
         search.display = True
         search.focus()
+
+    def action_conflicts(self) -> None:
+        from tipline_tui.screens.conflicts import ConflictsScreen
+
+        self.app.push_screen(ConflictsScreen(self.service))
 
     def action_toggle_on_call(self) -> None:
         self.on_call = not self.on_call

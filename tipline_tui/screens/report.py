@@ -92,7 +92,14 @@ class ReportScreen(TriageMixin, Screen[None]):
         if self.tip is None:
             return None
         a = self.tip.analysis
-        return {"claimed_by": a.claimed_by, "status": a.status, "priority": a.priority}
+        return {
+            "claimed_by": a.claimed_by,
+            "status": a.status,
+            "priority": a.priority,
+            "labels": a.labels,
+            "victim_age_min": a.victim_age_min,
+            "victim_age_max": a.victim_age_max,
+        }
 
     def after_triage(self) -> None:
         self.load()

@@ -8,11 +8,13 @@ dispatch) refuse a multi-tip selection with a message rather than guess.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from textual import work
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.widgets import Input
 
 from tipline_tui.domain.triage import CONTENT_LABELS as _LABELS
 from tipline_tui.domain.triage import TriageError, age_range_text, clean_labels, parse_age_range
@@ -20,16 +22,20 @@ from tipline_tui.screens.prompts import PriorityPicker, TextPrompt
 from tipline_tui.store import actions
 
 TRIAGE_BINDINGS = [
-    Binding("c", "triage_claim", "Claim", id="triage.claim"),
-    Binding("e", "triage_priority('E')", "Set E", id="triage.e"),
-    Binding("P", "triage_pick_priority", "Priority…", show=False, id="triage.priority"),
-    Binding("i", "triage_priority('info')", "Info only", show=False, id="triage.info"),
-    Binding("L", "triage_labels", "Labels…", show=False, id="triage.labels"),
-    Binding("v", "triage_age", "Victim age…", show=False, id="triage.age"),
-    Binding("N", "triage_note", "Note…", show=False, id="triage.note"),
-    Binding("a", "triage_assign", "Assign", id="triage.assign"),
-    Binding("d", "triage_dispatch", "Dispatch", id="triage.dispatch"),
-    Binding("x", "triage_close", "Close/reopen", show=False, id="triage.close"),
+    Binding("c", "triage_claim", "Claim", priority=True, id="triage.claim"),
+    Binding("e", "triage_priority('E')", "Set E", priority=True, id="triage.e"),
+    Binding(
+        "P", "triage_pick_priority", "Priority…", show=False, priority=True, id="triage.priority"
+    ),
+    Binding(
+        "i", "triage_priority('info')", "Info only", show=False, priority=True, id="triage.info"
+    ),
+    Binding("L", "triage_labels", "Labels…", show=False, priority=True, id="triage.labels"),
+    Binding("v", "triage_age", "Victim age…", show=False, priority=True, id="triage.age"),
+    Binding("N", "triage_note", "Note…", show=False, priority=True, id="triage.note"),
+    Binding("a", "triage_assign", "Assign", priority=True, id="triage.assign"),
+    Binding("d", "triage_dispatch", "Dispatch", priority=True, id="triage.dispatch"),
+    Binding("x", "triage_close", "Close/reopen", show=False, priority=True, id="triage.close"),
 ]
 
 LABEL_HINT = "Labels: " + ", ".join(_LABELS) + ". Other words become free tags."
@@ -50,7 +56,19 @@ class TriageTarget:
 
 
 class TriageMixin(TriageTarget):
-    """Action handlers for TRIAGE_BINDINGS; mix into a Screen that implements TriageTarget."""
+    """Action handlers for TRIAGE_BINDINGS; mix into a Screen that implements TriageTarget.
+
+    The bindings are priority bindings: the app runs them as it reads each
+    key, in order, so `c e a enter d y` typed in one burst acts in that order
+    (an ordinary binding runs later, from the screen's queue, by which time
+    the keys after it may already have gone to the wrong screen). While the
+    analyst types in a text box they stand aside and the letter is typed.
+    """
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action.startswith("triage_") and isinstance(self._screen().focused, Input):
+            return False
+        return super().check_action(action, parameters)  # type: ignore[misc]
 
     def _screen(self) -> Screen[Any]:
         assert isinstance(self, Screen)
@@ -104,7 +122,7 @@ class TriageMixin(TriageTarget):
         app.notify(message, severity="warning" if refused else "information", markup=False)
         self.after_triage()
 
-    @work(exclusive=True, group="triage", exit_on_error=False)
+    @work(group="triage", exit_on_error=False)
     async def action_triage_claim(self) -> None:
         report_id = self._one("Claiming")
         state = self.triage_state()
@@ -113,7 +131,7 @@ class TriageMixin(TriageTarget):
         mine = state.get("claimed_by") == self._screen().app.analyst  # type: ignore[attr-defined]
         await self._perform(actions.release if mine else actions.claim, report_id)
 
-    @work(exclusive=True, group="triage", exit_on_error=False)
+    @work(group="triage", exit_on_error=False)
     async def action_triage_priority(self, priority: str) -> None:
         await self._set_priority(priority)
 
@@ -124,70 +142,99 @@ class TriageMixin(TriageTarget):
         elif ids:
             await self._bulk(ids, "info_only" if priority == "info" else "priority", priority)
 
-    @work(exclusive=True, group="triage", exit_on_error=False)
-    async def action_triage_pick_priority(self) -> None:
-        ids = self.triage_ids()
-        if not ids:
-            return
-        screen = self._screen()
-        choice = await screen.app.push_screen_wait(PriorityPicker(self._subject(ids)))
-        if choice:
-            await self._set_priority(choice)
+    def _ask(self, screen: Screen[Any], then: Callable[[Any], Awaitable[None]]) -> None:
+        """Open a prompt now, in the key handler, so keys typed ahead land in it.
 
-    @work(exclusive=True, group="triage", exit_on_error=False)
-    async def action_triage_labels(self) -> None:
+        (Opening it from a worker would let the next keys reach the screen
+        below before the prompt exists.) The answer is acted on in a worker.
+        """
+
+        def answered(result: Any) -> None:
+            if result is not None:
+                self._screen().run_worker(then(result), group="triage", exit_on_error=False)
+
+        self._screen().app.push_screen(screen, answered)
+
+    def action_triage_pick_priority(self) -> None:
+        ids = self.triage_ids()
+        if ids:
+            self._ask(PriorityPicker(self._subject(ids)), self._set_priority)
+
+    def action_triage_labels(self) -> None:
         ids = self.triage_ids()
         if not ids:
             return
-        state = await self._tip_state(ids[0]) if len(ids) == 1 else None
-        current = " ".join(state.get("labels") or []) if state else ""
+        state = self.triage_state() if len(ids) == 1 else {}
+        if state is not None and len(ids) == 1 and "labels" not in state:
+            self._screen().run_worker(self._labels_loaded(ids), group="triage")
+            return
+        self._labels_prompt(ids, (state or {}).get("labels") or [])
+
+    async def _labels_loaded(self, ids: list[int]) -> None:
+        state = await self._tip_state(ids[0])
+        self._labels_prompt(ids, state.get("labels") or [])
+
+    def _labels_prompt(self, ids: list[int], current: list[str]) -> None:
         verb = "Labels and tags for" if len(ids) == 1 else "Add labels to"
-        answer = await self._screen().app.push_screen_wait(
+
+        async def then(answer: str) -> None:
+            if len(ids) == 1:
+                await self._perform(actions.set_labels, ids[0], _words(answer))
+            else:
+                await self._bulk(ids, "labels", _words(answer))
+
+        self._ask(
             TextPrompt(
                 f"{verb} {self._subject(ids)} (space or comma between)",
-                value=current,
+                value=" ".join(current) if len(ids) == 1 else "",
                 hint=LABEL_HINT,
                 check=lambda text: clean_labels(_words(text)),
-            )
+            ),
+            then,
         )
-        if answer is None:
-            return
-        if len(ids) == 1:
-            await self._perform(actions.set_labels, ids[0], _words(answer))
-        else:
-            await self._bulk(ids, "labels", _words(answer))
 
-    @work(exclusive=True, group="triage", exit_on_error=False)
-    async def action_triage_age(self) -> None:
+    def action_triage_age(self) -> None:
         report_id = self._one("Victim age")
         if report_id is None:
             return
-        state = await self._tip_state(report_id)
+        state = self.triage_state() or {}
+        if "victim_age_min" not in state:
+            self._screen().run_worker(self._age_loaded(report_id), group="triage")
+            return
+        self._age_prompt(report_id, state)
+
+    async def _age_loaded(self, report_id: int) -> None:
+        self._age_prompt(report_id, await self._tip_state(report_id))
+
+    def _age_prompt(self, report_id: int, state: dict[str, Any]) -> None:
         current = age_range_text(state.get("victim_age_min"), state.get("victim_age_max"))
-        answer = await self._screen().app.push_screen_wait(
+
+        async def then(answer: str) -> None:
+            low, high = parse_age_range(answer)
+            await self._perform(actions.set_victim_age, report_id, low, high)
+
+        self._ask(
             TextPrompt(
                 f"Estimated victim age for tip #{report_id}",
                 value="" if current == "-" else current,
                 placeholder="13 or 13-15; empty clears",
                 check=parse_age_range,
-            )
+            ),
+            then,
         )
-        if answer is not None:
-            low, high = parse_age_range(answer)
-            await self._perform(actions.set_victim_age, report_id, low, high)
 
-    @work(exclusive=True, group="triage", exit_on_error=False)
-    async def action_triage_note(self) -> None:
+    def action_triage_note(self) -> None:
         report_id = self._one("A note")
         if report_id is None:
             return
-        answer = await self._screen().app.push_screen_wait(
-            TextPrompt(f"Note on tip #{report_id} (kept as written, never edited)")
-        )
-        if answer is not None and answer.strip():
-            await self._perform(actions.add_note, report_id, answer)
 
-    @work(exclusive=True, group="triage", exit_on_error=False)
+        async def then(answer: str) -> None:
+            if answer.strip():
+                await self._perform(actions.add_note, report_id, answer)
+
+        self._ask(TextPrompt(f"Note on tip #{report_id} (kept as written, never edited)"), then)
+
+    @work(group="triage", exit_on_error=False)
     async def action_triage_close(self) -> None:
         ids = self.triage_ids()
         if len(ids) > 1:
@@ -199,28 +246,32 @@ class TriageMixin(TriageTarget):
         closed = state.get("status") == "closed"
         await self._perform(actions.reopen if closed else actions.close, ids[0])
 
-    @work(exclusive=True, group="triage", exit_on_error=False)
-    async def action_triage_assign(self) -> None:
+    def action_triage_assign(self) -> None:
         from tipline_tui.screens.assign import AssignScreen
 
         report_id = self._one("Assigning")
         if report_id is None:
             return
-        app = self._screen().app
-        agency_id = await app.push_screen_wait(AssignScreen(app.service, report_id))  # type: ignore[attr-defined]
-        if agency_id is not None:
-            await self._perform(actions.assign, report_id, agency_id)
 
-    @work(exclusive=True, group="triage", exit_on_error=False)
-    async def action_triage_dispatch(self) -> None:
+        async def then(_agency_id: int) -> None:
+            self.after_triage()  # the assign screen has assigned it
+
+        app = self._screen().app
+        app.hold_keys()  # type: ignore[attr-defined]  # released when the list has loaded
+        self._ask(AssignScreen(app.service, report_id), then)  # type: ignore[attr-defined]
+
+    def action_triage_dispatch(self) -> None:
         from tipline_tui.screens.dispatch import DispatchScreen
 
         report_id = self._one("Dispatching")
         if report_id is None:
             return
-        app = self._screen().app
-        await app.push_screen_wait(DispatchScreen(app.service, report_id))  # type: ignore[attr-defined]
-        self.after_triage()
+
+        async def then(_sent: bool) -> None:
+            self.after_triage()
+
+        service = self._screen().app.service  # type: ignore[attr-defined]
+        self._ask(DispatchScreen(service, report_id), then)
 
 
 def _words(text: str) -> list[str]:

@@ -401,7 +401,7 @@ def dispatch(
         kind="dispatch",
         analyst=analyst,
         now=now,
-        payload={"agency_id": agency_id, "agency": name, "contents": contents},
+        payload={"agency_id": agency_id, "agency": name, "contents": contents, "again": again},
         changes={"status": Status.REFERRED.value},
         summary=f"tip #{report_id} referred to {name} (queued)",
     )

@@ -21,7 +21,7 @@ from tipline_tui.domain.views import (
     RelatedReport,
     TipView,
 )
-from tipline_tui.store import actions, audit, directory, intake, queue, related, reports
+from tipline_tui.store import actions, audit, directory, intake, queue, related, reports, sync_state
 from tipline_tui.store.actions import ActionResult
 from tipline_tui.store.engine import Store
 
@@ -75,9 +75,14 @@ class TipService:
         return await self.store.run_read(related.related_reports, report_id, limit)
 
     async def mark_pair(self, a: int, b: int, *, same: bool, analyst: str, now: int) -> None:
-        await self.store.run_write(
-            lambda conn: related.mark_pair(conn, a, b, same=same, analyst=analyst, now=now)
-        )
+        def mark(conn) -> None:  # type: ignore[no-untyped-def]
+            related.mark_pair(conn, a, b, same=same, analyst=analyst, now=now)
+            verdict = {"other": b, "same_person": same}
+            audit.record(
+                conn, actor=analyst, action="mark_pair", at=now, report_id=a, after=verdict
+            )
+
+        await self.store.run_write(mark)
 
     async def load_tip(self, report_id: int) -> TipView | None:
         return await self.store.run_read(reports.load_tip, report_id)
@@ -128,6 +133,18 @@ class TipService:
 
     async def pending_actions(self) -> int:
         return await self.store.run_read(actions.pending_count)
+
+    async def conflicts(self) -> list[sync_state.Conflict]:
+        return await self.store.run_read(sync_state.conflicts)
+
+    async def resolve_conflict(
+        self, outbox_id: int, *, keep_mine: bool, analyst: str, now: int
+    ) -> str | None:
+        return await self.store.run_write(
+            lambda conn: sync_state.resolve_conflict(
+                conn, outbox_id, keep_mine=keep_mine, analyst=analyst, now=now
+            )
+        )
 
     async def close(self) -> None:
         await self.store.aclose()

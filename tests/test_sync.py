@@ -1,0 +1,249 @@
+"""Analysts' stores syncing with a real hub on 127.0.0.1: the client side of issue 6."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.factories import simple_report
+from tests.hub_helpers import ThreadHub
+from tipline_tui.domain.agency import Agency
+from tipline_tui.domain.cybertip_xml_write import report_to_xml
+from tipline_tui.hub.auth import create_account
+from tipline_tui.hub.db import HubDB, open_hub
+from tipline_tui.hub.operator import import_agencies, import_reports
+from tipline_tui.store import Store, actions, open_store, sync_state
+from tipline_tui.store.reports import load_tip
+from tipline_tui.sync.client import (
+    HubConfig,
+    HubRefused,
+    HubUnavailable,
+    SyncClient,
+    SyncConfigError,
+    check_hub_url,
+)
+from tipline_tui.sync.loop import SyncLoop, backoff_delay
+
+NOW = 1_790_000_000
+OHIO = Agency(kind="icac", name="Ohio ICAC Task Force (DEMO)", state="OH", country="US")
+
+
+@pytest.fixture
+def hub(tmp_path: Path) -> Iterator[HubDB]:
+    hub = open_hub(f"sqlite:///{tmp_path / 'hub.sqlite'}", clock=lambda: NOW)
+    import_agencies(hub, [OHIO])
+    yield hub
+
+
+def _account(hub: HubDB, name: str, kind: str = "user", **kw: object) -> str:
+    with hub.write() as conn:
+        secret = create_account(conn, kind=kind, name=name, now=NOW, **kw)  # type: ignore[arg-type]
+    return f"{name}:{secret}"
+
+
+@pytest.fixture
+def server(hub: HubDB, tmp_path: Path) -> Iterator[ThreadHub]:
+    running = ThreadHub(hub, tmp_path / "evidence").start()
+    yield running
+    running.stop()
+
+
+def _store(tmp_path: Path, name: str) -> Store:
+    return open_store(tmp_path / f"{name}.sqlite")
+
+
+def _client(store: Store, url: str, token: str) -> SyncClient:
+    return SyncClient(store, HubConfig(url, token), clock=lambda: NOW)
+
+
+def _local(store: Store, hub_id: int) -> int:
+    with store.read() as conn:
+        return int(
+            conn.exec_driver_sql("SELECT id FROM report WHERE hub_id = ?", (hub_id,)).scalar()
+        )
+
+
+async def test_a_full_round_pull_triage_dispatch_agency_ack(
+    hub: HubDB, server: ThreadHub, tmp_path: Path
+) -> None:
+    (hub_id,) = import_reports(hub, [report_to_xml(simple_report(1))])
+    token = _account(hub, "ana", role="analyst")
+    store = _store(tmp_path, "ana")
+    client = _client(store, server.url, token)
+    first = await client.sync_once()
+    assert first.pulled >= 2  # the agency and the report
+    local = _local(store, hub_id)
+    with store.read() as conn:
+        agency_id = conn.exec_driver_sql("SELECT id FROM agency").scalar()
+    with store.write() as conn:
+        actions.claim(conn, local, analyst="ana", now=NOW)
+        actions.set_priority(conn, local, "E", analyst="ana", now=NOW)
+        actions.add_note(conn, local, "Synthetic note", analyst="ana", now=NOW)
+        actions.assign(conn, local, agency_id, analyst="ana", now=NOW)
+        actions.dispatch(conn, local, agency_id, analyst="ana", now=NOW, contents={"related": []})
+    second = await client.sync_once()
+    assert second.pushed == 5 and second.counts.pending == 0 and second.counts.conflicts == 0
+
+    with hub.write() as conn:
+        hub_agency = conn.exec_driver_sql("SELECT id FROM agency").scalar()
+    agency_token = _account(hub, "ohio", kind="agency", agency_id=hub_agency)
+    async with httpx.AsyncClient(
+        base_url=server.url, headers={"Authorization": f"Bearer {agency_token}"}
+    ) as agency:
+        page = (await agency.get("/v1/agency/referrals", params={"since": 0})).json()
+        (referral,) = page["referrals"]
+        assert referral["report_id"] == hub_id
+        ack = await agency.post(f"/v1/agency/referrals/{referral['referral_id']}/ack")
+        assert ack.status_code == 200
+
+    await client.sync_once()
+    with store.read() as conn:
+        tip = load_tip(conn, local)
+    await client.aclose()
+    assert tip is not None
+    assert tip.analysis.priority == "E" and tip.analysis.claimed_by == "ana"
+    assert [n.body for n in tip.analysis.notes] == ["Synthetic note"]  # not doubled by the pull
+    assert [(r.status, r.acknowledged_at is not None) for r in tip.analysis.referrals] == [
+        ("acknowledged", True)
+    ]
+
+
+async def test_work_goes_on_while_the_hub_is_down_then_everything_is_pushed(
+    hub: HubDB, tmp_path: Path
+) -> None:
+    (hub_id,) = import_reports(hub, [report_to_xml(simple_report(1))])
+    token = _account(hub, "ana", role="analyst")
+    store = _store(tmp_path, "ana")
+    server = ThreadHub(hub, tmp_path / "evidence").start()
+    client = _client(store, server.url, token)
+    await client.sync_once()
+    server.stop()
+    local = _local(store, hub_id)
+    with store.write() as conn:
+        actions.claim(conn, local, analyst="ana", now=NOW)
+        actions.set_labels(conn, local, ["sextortion"], analyst="ana", now=NOW)
+    with pytest.raises(HubUnavailable):
+        await client.sync_once()
+    with store.read() as conn:
+        assert sync_state.counts(conn).pending == 2  # nothing lost, nothing half-sent
+    await client.aclose()
+
+    restarted = _same_port(hub, tmp_path, server.port)  # the hub comes back where it was
+    client = _client(store, restarted.url, token)
+    result = await client.sync_once()
+    await client.aclose()
+    restarted.stop()
+    assert result.pushed == 2 and result.counts.pending == 0
+    with hub.read() as conn:
+        row = conn.exec_driver_sql(
+            "SELECT claimed_by, labels, version FROM hub_report WHERE id = ?", (hub_id,)
+        ).one()
+    assert row[0] == "ana" and "sextortion" in row[1] and row[2] == 3
+
+
+def _same_port(hub: HubDB, tmp_path: Path, port: int) -> ThreadHub:
+    import uvicorn
+
+    from tipline_tui.hub.app import create_app
+
+    server = ThreadHub.__new__(ThreadHub)
+    server.port, server.url = port, f"http://127.0.0.1:{port}"
+    config = uvicorn.Config(
+        create_app(hub, evidence_dir=tmp_path / "evidence"),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        lifespan="off",
+    )
+    import threading
+
+    server.server = uvicorn.Server(config)
+    server.thread = threading.Thread(target=server.server.run, daemon=True)
+    return server.start()
+
+
+async def test_two_analysts_dispatch_the_same_tip_one_applies_one_conflicts(
+    hub: HubDB, server: ThreadHub, tmp_path: Path
+) -> None:
+    (hub_id,) = import_reports(hub, [report_to_xml(simple_report(1))])
+    stores, clients = {}, {}
+    for name in ("ana", "bob"):
+        stores[name] = _store(tmp_path, name)
+        clients[name] = _client(stores[name], server.url, _account(hub, name, role="analyst"))
+        await clients[name].sync_once()
+    for name, store in stores.items():
+        local = _local(store, hub_id)
+        with store.read() as conn:
+            agency_id = conn.exec_driver_sql("SELECT id FROM agency").scalar()
+        with store.write() as conn:
+            actions.dispatch(conn, local, agency_id, analyst=name, now=NOW, contents={})
+    ana = await clients["ana"].sync_once()
+    bob = await clients["bob"].sync_once()
+    assert ana.counts.conflicts == 0 and bob.counts.conflicts == 1
+    with stores["bob"].read() as conn:
+        (conflict,) = sync_state.conflicts(conn)
+        tip = load_tip(conn, _local(stores["bob"], hub_id))
+    assert conflict.kind == "dispatch" and conflict.hubs  # the hub's state came back
+    assert tip is not None and tip.analysis.status == "referred"  # shown as the hub has it
+    with hub.read() as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM hub_referral").scalar() == 1
+    for client in clients.values():
+        await client.aclose()
+
+
+async def test_hostile_text_in_a_pulled_report_is_stored_as_sent_and_shown_inert(
+    hub: HubDB, server: ThreadHub, tmp_path: Path
+) -> None:
+    from dataclasses import replace
+
+    from tests.tui_helpers import make_app, settle, static_text
+
+    # XML 1.0 cannot carry ESC itself; C1 CSI (U+009B) starts the same sequences on many terminals
+    hostile = "\u009b2J\u009d0;owned\u009c[b]bold?[/b] \u202eevil"
+    report = replace(simple_report(1, escalated=True), escalate_to_high_priority=hostile)
+    (hub_id,) = import_reports(hub, [report_to_xml(report)])
+    store = _store(tmp_path, "ana")
+    client = _client(store, server.url, _account(hub, "ana", role="analyst"))
+    await client.sync_once()
+    await client.aclose()
+    with store.read() as conn:
+        stored = load_tip(conn, _local(store, hub_id))
+    assert stored is not None and stored.report.escalate_to_high_priority == hostile
+    app = make_app(store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        app.open_tip(_local(store, hub_id))
+        await settle(pilot)
+        summary = static_text(app, "#text-summary")
+    assert "[b]bold?[/b]" in summary and "<RLO>" in summary
+    assert not any(c in summary for c in "\u009b\u009d\u009c\u202e")
+
+
+async def test_wrong_token_is_refused_not_retried(
+    hub: HubDB, server: ThreadHub, tmp_path: Path
+) -> None:
+    store = _store(tmp_path, "ana")
+    client = _client(store, server.url, "ana:not-the-secret")
+    with pytest.raises(HubRefused, match="refused the token"):
+        await client.sync_once()
+    loop = SyncLoop(client)
+    await loop.round()
+    assert loop.status.refused and not loop.status.online
+    await client.aclose()
+
+
+def test_plain_http_only_to_loopback_and_backoff_is_capped_with_jitter() -> None:
+    assert check_hub_url("http://127.0.0.1:8740/") == "http://127.0.0.1:8740"
+    assert check_hub_url("https://hub.example.org") == "https://hub.example.org"
+    with pytest.raises(SyncConfigError, match="refusing plain http"):
+        check_hub_url("http://hub.example.org")
+    assert check_hub_url("http://hub.example.org", insecure=True)
+    with pytest.raises(SyncConfigError, match="not in the URL"):
+        check_hub_url("https://ana:secret@hub.example.org")
+    assert "secret" not in repr(HubConfig("https://hub.example.org", "ana:secret"))
+    delays = [backoff_delay(n, rng=lambda: 1.0) for n in range(1, 10)]
+    assert delays[:4] == [1.0, 2.0, 4.0, 8.0] and max(delays) == 60.0
+    assert backoff_delay(3, rng=lambda: 0.0) == 2.0  # jitter: half to all of the ceiling

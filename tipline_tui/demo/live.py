@@ -1,0 +1,202 @@
+"""The live demo: the real hub, in-process, fed new synthetic tips on a schedule.
+
+`tipline demo` runs the same FastAPI hub analysts use in production, on a
+temporary SQLite file, reached through httpx's ASGI transport: no socket,
+no network, never a configured real hub. The hub starts with the demo
+store's own tips and agencies (same ids), so every action the trainer
+takes goes through the real sync path; then `DemoFeed` files a new tip
+every `pace` seconds (some escalated, so on-call rings) and plays the
+agencies, acknowledging referrals a little after they are sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import httpx
+from sqlalchemy import insert
+
+from tipline_tui.demo.synth import generate_reports
+from tipline_tui.domain.cybertip_xml_write import report_to_xml
+from tipline_tui.domain.report import Report
+from tipline_tui.hub.app import create_app
+from tipline_tui.hub.auth import create_account
+from tipline_tui.hub.db import HubDB, open_hub
+from tipline_tui.hub.operator import import_agencies, import_reports
+from tipline_tui.hub.tables import HubReport
+from tipline_tui.store import Store
+from tipline_tui.store.directory import list_agencies, read_meta, write_meta
+from tipline_tui.store.sync_state import CURSOR_KEY
+from tipline_tui.sync.client import HubConfig, SyncClient
+from tipline_tui.sync.loop import SyncLoop
+
+DEMO_ANALYST = "trainee"
+DEMO_URL = "http://demo-hub.invalid"  # never resolved: the ASGI transport answers
+ESCALATE_EVERY = 3  # one new tip in three arrives ESP-escalated
+ACK_AFTER = 8.0  # seconds before a demo agency acknowledges a referral
+FEED_BATCH = 500
+
+
+class DemoHub:
+    """The hub app for the demo, seeded from the demo store."""
+
+    def __init__(self, workdir: Path, store: Store, *, clock: Callable[[], float] = time.time):
+        self.store = store
+        self.clock = clock
+        self.hub: HubDB = open_hub(f"sqlite:///{workdir / 'hub.sqlite'}", clock=clock)
+        self.app = create_app(self.hub, evidence_dir=workdir / "evidence")
+        self.transport = httpx.ASGITransport(app=self.app)
+        self.analyst_token = ""
+        self.seeded = asyncio.Event()
+
+    async def seed_in_background(self) -> None:
+        """Seed on a thread while the trainer already reads the queue (about 3 s)."""
+        await asyncio.to_thread(self.seed)
+        self.seeded.set()
+
+    def seed(self) -> None:
+        """Give the hub the store's agencies and tips, under the same ids, and start the
+        client's cursor after them (so nothing is pulled twice)."""
+        with self.store.read() as conn:
+            agencies = list_agencies(conn)
+            meta = read_meta(conn)
+            local_ids = [r for (r,) in conn.exec_driver_sql("SELECT id FROM report ORDER BY id")]
+        agencies.sort(key=lambda a: a.id or 0)
+        import_agencies(self.hub, agencies)
+        with self.hub.read() as conn:
+            hub_agency = {n: i for i, n in conn.exec_driver_sql("SELECT id, name FROM agency")}
+        if any(hub_agency.get(a.name) != a.id for a in agencies):
+            raise RuntimeError("demo hub agencies do not line up with the demo store")
+        seed = int(meta.get("demo_seed", "1"))
+        reports = [report for report, _ in generate_reports(len(local_ids), seed)]
+        hub_ids = self._seed_reports([report_to_xml(r) for r in reports])
+        with self.store.write() as conn:
+            conn.exec_driver_sql(
+                "UPDATE report SET hub_id = ? WHERE id = ?",
+                list(zip(hub_ids, local_ids, strict=True)),
+            )
+        with self.hub.write() as conn:
+            self.analyst_token = (
+                DEMO_ANALYST
+                + ":"
+                + create_account(
+                    conn, kind="user", name=DEMO_ANALYST, role="analyst", now=int(self.clock())
+                )
+            )
+            top = conn.exec_driver_sql("SELECT coalesce(max(seq), 0) FROM change").scalar()
+        with self.store.write() as conn:
+            write_meta(conn, {CURSOR_KEY: str(top)})
+
+    def _seed_reports(self, documents: list[bytes]) -> list[int]:
+        """The tips the demo store already has, as finished hub reports, in one insert.
+
+        Not announced in the change feed (the client has them) and not parsed
+        again (the demo's own generator wrote them; its tests parse them), which
+        keeps the demo's start at about a second instead of four.
+        """
+        now = int(self.clock())
+        rows = [
+            {
+                "id": n,
+                "esp_account_id": None,
+                "state": "finished",
+                "opened_at": now,
+                "changed_at": now,
+                "finished_at": now,
+                "xml": data,
+                "status": "new",
+                "labels": [],
+                "version": 1,
+            }
+            for n, data in enumerate(documents, 1)
+        ]
+        with self.hub.write() as conn:
+            conn.execute(insert(HubReport.__table__), rows)  # type: ignore[arg-type]
+        return [row["id"] for row in rows]
+
+    def sync_loop(self) -> SyncLoop:
+        """The app's sync loop; it starts once the hub is seeded (the token exists then)."""
+        client = SyncClient(
+            self.store, HubConfig(DEMO_URL, ""), transport=self.transport, clock=self.clock
+        )
+
+        async def ready() -> None:
+            await self.seeded.wait()
+            client.http.headers["Authorization"] = f"Bearer {self.analyst_token}"
+
+        return SyncLoop(client, interval=2.0, clock=self.clock, ready=ready)
+
+
+class DemoFeed:
+    """New tips every `pace` seconds, and demo agencies acknowledging referrals."""
+
+    def __init__(self, demo: DemoHub, *, pace: float, seed: int = 1, start: int = 1500) -> None:
+        self.demo = demo
+        self.pace = pace
+        self.seed = seed
+        self.start = start
+        self.fed = 0
+        self._tokens: dict[int, str] = {}
+        self._stream: Iterator[tuple[Report, list[int]]] | None = None
+
+    def _next_report(self) -> Report:
+        if self._stream is None:
+            self._stream = generate_reports(FEED_BATCH, self.seed, start=self.start)
+        try:
+            report, _ = next(self._stream)
+        except StopIteration:
+            self.start += FEED_BATCH
+            self._stream = None
+            return self._next_report()
+        self.fed += 1
+        if self.fed % ESCALATE_EVERY == 1 and not report.escalate_to_high_priority:
+            report = replace(
+                report,
+                escalate_to_high_priority="Synthetic demo: the child may be in danger tonight",
+            )
+        return report
+
+    def file_one(self) -> int:
+        """One new tip arrives at the hub, as a finished ESP report would."""
+        (hub_id,) = import_reports(self.demo.hub, [report_to_xml(self._next_report())])
+        return hub_id
+
+    async def acknowledge_due(self) -> int:
+        """Play the agencies: acknowledge referrals sent more than ACK_AFTER seconds ago."""
+        now = int(self.demo.clock())
+        with self.demo.hub.read() as conn:
+            due = conn.exec_driver_sql(
+                "SELECT id, agency_id FROM hub_referral WHERE status = 'sent' AND created_at <= ?",
+                (now - ACK_AFTER,),
+            ).all()
+        async with httpx.AsyncClient(transport=self.demo.transport, base_url=DEMO_URL) as http:
+            for referral_id, agency_id in due:
+                token = self._agency_token(agency_id)
+                await http.post(
+                    f"/v1/agency/referrals/{referral_id}/ack",
+                    headers={"Authorization": f"Bearer {token}"},
+                )
+        return len(due)
+
+    def _agency_token(self, agency_id: int) -> str:
+        if agency_id not in self._tokens:
+            name = f"demo-agency-{agency_id}"
+            with self.demo.hub.write() as conn:
+                secret = create_account(
+                    conn, kind="agency", name=name, agency_id=agency_id, now=int(self.demo.clock())
+                )
+            self._tokens[agency_id] = f"{name}:{secret}"
+        return self._tokens[agency_id]
+
+    async def run_forever(self) -> None:
+        await self.demo.seed_in_background()
+        if self.pace <= 0:
+            return
+        while True:
+            await asyncio.sleep(self.pace)
+            await asyncio.to_thread(self.file_one)
+            await self.acknowledge_due()

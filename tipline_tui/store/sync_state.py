@@ -1,0 +1,341 @@
+"""The local store's side of sync: apply pulled changes, hand out and settle the outbox.
+
+No HTTP here (that is tipline_tui/sync/); these functions run inside the
+caller's write transaction, so a page of changes and the cursor that
+follows it are committed together: a crash re-pulls the page, never skips it.
+
+The hub is authoritative. A pulled analysis replaces the local one unless
+the tip still has actions waiting to be pushed (they were made on top of an
+older hub state and will come back as applied or as a conflict).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection
+
+from tipline_tui.domain.cybertip_xml import ReportParseError, parse_file_details, parse_report
+from tipline_tui.domain.enums import urgency_rank
+from tipline_tui.store import audit
+from tipline_tui.store.directory import read_meta, write_meta
+from tipline_tui.store.intake import attach_files, quarantine
+from tipline_tui.store.reports import write_reports
+
+CURSOR_KEY = "sync_cursor"
+PUSH_BATCH = 200
+
+
+@dataclass(frozen=True, slots=True)
+class SyncCounts:
+    pending: int  # actions waiting for the hub
+    conflicts: int  # answered "conflict", not yet resolved by the analyst
+    rejected: int  # answered "rejected": shown, never retried
+    local_only: int  # actions on tips the hub has never seen (imported locally)
+
+
+@dataclass(frozen=True, slots=True)
+class Conflict:
+    outbox_id: int
+    action_id: str
+    kind: str
+    report_id: int | None
+    analyst: str
+    created_at: int
+    mine: dict[str, Any]
+    hubs: dict[str, Any]
+    reason: str | None
+
+
+def cursor(conn: Connection) -> int:
+    return int(read_meta(conn).get(CURSOR_KEY, "0"))
+
+
+def _local_id(conn: Connection, hub_id: int) -> int | None:
+    return conn.exec_driver_sql("SELECT id FROM report WHERE hub_id = ?", (hub_id,)).scalar()
+
+
+def _has_pending(conn: Connection, report_id: int) -> bool:
+    row = conn.exec_driver_sql(
+        "SELECT 1 FROM outbox WHERE report_id = ? AND state = 'pending' LIMIT 1", (report_id,)
+    ).first()
+    return row is not None
+
+
+def _quarantine(conn: Connection, name: str, data: bytes, exc: ReportParseError, at: int) -> None:
+    """A document the hub accepted but this client cannot read is kept, not dropped."""
+    digest = hashlib.sha256(data).hexdigest()
+    quarantine(conn, name, data, digest, [str(p) for p in exc.problems], at)
+
+
+def _apply_report(conn: Connection, p: dict[str, Any], at: int) -> None:
+    if _local_id(conn, p["report_id"]) is not None:
+        return  # already here (a re-pulled page, or a seeded store)
+    data = p["xml"].encode("utf-8")
+    try:
+        report = parse_report(data)
+    except ReportParseError as exc:
+        _quarantine(conn, f"hub report {p['report_id']}", data, exc, at)
+        return
+    report.hub_id = p["report_id"]
+    report.received_at = p.get("received_at") or at
+    (local,) = write_reports(conn, [report], now=at)
+    files = []
+    for text in p.get("files") or []:
+        try:
+            files.append((local, parse_file_details(text.encode("utf-8"))))
+        except ReportParseError as exc:
+            _quarantine(conn, f"hub file of report {p['report_id']}", text.encode(), exc, at)
+    if files:
+        attach_files(conn, files)
+
+
+def _apply_analysis(conn: Connection, p: dict[str, Any]) -> None:
+    local = _local_id(conn, p["report_id"])
+    if local is None or _has_pending(conn, local):
+        return
+    escalated = conn.exec_driver_sql(
+        "SELECT escalate_text IS NOT NULL AND trim(escalate_text) != '' FROM report WHERE id = ?",
+        (local,),
+    ).scalar()
+    conn.exec_driver_sql(
+        "UPDATE report SET status = ?, priority = ?, urgency_rank = ?, labels = ?, "
+        "victim_age_min = ?, victim_age_max = ?, claimed_by = ?, jurisdiction_id = ?, "
+        "version = ?, hub_seq = ? WHERE id = ?",
+        (
+            p["status"],
+            p["priority"],
+            urgency_rank(p["priority"], bool(escalated)),
+            json.dumps(p["labels"]) if p.get("labels") else None,
+            p.get("victim_age_min"),
+            p.get("victim_age_max"),
+            p.get("claimed_by"),
+            p.get("jurisdiction_id"),
+            p["version"],
+            p.get("seq"),
+            local,
+        ),
+    )
+
+
+def _apply_note(conn: Connection, p: dict[str, Any]) -> None:
+    local = _local_id(conn, p["report_id"])
+    if local is None:
+        return
+    # our own pushed note comes back: the same author and text on the same tip is that note
+    same = conn.exec_driver_sql(
+        "SELECT 1 FROM note WHERE report_id = ? AND author = ? AND body = ? LIMIT 1",
+        (local, p["author"], p["body"]),
+    ).first()
+    if same is None:
+        conn.exec_driver_sql(
+            "INSERT INTO note (report_id, author, created_at, body) VALUES (?, ?, ?, ?)",
+            (local, p["author"], p["created_at"], p["body"]),
+        )
+
+
+_REFERRAL_FIELDS = ("status", "sent_at", "acknowledged_at", "failed_at", "detail", "outcome")
+
+
+def _apply_referral(conn: Connection, p: dict[str, Any]) -> None:
+    local = _local_id(conn, p["report_id"])
+    if local is None:
+        return
+    values = [p.get(f) for f in _REFERRAL_FIELDS]
+    updated = conn.exec_driver_sql(
+        f"UPDATE referral SET {', '.join(f'{f} = ?' for f in _REFERRAL_FIELDS)} "
+        "WHERE action_id = ?",
+        (*values, p["action_id"]),
+    ).rowcount
+    if not updated:  # another analyst's referral
+        conn.exec_driver_sql(
+            "INSERT INTO referral (action_id, report_id, agency_id, priority, created_by, "
+            f"created_at, {', '.join(_REFERRAL_FIELDS)}) VALUES (?, ?, ?, ?, ?, ?, "
+            f"{', '.join('?' for _ in _REFERRAL_FIELDS)})",
+            (
+                p["action_id"],
+                local,
+                p["agency_id"],
+                p.get("priority"),
+                p["created_by"],
+                p["created_at"],
+                *values,
+            ),
+        )
+
+
+def _apply_agency(conn: Connection, p: dict[str, Any]) -> None:
+    conn.exec_driver_sql(
+        "INSERT INTO agency (id, kind, name, state, country, contact, takes_urgent) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, "
+        "name = excluded.name, state = excluded.state, country = excluded.country, "
+        "contact = excluded.contact, takes_urgent = excluded.takes_urgent",
+        (
+            p["agency_id"],
+            p["kind"],
+            p["name"],
+            p.get("state"),
+            p.get("country"),
+            p.get("contact"),
+            bool(p.get("takes_urgent", True)),
+        ),
+    )
+
+
+def apply_changes(conn: Connection, changes: Sequence[dict[str, Any]], next_seq: int) -> int:
+    """Apply one pulled page and move the cursor to `next_seq`; return how many applied."""
+    for change in changes:
+        payload = dict(change["payload"])
+        kind = change["kind"]
+        if kind == "report":
+            _apply_report(conn, payload, change["at"])
+        elif kind == "analysis":
+            payload["seq"] = change["seq"]
+            _apply_analysis(conn, payload)
+        elif kind == "note":
+            _apply_note(conn, payload)
+        elif kind == "referral":
+            _apply_referral(conn, payload)
+        elif kind == "agency":
+            _apply_agency(conn, payload)
+        # an unknown kind is from a newer hub: skipped, not an error
+    write_meta(conn, {CURSOR_KEY: str(next_seq)})
+    return len(changes)
+
+
+def pending_actions(conn: Connection, limit: int = PUSH_BATCH) -> list[dict[str, Any]]:
+    """The oldest actions the hub can take, in the order they were made, as wire dicts.
+
+    Actions on tips without a hub id (imported locally) stay in the outbox.
+    """
+    rows = conn.exec_driver_sql(
+        "SELECT o.action_id, o.kind, r.hub_id, o.base_version, o.payload, o.created_at "
+        "FROM outbox o LEFT JOIN report r ON r.id = o.report_id "
+        "WHERE o.state = 'pending' AND (o.report_id IS NULL OR r.hub_id IS NOT NULL) "
+        "ORDER BY o.id LIMIT ?",
+        (limit,),
+    )
+    return [
+        {
+            "action_id": action_id,
+            "kind": kind,
+            "report_id": hub_id,
+            "base_version": base,
+            "payload": json.loads(payload) if isinstance(payload, str) else payload or {},
+            "created_at": created_at,
+        }
+        for action_id, kind, hub_id, base, payload, created_at in rows
+    ]
+
+
+def record_answers(conn: Connection, answers: Sequence[dict[str, Any]], now: int) -> None:
+    """Settle pushed actions with the hub's answers.
+
+    A conflict brings the hub's current state, which replaces the local
+    analysis at once (the hub is authoritative); the analyst's version is
+    kept in the outbox row for the conflicts screen.
+    """
+    for answer in answers:
+        outcome = answer["outcome"]
+        state = answer.get("first_outcome", "applied") if outcome == "duplicate" else outcome
+        row = conn.exec_driver_sql(
+            "SELECT report_id, attempts FROM outbox WHERE action_id = ?", (answer["action_id"],)
+        ).first()
+        if row is None:
+            continue
+        conn.exec_driver_sql(
+            "UPDATE outbox SET state = ?, attempts = ?, answered_at = ?, answer = ? "
+            "WHERE action_id = ?",
+            (state, row[1] + 1, now, json.dumps(answer), answer["action_id"]),
+        )
+        if state == "conflict" and answer.get("current") and row[0] is not None:
+            hub_id = conn.exec_driver_sql(
+                "SELECT hub_id FROM report WHERE id = ?", (row[0],)
+            ).scalar()
+            if hub_id is not None and not _has_pending(conn, row[0]):
+                _apply_analysis(conn, {"report_id": hub_id, **answer["current"]})
+
+
+def counts(conn: Connection) -> SyncCounts:
+    rows = dict(
+        conn.exec_driver_sql(
+            "SELECT o.state || CASE WHEN o.state = 'pending' AND o.report_id IS NOT NULL "
+            "AND r.hub_id IS NULL THEN ':local' ELSE '' END, count(*) FROM outbox o "
+            "LEFT JOIN report r ON r.id = o.report_id "
+            "WHERE o.state IN ('pending', 'conflict', 'rejected') GROUP BY 1"
+        ).all()
+    )
+    return SyncCounts(
+        pending=rows.get("pending", 0),
+        conflicts=rows.get("conflict", 0),
+        rejected=rows.get("rejected", 0),
+        local_only=rows.get("pending:local", 0),
+    )
+
+
+def conflicts(conn: Connection) -> list[Conflict]:
+    """Actions the hub answered with a conflict or a rejection, newest first."""
+    rows = conn.exec_driver_sql(
+        "SELECT id, action_id, kind, report_id, analyst, created_at, payload, answer "
+        "FROM outbox WHERE state IN ('conflict', 'rejected') ORDER BY id DESC"
+    )
+    found = []
+    for oid, action_id, kind, report_id, analyst, created_at, payload, answer in rows:
+        answer = json.loads(answer) if isinstance(answer, str) else answer or {}
+        mine = json.loads(payload) if isinstance(payload, str) else payload or {}
+        found.append(
+            Conflict(
+                oid,
+                action_id,
+                kind,
+                report_id,
+                analyst,
+                created_at,
+                mine,
+                answer.get("current") or {},
+                answer.get("reason") or answer["outcome"],
+            )
+        )
+    return found
+
+
+def resolve_conflict(
+    conn: Connection, outbox_id: int, *, keep_mine: bool, analyst: str, now: int
+) -> str | None:
+    """The analyst's choice: take the hub's state (done) or send theirs again.
+
+    Sending again queues a fresh action based on the tip's current version;
+    it returns the new action id.
+    """
+    row = conn.exec_driver_sql(
+        "SELECT kind, report_id, payload FROM outbox WHERE id = ? AND state IN "
+        "('conflict', 'rejected')",
+        (outbox_id,),
+    ).first()
+    if row is None:
+        return None
+    kind, report_id, payload = row
+    conn.exec_driver_sql("UPDATE outbox SET state = 'resolved' WHERE id = ?", (outbox_id,))
+    audit.record(
+        conn,
+        actor=analyst,
+        action="conflict_resolved",
+        at=now,
+        report_id=report_id,
+        after={"kept": "mine" if keep_mine else "hub's", "kind": kind},
+    )
+    if not keep_mine:
+        return None
+    version = conn.exec_driver_sql("SELECT version FROM report WHERE id = ?", (report_id,)).scalar()
+    action_id = str(uuid.uuid4())
+    conn.exec_driver_sql(
+        "INSERT INTO outbox (action_id, kind, report_id, base_version, payload, analyst, "
+        "created_at, state, attempts) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 0)",
+        (action_id, kind, report_id, version, payload, analyst, now),
+    )
+    return action_id

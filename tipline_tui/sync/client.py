@@ -1,0 +1,162 @@
+"""Talk to the hub: pull the change feed into the store, push the outbox.
+
+One round is `sync_once`: pull every page (each page and its cursor in one
+transaction), then push pending actions in batches and settle their answers.
+A network fault or a 5xx raises HubUnavailable and leaves everything queued;
+4xx (bad token, wrong role) raises HubRefused: retrying will not help.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from tipline_tui.store import sync_state
+from tipline_tui.store.engine import Store
+
+PAGE = 1000
+TIMEOUT = httpx.Timeout(20.0, connect=5.0)
+
+
+class SyncError(Exception):
+    """A sync problem with a message for the analyst (never containing the token)."""
+
+
+class SyncConfigError(SyncError):
+    pass
+
+
+class HubUnavailable(SyncError):
+    """The hub could not be reached or failed (5xx): try again later."""
+
+
+class HubRefused(SyncError):
+    """The hub refused us (401/403/4xx): the settings need fixing, retrying will not help."""
+
+
+@dataclass(frozen=True, slots=True)
+class HubConfig:
+    url: str
+    token: str
+    insecure: bool = False
+
+    def __repr__(self) -> str:  # the token never reaches a log or a traceback
+        return f"HubConfig(url={self.url!r}, token='***', insecure={self.insecure})"
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_hub_url(url: str, *, insecure: bool = False) -> str:
+    """The URL without a trailing slash; plain http only to loopback unless `insecure`."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise SyncConfigError(f"hub URL must be http(s)://host[:port], not {url!r}")
+    if parts.username or parts.password:
+        raise SyncConfigError("put the hub token in settings, not in the URL")
+    if parts.scheme == "http" and not _loopback(parts.hostname) and not insecure:
+        raise SyncConfigError(
+            f"refusing plain http to {parts.hostname}: use https, or --insecure if you must"
+        )
+    return url.rstrip("/")
+
+
+@dataclass(frozen=True, slots=True)
+class RoundResult:
+    pulled: int
+    pushed: int
+    counts: sync_state.SyncCounts
+
+
+class SyncClient:
+    def __init__(
+        self,
+        store: Store,
+        config: HubConfig,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.store = store
+        self.clock = clock
+        base = (
+            config.url
+            if transport is not None
+            else check_hub_url(config.url, insecure=config.insecure)
+        )
+        self.http = httpx.AsyncClient(
+            base_url=base,
+            headers={"Authorization": f"Bearer {config.token}"},
+            transport=transport,
+            timeout=TIMEOUT,
+            verify=True,  # https is always verified
+        )
+
+    async def _call(self, method: str, path: str, **kw: Any) -> Any:
+        try:
+            response = await self.http.request(method, path, **kw)
+        except httpx.HTTPError as exc:
+            raise HubUnavailable(f"hub unreachable: {type(exc).__name__}") from None
+        if response.status_code >= 500:
+            raise HubUnavailable(f"hub error {response.status_code}")
+        if response.status_code in (401, 403):
+            raise HubRefused(
+                "the hub refused the token (check [hub] token in settings)"
+                if response.status_code == 401
+                else "the hub says this account's role may not do that"
+            )
+        if response.status_code >= 400:
+            raise HubRefused(f"the hub refused the request ({response.status_code})")
+        try:
+            return response.json()
+        except ValueError:
+            raise HubUnavailable("the hub sent something that is not JSON") from None
+
+    async def pull(self) -> int:
+        """Pull every page since the stored cursor; each page commits with its cursor."""
+        total = 0
+        while True:
+            since = await self.store.run_read(sync_state.cursor)
+            page = await self._call("GET", "/v1/changes", params={"since": since, "limit": PAGE})
+            changes = page.get("changes", [])
+            next_seq = int(page.get("next", since))
+            if changes or next_seq != since:
+                total += await self.store.run_write(sync_state.apply_changes, changes, next_seq)
+            if not page.get("more") or not changes:
+                return total
+
+    async def push(self) -> int:
+        """Push pending actions in order, a batch at a time; settle each answer."""
+        total = 0
+        while True:
+            batch = await self.store.run_read(sync_state.pending_actions)
+            if not batch:
+                return total
+            body = await self._call("POST", "/v1/actions", json={"actions": batch})
+            answers = body.get("results", [])
+            if len(answers) != len(batch):
+                raise HubUnavailable("the hub answered a different number of actions")
+            now = int(self.clock())
+            await self.store.run_write(sync_state.record_answers, answers, now)
+            total += len(answers)
+
+    async def sync_once(self) -> RoundResult:
+        """Push first (so the pull brings back our own applied changes), then pull."""
+        pushed = await self.push()
+        pulled = await self.pull()
+        return RoundResult(pulled, pushed, await self.store.run_read(sync_state.counts))
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
