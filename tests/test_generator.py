@@ -21,6 +21,7 @@ import pytest
 
 from tipline_tui.demo import DEMO_COUNTRIES, DEMO_EPOCH, build_demo_store, demo_agencies
 from tipline_tui.demo.generator import generate_reports
+from tipline_tui.demo.identity import make_identity
 from tipline_tui.domain.enums import (
     FILE_ANNOTATIONS,
     US_STATES,
@@ -39,7 +40,12 @@ DOC_NETS = [
 EMAIL_DOMAIN = re.compile(
     r"(?:[a-z0-9-]+\.)*(?:example\.(?:com|org|net)|[a-z0-9-]+\.(?:test|example))"
 )
-FICTIONAL_PHONE = re.compile(r"1?\d{3}55501\d{2}|(?:44|0)?7700900\d{3}|(?:61|0)?491570\d{3}")
+# NANP 555-01xx; Ofcom drama numbers; ACMA fictitious landline blocks
+FICTIONAL_PHONE = re.compile(
+    r"1?\d{3}55501\d{2}"
+    r"|(?:44|0)?(?:7700900|1632960|2079460|1614960|1414960|1314960)\d{3}"
+    r"|(?:61|0)?[23](?:5550|7010)\d{4}"
+)
 URL_HOST = re.compile(r"(?:[a-z0-9-]+\.)*example\.(?:com|org|net)")
 CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 MARKUP = re.compile(r"\[/?[a-z@]|<script>|DROP TABLE|\\x1b|\$\{")
@@ -167,7 +173,8 @@ def test_every_internet_detail_kind_appears(reports: list[Report]) -> None:
             elif d.kind == InternetDetailKind.ONLINE_GAMING:
                 assert d.game_name and d.console
             elif d.kind == InternetDetailKind.CELL_PHONE:
-                assert d.phone is not None
+                # none only when the reported person has no fictional number on record
+                assert d.phone is not None or (r.persons and r.persons[0].person.phones == [])
             elif d.kind == InternetDetailKind.NON_INTERNET:
                 assert d.location_name and d.addresses
             elif d.kind == InternetDetailKind.PEER_TO_PEER:
@@ -266,7 +273,7 @@ def test_every_identifier_is_in_a_reserved_range(reports: list[Report]) -> None:
     assert all(seen[k] > 50 for k in ("email", "phone", "ipv4", "ipv6", "url")), seen
     digits = [re.sub(r"\D", "", n.value) for r in reports for n in walk(r) if isinstance(n, Phone)]
     assert any(d.startswith("44") or d.startswith("07700") for d in digits)
-    assert any(d.startswith("61") or d.startswith("0491") for d in digits)
+    assert any(d.startswith("61") or d[:2] in ("02", "03") for d in digits)
     assert len({d[-10:-7] for d in digits if len(d) >= 10 and "55501" in d}) > 20
 
 
@@ -391,3 +398,13 @@ def test_demo_agencies_cover_states_federal_local_and_partners() -> None:
     partners = by_kind[AgencyKind.INTERNATIONAL]
     assert [a.country for a in partners] == ["GB", "DE", "JP"]
     assert partners[0].name == "National Police Partner, United Kingdom (DEMO)"
+
+
+def test_each_fictional_person_has_their_own_handle_and_number() -> None:
+    # real platforms and carriers never give two people one username or one number
+    people = [make_identity(5, n) for n in range(30_000)]
+    handles = [p.screen_name.lower() for p in people]
+    assert len(set(handles)) == len(handles)
+    phones = [p.phone for p in people if p.phone is not None]
+    assert len(set(phones)) == len(phones) > 3_000
+    assert all(make_identity(5, n).phone == people[n].phone for n in (0, 17, 29_999))

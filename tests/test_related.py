@@ -113,6 +113,65 @@ def test_common_values_weigh_less_than_rare_ones(make_store) -> None:
     assert [r.report_id for r in rare] == [43] and "same file hash" in rare[0].reasons[0]
 
 
+def test_an_account_in_very_many_tips_is_still_a_lead(make_store) -> None:
+    # a prolific person's (or a shared) account: too common to say "same person" for a
+    # name or a network, but an account is one account, so its newest tips are shown
+    reports = [person_report(n, email="busy.account@example.com") for n in range(340)]
+    reports.append(person_report(340, email="busy.account@example.com", phone="(212) 555-0147"))
+    reports.append(person_report(341, phone="+1 212 555 0147"))
+    reports += [person_report(342 + n, screen="common_name") for n in range(320)]
+    store = make_store(reports)  # tip ids are n + 1
+    with store.read() as conn:
+        found = related_reports(conn, 341, limit=10)
+        named = related_reports(conn, 343, limit=10)
+    assert found[0].report_id == 342 and "same phone" in found[0].reasons[0]
+    assert len(found) == 10 and all("same email" in r.reasons[0] for r in found[1:])
+    assert [r.report_id for r in found[1:]] == list(range(340, 331, -1)), "newest first"
+    assert found[1].score < found[0].score
+    assert named == [], "a name 320 tips share says nothing"
+
+
+def test_handles_alike_but_for_digits_are_weak_and_typos_still_match(make_store) -> None:
+    reports = [
+        person_report(0, screen="dark_wolf_77"),
+        person_report(1, screen="dark_wolf_78"),  # a neighbour: maybe another person
+        person_report(2, screen="dark_wolfe_77"),  # a typo of the same handle
+        person_report(3, screen="d4rk_w0lf_77"),  # leetspeak
+    ]
+    store = make_store(reports)
+    with store.read() as conn:
+        by_id = {r.report_id: r for r in related_reports(conn, 1)}
+    assert 2 not in by_id, "differing only in digits is not enough on its own"
+    assert "%" in by_id[3].reasons[0] and "dark_wolfe_77" in by_id[3].reasons[0]
+    assert "leetspeak" in by_id[4].reasons[0]
+
+
+def test_blocking_skips_common_trigrams_but_finds_the_typo(make_store, monkeypatch) -> None:
+    from tipline_tui.store import related
+
+    # every stored handle shares "wolf" and "dark"; the rare trigrams are the telling ones
+    reports = [person_report(0, screen="darkwolfzephyrquill")]
+    reports += [person_report(n, screen=f"darkwolf{n:03d}") for n in range(1, 80)]
+    reports.append(person_report(80, screen="darkwolfzephyrquil"))
+    store = make_store(reports)
+    monkeypatch.setattr(related, "GRAM_BUDGET", 40)
+    with store.read() as conn:
+        grams = related.trigrams("darkwolfzephyrquill")
+        frequency = dict(
+            zip(
+                sorted(grams),
+                related._capped_counts(
+                    conn, "trigram", "gram = q.c0", [(g,) for g in sorted(grams)], 40
+                ),
+                strict=True,
+            )
+        )
+        read = related._grams_to_read(grams, frequency)
+        found = related_reports(conn, 1)
+    assert "wol" not in read and "dar" not in read and len(read) >= related.MIN_GRAMS
+    assert found and found[0].report_id == 81 and "%" in found[0].reasons[0]
+
+
 def test_new_reports_are_searchable_at_once_and_marks_change_ranking(make_store) -> None:
     store = make_store(crafted())
     with store.write() as conn:

@@ -109,40 +109,97 @@ def device_value(rng: Random, kind: str) -> str:
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
-def fictional_phone(rng: Random, place: Place | None) -> tuple[str, str, str] | None:
-    """Plan, area code and subscriber digits in a range reserved for fiction."""
-    plan = place.phone_plan if place else None
-    if plan == "nanp" and place is not None:
-        return plan, one(rng, place.area_codes), f"01{int(rng.random() * 100):02d}"
-    if plan == "gb":
-        return plan, "", f"900{int(rng.random() * 1000):03d}"
-    if plan == "au":
-        return plan, "", f"570{int(rng.random() * 1000):03d}"
+# Number blocks reserved for fiction, per place: (plan, area code, block prefix, free digits).
+# NANP: 555-0100..0199 in each of the place's area codes. UK: Ofcom's drama numbers
+# (020 7946 0xxx, 0161 496 0xxx, 0141/0131 496 0xxx, 01632 960xxx). Australia: ACMA's
+# fictitious landline blocks (0x 5550 xxxx, 0x 7010 xxxx). 07700 900xxx is kept for
+# people outside the pool (strangers' numbers in incident details), so those never
+# collide with a pool person's number.
+_GB_BLOCKS = {
+    "London": (("gb", "20", "79460", 3),),
+    "Manchester": (("gb", "161", "4960", 3), ("gb", "1632", "960", 3)),
+    "Glasgow": (("gb", "141", "4960", 3), ("gb", "131", "4960", 3)),
+}
+_AU_BLOCKS = {
+    "Sydney": (("au", "2", "5550", 4), ("au", "2", "7010", 4)),
+    "Melbourne": (("au", "3", "5550", 4), ("au", "3", "7010", 4)),
+}
+_STRANGER_BLOCK = ("gb", "7700", "900", 3)
+
+Block = tuple[str, str, str, int]
+
+
+def phone_blocks(place: Place | None) -> tuple[Block, ...]:
+    """The fictional number blocks a person living at `place` can have a number in."""
+    if place is None or place.phone_plan is None:
+        return ()
+    if place.phone_plan == "nanp":
+        return tuple(("nanp", area, "01", 2) for area in place.area_codes)
+    table = _GB_BLOCKS if place.phone_plan == "gb" else _AU_BLOCKS
+    return table.get(place.city, ())
+
+
+def _block_number(blocks: tuple[Block, ...], k: int) -> tuple[str, str, str] | None:
+    for plan, area, prefix, width in blocks:
+        if k < 10**width:
+            return plan, area, f"{prefix}{k:0{width}d}"
+        k -= 10**width
     return None
 
 
-def make_identity(seed: int, number: int) -> Identity:
-    """Identity `number` of the pool for `seed`; the same every time it is asked for."""
-    rng = Random(f"tipline-demo/identity/{seed}/{number}")
-    first, last = one(rng, FIRST_NAMES), one(rng, SURNAMES)
-    digits = (
-        ""
-        if rng.random() < 0.3
-        else str(int(rng.random() * 100) + (1900 if rng.random() < 0.2 else 0))
-    )
-    handle = (one(rng, HANDLE_WORDS), one(rng, HANDLE_NOUNS), digits)
-    style = rng.random()
-    locals_ = [
-        # the identity number keeps addresses unique, as a real provider does: distinct
-        # people never share one mailbox (40 x 25 names alone would collide constantly)
-        f"{first}.{last}{number}".lower() if style < 0.4 else f"{first[0]}{last}{number}".lower(),
-    ]
-    if style >= 0.7:
-        locals_[0] = _join(handle, "", 0)
-    if rng.random() < 0.3:
-        locals_.append(f"{handle[0]}.{handle[1]}{int(rng.random() * 1000)}")
-    usual = _DOMAIN_TABLE.draw(rng)
-    alternate = _DOMAIN_TABLE.draw(rng)
+def fictional_phone(rng: Random, place: Place | None) -> tuple[str, str, str] | None:
+    """Any number of `place`'s fictional blocks (for office lines; may repeat)."""
+    blocks = phone_blocks(place)
+    if not blocks:
+        return None
+    return _block_number(blocks, int(rng.random() * sum(10 ** b[3] for b in blocks)))
+
+
+def stranger_phone(rng: Random) -> tuple[str, str, str]:
+    """A number for someone outside the identity pool: never a pool person's number."""
+    plan, area, prefix, width = _STRANGER_BLOCK
+    return plan, area, f"{prefix}{int(rng.random() * 10**width):0{width}d}"
+
+
+class _PhoneBook:
+    """Fictional numbers handed out in identity order: one person, one number.
+
+    Real numbers belong to one subscriber; drawing from the 100-number NANP
+    blocks at random made thousands of distinct fictional people share a
+    number. Identity n gets the next free number of its place's blocks, so
+    the answer depends only on (seed, n), never on the size of the store;
+    when a place's blocks are used up, later people have no phone on record.
+    """
+
+    def __init__(self, seed: int) -> None:
+        self.seed = seed
+        self.slots: list[int] = []  # per identity number: its index in its place's blocks
+        self.used: dict[tuple[Block, ...], int] = {}
+
+    def number_of(self, number: int, place: Place | None) -> tuple[str, str, str] | None:
+        while len(self.slots) <= number:
+            blocks = phone_blocks(_place_draw(self.seed, len(self.slots))[0])
+            k = self.used.get(blocks, 0)
+            self.used[blocks] = k + 1
+            self.slots.append(k)
+        return _block_number(phone_blocks(place), self.slots[number])
+
+
+_PHONE_BOOKS: dict[int, _PhoneBook] = {}
+
+
+def _phone_book(seed: int) -> _PhoneBook:
+    book = _PHONE_BOOKS.get(seed)
+    if book is None:
+        if len(_PHONE_BOOKS) > 8:
+            _PHONE_BOOKS.clear()
+        book = _PHONE_BOOKS[seed] = _PhoneBook(seed)
+    return book
+
+
+def _place_draw(seed: int, number: int) -> tuple[Place | None, str | None, str | None]:
+    """Where identity `number` lives (its own random stream, so the phone book can ask cheaply)."""
+    rng = Random(f"tipline-demo/place/{seed}/{number}")
     r = rng.random()
     place = _US_TABLE.draw(rng) if r < 0.70 else _INTL_TABLE.draw(rng) if r < 0.88 else None
     street = zip_code = None
@@ -153,6 +210,49 @@ def make_identity(seed: int, number: int) -> Identity:
             if place.country == "US"
             else place.postcode
         )
+    return place, street, zip_code
+
+
+# Handles are unique per person, as a platform guarantees: identity n takes word/noun
+# combination n (permuted) in round n // combinations; round 0 has no digits, later
+# rounds a number (or a birth year) no other person with that combination has.
+_COMBOS = len(HANDLE_WORDS) * len(HANDLE_NOUNS)
+_COMBO_STEP = 7919  # prime, coprime with _COMBOS
+_DIGIT_FORMS = tuple(str(i) for i in range(100)) + tuple(str(1900 + i) for i in range(100))
+_DIGIT_STEP = 77  # coprime with len(_DIGIT_FORMS)
+
+
+def _handle(number: int) -> tuple[str, str, str]:
+    round_, j = divmod(number, _COMBOS)
+    combo = (j * _COMBO_STEP + round_ * 1009) % _COMBOS
+    word, noun = HANDLE_WORDS[combo // len(HANDLE_NOUNS)], HANDLE_NOUNS[combo % len(HANDLE_NOUNS)]
+    if round_ == 0:
+        digits = ""
+    elif round_ <= len(_DIGIT_FORMS):
+        digits = _DIGIT_FORMS[(round_ * _DIGIT_STEP + combo) % len(_DIGIT_FORMS)]
+    else:
+        digits = str(2000 + round_)
+    return word, noun, digits
+
+
+def make_identity(seed: int, number: int) -> Identity:
+    """Identity `number` of the pool for `seed`; the same every time it is asked for."""
+    rng = Random(f"tipline-demo/identity/{seed}/{number}")
+    first, last = one(rng, FIRST_NAMES), one(rng, SURNAMES)
+    handle = _handle(number)
+    style = rng.random()
+    locals_ = [
+        # the identity number keeps addresses unique, as a real provider does: distinct
+        # people never share one mailbox (40 x 25 names alone would collide constantly)
+        f"{first}.{last}{number}".lower() if style < 0.4 else f"{first[0]}{last}{number}".lower(),
+    ]
+    if style >= 0.7:
+        locals_[0] = _join(handle, "", 0)
+    if rng.random() < 0.3:
+        locals_.append(f"{handle[0]}.{handle[1]}{number}")
+    usual = _DOMAIN_TABLE.draw(rng)
+    alternate = _DOMAIN_TABLE.draw(rng)
+    place, street, zip_code = _place_draw(seed, number)
     ipv4 = tuple(doc_ipv4(rng) for _ in range(1 + (rng.random() < 0.4)))
     ipv6 = doc_ipv6(rng) if rng.random() < 0.3 else None
     devices = tuple(
@@ -181,7 +281,7 @@ def make_identity(seed: int, number: int) -> Identity:
         place=place,
         street=street,
         zip_code=zip_code,
-        phone=fictional_phone(rng, place),
+        phone=_phone_book(seed).number_of(number, place),
         ipv4=ipv4,
         ipv6=ipv6,
         devices=devices,
@@ -252,22 +352,22 @@ def format_phone(rng: Random, phone: tuple[str, str, str]) -> tuple[str, str | N
         )
     elif plan == "gb":
         forms = (
-            (f"+44 7700 {sub}", None),
-            (f"07700 {sub}", None),
-            (f"07700{sub}", "+44"),
-            (f"+447700{sub}", None),
-            (f"+44 7700 {sub}", None),
-            (f"07700 {sub[:3]} {sub[3:]}", None),
-            (f"7700 {sub}", "+44"),
+            (f"+44 {area} {sub}", None),
+            (f"0{area} {sub}", None),
+            (f"0{area}{sub}", "+44"),
+            (f"+44{area}{sub}", None),
+            (f"(0{area}) {sub}", None),
+            (f"0{area} {sub[:3]} {sub[3:]}", None),
+            (f"{area} {sub}", "+44"),
         )
     else:
         forms = (
-            (f"+61 491 {sub[:3]} {sub[3:]}", None),
-            (f"0491 {sub[:3]} {sub[3:]}", None),
-            (f"0491{sub}", "+61"),
-            (f"+61491{sub}", None),
-            (f"+61 491 {sub[:3]} {sub[3:]}", None),
-            (f"0491 {sub}", None),
-            (f"491 {sub[:3]} {sub[3:]}", "+61"),
+            (f"+61 {area} {sub[:4]} {sub[4:]}", None),
+            (f"0{area} {sub[:4]} {sub[4:]}", None),
+            (f"0{area}{sub}", "+61"),
+            (f"+61{area}{sub}", None),
+            (f"(0{area}) {sub[:4]} {sub[4:]}", None),
+            (f"0{area} {sub}", None),
+            (f"{area} {sub[:4]} {sub[4:]}", "+61"),
         )
     return forms[r]

@@ -16,6 +16,7 @@ from tipline_tui.demo.identity import (
     fictional_phone,
     format_phone,
     screen_name_variant,
+    stranger_phone,
 )
 from tipline_tui.demo.names import (
     ADDITIONAL_INFO,
@@ -259,7 +260,7 @@ def other_person(rng: Random, role: str, place: Place | None, t: int) -> Person:
         person.person.age = low + int(rng.random() * (18 - low))
     if rng.random() < 0.45:
         word, noun = one(rng, OTHER_HANDLE_WORDS), one(rng, HANDLE_NOUNS)
-        person.screen_name = f"{word}{noun}{int(rng.random() * 100)}"
+        person.screen_name = f"{word}{noun}{int(rng.random() * 10_000)}"
     if rng.random() < 0.25:
         person.esp_identifier = str(100_000_000 + int(rng.random() * 800_000_000))
     if place is not None and rng.random() < 0.3:
@@ -277,11 +278,18 @@ def _throwaway_email(rng: Random) -> str:
     return f"{word}{noun}{int(rng.random() * 1000)}@{one(rng, EMAIL_DOMAINS)}"
 
 
-def _incident_phone(rng: Random, ident: Identity | None) -> Phone:
-    phone = ident.phone if ident is not None else None
-    if phone is None:
-        phone = fictional_phone(rng, _US_ONLY.draw(rng))
-    assert phone is not None
+def _incident_phone(rng: Random, ident: Identity | None) -> Phone | None:
+    """The number in a cell-phone incident: the person's own, a stranger's, or none known.
+
+    A pool person whose place has no fictional number left has no phone on record,
+    so the ESP reports the incident without one (phoneNumber is optional).
+    """
+    if ident is None:
+        phone = stranger_phone(rng)
+    elif ident.phone is None:
+        return None
+    else:
+        phone = ident.phone
     value, code = format_phone(rng, phone)
     return Phone(value, type="Mobile", country_calling_code=code)
 

@@ -37,7 +37,9 @@ from tipline_tui.domain.enums import REPORT_ANNOTATIONS, IncidentType, PersonRol
 from tipline_tui.domain.enums import InternetDetailKind as K
 from tipline_tui.domain.report import InternetDetail, Person, Report
 
-GENERATOR_VERSION = "3"  # 2: wider handle vocabulary; 3: unique mailboxes, no shared MACs
+# 2: wider handle vocabulary; 3: unique mailboxes, no shared MACs; 4: unique handles and
+# phone numbers per person, batched reports name accounts on the reporting ESP itself
+GENERATOR_VERSION = "4"
 BATCHED_REASON = "VIRAL_POTENTIAL_MEME"
 NOT_IN_POOL = -1
 
@@ -281,8 +283,10 @@ def _add_hostile_text(rng: Random, report: Report, has_reported: bool) -> None:
 
 def _batched(world: _World, rng: Random, received: int) -> tuple[Report, list[int]]:
     """A batched viral/meme report: accounts known only by ESP id, one flagged file."""
-    esp = _ESP_TABLE.draw(rng)
+    # An ESP reports accounts on its own service: the people named are users of it.
     idents = world.draw_identities(rng, 1 + int(rng.random() * 3))
+    esp = one(rng, idents[0].esps) if idents else _ESP_TABLE.draw(rng)
+    idents = [ident for ident in idents if esp in ident.esps]
     incident_at = received - 600 - int(rng.random() * 3 * DAY)
     hashes, name = world.viral_file(rng)
     annotations = one(rng, (["viral"], ["potentialMeme"], ["potentialMeme", "viral"]))

@@ -12,7 +12,7 @@ address seen three ways does not count three times.
 from __future__ import annotations
 
 import math
-from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz
@@ -22,12 +22,22 @@ from tipline_tui.domain.views import RelatedReport
 from tipline_tui.store.related_index import trigrams
 
 KEY_LIMIT = 300  # more tips than this share the value: it says nothing about a person
+ACCOUNT_COUNT_CAP = 5000  # accounts shared more widely than this count as shared this widely
 MIN_SCORE = 0.2  # weaker combined evidence is noise to an analyst, not a lead
-GRAM_LIMIT = 20000  # postings read per trigram at most
 CANDIDATES = 300
 FUZZY_CUTOFF = 90.0
 FUZZY_CURVE = 1.0  # weight grows linearly from the cutoff to a perfect match
 OCCURRENCE_LIMIT = 300
+# Blocking reads the postings of a value's rarest trigrams only, rarest first, until
+# about GRAM_BUDGET postings. A trigram in thousands of values ("wol", "er ") costs the
+# most to read and tells the least. Document frequencies are counted only up to
+# GRAM_BUDGET, through the trigram table's own key. A value with fewer than MIN_GRAMS
+# trigrams under the budget is made of common pieces and has thousands of near
+# neighbours: it is not fuzzy-matched (it still matches exactly).
+GRAM_BUDGET = 4000
+MIN_GRAMS = 2
+DIGITS_ONLY_IS_STEM = True
+SQL_CHUNK = 400  # host parameters per IN list, well under SQLite's limit
 
 _KEY_REASONS = {
     "email": "same email",
@@ -54,20 +64,25 @@ _KIND_NAMES = {"screen_name": "screen name", "display_name": "display name", "em
 _FUZZY_STRENGTH = {"screen_name": 0.5, "display_name": 0.25, "email": 0.3}
 
 
+# A reason is either final text or a note to fill in from the other tip's own raw value
+# (read only for the tips that are shown): ("key", template, key_type, key, mine) or
+# ("fuzzy", prefix, value_id).
+Reason = str | tuple[str, ...]
+
+
 @dataclass(slots=True)
 class _Evidence:
-    best: dict[str, tuple[float, str]] = field(default_factory=dict)  # family -> (weight, reason)
+    best: dict[str, tuple[float, Reason]] = field(default_factory=dict)  # family -> best
 
-    def add(self, family: str, weight: float, reason: str) -> None:
+    def add(self, family: str, weight: float, reason: Reason) -> None:
         if weight > self.best.get(family, (0.0, ""))[0]:
             self.best[family] = (weight, reason)
 
     def score(self) -> float:
         return 1.0 - math.prod(1.0 - w for w, _ in self.best.values())
 
-    def reasons(self) -> tuple[str, ...]:
-        ranked = sorted(self.best.values(), reverse=True)
-        return tuple(reason for _, reason in ranked)
+    def ranked(self) -> list[Reason]:
+        return [reason for _, reason in sorted(self.best.values(), key=lambda wr: -wr[0])]
 
 
 # Keys that name one account: many tips sharing one usually means one prolific person,
@@ -75,91 +90,274 @@ class _Evidence:
 # different people, so theirs falls fast.
 ACCOUNT_KEYS = frozenset({"email", "email_base", "e164", "esp_id", "device"})
 ACCOUNT_DECAY = 0.25
+# A whole handle (as spelled, look-alikes folded or leetspeak read) names one account on
+# a platform; only its digit-less stem is shared by different people as a rule.
+HANDLE_KEYS = frozenset({"name", "skeleton", "deleet"})
+HANDLE_DECAY = 1.0
 
 
-def _rarity(count: int, key_type: str = "") -> float:
+def _rarity(count: int, key_type: str = "", kind: str = "") -> float:
     """1 for a value only one other tip has, falling as more tips share it."""
-    decay = ACCOUNT_DECAY if key_type in ACCOUNT_KEYS else 1.0
+    decay = (
+        ACCOUNT_DECAY
+        if key_type in ACCOUNT_KEYS
+        else HANDLE_DECAY
+        if kind == "screen_name" and key_type in HANDLE_KEYS
+        else 1.0
+    )
     return 1.0 / (1.0 + decay * math.log2(max(1, count)))
 
 
-def _key_reason(key_type: str, kind: str, mine: str, theirs: str) -> str:
+def _key_template(key_type: str, kind: str) -> str:
     template = _KEY_REASONS.get(key_type, f"same {key_type}")
-    reason = template.format(kind=_KIND_NAMES.get(kind, kind.replace("_", " ")))
-    if key_type in ("email", "e164", "name") and mine != theirs:
-        reason += f" ({theirs})"
-    return reason
+    return template.format(kind=_KIND_NAMES.get(kind, kind.replace("_", " ")))
+
+
+def _marks_sql(n: int) -> str:
+    return ", ".join("?" for _ in range(n))
+
+
+def _chunks(values: list, size: int = SQL_CHUNK) -> Iterator[list]:  # type: ignore[type-arg]
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def _capped_counts(
+    conn: Connection,
+    table: str,
+    where: str,
+    params: list[tuple],
+    cap: int,  # type: ignore[type-arg]
+) -> list[int]:
+    """For each parameter tuple, how many `table` rows match `where`, counted up to `cap`.
+
+    One statement for all of them; each count stops at `cap` rows of the index.
+    """
+    if not params:
+        return []
+    width = len(params[0])
+    columns = ", ".join(f"c{i}" for i in range(width))
+    counts: list[int] = []
+    for chunk in _chunks(params, SQL_CHUNK // width):
+        rows = ", ".join(f"({_marks_sql(width)})" for _ in chunk)
+        sql = (
+            f"WITH q({columns}) AS (VALUES {rows}) "
+            f"SELECT (SELECT count(*) FROM (SELECT 1 FROM {table} WHERE {where} LIMIT {cap})) "
+            "FROM q"
+        )
+        counts.extend(n for (n,) in conn.exec_driver_sql(sql, tuple(v for p in chunk for v in p)))
+    return counts
 
 
 def _exact(conn: Connection, report_id: int, evidence: dict[int, _Evidence]) -> None:
-    keys = conn.exec_driver_sql(
+    """Tips sharing a canonical key, all keys in two statements (counts, then postings)."""
+    mine: dict[tuple[str, str], list[tuple[str, str, float]]] = {}
+    for kind, raw, key_type, key, strength in conn.exec_driver_sql(
         "SELECT kind, raw, key_type, key, strength FROM identifier_key WHERE report_id = ?",
         (report_id,),
-    ).fetchall()
-    for kind, raw, key_type, key, strength in keys:
-        rows = conn.exec_driver_sql(
-            "SELECT report_id, raw FROM identifier_key WHERE key_type = ? AND key = ? "
-            "AND report_id != ? LIMIT ?",
-            (key_type, key, report_id, KEY_LIMIT),
-        ).fetchall()
-        if not rows or len(rows) >= KEY_LIMIT:
-            continue
-        weight = strength * _rarity(len({r for r, _ in rows}), key_type)
-        for other, other_raw in rows:
-            evidence.setdefault(other, _Evidence()).add(
-                kind, weight, _key_reason(key_type, kind, raw, other_raw)
-            )
-
-
-def _candidates(conn: Connection, value: str) -> list[int]:
-    """Fuzzy values sharing the most trigrams with `value` (the blocking step)."""
-    grams = trigrams(value)
-    hits: Counter[int] = Counter()
-    for gram in grams:
-        hits.update(
-            row[0]
-            for row in conn.exec_driver_sql(
-                "SELECT value_id FROM trigram WHERE gram = ? LIMIT ?", (gram, GRAM_LIMIT)
-            )
+    ):
+        mine.setdefault((key_type, key), []).append((kind, raw, strength))
+    if not mine:
+        return
+    # The tip's own row is among each count. KEY_LIMIT or more other tips sharing a name,
+    # a network or a file say nothing about a person. An account (email, phone, ESP id,
+    # device) shared by that many is one prolific person or one shared account: still a
+    # lead, so its newest KEY_LIMIT tips are used, weighted by how many share it in all.
+    usable: dict[tuple[str, str], int] = {}
+    overflow: list[tuple[str, str]] = []
+    accounts = [k for k in mine if k[0] in ACCOUNT_KEYS]
+    others_ = [k for k in mine if k[0] not in ACCOUNT_KEYS]
+    for group, cap in ((others_, KEY_LIMIT + 1), (accounts, ACCOUNT_COUNT_CAP)):
+        counts = _capped_counts(
+            conn, "identifier_key", "key_type = q.c0 AND key = q.c1", group, cap
         )
-    needed = max(2, len(grams) // 3)
-    return [value_id for value_id, n in hits.most_common(CANDIDATES) if n >= needed]
+        for k, n in zip(group, counts, strict=True):
+            if 1 < n <= KEY_LIMIT:
+                usable[k] = n - 1
+            elif n > KEY_LIMIT and k[0] in ACCOUNT_KEYS:
+                usable[k] = n - 1
+                overflow.append(k)
+    if not usable:
+        return
+    postings: dict[tuple[str, str], list[int]] = {}
+    small = [k for k in usable if k not in overflow]
+    for chunk in _chunks(small, SQL_CHUNK // 2):
+        rows = ", ".join("(?, ?)" for _ in chunk)
+        for key_type, key, other in conn.exec_driver_sql(
+            f"WITH q(t, k) AS (VALUES {rows}) SELECT i.key_type, i.key, i.report_id "
+            "FROM q JOIN identifier_key i ON i.key_type = q.t AND i.key = q.k",
+            tuple(v for pair in chunk for v in pair),
+        ):
+            if other != report_id:
+                postings.setdefault((key_type, key), []).append(other)
+    for key_type, key in overflow:
+        postings[(key_type, key)] = [
+            other
+            for (other,) in conn.exec_driver_sql(
+                "SELECT report_id FROM identifier_key WHERE key_type = ? AND key = ? "
+                "AND report_id != ? ORDER BY report_id DESC LIMIT ?",
+                (key_type, key, report_id, KEY_LIMIT),
+            )
+        ]
+    for (key_type, key), others in postings.items():
+        for kind, raw, strength in mine[(key_type, key)]:
+            weight = strength * _rarity(usable[(key_type, key)], key_type, kind)
+            reason: Reason = _key_template(key_type, kind)
+            if key_type in ("email", "e164", "name"):
+                reason = ("key", reason, key_type, key, raw)
+            for other in others:
+                evidence.setdefault(other, _Evidence()).add(kind, weight, reason)
+
+
+def _stem(value: str) -> str:
+    return value.rstrip("0123456789")
+
+
+def _grams_to_read(grams: set[str], frequency: dict[str, int]) -> list[str]:
+    """The value's rarest trigrams, rarest first, within GRAM_BUDGET postings in all."""
+    read: list[str] = []
+    total = 0
+    for gram in sorted(grams, key=lambda g: (frequency[g], g)):
+        total += frequency[gram]
+        if frequency[gram] >= GRAM_BUDGET or (total > GRAM_BUDGET and len(read) >= MIN_GRAMS):
+            break
+        read.append(gram)
+    return read if len(read) >= MIN_GRAMS else []
+
+
+def _candidates(
+    conn: Connection, grams: set[str], frequency: dict[str, int], own: set[int]
+) -> list[int]:
+    """Fuzzy values sharing the most of a value's trigrams (the blocking step).
+
+    A candidate must share a third of all the value's trigrams; the trigrams not
+    read are assumed shared, so skipping them never drops a candidate that
+    reading them would have kept.
+    """
+    read = _grams_to_read(grams, frequency)
+    if not read:
+        return []
+    needed = max(1, max(2, len(grams) // 3) - (len(grams) - len(read)))
+    rows = conn.exec_driver_sql(
+        f"SELECT value_id, count(*) AS n FROM trigram WHERE gram IN ({_marks_sql(len(read))}) "
+        "GROUP BY value_id HAVING n >= ? ORDER BY n DESC, value_id LIMIT ?",
+        (*read, needed, CANDIDATES + len(own)),
+    )
+    return [value_id for value_id, _ in rows if value_id not in own][:CANDIDATES]
 
 
 def _fuzzy(conn: Connection, report_id: int, evidence: dict[int, _Evidence]) -> None:
     mine = conn.exec_driver_sql(
-        "SELECT o.value_id, v.kind, v.value, o.raw FROM fuzzy_occurrence o "
+        "SELECT DISTINCT o.value_id, v.kind, v.value FROM fuzzy_occurrence o "
         "JOIN fuzzy_value v ON v.id = o.value_id WHERE o.report_id = ?",
         (report_id,),
     ).fetchall()
-    own_ids = {value_id for value_id, _, _, _ in mine}
-    for _, kind, value, _raw in mine:
-        candidates = [c for c in _candidates(conn, value) if c not in own_ids]
-        if not candidates:
-            continue
-        marks = ", ".join("?" for _ in candidates)
-        rows = conn.exec_driver_sql(
-            f"SELECT id, kind, value FROM fuzzy_value WHERE id IN ({marks})", tuple(candidates)
+    if not mine:
+        return
+    own_ids = {value_id for value_id, _, _ in mine}
+    grams_of = {value: trigrams(value) for _, _, value in mine}
+    all_grams = sorted(set().union(*grams_of.values()))
+    frequency = dict(
+        zip(
+            all_grams,
+            _capped_counts(conn, "trigram", "gram = q.c0", [(g,) for g in all_grams], GRAM_BUDGET),
+            strict=True,
         )
-        for value_id, other_kind, other_value in rows:
-            similarity = fuzz.ratio(value, other_value, score_cutoff=FUZZY_CUTOFF)
-            if not similarity or similarity >= 100:
-                continue  # identical normalised values are exact-key evidence already
-            strength = min(_FUZZY_STRENGTH.get(kind, 0.4), _FUZZY_STRENGTH.get(other_kind, 0.4))
-            weight = strength * ((similarity - FUZZY_CUTOFF) / (100 - FUZZY_CUTOFF)) ** FUZZY_CURVE
-            occurrences = conn.exec_driver_sql(
-                "SELECT report_id, raw FROM fuzzy_occurrence WHERE value_id = ? "
-                "AND report_id != ? LIMIT ?",
-                (value_id, report_id, OCCURRENCE_LIMIT),
-            ).fetchall()
-            if not occurrences or len(occurrences) >= OCCURRENCE_LIMIT:
-                continue
-            weight *= _rarity(len(occurrences))
-            label = _KIND_NAMES.get(kind, kind)
-            for other, other_raw in occurrences:
-                evidence.setdefault(other, _Evidence()).add(
-                    f"fuzzy:{kind}", weight, f"{label} {similarity:.0f}% ~ {other_raw}"
-                )
+    )
+    wanted: dict[int, list[tuple[str, str]]] = {}  # candidate -> [(my kind, my value)]
+    for _, kind, value in mine:
+        for candidate in _candidates(conn, grams_of[value], frequency, own_ids):
+            wanted.setdefault(candidate, []).append((kind, value))
+    if not wanted:
+        return
+    matches: dict[int, list[tuple[str, float, float]]] = {}  # value -> [(kind, similarity, w)]
+    for chunk in _chunks(list(wanted)):
+        for value_id, other_kind, other_value in conn.exec_driver_sql(
+            f"SELECT id, kind, value FROM fuzzy_value WHERE id IN ({_marks_sql(len(chunk))})",
+            tuple(chunk),
+        ):
+            for kind, value in wanted[value_id]:
+                if DIGITS_ONLY_IS_STEM and _stem(value) == _stem(other_value):
+                    continue  # same but for digits: the stem key's evidence already
+                similarity = fuzz.ratio(value, other_value, score_cutoff=FUZZY_CUTOFF)
+                if not similarity or similarity >= 100:
+                    continue  # identical normalised values are exact-key evidence already
+                strength = min(_FUZZY_STRENGTH.get(kind, 0.4), _FUZZY_STRENGTH.get(other_kind, 0.4))
+                closeness = (similarity - FUZZY_CUTOFF) / (100 - FUZZY_CUTOFF)
+                weight = strength * closeness**FUZZY_CURVE
+                matches.setdefault(value_id, []).append((kind, similarity, weight))
+    if not matches:
+        return
+    values = list(matches)
+    counts = _capped_counts(
+        conn, "fuzzy_occurrence", "value_id = q.c0", [(v,) for v in values], OCCURRENCE_LIMIT + 1
+    )
+    usable = {v: n for v, n in zip(values, counts, strict=True) if 0 < n <= OCCURRENCE_LIMIT}
+    for chunk in _chunks(list(usable)):
+        rows = conn.exec_driver_sql(
+            "SELECT value_id, report_id FROM fuzzy_occurrence "
+            f"WHERE value_id IN ({_marks_sql(len(chunk))})",
+            tuple(chunk),
+        ).fetchall()
+        others_of: dict[int, set[int]] = {}
+        for value_id, other in rows:
+            if other != report_id:
+                others_of.setdefault(value_id, set()).add(other)
+        for value_id, others in others_of.items():
+            rarity = _rarity(len(others))
+            for kind, similarity, weight in matches[value_id]:
+                label = _KIND_NAMES.get(kind, kind)
+                reason = ("fuzzy", f"{label} {similarity:.0f}% ~ ", str(value_id))
+                for other in others:
+                    evidence.setdefault(other, _Evidence()).add(
+                        f"fuzzy:{kind}", weight * rarity, reason
+                    )
+
+
+def _reason_texts(conn: Connection, shown: dict[int, list[Reason]]) -> dict[int, tuple[str, ...]]:
+    """Final reason texts for the tips shown, with the other tip's own spelling."""
+    key_raw: dict[tuple[int, str, str], str] = {}
+    value_raw: dict[tuple[int, int], str] = {}
+    need_keys = [
+        r
+        for r, reasons in shown.items()
+        if any(x[0] == "key" for x in reasons if isinstance(x, tuple))
+    ]
+    need_values = [
+        r
+        for r, reasons in shown.items()
+        if any(x[0] == "fuzzy" for x in reasons if isinstance(x, tuple))
+    ]
+    for chunk in _chunks(need_keys):
+        for other, key_type, key, raw in conn.exec_driver_sql(
+            "SELECT report_id, key_type, key, raw FROM identifier_key "
+            f"WHERE report_id IN ({_marks_sql(len(chunk))}) "
+            "AND +key_type IN ('email', 'e164', 'name')",  # the report_id index, not the key one
+            tuple(chunk),
+        ):
+            key_raw.setdefault((other, key_type, key), raw)
+    for chunk in _chunks(need_values):
+        for other, value_id, raw in conn.exec_driver_sql(
+            "SELECT report_id, value_id, raw FROM fuzzy_occurrence "
+            f"WHERE report_id IN ({_marks_sql(len(chunk))})",
+            tuple(chunk),
+        ):
+            value_raw.setdefault((other, value_id), raw)
+    out: dict[int, tuple[str, ...]] = {}
+    for other, reasons in shown.items():
+        texts = []
+        for reason in reasons:
+            if isinstance(reason, str):
+                texts.append(reason)
+            elif reason[0] == "key":
+                _, template, key_type, key, mine = reason
+                theirs = key_raw.get((other, key_type, key), mine)
+                texts.append(template + (f" ({theirs})" if theirs != mine else ""))
+            else:
+                _, prefix, value_id = reason
+                texts.append(prefix + value_raw.get((other, int(value_id)), "?"))
+        out[other] = tuple(texts)
+    return out
 
 
 def _marks(conn: Connection, report_id: int) -> dict[int, tuple[bool, str]]:
@@ -195,15 +393,16 @@ def related_reports(conn: Connection, report_id: int, limit: int = 20) -> list[R
     if not ranked:
         return []
     ids = [other for _, other in ranked]
-    marks_sql = ", ".join("?" for _ in ids)
-    info = {
-        row[0]: row
+    info = {}
+    for chunk in _chunks(ids):
         for row in conn.exec_driver_sql(
             "SELECT r.id, r.received_at, r.incident_type, r.status, a.name FROM report r "
-            f"LEFT JOIN agency a ON a.id = r.jurisdiction_id WHERE r.id IN ({marks_sql})",
-            tuple(ids),
-        )
-    }
+            "LEFT JOIN agency a ON a.id = r.jurisdiction_id "
+            f"WHERE r.id IN ({_marks_sql(len(chunk))})",
+            tuple(chunk),
+        ):
+            info[row[0]] = row
+    reasons = _reason_texts(conn, {other: evidence[other].ranked() for other in ids})
     return [
         RelatedReport(
             report_id=other,
@@ -212,7 +411,7 @@ def related_reports(conn: Connection, report_id: int, limit: int = 20) -> list[R
             incident_type=info[other][2],
             status=info[other][3],
             jurisdiction=info[other][4],
-            reasons=evidence[other].reasons(),
+            reasons=reasons[other],
             marked=marks[other][0] if other in marks else None,
         )
         for score, other in ranked
