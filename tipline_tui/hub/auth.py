@@ -48,8 +48,32 @@ KINDS = ("esp", "user", "agency")
 ROLES = ("analyst", "oncall", "supervisor")
 _account = Account.__table__
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1}
-_basic = HTTPBasic(auto_error=False, description="ESP account name and secret")
-_bearer = HTTPBearer(auto_error=False, description="`<account name>:<secret>`")
+
+
+class _DocumentedBasic(HTTPBasic):
+    """Declares HTTP Basic in the OpenAPI document; the checking is `esp_account`'s.
+
+    FastAPI's own HTTPBasic answers a malformed header with a JSON 401 and
+    refuses non-ASCII names; the ESP API wants one answer for every failure.
+    """
+
+    async def __call__(self, request: Request) -> None:  # type: ignore[override]
+        return None
+
+
+class _DocumentedBearer(HTTPBearer):
+    """Declares the bearer scheme in the OpenAPI document; `_bearer_account` checks it."""
+
+    async def __call__(self, request: Request) -> None:  # type: ignore[override]
+        return None
+
+
+_basic = _DocumentedBasic(
+    scheme_name="HTTPBasic", auto_error=False, description="ESP account name and secret"
+)
+_bearer = _DocumentedBearer(
+    scheme_name="HTTPBearer", auto_error=False, description="`<account name>:<secret>`"
+)
 
 
 class AccountError(ValueError):
