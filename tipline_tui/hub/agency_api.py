@@ -1,0 +1,166 @@
+"""The agency API: an agency reads its referrals and answers them (ack, outcome).
+
+Every answer is written back to the referral and appended to the change feed
+as a "referral" change, so the analyst who dispatched the tip sees it. An
+agency sees only its own referrals: any other id is 404, as if it did not exist.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from pydantic import BaseModel, Field
+from sqlalchemy import select, update
+
+from tipline_tui.hub.auth import AgencyAccount
+from tipline_tui.hub.db import HubDB
+from tipline_tui.hub.feed import analysis_payload, publish_referral, referral_payload, xml_text
+from tipline_tui.hub.tables import Account, HubFile, HubReferral, HubReport
+
+__all__ = ["router"]
+
+MAX_OUTCOME_CHARS = 10_000
+_referral = HubReferral.__table__
+_report = HubReport.__table__
+_file = HubFile.__table__
+
+router = APIRouter(prefix="/v1/agency", tags=["agency"])
+
+
+class ReferralModel(BaseModel):
+    referral_id: int
+    action_id: str
+    report_id: int
+    agency_id: int
+    status: str = Field(description="sent, acknowledged or failed")
+    priority: str | None
+    created_by: str
+    created_at: int
+    sent_at: int | None
+    acknowledged_at: int | None
+    failed_at: int | None
+    detail: str | None
+    outcome: str | None
+
+
+class AgencyReferral(ReferralModel):
+    contents: dict[str, Any] | None = Field(description="what the analyst chose to send")
+    report_xml: str = Field(description="the report as the ESP sent it")
+    files: list[str] = Field(description="fileDetails documents (metadata; never file bytes)")
+    analysis: dict[str, Any] = Field(description="the hub's analysis of the tip")
+
+
+class ReferralPage(BaseModel):
+    referrals: list[AgencyReferral]
+    next: int = Field(description="pass as `since` for the next page")
+    more: bool
+
+
+class Outcome(BaseModel):
+    status: Literal["acknowledged", "failed"] = Field(
+        description="acknowledged: the agency has it and acts; failed: it cannot act on it"
+    )
+    text: str | None = Field(default=None, max_length=MAX_OUTCOME_CHARS)
+
+
+def _hub(request: Request) -> HubDB:
+    return request.app.state.hub  # type: ignore[no-any-return]
+
+
+@router.get(
+    "/referrals",
+    summary="This agency's referrals after a cursor, with the report and its analysis",
+    response_model=ReferralPage,
+)
+def list_referrals(
+    request: Request,
+    agency: AgencyAccount,
+    since: int = Query(0, ge=0, description="the last referral id already fetched"),
+    limit: int = Query(100, ge=1, le=1000),
+) -> ReferralPage:
+    with _hub(request).read() as conn:
+        rows = conn.execute(
+            select(_referral)
+            .where(_referral.c.agency_id == agency.agency_id, _referral.c.id > since)
+            .order_by(_referral.c.id)
+            .limit(limit + 1)
+        ).all()
+        more = len(rows) > limit
+        rows = rows[:limit]
+        out = []
+        for row in rows:
+            report = conn.execute(select(_report).where(_report.c.id == row.report_id)).one()
+            files = conn.execute(
+                select(_file.c.details_xml)
+                .where(_file.c.report_id == row.report_id, _file.c.details_xml.is_not(None))
+                .order_by(_file.c.uploaded_at, _file.c.file_id)
+            ).scalars()
+            out.append(
+                AgencyReferral(
+                    **referral_payload(row),
+                    contents=row.contents,
+                    report_xml=xml_text(report.xml),
+                    files=[xml_text(f) for f in files],
+                    analysis=analysis_payload(report),
+                )
+            )
+    return ReferralPage(referrals=out, next=rows[-1].id if rows else since, more=more)
+
+
+def _answer(
+    request: Request, agency: Account, referral_id: int, values: dict[str, Any]
+) -> ReferralModel:
+    hub = _hub(request)
+    with hub.write() as conn:
+        row = conn.execute(
+            select(_referral).where(
+                _referral.c.id == referral_id, _referral.c.agency_id == agency.agency_id
+            )
+        ).first()
+        if row is None:
+            raise HTTPException(status_code=404, detail=f"no referral #{referral_id}")
+        now = hub.now()
+        stamped = {k: (now if v is _NOW else v) for k, v in values.items()}
+        # a repeat of the same answer changes nothing and appends nothing
+        if any(getattr(row, k) != v for k, v in stamped.items() if not k.endswith("_at")):
+            if row.acknowledged_at is not None and "acknowledged_at" in stamped:
+                stamped["acknowledged_at"] = row.acknowledged_at
+            conn.execute(update(_referral).where(_referral.c.id == row.id).values(**stamped))
+            publish_referral(conn, row.id, now)
+        row = conn.execute(select(_referral).where(_referral.c.id == row.id)).one()
+        return ReferralModel(**referral_payload(row))
+
+
+_NOW = object()
+
+
+@router.post(
+    "/referrals/{referral_id}/ack",
+    summary="Acknowledge receipt of a referral",
+    response_model=ReferralModel,
+)
+def ack(request: Request, referral_id: int, agency: AgencyAccount) -> ReferralModel:
+    return _answer(
+        request, agency, referral_id, {"status": "acknowledged", "acknowledged_at": _NOW}
+    )
+
+
+@router.post(
+    "/referrals/{referral_id}/outcome",
+    summary="Report what became of a referral (status and text)",
+    response_model=ReferralModel,
+)
+def outcome(
+    request: Request,
+    referral_id: int,
+    body: Outcome,
+    agency: AgencyAccount,
+) -> ReferralModel:
+    values: dict[str, Any] = {"status": body.status, "outcome": body.text}
+    if body.status == "acknowledged":
+        values["acknowledged_at"] = _NOW
+    else:
+        values["failed_at"] = _NOW
+        values["detail"] = body.text
+    return _answer(request, agency, referral_id, values)

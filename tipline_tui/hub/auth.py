@@ -1,0 +1,265 @@
+"""Accounts, secrets and the FastAPI dependencies that check them.
+
+A secret is `secrets.token_urlsafe(32)` (256 random bits), shown once when the
+account is made and stored only as a salted scrypt hash. How each kind sends it:
+
+- ESPs: HTTP Basic, username = account name, password = secret (the
+  CyberTipline Reporting API's own scheme);
+- analysts and agencies: `Authorization: Bearer <name>:<secret>`, the account
+  name, a colon, the secret (the secret holds no colon, so the last one splits).
+
+Secrets are never logged; a failure says only that the credentials were refused.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import secrets
+import threading
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from fastapi import Depends, HTTPException, Request
+from fastapi.security import HTTPBasic, HTTPBearer
+from sqlalchemy import Connection, insert, select, update
+
+from tipline_tui.hub.db import HubDB
+from tipline_tui.hub.tables import Account
+
+__all__ = [
+    "KINDS",
+    "ROLES",
+    "AccountError",
+    "AgencyAccount",
+    "EspAccount",
+    "EspAuthError",
+    "agency_account",
+    "create_account",
+    "esp_account",
+    "hash_secret",
+    "require_user",
+    "verify_secret",
+]
+
+KINDS = ("esp", "user", "agency")
+ROLES = ("analyst", "oncall", "supervisor")
+_account = Account.__table__
+_SCRYPT = {"n": 2**14, "r": 8, "p": 1}
+_basic = HTTPBasic(auto_error=False, description="ESP account name and secret")
+_bearer = HTTPBearer(auto_error=False, description="`<account name>:<secret>`")
+
+
+class AccountError(ValueError):
+    """An account that cannot be made (bad kind, role, name taken...)."""
+
+
+class EspAuthError(Exception):
+    """ESP credentials refused: the app answers 401, `WWW-Authenticate: Basic`, no body."""
+
+
+def hash_secret(secret: str) -> str:
+    """`scrypt$n$r$p$salt$hash` with a fresh 16-byte salt."""
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(secret.encode(), salt=salt, dklen=32, **_SCRYPT)
+    b64 = base64.urlsafe_b64encode
+    return "scrypt${n}${r}${p}$".format(**_SCRYPT) + f"{b64(salt).decode()}${b64(digest).decode()}"
+
+
+def verify_secret(secret: str, stored: str) -> bool:
+    """Constant-time check of `secret` against a `hash_secret` value."""
+    try:
+        scheme, n, r, p, salt, digest = stored.split("$")
+        if scheme != "scrypt":
+            return False
+        expected = base64.urlsafe_b64decode(digest)
+        got = hashlib.scrypt(
+            secret.encode(),
+            salt=base64.urlsafe_b64decode(salt),
+            n=int(n),
+            r=int(r),
+            p=int(p),
+            dklen=len(expected),
+        )
+    except (ValueError, binascii.Error):
+        return False
+    return hmac.compare_digest(got, expected)
+
+
+class _VerifiedCache:
+    """Remembers recent successful checks so every request does not pay for scrypt.
+
+    Keyed by a SHA-256 over the stored hash and the presented secret, never
+    the secret itself; a new secret (a new stored hash) misses the cache.
+    """
+
+    def __init__(self, size: int = 1024) -> None:
+        self._seen: dict[bytes, None] = {}
+        self._size = size
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def _key(secret: str, stored: str) -> bytes:
+        return hashlib.sha256(f"{stored}\x00{secret}".encode()).digest()
+
+    def check(self, secret: str, stored: str) -> bool:
+        key = self._key(secret, stored)
+        with self._lock:
+            if key in self._seen:
+                return True
+        if not verify_secret(secret, stored):
+            return False
+        with self._lock:
+            if len(self._seen) >= self._size:
+                self._seen.pop(next(iter(self._seen)))
+            self._seen[key] = None
+        return True
+
+
+_verified = _VerifiedCache()
+
+
+def create_account(
+    conn: Connection,
+    *,
+    kind: str,
+    name: str,
+    role: str | None = None,
+    agency_id: int | None = None,
+    now: int,
+    replace: bool = False,
+) -> str:
+    """Make an account and return its secret (the only time it is ever seen).
+
+    `replace=True` gives an existing account of the same kind a new secret
+    (the old one stops working), for `tipline hub agency-token` run twice.
+    """
+    if kind not in KINDS:
+        raise AccountError(f"account kind must be one of {', '.join(KINDS)}")
+    if kind == "user" and role not in ROLES:
+        raise AccountError(f"a user's role must be one of {', '.join(ROLES)}")
+    if kind != "user" and role is not None:
+        raise AccountError("only users have a role")
+    if kind == "agency" and agency_id is None:
+        raise AccountError("an agency account needs the agency")
+    name = name.strip()
+    if not name or ":" in name or any(ord(c) < 32 or ord(c) == 127 for c in name):
+        raise AccountError("an account name is non-empty text without ':' or control characters")
+    secret = secrets.token_urlsafe(32)
+    existing = conn.execute(select(_account).where(_account.c.name == name)).first()
+    if existing is not None:
+        if not replace or existing.kind != kind:
+            raise AccountError(f"there is already an account named {name!r}")
+        conn.execute(
+            update(_account)
+            .where(_account.c.id == existing.id)
+            .values(secret_hash=hash_secret(secret), role=role, agency_id=agency_id, disabled=False)
+        )
+        return secret
+    conn.execute(
+        insert(_account).values(
+            kind=kind,
+            name=name,
+            role=role,
+            agency_id=agency_id,
+            secret_hash=hash_secret(secret),
+            created_at=now,
+            disabled=False,
+        )
+    )
+    return secret
+
+
+def authenticate(hub: HubDB, kind: str, name: str, secret: str) -> Account | None:
+    """The enabled account of `kind` named `name` whose secret this is, else None."""
+    with hub.read() as conn:
+        row = conn.execute(
+            select(_account).where(_account.c.name == name, _account.c.kind == kind)
+        ).first()
+    if row is None or row.disabled:
+        # still spend the time a real check takes, so a wrong name is not told apart by timing
+        verify_secret(secret, _DUMMY_HASH)
+        return None
+    if not _verified.check(secret, row.secret_hash):
+        return None
+    return Account.model_validate(dict(row._mapping))
+
+
+_DUMMY_HASH = hash_secret(secrets.token_urlsafe(32))
+
+
+def _hub(request: Request) -> HubDB:
+    return request.app.state.hub  # type: ignore[no-any-return]
+
+
+def esp_account(request: Request, _doc: Annotated[Any, Depends(_basic)]) -> Account:
+    """An ESP by HTTP Basic; anything else raises EspAuthError (401, empty body)."""
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "basic" or not value:
+        raise EspAuthError
+    try:
+        name, sep, secret = base64.b64decode(value.strip(), validate=True).decode().partition(":")
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise EspAuthError from None
+    if not sep:
+        raise EspAuthError
+    account = authenticate(_hub(request), "esp", name, secret)
+    if account is None:
+        raise EspAuthError
+    return account
+
+
+def _unauthorised() -> HTTPException:
+    return HTTPException(
+        status_code=401,
+        detail="missing or refused credentials",
+        headers={"WWW-Authenticate": "Bearer"},
+    )
+
+
+def _bearer_account(request: Request, kind: str) -> Account:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise _unauthorised()
+    name, sep, secret = token.strip().rpartition(":")
+    if not sep or not name or not secret:
+        raise _unauthorised()
+    account = authenticate(_hub(request), kind, name, secret)
+    if account is None:
+        raise _unauthorised()
+    return account
+
+
+def require_user(*roles: str) -> Callable[..., Account]:
+    """A dependency: the analyst whose bearer token this is, if their role is in `roles`.
+
+    401 if the token is missing or refused, 403 if the role may not do this.
+    No roles given means any user role.
+    """
+    allowed = frozenset(roles or ROLES)
+
+    def user(request: Request, _doc: Annotated[Any, Depends(_bearer)]) -> Account:
+        account = _bearer_account(request, "user")
+        if account.role not in allowed:
+            raise HTTPException(
+                status_code=403, detail=f"the role {account.role!r} may not do this"
+            )
+        return account
+
+    return user
+
+
+def agency_account(request: Request, _doc: Annotated[Any, Depends(_bearer)]) -> Account:
+    """A dependency: the agency whose bearer token this is (401 otherwise)."""
+    account = _bearer_account(request, "agency")
+    if account.agency_id is None:
+        raise HTTPException(status_code=403, detail="this agency account names no agency")
+    return account
+
+
+AgencyAccount = Annotated[Account, Depends(agency_account)]
+EspAccount = Annotated[Account, Depends(esp_account)]

@@ -1,0 +1,139 @@
+"""Opening the hub's database and the one rule that makes the change feed safe.
+
+Every write runs in a transaction that is serialised across all writers
+(SQLite: BEGIN IMMEDIATE; PostgreSQL: a transaction-scoped advisory lock taken
+first). So `change.seq` values are assigned in commit order: once a client has
+seen seq N, no transaction can later commit a row with a seq below N, and
+`GET /v1/changes?since=N` never misses a row.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event, insert
+from sqlalchemy.engine import make_url
+
+from tipline_tui.hub.tables import Change, hub_metadata
+
+__all__ = ["HubDB", "HubError", "append_change", "open_hub"]
+
+BUSY_TIMEOUT_MS = 10_000
+WRITE_LOCK_KEY = 0x7469706C696E65  # "tipline": the advisory lock every PostgreSQL writer takes
+_change = Change.__table__
+
+
+class HubError(Exception):
+    """A problem opening the hub's database, worded for the operator."""
+
+
+class HubDB:
+    """An open hub database: serialised writes, plain reads, and the hub's clock."""
+
+    def __init__(self, engine: Engine, *, clock: Callable[[], float] = time.time) -> None:
+        self.engine = engine
+        self.clock = clock
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def now(self) -> int:
+        """Seconds since the epoch, from the injectable clock (tests fix it)."""
+        return int(self.clock())
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        """A write transaction, serialised with every other writer; committed on success."""
+        with self.engine.connect() as conn:
+            conn = conn.execution_options(hub_write=True)
+            with conn.begin():
+                if self.dialect == "postgresql":
+                    conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})")
+                yield conn
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """A read transaction (a consistent snapshot on SQLite WAL)."""
+        with self.engine.connect() as conn, conn.begin():
+            yield conn
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def _sqlite_pragmas(engine: Engine) -> None:
+    """WAL, foreign keys, a busy timeout; and real BEGIN (IMMEDIATE for writers).
+
+    pysqlite's own transaction handling is switched off so the BEGIN that
+    SQLAlchemy emits is the one SQLite sees: BEGIN IMMEDIATE takes the write
+    lock at the start, which is what serialises writers.
+    """
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None
+        cursor = dbapi_conn.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        immediate = conn.get_execution_options().get("hub_write", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def _private_file(path: Path) -> None:
+    """Create the SQLite file readable by its owner only, before SQLite opens it."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if not path.exists():
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        os.close(fd)
+
+
+def open_hub(url: str, *, clock: Callable[[], float] = time.time) -> HubDB:
+    """Open (creating the schema if needed) the hub database at `url`.
+
+    `sqlite:///path` or `postgresql+psycopg://user@host:port/db` (plain
+    `postgresql://` means psycopg 3 too). Raises HubError for a URL it cannot use.
+    """
+    try:
+        parsed = make_url(url)
+    except Exception as exc:  # sqlalchemy raises ArgumentError with the URL in it
+        raise HubError(f"not a database URL: {exc.__class__.__name__}") from None
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        if not parsed.database or parsed.database == ":memory:":
+            raise HubError("the hub needs a SQLite file: sqlite:///path/hub.sqlite")
+        path = Path(parsed.database).expanduser()
+        if path.is_dir():
+            raise HubError(f"{path} is a directory, not a database file")
+        _private_file(path)
+        engine = create_engine(parsed.set(database=str(path)))
+        _sqlite_pragmas(engine)
+    elif backend == "postgresql":
+        if parsed.drivername in ("postgresql", "postgres"):
+            parsed = parsed.set(drivername="postgresql+psycopg")
+        engine = create_engine(parsed, pool_pre_ping=True)
+    else:
+        raise HubError(f"the hub stores in SQLite or PostgreSQL, not {backend!r}")
+    hub_metadata.create_all(engine)
+    return HubDB(engine, clock=clock)
+
+
+def append_change(
+    conn: Connection, kind: str, entity_id: int, payload: dict[str, Any], at: int
+) -> int:
+    """Append one row to the change feed (inside a `HubDB.write()`); return its seq."""
+    result = conn.execute(
+        insert(_change).values(kind=kind, entity_id=entity_id, at=at, payload=payload)
+    )
+    return int(result.inserted_primary_key[0])

@@ -1,0 +1,123 @@
+"""The payloads of the change feed, built in one place so every writer agrees.
+
+Each function returns exactly the payload `tipline_tui/sync/protocol.py`
+defines for its change kind; `publish_*` append the change as well. Call them
+inside a `HubDB.write()` transaction, beside the write they describe.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, Row, select
+
+from tipline_tui.hub.db import append_change
+from tipline_tui.hub.tables import HubAgency, HubFile, HubNote, HubReferral, HubReport
+from tipline_tui.sync.protocol import ANALYSIS_FIELDS
+
+_report = HubReport.__table__
+_file = HubFile.__table__
+_referral = HubReferral.__table__
+_agency = HubAgency.__table__
+_note = HubNote.__table__
+
+REFERRAL_FIELDS = (
+    "action_id",
+    "report_id",
+    "agency_id",
+    "status",
+    "priority",
+    "created_by",
+    "created_at",
+    "sent_at",
+    "acknowledged_at",
+    "failed_at",
+    "detail",
+    "outcome",
+)
+AGENCY_FIELDS = ("kind", "name", "state", "country", "contact", "takes_urgent")
+
+
+def xml_text(data: bytes) -> str:
+    """A stored document as wire text: UTF-8 (intake refuses anything that is not)."""
+    return data.decode("utf-8", errors="replace")
+
+
+def analysis_payload(row: Row[Any] | Any) -> dict[str, Any]:
+    """The "analysis" payload of a hub_report row."""
+    payload: dict[str, Any] = {"report_id": row.id, "version": row.version}
+    for field in ANALYSIS_FIELDS:
+        payload[field] = getattr(row, field)
+    payload["labels"] = list(payload["labels"] or [])
+    return payload
+
+
+def report_payload(conn: Connection, report_id: int) -> dict[str, Any]:
+    """The "report" payload: the document as the ESP sent it, and its fileDetails documents."""
+    row = conn.execute(select(_report).where(_report.c.id == report_id)).one()
+    files = conn.execute(
+        select(_file.c.details_xml)
+        .where(_file.c.report_id == report_id, _file.c.details_xml.is_not(None))
+        .order_by(_file.c.uploaded_at, _file.c.file_id)
+    ).scalars()
+    return {
+        "report_id": row.id,
+        "received_at": row.finished_at or row.opened_at,
+        "xml": xml_text(row.xml),
+        "files": [xml_text(details) for details in files],
+    }
+
+
+def referral_payload(row: Row[Any] | Any) -> dict[str, Any]:
+    payload: dict[str, Any] = {"referral_id": row.id}
+    for field in REFERRAL_FIELDS:
+        payload[field] = getattr(row, field)
+    return payload
+
+
+def agency_payload(row: Row[Any] | Any) -> dict[str, Any]:
+    payload: dict[str, Any] = {"agency_id": row.id}
+    for field in AGENCY_FIELDS:
+        payload[field] = getattr(row, field)
+    payload["takes_urgent"] = bool(payload["takes_urgent"])
+    return payload
+
+
+def note_payload(row: Row[Any] | Any) -> dict[str, Any]:
+    return {
+        "note_id": row.id,
+        "report_id": row.report_id,
+        "author": row.author,
+        "created_at": row.created_at,
+        "body": row.body,
+    }
+
+
+def publish_report(conn: Connection, report_id: int, at: int) -> int:
+    """Announce a finished report to every analyst; return the seq.
+
+    Called once a report is finished, by ESP intake and operator import alike.
+    Its analysis is the default (status new, version 1) until an "analysis"
+    change says otherwise, so none is appended here.
+    """
+    return append_change(conn, "report", report_id, report_payload(conn, report_id), at)
+
+
+def publish_analysis(conn: Connection, report_id: int, at: int) -> int:
+    row = conn.execute(select(_report).where(_report.c.id == report_id)).one()
+    return append_change(conn, "analysis", report_id, analysis_payload(row), at)
+
+
+def publish_referral(conn: Connection, referral_id: int, at: int) -> int:
+    row = conn.execute(select(_referral).where(_referral.c.id == referral_id)).one()
+    return append_change(conn, "referral", referral_id, referral_payload(row), at)
+
+
+def publish_agency(conn: Connection, agency_id: int, at: int) -> int:
+    row = conn.execute(select(_agency).where(_agency.c.id == agency_id)).one()
+    return append_change(conn, "agency", agency_id, agency_payload(row), at)
+
+
+def publish_note(conn: Connection, note_id: int, at: int) -> int:
+    row = conn.execute(select(_note).where(_note.c.id == note_id)).one()
+    return append_change(conn, "note", note_id, note_payload(row), at)

@@ -1,0 +1,100 @@
+"""What a hub operator does outside the HTTP API: import reports and agencies.
+
+Used by `tipline hub import`, `tipline hub agencies import`, the demo hub and
+the tests. Each call is one serialised write transaction: all or nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy import insert, select, update
+
+from tipline_tui.domain.agency import Agency
+from tipline_tui.domain.cybertip_xml import parse_report
+from tipline_tui.domain.xml_problems import ReportParseError
+from tipline_tui.hub.db import HubDB
+from tipline_tui.hub.feed import publish_agency, publish_report
+from tipline_tui.hub.tables import HubAgency, HubReport
+
+__all__ = ["ImportRefused", "import_agencies", "import_reports"]
+
+_report = HubReport.__table__
+_agency = HubAgency.__table__
+_AGENCY_FIELDS = ("kind", "state", "country", "contact", "takes_urgent")
+
+
+class ImportRefused(ValueError):
+    """A document the hub will not store; the message says which and why."""
+
+
+def import_reports(hub: HubDB, xml_documents: Sequence[bytes]) -> list[int]:
+    """Store finished `<report>` documents and announce them; return their hub ids.
+
+    Every document is parsed first (the intake parser: no DTDs, size limit),
+    and must be UTF-8, the encoding the change feed carries; one bad document
+    refuses the whole batch with ImportRefused.
+    """
+    for n, data in enumerate(xml_documents):
+        try:
+            parse_report(data)
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ImportRefused(f"document {n + 1}: not UTF-8") from None
+        except ReportParseError as exc:
+            first = exc.problems[0] if exc.problems else "refused"
+            raise ImportRefused(
+                f"document {n + 1}: {len(exc.problems)} problems, first: {first}"
+            ) from None
+    ids: list[int] = []
+    with hub.write() as conn:
+        now = hub.now()
+        for data in xml_documents:
+            report_id = conn.execute(
+                insert(_report).values(
+                    esp_account_id=None,
+                    state="finished",
+                    opened_at=now,
+                    changed_at=now,
+                    finished_at=now,
+                    xml=data,
+                    status="new",
+                    labels=[],
+                    version=1,
+                )
+            ).inserted_primary_key[0]
+            publish_report(conn, report_id, now)
+            ids.append(int(report_id))
+    return ids
+
+
+def import_agencies(hub: HubDB, agencies: Iterable[Agency]) -> tuple[int, int]:
+    """Add new agencies and update changed ones (matched by name); return (added, updated).
+
+    Each added or changed agency is announced with an "agency" change; nothing
+    is deleted, since past referrals name their agency.
+    """
+    added = updated = 0
+    with hub.write() as conn:
+        now = hub.now()
+        existing = {row.name: row for row in conn.execute(select(_agency))}
+        for agency in agencies:
+            values = {f: getattr(agency, f) for f in _AGENCY_FIELDS}
+            values["takes_urgent"] = bool(values["takes_urgent"])
+            row = existing.get(agency.name)
+            if row is None:
+                agency_id = conn.execute(
+                    insert(_agency).values(name=agency.name, **values)
+                ).inserted_primary_key[0]
+                added += 1
+            elif any(getattr(row, f) != v for f, v in values.items()):
+                agency_id = row.id
+                conn.execute(update(_agency).where(_agency.c.id == agency_id).values(**values))
+                updated += 1
+            else:
+                continue
+            publish_agency(conn, int(agency_id), now)
+            existing[agency.name] = conn.execute(
+                select(_agency).where(_agency.c.id == agency_id)
+            ).one()
+    return added, updated
