@@ -16,7 +16,10 @@ Rules the API leaves to the receiver, kept here:
   SHA-256 are computed, then moved into the evidence directory under their
   SHA-256 (files 0600, directories 0700); they never enter the change feed;
 - expiry (tipline_tui/hub/expiry.py) is checked on every access: an expired
-  report answers 5001, as if it were gone.
+  report answers 5001, as if it were gone;
+- documents must be UTF-8 (the API's `charset=utf-8`): the hub keeps the bytes
+  as received and the change feed carries them as UTF-8 text, so another
+  encoding is refused (4110) rather than silently rewritten.
 """
 
 from __future__ import annotations
@@ -47,13 +50,14 @@ from tipline_tui.domain.cybertip_xml import (
 )
 from tipline_tui.domain.xml_reader import Refused, read
 from tipline_tui.hub.auth import esp_account
-from tipline_tui.hub.db import HubDB, append_change
+from tipline_tui.hub.db import HubDB
 from tipline_tui.hub.expiry import is_expired
+from tipline_tui.hub.feed import publish_report
 from tipline_tui.hub.ispws_xml import (
     CONTENT_TYPE,
     ResponseCode,
-    as_utf8_text,
     describe,
+    is_utf8,
     report_done_response,
     report_response,
 )
@@ -104,8 +108,8 @@ def _refused(refusal: Refusal, report_id: int | None = None) -> Response:
 
 def _too_big(size: int | None, limit: int) -> Refusal:
     """4000 with HTTP 413: the body passes the limit (the rest of it is not read)."""
-    told = f"{size:,} bytes" if size is not None else "more than that"
-    return Refusal(C.INVALID_REQUEST, f"the body is {told}; the limit is {limit:,} bytes", 413)
+    told = f"is {size:,} bytes" if size is not None else "passes it"
+    return Refusal(C.INVALID_REQUEST, f"the limit is {limit:,} bytes and the body {told}", 413)
 
 
 def _server_error(where: str) -> Refusal:
@@ -181,16 +185,20 @@ def _parse(data: bytes, parse: Callable[..., Any], now: datetime) -> Any:
 
     Bytes the safe reader will not read (not well-formed, a DOCTYPE and so any
     entity bomb, an encoding that does not match, too deep) are 4110; a
-    well-formed document the schema rules refuse is 4100 with every problem.
+    well-formed document the schema rules refuse is 4100 with every problem;
+    a good document in an encoding other than UTF-8 is 4110 too.
     """
     try:
-        return parse(data, now=now)
+        parsed = parse(data, now=now)
     except ReportParseError as exc:
         try:
             read(data)  # only on failure: tells unreadable bytes from an invalid document
         except Refused:
             raise Refusal(C.MALFORMED_XML, _problems(exc)) from None
         raise Refusal(C.VALIDATION_FAILED, _problems(exc)) from None
+    if not is_utf8(data):
+        raise Refusal(C.MALFORMED_XML, "the document must be in UTF-8 (text/xml; charset=utf-8)")
+    return parsed
 
 
 # ------------------------------------------------------------------ reports
@@ -580,25 +588,20 @@ async def finish(request: Request, account: EspAccount) -> Response:
 
 def _finish(hub: HubDB, account: Account, report_id: int) -> list[str]:
     def work(conn: Connection, now: int) -> list[str]:
-        row = _own_open_report(conn, account, report_id, now)
+        _own_open_report(conn, account, report_id, now)
         conn.execute(
             update(_report)
             .where(_report.c.id == report_id)
             .values(state="finished", finished_at=now, changed_at=now)
         )
-        files = conn.execute(
-            select(_file.c.file_id, _file.c.details_xml)
-            .where(_file.c.report_id == report_id)
-            .order_by(_file.c.uploaded_at, _file.c.file_id)
-        ).all()
-        payload = {
-            "report_id": report_id,
-            "received_at": now,
-            "xml": as_utf8_text(row.xml),
-            "files": [as_utf8_text(f.details_xml) for f in files if f.details_xml is not None],
-        }
-        append_change(conn, "report", report_id, payload, now)
-        return [f.file_id for f in files]
+        publish_report(conn, report_id, now)  # the XML and fileDetails; never file bytes
+        return list(
+            conn.execute(
+                select(_file.c.file_id)
+                .where(_file.c.report_id == report_id)
+                .order_by(_file.c.uploaded_at, _file.c.file_id)
+            ).scalars()
+        )
 
     return _in_write(hub, work)  # type: ignore[no-any-return]
 

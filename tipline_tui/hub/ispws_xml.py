@@ -111,6 +111,16 @@ def report_response(
     return "".join(parts).encode("utf-8")
 
 
+def is_utf8(data: bytes) -> bool:
+    """Whether a document is in UTF-8 (or its ASCII subset), the only encoding the hub keeps.
+
+    The change feed carries documents as UTF-8 text, so a document declared in
+    another encoding (UTF-16, ISO-8859-1) is refused at intake rather than
+    rewritten: what the hub stores stays byte for byte what the ESP sent.
+    """
+    return declared_encoding(data) in UTF8_NAMES
+
+
 def report_done_response(
     code: ResponseCode, report_id: int | None, file_ids: Iterable[str] = ()
 ) -> bytes:
@@ -135,6 +145,9 @@ def report_done_response(
     return "".join(parts).encode("utf-8")
 
 
+UTF8_NAMES = frozenset({"utf-8", "utf-8-sig", "utf8", "us-ascii", "ascii"})
+
+
 def declared_encoding(data: bytes) -> str:
     """The codec a document's bytes are in: its BOM, else its declaration, else UTF-8."""
     if data.startswith(codecs.BOM_UTF8):
@@ -152,19 +165,3 @@ def declared_encoding(data: bytes) -> str:
         if named:
             return named.group(1).lower()
     return "utf-8"
-
-
-def as_utf8_text(data: bytes) -> str:
-    """A parsed document's text, with any declaration saying UTF-8, for the change feed.
-
-    The feed carries documents as str (sent on as UTF-8), so one that came in as
-    UTF-16 or ISO-8859-1 keeps its text but must stop claiming that encoding, or
-    a reader parsing the UTF-8 bytes would decode them wrongly. Only for bytes the
-    parser already accepted (their encoding is known to be good).
-    """
-    decoded = data.decode(declared_encoding(data)).lstrip("\ufeff")
-    declaration = _XML_DECLARATION.match(decoded)
-    if declaration and _ENCODING.search(declaration.group(0)):
-        fixed = _ENCODING.sub('encoding="UTF-8"', declaration.group(0), count=1)
-        decoded = fixed + decoded[declaration.end() :]
-    return decoded
