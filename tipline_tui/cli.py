@@ -9,6 +9,7 @@ import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tipline_tui import __version__
 from tipline_tui.config import DB_ENV, bundled_demo_store, default_store_path
@@ -17,6 +18,9 @@ from tipline_tui.domain.literal import literal
 from tipline_tui.geoip import GeoIpError
 from tipline_tui.settings import SettingsError
 from tipline_tui.store import Store, StoreError, open_store
+
+if TYPE_CHECKING:
+    from tipline_tui.hub.db import HubDB
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -62,6 +66,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     _add_audit_commands(commands, store_option)
     _add_agency_commands(commands, store_option)
+    _add_hub_commands(commands)
     commands.add_parser(
         "demo", help="open a temporary copy of the bundled synthetic demo store (offline)"
     ).add_argument(
@@ -537,6 +542,200 @@ def _suggest(args: argparse.Namespace) -> int:
     return 0
 
 
+# ------------------------------------------------------------------ hub
+
+
+def _add_hub_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """`tipline hub ...`: run the hub and manage its accounts, agencies and reports."""
+    from tipline_tui.hub.paths import HUB_DB_ENV
+
+    db_option = argparse.ArgumentParser(add_help=False)
+    db_option.add_argument(
+        "--db",
+        dest="hub_db",
+        metavar="URL",
+        help=f"hub database: sqlite:///PATH or postgresql+psycopg://... (default: ${HUB_DB_ENV}, "
+        "else hub.sqlite in the user data dir)",
+    )
+    hub = commands.add_parser("hub", help="run the hub, manage its accounts, agencies, reports")
+    actions = hub.add_subparsers(dest="hub_command", metavar="ACTION", required=True)
+    serve = actions.add_parser("serve", parents=[db_option], help="serve the hub (uvicorn)")
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8740, help="port (default 8740)")
+    serve.add_argument(
+        "--evidence", type=Path, help="directory for uploaded files (default: in the data dir)"
+    )
+    esp = actions.add_parser("esp", help="ESP accounts (HTTP Basic for /ispws)")
+    esp_actions = esp.add_subparsers(dest="esp_command", metavar="ACTION", required=True)
+    esp_add = esp_actions.add_parser(
+        "add", parents=[db_option], help="add an ESP; prints its secret once"
+    )
+    esp_add.add_argument("name", metavar="NAME")
+    user = actions.add_parser("user", help="analyst accounts (bearer tokens for /v1)")
+    user_actions = user.add_subparsers(dest="user_command", metavar="ACTION", required=True)
+    user_add = user_actions.add_parser(
+        "add", parents=[db_option], help="add an analyst; prints the token once"
+    )
+    user_add.add_argument("name", metavar="NAME")
+    user_add.add_argument("--role", required=True, choices=("analyst", "oncall", "supervisor"))
+    token = actions.add_parser(
+        "agency-token",
+        parents=[db_option],
+        help="make (or replace) an agency's token for /v1/agency; prints it once",
+    )
+    token.add_argument("agency", metavar="AGENCY_NAME")
+    agencies = actions.add_parser("agencies", help="the hub's agency directory")
+    agency_actions = agencies.add_subparsers(
+        dest="hub_agencies_command", metavar="ACTION", required=True
+    )
+    agency_actions.add_parser(
+        "import", parents=[db_option], help="add or update agencies from a CSV file"
+    ).add_argument("file", type=Path, metavar="FILE.csv")
+    imports = actions.add_parser(
+        "import", parents=[db_option], help="store finished report XML documents on the hub"
+    )
+    imports.add_argument("paths", nargs="+", type=Path, metavar="XML")
+
+
+def _print_secret(lines: list[str]) -> None:
+    for line in lines:
+        print(line)
+    print("(shown once: the hub keeps only a hash of it)", file=sys.stderr)
+
+
+def _hub(args: argparse.Namespace) -> int:
+    from tipline_tui.hub.auth import AccountError
+    from tipline_tui.hub.db import HubError, open_hub
+    from tipline_tui.hub.paths import default_evidence_dir, default_hub_url
+
+    url = args.hub_db or default_hub_url()
+    try:
+        hub = open_hub(url)
+    except HubError as exc:
+        return _fail(str(exc))
+    except Exception as exc:  # a database that is down or refuses us: say so, not a traceback
+        return _fail(f"cannot open the hub database: {exc.__class__.__name__}: {exc}")
+    try:
+        if args.hub_command == "serve":
+            return _hub_serve(hub, args, args.evidence or default_evidence_dir())
+        if args.hub_command in ("esp", "user", "agency-token"):
+            try:
+                return _hub_account(hub, args)
+            except AccountError as exc:
+                return _fail(str(exc))
+        if args.hub_command == "agencies":
+            return _hub_agencies(hub, args.file)
+        return _hub_import(hub, args.paths)
+    finally:
+        hub.close()
+
+
+def _hub_serve(hub: HubDB, args: argparse.Namespace, evidence: Path) -> int:
+    import ipaddress
+
+    import uvicorn
+
+    from tipline_tui.hub.app import create_app
+
+    try:
+        loopback = ipaddress.ip_address(args.host).is_loopback
+    except ValueError:
+        loopback = args.host == "localhost"
+    if not loopback:
+        print(
+            f"tipline: warning: serving on {args.host}: the hub speaks plain HTTP; terminate "
+            "TLS in front of it (a reverse proxy) before anything crosses a network",
+            file=sys.stderr,
+        )
+    evidence.mkdir(parents=True, exist_ok=True, mode=0o700)
+    uvicorn.run(
+        create_app(hub, evidence_dir=evidence),
+        host=args.host,
+        port=args.port,
+        log_level="info",
+        access_log=False,  # request lines carry no secrets, but keep logs lean
+    )
+    return 0
+
+
+def _hub_account(hub: HubDB, args: argparse.Namespace) -> int:
+    from sqlalchemy import select
+
+    from tipline_tui.hub.auth import create_account
+    from tipline_tui.hub.tables import HubAgency
+
+    with hub.write() as conn:
+        now = hub.now()
+        if args.hub_command == "esp":
+            secret = create_account(conn, kind="esp", name=args.name, now=now)
+            _print_secret([f"username: {args.name}", f"password: {secret}"])
+            return 0
+        if args.hub_command == "user":
+            secret = create_account(conn, kind="user", name=args.name, role=args.role, now=now)
+            _print_secret([f"token: {args.name}:{secret}"])
+            return 0
+        agency_table = HubAgency.__table__
+        agency_id = conn.execute(
+            select(agency_table.c.id).where(agency_table.c.name == args.agency)
+        ).scalar()
+        if agency_id is None:
+            return _fail(
+                f"no agency named {literal(args.agency, multiline=False)!r} on the hub "
+                "(tipline hub agencies import FILE.csv)"
+            )
+        name = f"agency-{agency_id}"
+        secret = create_account(
+            conn, kind="agency", name=name, agency_id=agency_id, now=now, replace=True
+        )
+    _print_secret([f"token: {name}:{secret}"])
+    return 0
+
+
+def _hub_agencies(hub: HubDB, path: Path) -> int:
+    from tipline_tui.domain.agency_csv import AgencyFileError, parse_agencies
+    from tipline_tui.hub.operator import import_agencies
+
+    name = literal(str(path), multiline=False)
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except OSError as exc:
+        return _file_error(f"cannot read {name}: {exc.strerror or exc}")
+    except UnicodeDecodeError:
+        return _file_error(f"{name}: not UTF-8 text")
+    try:
+        agencies = parse_agencies(text)
+    except AgencyFileError as exc:
+        for problem in exc.problems:
+            print(f"{name}:{literal(problem, multiline=False)}", file=sys.stderr)
+        print(f"tipline: {len(exc.problems)} problems; nothing was imported", file=sys.stderr)
+        return 1
+    added, updated = import_agencies(hub, agencies)
+    print(f"{added} added, {updated} updated")
+    return 0
+
+
+def _hub_import(hub: HubDB, paths: list[Path]) -> int:
+    from tipline_tui.hub.operator import ImportRefused, import_reports
+
+    files: list[Path] = []
+    for path in paths:
+        files += sorted(path.rglob("*.xml")) if path.is_dir() else [path]
+    try:
+        documents = [f.read_bytes() for f in files]
+    except OSError as exc:
+        return _file_error(f"cannot read {literal(str(exc.filename), multiline=False)}")
+    try:
+        ids = import_reports(hub, documents)
+    except ImportRefused as exc:
+        print(
+            f"tipline: {literal(str(exc), multiline=False)}; nothing was imported", file=sys.stderr
+        )
+        return 1
+    for f, report_id in zip(files, ids, strict=True):
+        print(f"{literal(str(f), multiline=False)}: hub report #{report_id}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -556,6 +755,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _agencies(args)
         if args.command == "suggest":
             return _suggest(args)
+        if args.command == "hub":
+            return _hub(args)
         store = open_store(args.db or default_store_path())
         _run_app(store, demo=False, on_call=args.on_call)
         return 0

@@ -17,6 +17,10 @@ the payload of each kind is:
                "failed_at", "detail", "outcome"}
 - "agency":   {"agency_id", "kind", "name", "state", "country", "contact", "takes_urgent"}
 
+A "report" change comes once, when the report is finished; until an "analysis"
+change says otherwise its analysis is the default (status "new", version 1,
+nothing else set).
+
 Report ids on the wire are always the hub's (a local tip's `hub_id`); agency
 ids are the hub's (a connected store keeps the hub's agency ids as its own).
 
@@ -29,7 +33,9 @@ in the same order. An action is
 with kinds and payloads as the local outbox writes them (tipline_tui/store/actions.py):
 claim {}, release {}, priority {"priority"}, info_only {"priority": "info"},
 labels {"labels"}, victim_age {"min", "max"}, note {"body"}, close {}, reopen {},
-assign {"agency_id", "agency"}, dispatch {"agency_id", "agency", "contents"}.
+assign {"agency_id", "agency"}, dispatch {"agency_id", "agency", "contents",
+"again": bool} ("again": true when the analyst confirmed a second referral of
+the tip to that agency; without it the hub answers such a dispatch "conflict").
 The analyst is the token's user, never a field of the action.
 
 An answer is {"action_id", "outcome": "applied" | "duplicate" | "conflict" |
@@ -39,6 +45,13 @@ answer is repeated, with outcome "duplicate" and the first outcome in
 "first_outcome"); conflict = base_version is not the tip's version (or the
 claim/dispatch rule is broken), "current" is the hub's state; rejected = it can
 never apply (unknown tip, bad payload, role not allowed) with the reason.
+"applied" and "conflict" answers carry "current" too (the state after the
+apply, or the hub's state), so a client can store it without another pull.
+
+Authentication: `Authorization: Bearer <account name>:<secret>` (the secret
+`tipline hub user add` printed); 401 if missing or refused, 403 if the role
+may not. Roles analyst, oncall and supervisor may push every action; only a
+supervisor may release a tip another analyst claimed.
 """
 
 from __future__ import annotations
