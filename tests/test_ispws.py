@@ -12,8 +12,6 @@ import json
 import os
 import socket
 import stat
-import threading
-import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -22,14 +20,13 @@ from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 from sqlalchemy import select
 
 from tests.factories import BASE_TIME, full_report, simple_report
+from tests.hub_helpers import PostgresServer, ThreadHub, start_postgres
 from tipline_tui.domain.cybertip_xml import MAX_DOCUMENT_BYTES
 from tipline_tui.domain.cybertip_xml_write import file_details_to_xml, report_to_xml
 from tipline_tui.domain.report import FileDetails, FileHash
-from tipline_tui.hub.app import create_app
 from tipline_tui.hub.auth import create_account
 from tipline_tui.hub.db import HubDB, open_hub
 from tipline_tui.hub.expiry import expire_reports
@@ -66,32 +63,34 @@ class Hub:
 
 
 @pytest.fixture(scope="module")
-def hub_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
+def postgres() -> Iterator[PostgresServer | None]:
+    yield from start_postgres()
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def hub_server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Hub]:
+    """One real hub per backend for the module; each test makes its own reports."""
     root = tmp_path_factory.mktemp("hub")
+    if request.param == "sqlite":
+        url = f"sqlite:///{root / 'hub.sqlite'}"
+    else:
+        server: PostgresServer | None = request.getfixturevalue("postgres")
+        if server is None:
+            pytest.skip("no PostgreSQL binaries here (see tests/hub_helpers.py)")
+        url = server.new_database()
     clock = Clock(BASE_TIME)
-    db = open_hub(f"sqlite:///{root / 'hub.sqlite'}", clock=clock)
+    db = open_hub(url, clock=clock)
     with db.write() as conn:
-        esp = ("esp-a (demo)", create_account(conn, kind="esp", name="esp-a (demo)", now=BASE_TIME))
+        esp = ("esp-a (demo)", create_account(conn, kind="esp", name="esp-a (demo)", now=0))
         other = ("esp-b (demo)", create_account(conn, kind="esp", name="esp-b (demo)", now=0))
         user = ("ana", create_account(conn, kind="user", name="ana", role="analyst", now=0))
-    app = create_app(db, evidence_dir=root / "evidence")
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))  # a free port, held from here on: no race for it
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
+    running = ThreadHub(db, root / "evidence").start()
     try:
-        yield Hub(f"http://127.0.0.1:{port}", db, root / "evidence", clock, esp, other, user)
+        yield Hub(running.url, db, root / "evidence", clock, esp, other, user)
     finally:
-        server.should_exit = True
-        thread.join(10)
-        sock.close()
+        running.stop()
         db.close()
 
 
@@ -546,6 +545,10 @@ def test_finish_and_retract_need_an_id(esp: httpx.Client) -> None:
     done = envelope(esp.post("/finish", data={"id": "999999"}), "reportDoneResponse")
     assert done["code"] == 5001
     assert envelope(esp.post("/retract", params={"id": "999999"}))["code"] == 5001
+    huge = esp.post("/retract", data={"id": "1", "pad": "x" * 100_000})
+    assert huge.status_code == 413 and envelope(huge)["code"] == 4000
+    multipart = esp.post("/retract", files={"id": (None, "999999")})  # a multipart form works too
+    assert envelope(multipart)["code"] == 5001
 
 
 # ------------------------------------------------------------------ expiry
@@ -730,7 +733,7 @@ def test_the_go_client_request_shapes_work_unchanged(hub: Hub, batched: bool) ->
     done = go_decode(post("/finish", form, f"id={report_id}".encode()), "reportDoneResponse")
     assert done.findtext("responseCode") == "0"
     assert int(done.findtext("reportId") or "") == report_id
-    assert [f.text for f in done.iterfind("files/fileId")] == file_ids
+    assert sorted(f.text or "" for f in done.iterfind("files/fileId")) == sorted(file_ids)
     [payload] = report_changes(hub, report_id)
     assert payload["xml"] == go_report(now, batched).decode()
     # Retract, as in its TestRetractReport: submit, then retract

@@ -70,6 +70,7 @@ log = logging.getLogger(__name__)
 XSD_ENV = "TIPLINE_HUB_XSD"  # path of the schema file GET /xsd serves; unset: 1210
 MAX_UPLOAD_BYTES = 4 * 1024**3  # one evidence file (plus its form) per upload
 MAX_FIELD_BYTES = 1024  # a form field such as `id`
+MAX_FORM_BYTES = 64 * 1024  # the whole body of finish and retract
 MAX_LISTED = 20  # validation problems told in one responseDescription
 _MAX_ID = 2**63 - 1  # reportId is an xs:long
 _report = HubReport.__table__
@@ -160,9 +161,17 @@ def _report_id(value: str | None) -> int:
 
 
 async def _form_id(request: Request) -> int:
-    """`id` from a urlencoded or multipart form (as clients send it), or the query string."""
+    """`id` from a urlencoded or multipart form (as clients send it), or the query string.
+
+    The body is read to at most MAX_FORM_BYTES first: a form holds one short field.
+    """
+    data = await _body(request, MAX_FORM_BYTES)
+
+    async def replay() -> dict[str, Any]:
+        return {"type": "http.request", "body": data, "more_body": False}
+
     try:
-        form = await request.form(max_files=0, max_fields=20)
+        form = await Request(request.scope, replay).form(max_files=0, max_fields=20)
     except Exception:  # starlette raises its own parse errors; any of them is a bad request
         raise Refusal(C.INVALID_REQUEST, "the body is not a form") from None
     value = form.get("id")
