@@ -374,6 +374,25 @@ def test_upload_hashes_and_files_the_bytes_privately(esp: httpx.Client, hub: Hub
     assert list((hub.evidence / ".incoming").iterdir()) == []  # no temp file left behind
 
 
+def test_an_upload_streams_past_the_document_limit(
+    esp: httpx.Client, hub: Hub, tmp_path: Path
+) -> None:
+    """Evidence files are not documents: 16 MiB streams through to disk and hashes right."""
+    report_id = submit(esp)
+    big = tmp_path / "big.bin"
+    block = os.urandom(1 << 20)
+    with big.open("wb") as out:
+        for i in range(16):
+            out.write(bytes([i]) + block[1:])
+    data = big.read_bytes()
+    with big.open("rb") as handle:
+        got = envelope(esp.post("/upload", data={"id": str(report_id)}, files={"file": handle}))
+    assert got["code"] == 0 and got["hash"] == hashlib.md5(data).hexdigest()
+    [row] = file_rows(hub, report_id)
+    assert row.size == len(data) == 16 << 20
+    assert evidence_path(hub.evidence, row.sha256).read_bytes() == data
+
+
 def test_the_same_bytes_twice_are_two_files_stored_once(esp: httpx.Client, hub: Hub) -> None:
     report_id = submit(esp)
     data = b"the same synthetic bytes"
