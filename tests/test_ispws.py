@@ -23,7 +23,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.factories import BASE_TIME, full_report, simple_report
-from tests.hub_helpers import PostgresServer, ThreadHub, start_postgres
+from tests.hub_helpers import PostgresServer, ProcessHub, ThreadHub, start_postgres
 from tipline_tui.domain.cybertip_xml import MAX_DOCUMENT_BYTES
 from tipline_tui.domain.cybertip_xml_write import file_details_to_xml, report_to_xml
 from tipline_tui.domain.report import FileDetails, FileHash
@@ -776,3 +776,32 @@ def test_change_payload_is_json_serialisable(esp: httpx.Client, hub: Hub) -> Non
     envelope(esp.post("/finish", data={"id": str(report_id)}), "reportDoneResponse")
     [payload] = report_changes(hub, report_id)
     assert json.loads(json.dumps(payload)) == payload
+
+
+def test_tipline_hub_serve_takes_a_report_end_to_end(tmp_path: Path) -> None:
+    """The real `tipline hub serve` process, as an ESP would meet it."""
+    url = f"sqlite:///{tmp_path / 'hub.sqlite'}"
+    db = open_hub(url)
+    with db.write() as conn:
+        secret = create_account(conn, kind="esp", name="esp-e2e (demo)", now=0)
+    served = ProcessHub(url, tmp_path / "evidence").start()
+    try:
+        with httpx.Client(
+            base_url=served.url + "/ispws", auth=("esp-e2e (demo)", secret), timeout=30
+        ) as esp:
+            assert envelope(esp.get("/status"))["code"] == 0
+            report_id = submit(esp, report_to_xml(simple_report(7)))
+            file_id = upload(esp, report_id, b"end-to-end synthetic bytes")
+            info = esp.post("/fileinfo", content=details(report_id, file_id), headers=XML)
+            assert envelope(info)["code"] == 0
+            done = envelope(esp.post("/finish", data={"id": str(report_id)}), "reportDoneResponse")
+            assert done["files"] == [file_id]
+    finally:
+        served.stop()
+    sha256 = hashlib.sha256(b"end-to-end synthetic bytes").hexdigest()
+    stored = evidence_path(tmp_path / "evidence", sha256)
+    assert stat.S_IMODE(stored.stat().st_mode) == 0o600
+    with db.read() as conn:
+        kinds = conn.execute(select(Change.__table__.c.kind)).scalars().all()
+    assert "report" in kinds
+    db.close()
