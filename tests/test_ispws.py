@@ -302,6 +302,22 @@ def test_submit_refuses_an_invalid_report_with_4100_and_every_problem(
     assert report_count(hub) == before
 
 
+def test_a_parser_failure_is_the_hubs_server_error(
+    esp: httpx.Client, hub: Hub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tipline_tui.domain.cybertip_xml as parser
+
+    def broken(*_args: object, **_kw: object) -> None:
+        raise RuntimeError("synthetic parser bug")
+
+    monkeypatch.setattr(parser, "walk", broken)  # the server runs in this process
+    before = report_count(hub)
+    response = esp.post("/submit", content=report_to_xml(simple_report(4)), headers=XML)
+    assert response.status_code == 500
+    assert envelope(response)["code"] == C.SERVER_ERROR == 1000
+    assert report_count(hub) == before
+
+
 def test_submit_refuses_a_declared_oversize_body_without_reading_it(hub: Hub) -> None:
     """Content-Length past the limit: 4000 (HTTP 413) before the body is sent at all."""
     name, secret = hub.esp

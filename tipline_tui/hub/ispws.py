@@ -43,6 +43,7 @@ from sqlalchemy import Connection, Row, insert, select, update
 from starlette.concurrency import run_in_threadpool
 
 from tipline_tui.domain.cybertip_xml import (
+    INTERNAL_ERROR,
     MAX_DOCUMENT_BYTES,
     ReportParseError,
     parse_file_details,
@@ -195,11 +196,15 @@ def _parse(data: bytes, parse: Callable[..., Any], now: datetime) -> Any:
     Bytes the safe reader will not read (not well-formed, a DOCTYPE and so any
     entity bomb, an encoding that does not match, too deep) are 4110; a
     well-formed document the schema rules refuse is 4100 with every problem;
-    a good document in an encoding other than UTF-8 is 4110 too.
+    a good document in an encoding other than UTF-8 is 4110 too. A parser bug
+    is the hub's fault, not the ESP's: 1000.
     """
     try:
         parsed = parse(data, now=now)
     except ReportParseError as exc:
+        if any(p.message.startswith(INTERNAL_ERROR) for p in exc.problems):
+            log.error("ispws: the parser failed on a document (%s)", exc.problems[0].message)
+            raise Refusal(C.SERVER_ERROR, "the hub failed to read this document") from None
         try:
             read(data)  # only on failure: tells unreadable bytes from an invalid document
         except Refused:
