@@ -140,7 +140,8 @@ def find_pg_bin() -> Path | None:
         candidates.append(str(Path(found).parent))
     candidates += sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True)
     for folder in candidates:
-        if folder and (Path(folder) / "initdb").is_file() and (Path(folder) / "postgres").is_file():
+        tools = ("initdb", "postgres", "pg_ctl")
+        if folder and all((Path(folder) / tool).is_file() for tool in tools):
             return Path(folder)
     return None
 
@@ -239,8 +240,15 @@ class PostgresServer:
         return self.url(name)
 
     def stop(self) -> None:
+        """Fast shutdown through pg_ctl (runuser does not pass SIGINT on to postgres)."""
         if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)  # fast shutdown
+            pg_ctl = str(self.bin_dir / "pg_ctl")
+            subprocess.run(
+                [*self._as_user, pg_ctl, "stop", "-m", "fast", "-D", str(self.data_dir / "pg")],
+                capture_output=True,
+                check=False,
+                timeout=60,
+            )
             try:
                 self.process.wait(timeout=30)
             except subprocess.TimeoutExpired:

@@ -10,9 +10,10 @@ seen seq N, no transaction can later commit a row with a seq below N, and
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,11 @@ class HubDB:
     def __init__(self, engine: Engine, *, clock: Callable[[], float] = time.time) -> None:
         self.engine = engine
         self.clock = clock
+        # SQLite's busy handler waits by sleeping (up to 100 ms a try): writers of this
+        # process queue on a mutex instead; BEGIN IMMEDIATE still guards other processes
+        self._local_writers: AbstractContextManager[Any] = (
+            threading.Lock() if self.dialect == "sqlite" else nullcontext()
+        )
 
     @property
     def dialect(self) -> str:
@@ -50,7 +56,7 @@ class HubDB:
     @contextmanager
     def write(self) -> Iterator[Connection]:
         """A write transaction, serialised with every other writer; committed on success."""
-        with self.engine.connect() as conn:
+        with self._local_writers, self.engine.connect() as conn:
             conn = conn.execution_options(hub_write=True)
             with conn.begin():
                 if self.dialect == "postgresql":

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from pydantic import BaseModel, Field
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from tipline_tui.hub.auth import require_user
 from tipline_tui.hub.db import HubDB
@@ -117,3 +117,33 @@ def post_actions(request: Request, batch: ActionBatch, user: Analyst) -> AnswerB
         with hub.write() as conn:
             results.append(apply_action(conn, user, action.model_dump(), hub.now()))
     return AnswerBatch(results=[AnswerModel(**answer) for answer in results])
+
+
+class AccountState(BaseModel):
+    name: str
+    kind: str
+    role: str | None
+    disabled: bool
+
+
+Supervisor = Annotated[Account, Depends(require_user("supervisor"))]
+
+
+@router.post(
+    "/users/{name}/disable",
+    summary="Disable an analyst account at once (a lost laptop, a leaver): supervisors only",
+    response_model=AccountState,
+)
+def disable_user(request: Request, name: str, supervisor: Supervisor) -> AccountState:
+    """Its token stops working on the next request; nothing it did is undone."""
+    table = Account.__table__
+    with _hub(request).write() as conn:
+        row = conn.execute(
+            select(table).where(table.c.name == name, table.c.kind == "user")
+        ).first()
+        if row is None:
+            raise HTTPException(status_code=404, detail=f"no user named {name!r}")
+        if row.id == supervisor.id:
+            raise HTTPException(status_code=409, detail="a supervisor cannot disable themself")
+        conn.execute(update(table).where(table.c.id == row.id).values(disabled=True))
+    return AccountState(name=row.name, kind=row.kind, role=row.role, disabled=True)
