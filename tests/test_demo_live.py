@@ -27,7 +27,7 @@ async def test_demo_hub_seeds_feeds_and_acknowledges_through_the_real_sync_path(
     assert first.pulled == 0  # the seeded tips are not pulled again
 
     feed = DemoFeed(demo, pace=1)
-    hub_id = feed.file_one()
+    hub_id = await feed.file_one()
     second = await client.sync_once()
     assert second.pulled == 1
     with store.read() as conn:

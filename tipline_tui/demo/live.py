@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
+from xml.etree import ElementTree
 
 import httpx
 from sqlalchemy import insert
@@ -26,7 +27,7 @@ from tipline_tui.domain.report import Report
 from tipline_tui.hub.app import create_app
 from tipline_tui.hub.auth import create_account
 from tipline_tui.hub.db import HubDB, open_hub
-from tipline_tui.hub.operator import import_agencies, import_reports
+from tipline_tui.hub.operator import import_agencies
 from tipline_tui.hub.tables import HubReport
 from tipline_tui.store import Store
 from tipline_tui.store.directory import list_agencies, read_meta, write_meta
@@ -35,6 +36,7 @@ from tipline_tui.sync.client import HubConfig, SyncClient
 from tipline_tui.sync.loop import SyncLoop
 
 DEMO_ANALYST = "trainee"
+DEMO_ESP = "Example ESP (demo)"
 DEMO_URL = "http://demo-hub.invalid"  # never resolved: the ASGI transport answers
 ESCALATE_EVERY = 3  # one new tip in three arrives ESP-escalated
 ACK_AFTER = 8.0  # seconds before a demo agency acknowledges a referral
@@ -141,6 +143,7 @@ class DemoFeed:
         self.start = start
         self.fed = 0
         self._tokens: dict[int, str] = {}
+        self._esp_auth: tuple[str, str] | None = None
         self._stream: Iterator[tuple[Report, list[int]]] | None = None
 
     def _next_report(self) -> Report:
@@ -160,10 +163,26 @@ class DemoFeed:
             )
         return report
 
-    def file_one(self) -> int:
-        """One new tip arrives at the hub, as a finished ESP report would."""
-        (hub_id,) = import_reports(self.demo.hub, [report_to_xml(self._next_report())])
-        return hub_id
+    async def file_one(self) -> int:
+        """One new tip arrives the way an ESP sends it: /ispws submit, then finish."""
+        if self._esp_auth is None:
+            with self.demo.hub.write() as conn:
+                secret = create_account(conn, kind="esp", name=DEMO_ESP, now=int(self.demo.clock()))
+            self._esp_auth = (DEMO_ESP, secret)
+        document = report_to_xml(self._next_report())
+        async with httpx.AsyncClient(
+            transport=self.demo.transport, base_url=DEMO_URL, auth=self._esp_auth
+        ) as esp:
+            submitted = await esp.post(
+                "/ispws/submit",
+                content=document,
+                headers={"Content-Type": "text/xml; charset=utf-8"},
+            )
+            report_id = _report_id(submitted.content)
+            finished = await esp.post("/ispws/finish", data={"id": str(report_id)})
+            if _response_code(finished.content) != 0:
+                raise RuntimeError(f"demo ESP could not finish report {report_id}")
+        return report_id
 
     async def acknowledge_due(self) -> int:
         """Play the agencies: acknowledge referrals sent more than ACK_AFTER seconds ago."""
@@ -198,5 +217,18 @@ class DemoFeed:
             return
         while True:
             await asyncio.sleep(self.pace)
-            await asyncio.to_thread(self.file_one)
+            await self.file_one()
             await self.acknowledge_due()
+
+
+def _response_code(answer: bytes) -> int:
+    """The responseCode of the hub's own XML answer (trusted: we wrote it)."""
+    root = ElementTree.fromstring(answer)
+    return int(root.findtext("responseCode") or "1000")
+
+
+def _report_id(answer: bytes) -> int:
+    root = ElementTree.fromstring(answer)
+    if _response_code(answer) != 0 or root.findtext("reportId") is None:
+        raise RuntimeError(f"demo ESP submit refused: {root.findtext('responseDescription')}")
+    return int(root.findtext("reportId") or 0)
