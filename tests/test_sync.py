@@ -69,7 +69,18 @@ def _local(store: Store, hub_id: int) -> int:
 async def test_a_full_round_pull_triage_dispatch_agency_ack(
     hub: HubDB, server: ThreadHub, tmp_path: Path
 ) -> None:
-    (hub_id,) = import_reports(hub, [report_to_xml(simple_report(1))])
+    esp_secret = _account(hub, "Example ESP (demo)", kind="esp").split(":", 1)[1]
+    async with httpx.AsyncClient(
+        base_url=f"{server.url}/ispws", auth=("Example ESP (demo)", esp_secret)
+    ) as esp:  # the ESP files its report through the CyberTipline Reporting API
+        submitted = await esp.post(
+            "/submit",
+            content=report_to_xml(simple_report(1)),
+            headers={"Content-Type": "text/xml; charset=utf-8"},
+        )
+        hub_id = int(submitted.text.split("<reportId>")[1].split("<")[0])
+        finished = await esp.post("/finish", data={"id": str(hub_id)})
+        assert "<responseCode>0</responseCode>" in finished.text
     token = _account(hub, "ana", role="analyst")
     store = _store(tmp_path, "ana")
     client = _client(store, server.url, token)
