@@ -27,6 +27,7 @@ __all__ = ["HubDB", "HubError", "append_change", "open_hub"]
 BUSY_TIMEOUT_MS = 10_000
 WRITE_LOCK_KEY = 0x7469706C696E65  # "tipline": the advisory lock every PostgreSQL writer takes
 _change = Change.__table__
+_APPEND = insert(_change)  # built once: executed with parameters, it skips SQL building
 
 
 class HubError(Exception):
@@ -140,6 +141,6 @@ def append_change(
 ) -> int:
     """Append one row to the change feed (inside a `HubDB.write()`); return its seq."""
     result = conn.execute(
-        insert(_change).values(kind=kind, entity_id=entity_id, at=at, payload=payload)
+        _APPEND, {"kind": kind, "entity_id": entity_id, "at": at, "payload": payload}
     )
     return int(result.inserted_primary_key[0])
