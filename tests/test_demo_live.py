@@ -51,3 +51,20 @@ async def test_demo_hub_seeds_feeds_and_acknowledges_through_the_real_sync_path(
     assert tip is not None and [r.status for r in tip.analysis.referrals] == ["acknowledged"]
     await client.aclose()
     await store.aclose()
+
+
+def test_demo_never_uses_a_configured_real_hub(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from tipline_tui import cli
+    from tipline_tui.app import TiplineApp
+    from tipline_tui.demo.live import DEMO_URL
+
+    monkeypatch.setenv("TIPLINE_HUB_URL", "https://hub.example.org")
+    monkeypatch.setenv("TIPLINE_HUB_TOKEN", "ana:real-secret")
+    seen: list[TiplineApp] = []
+    monkeypatch.setattr(TiplineApp, "run", lambda self, **kw: seen.append(self))
+    assert cli.main(["demo", "--pace", "0"]) == 0
+    (app,) = seen
+    assert app.demo and app.hub_url == "the in-process demo hub"
+    assert app.sync is not None
+    assert str(app.sync.client.http.base_url).rstrip("/") == DEMO_URL
+    assert "real-secret" not in str(app.sync.client.http.headers)

@@ -247,3 +247,45 @@ def test_plain_http_only_to_loopback_and_backoff_is_capped_with_jitter() -> None
     delays = [backoff_delay(n, rng=lambda: 1.0) for n in range(1, 10)]
     assert delays[:4] == [1.0, 2.0, 4.0, 8.0] and max(delays) == 60.0
     assert backoff_delay(3, rng=lambda: 0.0) == 2.0  # jitter: half to all of the ceiling
+
+
+async def test_conflicts_screen_shows_both_sides_and_sends_mine_again(
+    hub: HubDB, server: ThreadHub, tmp_path: Path
+) -> None:
+    from textual.geometry import Region
+
+    from tests.tui_helpers import make_app, settle
+    from tipline_tui.screens.conflicts import ConflictsScreen
+
+    (hub_id,) = import_reports(hub, [report_to_xml(simple_report(1))])
+    stores, clients = {}, {}
+    for name in ("ana", "bob"):
+        stores[name] = _store(tmp_path, name)
+        clients[name] = _client(stores[name], server.url, _account(hub, name, role="analyst"))
+        await clients[name].sync_once()
+    for name, priority in (("ana", "1"), ("bob", "3")):
+        with stores[name].write() as conn:
+            actions.set_priority(
+                conn, _local(stores[name], hub_id), priority, analyst=name, now=NOW
+            )
+        await clients[name].sync_once()  # ana first: bob's base version is stale
+    app = make_app(stores["bob"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("C")
+        await settle(pilot)
+        assert isinstance(app.screen, ConflictsScreen)
+        rows = app.screen.query_one("#conflicts-list").render_lines(Region(0, 0, 78, 4))
+        listing = "\n".join(strip.text for strip in rows)
+        await pilot.press("m")
+        await settle(pilot)
+    assert "yours: priority 3" in listing and "hub's:" in listing and "priority 1" in listing
+    result = await clients["bob"].sync_once()
+    assert result.pushed == 1 and result.counts.conflicts == 0
+    with hub.read() as conn:
+        assert (
+            conn.exec_driver_sql("SELECT priority FROM hub_report WHERE id = ?", (hub_id,)).scalar()
+            == "3"
+        )
+    for client in clients.values():
+        await client.aclose()

@@ -152,6 +152,26 @@ def _run_app(
     ).run()
 
 
+def _audit_cli_action(conn: Any, action: str, after: dict[str, Any]) -> None:
+    """Changes made from the command line are audited too, under the login name."""
+    import getpass
+
+    from tipline_tui.store import audit
+
+    audit.record(conn, actor=getpass.getuser(), action=action, at=int(time.time()), after=after)
+
+
+def _exit_cleanly_on_hangup() -> None:
+    """SIGHUP/SIGTERM become SystemExit, so `finally` blocks run and temp files go."""
+    import signal
+
+    def leave(signum: int, _frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    for signum in (signal.SIGHUP, signal.SIGTERM):
+        signal.signal(signum, leave)
+
+
 def _demo(on_call: bool = False, pace: float = 20.0) -> int:
     from tipline_tui.demo.live import DemoHub
     from tipline_tui.store.maintenance import newest_received, shift_received
@@ -160,6 +180,7 @@ def _demo(on_call: bool = False, pace: float = 20.0) -> int:
     if not source.is_file() or source.stat().st_size == 0:
         return _fail(f"the bundled demo store is missing ({source}); reinstall tipline-tui")
     workdir = Path(tempfile.mkdtemp(prefix="tipline-demo-"))
+    _exit_cleanly_on_hangup()  # an SSH drop must still remove the temporary copy
     try:
         copy = workdir / "demo.sqlite"
         shutil.copyfile(source, copy)
@@ -452,6 +473,11 @@ def _agencies(args: argparse.Namespace) -> int:
         try:
             with store.write() as conn:
                 added, updated = upsert_agencies(conn, agencies)
+                _audit_cli_action(
+                    conn,
+                    "agencies_import",
+                    {"file": str(args.file), "added": added, "updated": updated},
+                )
         finally:
             store.close()
         print(f"{added} added, {updated} updated")

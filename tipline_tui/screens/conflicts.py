@@ -63,6 +63,8 @@ class ConflictsScreen(Screen[None]):
         listing = self.query_one(OptionList)
         listing.clear_options()
         listing.add_options([Option(conflict_prompt(c), id=str(c.outbox_id)) for c in found])
+        if found:
+            listing.highlighted = 0
         title = self.query_one("#conflicts-title", Static)
         title.update(
             f"{len(found)} actions the hub did not take: h keeps the hub's, m sends yours again"
