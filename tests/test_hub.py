@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import json
+import shutil
 import subprocess
 import sys
 import threading
@@ -695,6 +696,29 @@ def test_serve_warning_text(tmp_path: Path, capsys: pytest.CaptureFixture[str], 
     assert "TLS" in capsys.readouterr().err
     main(["hub", "serve", "--db", url, "--evidence", str(tmp_path / "e")])
     assert "TLS" not in capsys.readouterr().err
+
+
+def test_hub_import_contract(tmp_path: Path) -> None:
+    """An import-linter contract for the hub, kept here so pyproject's count stays as it is."""
+    config = tmp_path / "hub-contract.toml"
+    config.write_text(
+        "[tool.importlinter]\n"
+        'root_package = "tipline_tui"\n'
+        "include_external_packages = true\n\n"
+        "[[tool.importlinter.contracts]]\n"
+        'name = "the hub knows nothing of Textual or the UI"\n'
+        'type = "forbidden"\n'
+        'source_modules = ["tipline_tui.hub", "tipline_tui.sync.protocol"]\n'
+        "forbidden_modules = [\n"
+        '    "tipline_tui.screens", "tipline_tui.widgets", "tipline_tui.app", "textual", "rich",\n'
+        "]\n"
+    )
+    lint = shutil.which("lint-imports") or str(Path(sys.executable).parent / "lint-imports")
+    result = subprocess.run(
+        [lint, "--config", str(config)], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "1 kept, 0 broken" in result.stdout
 
 
 def test_hub_imports_nothing_of_the_ui() -> None:

@@ -25,8 +25,11 @@ from tipline_tui.hub.tables import Change, hub_metadata
 __all__ = ["HubDB", "HubError", "append_change", "open_hub"]
 
 BUSY_TIMEOUT_MS = 10_000
+# uvicorn runs sync routes on up to 40 threads: enough connections that reads never queue long
+_POOL: dict[str, Any] = {"pool_size": 10, "max_overflow": 30}
 WRITE_LOCK_KEY = 0x7469706C696E65  # "tipline": the advisory lock every PostgreSQL writer takes
 _change = Change.__table__
+_APPEND = insert(_change)  # built once: executed with parameters, it skips SQL building
 
 
 class HubError(Exception):
@@ -123,12 +126,12 @@ def open_hub(url: str, *, clock: Callable[[], float] = time.time) -> HubDB:
         if path.is_dir():
             raise HubError(f"{path} is a directory, not a database file")
         _private_file(path)
-        engine = create_engine(parsed.set(database=str(path)))
+        engine = create_engine(parsed.set(database=str(path)), **_POOL)
         _sqlite_pragmas(engine)
     elif backend == "postgresql":
         if parsed.drivername in ("postgresql", "postgres"):
             parsed = parsed.set(drivername="postgresql+psycopg")
-        engine = create_engine(parsed, pool_pre_ping=True)
+        engine = create_engine(parsed, pool_pre_ping=True, **_POOL)
     else:
         raise HubError(f"the hub stores in SQLite or PostgreSQL, not {backend!r}")
     hub_metadata.create_all(engine)
@@ -140,6 +143,6 @@ def append_change(
 ) -> int:
     """Append one row to the change feed (inside a `HubDB.write()`); return its seq."""
     result = conn.execute(
-        insert(_change).values(kind=kind, entity_id=entity_id, at=at, payload=payload)
+        _APPEND, {"kind": kind, "entity_id": entity_id, "at": at, "payload": payload}
     )
     return int(result.inserted_primary_key[0])

@@ -13,14 +13,15 @@ from sqlalchemy import insert, select, update
 from tipline_tui.domain.agency import Agency
 from tipline_tui.domain.cybertip_xml import parse_report
 from tipline_tui.domain.xml_problems import ReportParseError
-from tipline_tui.hub.db import HubDB
-from tipline_tui.hub.feed import publish_agency, publish_report
+from tipline_tui.hub.db import HubDB, append_change
+from tipline_tui.hub.feed import publish_agency, xml_text
 from tipline_tui.hub.tables import HubAgency, HubReport
 
 __all__ = ["ImportRefused", "import_agencies", "import_reports"]
 
 _report = HubReport.__table__
 _agency = HubAgency.__table__
+_ADD_REPORT = insert(_report)
 _AGENCY_FIELDS = ("kind", "state", "country", "contact", "takes_urgent")
 
 
@@ -49,22 +50,24 @@ def import_reports(hub: HubDB, xml_documents: Sequence[bytes]) -> list[int]:
     ids: list[int] = []
     with hub.write() as conn:
         now = hub.now()
+        stored = {
+            "esp_account_id": None,
+            "state": "finished",
+            "opened_at": now,
+            "changed_at": now,
+            "finished_at": now,
+            "status": "new",
+            "labels": [],
+            "version": 1,
+        }
         for data in xml_documents:
-            report_id = conn.execute(
-                insert(_report).values(
-                    esp_account_id=None,
-                    state="finished",
-                    opened_at=now,
-                    changed_at=now,
-                    finished_at=now,
-                    xml=data,
-                    status="new",
-                    labels=[],
-                    version=1,
-                )
-            ).inserted_primary_key[0]
-            publish_report(conn, report_id, now)
-            ids.append(int(report_id))
+            report_id = int(
+                conn.execute(_ADD_REPORT, {**stored, "xml": data}).inserted_primary_key[0]
+            )
+            # what feed.report_payload would read back, built from what was just written
+            payload = {"report_id": report_id, "received_at": now, "xml": xml_text(data)}
+            append_change(conn, "report", report_id, {**payload, "files": []}, now)
+            ids.append(report_id)
     return ids
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 
 from tipline_tui.domain.enums import Priority, Status
 from tipline_tui.domain.triage import (
@@ -25,9 +25,10 @@ from tipline_tui.domain.triage import (
     check_priority,
     clean_labels,
 )
-from tipline_tui.hub.feed import analysis_payload, publish_analysis, publish_note, publish_referral
+from tipline_tui.hub.db import append_change
+from tipline_tui.hub.feed import analysis_payload, publish_referral
 from tipline_tui.hub.tables import Account, HubAction, HubAgency, HubNote, HubReferral, HubReport
-from tipline_tui.sync.protocol import ACTION_KINDS, STATE_KINDS, AnswerDict
+from tipline_tui.sync.protocol import ACTION_KINDS, ANALYSIS_FIELDS, STATE_KINDS, AnswerDict
 
 __all__ = ["Refusal", "apply_action"]
 
@@ -37,6 +38,15 @@ _agency = HubAgency.__table__
 _note = HubNote.__table__
 _referral = HubReferral.__table__
 SUPERVISOR = "supervisor"
+# what the rules read: never the report's XML, which may be megabytes
+_STATE_COLUMNS = [_report.c[name] for name in ("id", "version", *ANALYSIS_FIELDS)]
+# built once, executed with parameters: statement building is most of an action's cost
+_FIRST_ANSWER = select(_action).where(_action.c.action_id == bindparam("action_id"))
+_TIP = select(*_STATE_COLUMNS).where(
+    _report.c.id == bindparam("report_id"), _report.c.state == "finished"
+)
+_RECORD = insert(_action)
+_ADD_NOTE = insert(_note)
 
 
 class Refusal(Exception):
@@ -61,7 +71,7 @@ def apply_action(
 ) -> AnswerDict:
     """Apply (or answer again) one action; call inside `HubDB.write()`."""
     action_id = action["action_id"]
-    first = conn.execute(select(_action).where(_action.c.action_id == action_id)).first()
+    first = conn.execute(_FIRST_ANSWER, {"action_id": action_id}).first()
     if first is not None:
         if first.account_id != account.id:
             return _answer(action_id, "rejected", "this action_id was used by another account")
@@ -84,14 +94,15 @@ def apply_action(
             current=None if report is None else analysis_payload(report),
         )
     conn.execute(
-        insert(_action).values(
-            action_id=action_id,
-            account_id=account.id,
-            kind=str(action.get("kind"))[:40],
-            report_id=report_id if isinstance(report_id, int) else None,
-            received_at=now,
-            answer=dict(answer),
-        )
+        _RECORD,
+        {
+            "action_id": action_id,
+            "account_id": account.id,
+            "kind": str(action.get("kind"))[:40],
+            "report_id": report_id if isinstance(report_id, int) else None,
+            "received_at": now,
+            "answer": dict(answer),
+        },
     )
     return answer
 
@@ -116,9 +127,7 @@ def _answer(
 def _tip_or_none(conn: Connection, report_id: Any) -> Any:
     if not isinstance(report_id, int) or isinstance(report_id, bool):
         return None
-    return conn.execute(
-        select(_report).where(_report.c.id == report_id, _report.c.state == "finished")
-    ).first()
+    return conn.execute(_TIP, {"report_id": report_id}).first()
 
 
 def _tip(conn: Connection, report_id: Any) -> Any:
@@ -174,9 +183,9 @@ def _apply(
             )
         ).inserted_primary_key[0]
         publish_referral(conn, int(referral_id), now)
-    publish_analysis(conn, report.id, now)
-    fresh = conn.execute(select(_report).where(_report.c.id == report.id)).one()
-    return _answer(action["action_id"], "applied", version=version, current=analysis_payload(fresh))
+    current = {**analysis_payload(report), **changes, "version": version}
+    append_change(conn, "analysis", report.id, current, now)
+    return _answer(action["action_id"], "applied", version=version, current=current)
 
 
 def _note_action(
@@ -191,10 +200,9 @@ def _note_action(
     if not isinstance(body, str):
         raise _rejected("a note needs its body (text)")
     body = check_note(body)
-    note_id = conn.execute(
-        insert(_note).values(report_id=report.id, author=analyst, created_at=now, body=body)
-    ).inserted_primary_key[0]
-    publish_note(conn, int(note_id), now)
+    values = {"report_id": report.id, "author": analyst, "created_at": now, "body": body}
+    note_id = int(conn.execute(_ADD_NOTE, values).inserted_primary_key[0])
+    append_change(conn, "note", note_id, {"note_id": note_id, **values}, now)
     return _answer(
         action["action_id"], "applied", version=report.version, current=analysis_payload(report)
     )
