@@ -73,24 +73,56 @@ def _quarantine(conn: Connection, name: str, data: bytes, exc: ReportParseError,
     quarantine(conn, name, data, digest, [str(p) for p in exc.problems], at)
 
 
-def _apply_report(conn: Connection, p: dict[str, Any], at: int) -> None:
-    if _local_id(conn, p["report_id"]) is not None:
-        return  # already here (a re-pulled page, or a seeded store)
-    data = p["xml"].encode("utf-8")
-    try:
-        report = parse_report(data)
-    except ReportParseError as exc:
-        _quarantine(conn, f"hub report {p['report_id']}", data, exc, at)
-        return
-    report.hub_id = p["report_id"]
-    report.received_at = p.get("received_at") or at
-    (local,) = write_reports(conn, [report], now=at)
-    files = []
-    for text in p.get("files") or []:
+_ID_CHUNK = 500  # hub ids per IN (...) lookup, well under SQLite's variable limit
+
+
+def _known_hub_ids(conn: Connection, hub_ids: Sequence[int]) -> set[int]:
+    known: set[int] = set()
+    for start in range(0, len(hub_ids), _ID_CHUNK):
+        chunk = hub_ids[start : start + _ID_CHUNK]
+        known.update(
+            conn.exec_driver_sql(
+                f"SELECT hub_id FROM report WHERE hub_id IN ({', '.join('?' * len(chunk))})",
+                tuple(chunk),
+            ).scalars()
+        )
+    return known
+
+
+def _apply_reports(conn: Connection, run: Sequence[tuple[dict[str, Any], int]]) -> None:
+    """Store a run of consecutive "report" changes (payload, at) with one write_reports call.
+
+    One call for the whole run, not one per report: write_reports batches its
+    inserts and identifier indexing across the reports it is given.
+    """
+    seen = _known_hub_ids(conn, [p["report_id"] for p, _at in run])
+    reports = []
+    stored: list[tuple[dict[str, Any], int]] = []
+    for p, at in run:
+        if p["report_id"] in seen:
+            continue  # already here (a re-pulled page, or a seeded store), or twice in this run
+        seen.add(p["report_id"])
+        data = p["xml"].encode("utf-8")
         try:
-            files.append((local, parse_file_details(text.encode("utf-8"))))
+            report = parse_report(data)
         except ReportParseError as exc:
-            _quarantine(conn, f"hub file of report {p['report_id']}", text.encode(), exc, at)
+            _quarantine(conn, f"hub report {p['report_id']}", data, exc, at)
+            continue
+        report.hub_id = p["report_id"]
+        report.received_at = p.get("received_at") or at
+        reports.append(report)
+        stored.append((p, at))
+    if not reports:
+        return
+    # every report has received_at set above, so write_reports' `now` fills nothing
+    local_ids = write_reports(conn, reports, now=run[-1][1])
+    files = []
+    for local, (p, at) in zip(local_ids, stored, strict=True):
+        for text in p.get("files") or []:
+            try:
+                files.append((local, parse_file_details(text.encode("utf-8"))))
+            except ReportParseError as exc:
+                _quarantine(conn, f"hub file of report {p['report_id']}", text.encode(), exc, at)
     if files:
         attach_files(conn, files)
 
@@ -189,12 +221,17 @@ def _apply_agency(conn: Connection, p: dict[str, Any]) -> None:
 
 def apply_changes(conn: Connection, changes: Sequence[dict[str, Any]], next_seq: int) -> int:
     """Apply one pulled page and move the cursor to `next_seq`; return how many applied."""
+    reports: list[tuple[dict[str, Any], int]] = []  # consecutive report changes, not yet stored
     for change in changes:
-        payload = dict(change["payload"])
         kind = change["kind"]
         if kind == "report":
-            _apply_report(conn, payload, change["at"])
-        elif kind == "analysis":
+            reports.append((change["payload"], change["at"]))
+            continue
+        if reports:  # store them before anything later in the feed refers to them
+            _apply_reports(conn, reports)
+            reports = []
+        payload = dict(change["payload"])
+        if kind == "analysis":
             payload["seq"] = change["seq"]
             _apply_analysis(conn, payload)
         elif kind == "note":
@@ -204,6 +241,8 @@ def apply_changes(conn: Connection, changes: Sequence[dict[str, Any]], next_seq:
         elif kind == "agency":
             _apply_agency(conn, payload)
         # an unknown kind is from a newer hub: skipped, not an error
+    if reports:
+        _apply_reports(conn, reports)
     write_meta(conn, {CURSOR_KEY: str(next_seq)})
     return len(changes)
 

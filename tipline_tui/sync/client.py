@@ -4,15 +4,20 @@ One round is `sync_once`: pull every page (each page and its cursor in one
 transaction), then push pending actions in batches and settle their answers.
 A network fault or a 5xx raises HubUnavailable and leaves everything queued;
 4xx (bad token, wrong role) raises HubRefused: retrying will not help.
+
+Pages and answers are written on the store's plain (sync) engine in a worker
+thread, one transaction per call: through aiosqlite every statement would be
+a round trip between threads, and applying a page of reports runs thousands.
 """
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import httpx
@@ -21,6 +26,7 @@ from tipline_tui.store import sync_state
 from tipline_tui.store.engine import Store
 
 PAGE = 1000
+T = TypeVar("T")
 TIMEOUT = httpx.Timeout(20.0, connect=5.0)
 
 
@@ -124,6 +130,15 @@ class SyncClient:
         except ValueError:
             raise HubUnavailable("the hub sent something that is not JSON") from None
 
+    async def _write(self, fn: Callable[..., T], *args: Any) -> T:
+        """`fn(conn, *args)` in one write transaction, in a worker thread (the loop stays free)."""
+
+        def run() -> T:
+            with self.store.write() as conn:
+                return fn(conn, *args)
+
+        return await asyncio.to_thread(run)
+
     async def pull(self) -> int:
         """Pull every page since the stored cursor; each page commits with its cursor."""
         total = 0
@@ -133,7 +148,7 @@ class SyncClient:
             changes = page.get("changes", [])
             next_seq = int(page.get("next", since))
             if changes or next_seq != since:
-                total += await self.store.run_write(sync_state.apply_changes, changes, next_seq)
+                total += await self._write(sync_state.apply_changes, changes, next_seq)
             if not page.get("more") or not changes:
                 return total
 
@@ -149,7 +164,7 @@ class SyncClient:
             if len(answers) != len(batch):
                 raise HubUnavailable("the hub answered a different number of actions")
             now = int(self.clock())
-            await self.store.run_write(sync_state.record_answers, answers, now)
+            await self._write(sync_state.record_answers, answers, now)
             total += len(answers)
 
     async def sync_once(self) -> RoundResult:
