@@ -61,3 +61,18 @@ def test_demo_data_refuses_to_overwrite(tmp_path: Path) -> None:
     result = run("demo-data", "--reports", "5", "--out", str(out))
     assert result.returncode == 2 and "already exists" in result.stderr
     assert out.read_text() == "x"
+
+
+def test_plain_tipline_opens_the_app_with_on_call_and_settings(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from tipline_tui.app import TiplineApp
+    from tipline_tui.cli import main
+
+    monkeypatch.setenv("TIPLINE_CONFIG", str(tmp_path / "none.toml"))
+    monkeypatch.delenv("TIPLINE_HUB_URL", raising=False)
+    monkeypatch.delenv("TIPLINE_HUB_TOKEN", raising=False)
+    seen: list[TiplineApp] = []
+    monkeypatch.setattr(TiplineApp, "run", lambda self, **kw: seen.append(self))
+    assert main(["--db", str(tmp_path / "store.sqlite"), "--on-call"]) == 0
+    assert main(["--db", str(tmp_path / "store.sqlite")]) == 0
+    assert [app.on_call for app in seen] == [True, False]
+    assert all(app.sync is None and not app.demo for app in seen)  # no hub configured

@@ -33,6 +33,9 @@ def _parser() -> argparse.ArgumentParser:
         "--db", type=Path, help=f"store file (default: ${DB_ENV}, else {default_store_path()})"
     )
     parser.add_argument("--on-call", action="store_true", help="show only urgent and overdue tips")
+    parser.add_argument(
+        "--insecure", action="store_true", help="allow plain http to a hub that is not loopback"
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     store_option = argparse.ArgumentParser(add_help=False)
     store_option.add_argument("--db", type=Path, default=argparse.SUPPRESS, help="store file")
