@@ -300,3 +300,25 @@ async def test_conflicts_screen_shows_both_sides_and_sends_mine_again(
         )
     for client in clients.values():
         await client.aclose()
+
+
+def test_tipline_sync_command_runs_one_round(
+    hub: HubDB, server: ThreadHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:  # type: ignore[no-untyped-def]
+    from tipline_tui.cli import main
+
+    import_reports(hub, [report_to_xml(simple_report(1))])
+    monkeypatch.setenv("TIPLINE_CONFIG", str(tmp_path / "none.toml"))
+    monkeypatch.delenv("TIPLINE_HUB_URL", raising=False)
+    monkeypatch.delenv("TIPLINE_HUB_TOKEN", raising=False)
+    db = str(tmp_path / "cli.sqlite")
+    assert main(["sync", "--db", db]) == 1
+    assert "no hub configured" in capsys.readouterr().err
+    monkeypatch.setenv("TIPLINE_HUB_URL", server.url)
+    monkeypatch.setenv("TIPLINE_HUB_TOKEN", _account(hub, "ana", role="analyst"))
+    assert main(["sync", "--db", db]) == 0
+    assert "pulled 2 changes" in capsys.readouterr().out  # the agency and the report
+    monkeypatch.setenv("TIPLINE_HUB_TOKEN", "ana:wrong")
+    assert main(["sync", "--db", db]) == 1
+    err = capsys.readouterr().err
+    assert "refused the token" in err and "wrong" not in err
