@@ -15,7 +15,6 @@ from tipline_tui import __version__
 from tipline_tui.config import DB_ENV, bundled_demo_store, default_store_path
 from tipline_tui.domain.intake import DocumentResult, Outcome
 from tipline_tui.domain.literal import literal
-from tipline_tui.geoip import GeoIpError
 from tipline_tui.settings import SettingsError
 from tipline_tui.store import Store, StoreError, open_store
 
@@ -140,9 +139,12 @@ def _run_app(
         sync = SyncLoop(SyncClient(store, config))
     geoip = None
     if not demo:  # the demo never reads the operator's data
-        from tipline_tui.geoip import geoip_path_from_env, open_geoip
+        from tipline_tui.geoip import GeoIpError, geoip_path_from_env, open_geoip
 
-        geoip = open_geoip(geoip_path_from_env())
+        try:
+            geoip = open_geoip(geoip_path_from_env())
+        except GeoIpError as exc:  # a configured database that cannot be read: say so, exit 2
+            raise SettingsError(str(exc)) from None
     TiplineApp(
         TipService(store, geoip=geoip),
         demo=demo,
@@ -878,7 +880,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         store = open_store(args.db or default_store_path())
         _run_app(store, demo=False, on_call=args.on_call, insecure=args.insecure)
         return 0
-    except (StoreError, SettingsError, GeoIpError) as exc:
+    except (StoreError, SettingsError) as exc:
         return _fail(str(exc))
     except KeyboardInterrupt:
         return 130

@@ -37,7 +37,6 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 import phonenumbers
-from phonenumbers import geocoder
 
 from tipline_tui.domain.agency import Agency
 from tipline_tui.domain.enums import US_STATES, AgencyKind, PersonRole
@@ -371,6 +370,8 @@ def _phone_signal(number: phonenumbers.PhoneNumber, factor: float, whose: str) -
     if number.country_code == 1 and place.country == "US":
         # offline geocoder: "New York, NY", "Florida", "Washington D.C." for US area codes
         area = phonenumbers.national_significant_number(number)[:3]
+        from phonenumbers import geocoder  # its data takes ~0.4 s to load: only when needed
+
         text = geocoder.description_for_number(number, "en", region="US")
         state = place.state or _state_from_geocoder(text)
         if state:
@@ -381,6 +382,8 @@ def _phone_signal(number: phonenumbers.PhoneNumber, factor: float, whose: str) -
                 f"{label}: area code {area}, {state_name(state)}",
             )
         return Signal("phone", Place("US"), PHONE_COUNTRY * factor, f"{label}: US, area {area}")
+    from phonenumbers import geocoder
+
     name = geocoder.country_name_for_number(number, "en") or place.country
     return Signal("phone", place, PHONE_COUNTRY * factor, f"{label}: {name}")
 
