@@ -15,14 +15,20 @@ from textual.dom import DOMNode
 from textual.screen import Screen
 
 from tipline_tui.domain.triage import TimeLimits, TriageError
+from tipline_tui.screens.conflicts import ConflictsScreen
 from tipline_tui.screens.help import HelpScreen
 from tipline_tui.screens.quarantine import QuarantineScreen
 from tipline_tui.screens.queue import QueueScreen
 from tipline_tui.screens.report import ReportScreen
+from tipline_tui.screens.triage import TRIAGE_BINDINGS
 from tipline_tui.store.actions import ActionResult
 from tipline_tui.store.service import TipService
 from tipline_tui.sync.loop import SyncLoop, SyncStatus
 from tipline_tui.widgets.queue_table import QueueTable
+
+
+def _without_triage(bindings: list[BindingType]) -> list[BindingType]:
+    return [b for b in bindings if b not in TRIAGE_BINDINGS]
 
 
 class TiplineApp(App[None]):
@@ -157,8 +163,10 @@ class TiplineApp(App[None]):
         return [
             ("Everywhere", self.BINDINGS),
             ("Queue: moving", QueueTable.BINDINGS),
-            ("Queue: sorting, filtering, search", QueueScreen.BINDINGS),
-            ("Report", ReportScreen.BINDINGS),
+            ("Triage: the open tip, or the queue's selection (else its cursor)", TRIAGE_BINDINGS),
+            ("Queue: sorting, filtering, search, views", _without_triage(QueueScreen.BINDINGS)),
+            ("Report", _without_triage(ReportScreen.BINDINGS)),
+            ("Sync conflicts (C)", ConflictsScreen.BINDINGS),
             ("Quarantine", QuarantineScreen.BINDINGS),
         ]
 
