@@ -72,8 +72,6 @@ async def test_a_tip_claimed_by_someone_else_says_who(make_store) -> None:
     store = make_store(queue_reports(3))
     from tipline_tui.store import actions
 
-    with store.write() as conn:
-        first = conn.exec_driver_sql("SELECT min(id) FROM report").scalar()
     app = make_app(store)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
@@ -87,7 +85,6 @@ async def test_a_tip_claimed_by_someone_else_says_who(make_store) -> None:
         await settle(pilot)
         messages = [n.message for n in app._notifications]
     assert any("claimed by bob" in m for m in messages)
-    assert first is not None
 
 
 async def test_bulk_select_with_space_then_close_and_info_only(make_store) -> None:
@@ -250,7 +247,6 @@ async def test_on_call_claims_sets_e_assigns_and_dispatches_in_six_keys(make_sto
             await pilot.press(key)
             await settle(pilot)
     tip = _tip(store, target.id)
-    assert len(keys) <= 6
     assert tip.analysis.claimed_by == "ana" and tip.analysis.priority == "E"
     assert tip.analysis.jurisdiction == "Ohio ICAC Task Force (DEMO)"
     assert [r.agency for r in tip.analysis.referrals] == ["Ohio ICAC Task Force (DEMO)"]

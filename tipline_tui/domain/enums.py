@@ -62,6 +62,10 @@ class Status(StrEnum):
     CLOSED = "closed"
 
 
+# not yet referred and not closed: what on-call and the time-limit clocks watch
+WAITING_STATUSES = (Status.NEW.value, Status.CLAIMED.value, Status.ASSIGNED.value)
+
+
 def urgency_rank(priority: str | None, escalated: bool) -> int:
     """Queue order bucket: E (or ESP-escalated, not yet judged), 1, untriaged, 2, 3, info.
 

@@ -79,7 +79,7 @@ def _visible(state: dict[str, Any], keys: Iterable[str]) -> dict[str, Any]:
     return {key: state[key] for key in keys}
 
 
-def _queue(
+def queue_action(
     conn: Connection,
     *,
     kind: str,
@@ -90,6 +90,7 @@ def _queue(
     now: int,
     action_id: str | None = None,
 ) -> str:
+    """Append a pending outbox row (a fresh UUID unless given); return its action id."""
     action_id = action_id or str(uuid.uuid4())
     conn.exec_driver_sql(
         "INSERT INTO outbox (action_id, kind, report_id, base_version, payload, analyst, "
@@ -124,7 +125,7 @@ def _change(
         f"UPDATE report SET {assignments}, version = ? WHERE id = ?",
         (*values.values(), version, report_id),
     )
-    action_id = _queue(
+    action_id = queue_action(
         conn,
         kind=kind,
         report_id=report_id,
@@ -280,7 +281,7 @@ def add_note(
     """Append a note; notes are never edited or removed."""
     body = check_note(body)
     state = _current(conn, report_id)
-    action_id = _queue(
+    action_id = queue_action(
         conn,
         kind="note",
         report_id=report_id,

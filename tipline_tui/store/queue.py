@@ -21,7 +21,7 @@ from sqlalchemy import (
     tuple_,
 )
 
-from tipline_tui.domain.enums import IdentifierKind
+from tipline_tui.domain.enums import WAITING_STATUSES, IdentifierKind
 from tipline_tui.domain.views import QueueCounts, QueueFilter, QueueRow, QueueSort
 from tipline_tui.store.tables import AgencyRow, IdentifierRow, ReportRow
 
@@ -71,16 +71,13 @@ def _search_clause(text: str) -> ColumnElement[bool]:
     return or_(*clauses)
 
 
-_WAITING = ("new", "claimed", "assigned")  # not yet referred, not closed
-
-
 def _on_call_clause(cutoffs: dict[str, int]) -> ColumnElement[bool]:
     """Urgent, or waiting longer than its priority allows, and not yet referred."""
     overdue = [_report.c.urgency_rank == 0]
     for key, cutoff in cutoffs.items():
         match = _report.c.priority.is_(None) if key == "unset" else _report.c.priority == key
         overdue.append(and_(match, _report.c.received_at < cutoff))
-    return and_(_report.c.status.in_(_WAITING), or_(*overdue))
+    return and_(_report.c.status.in_(WAITING_STATUSES), or_(*overdue))
 
 
 def filter_clause(filt: QueueFilter) -> ColumnElement[bool]:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -23,6 +22,7 @@ from sqlalchemy import Connection
 from tipline_tui.domain.cybertip_xml import ReportParseError, parse_file_details, parse_report
 from tipline_tui.domain.enums import urgency_rank
 from tipline_tui.store import audit
+from tipline_tui.store.actions import queue_action
 from tipline_tui.store.directory import read_meta, write_meta
 from tipline_tui.store.intake import attach_files, quarantine
 from tipline_tui.store.reports import write_reports
@@ -371,10 +371,12 @@ def resolve_conflict(
     if not keep_mine:
         return None
     version = conn.exec_driver_sql("SELECT version FROM report WHERE id = ?", (report_id,)).scalar()
-    action_id = str(uuid.uuid4())
-    conn.exec_driver_sql(
-        "INSERT INTO outbox (action_id, kind, report_id, base_version, payload, analyst, "
-        "created_at, state, attempts) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 0)",
-        (action_id, kind, report_id, version, payload, analyst, now),
+    return queue_action(
+        conn,
+        kind=kind,
+        report_id=report_id,
+        base_version=version,
+        payload=json.loads(payload) if isinstance(payload, str) else payload or {},
+        analyst=analyst,
+        now=now,
     )
-    return action_id

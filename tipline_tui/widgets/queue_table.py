@@ -24,7 +24,7 @@ from textual.message import Message
 from textual.strip import Strip
 from textual.widget import Widget
 
-from tipline_tui.domain.enums import incident_short
+from tipline_tui.domain.enums import WAITING_STATUSES, incident_short
 from tipline_tui.domain.literal import literal
 from tipline_tui.domain.triage import TimeLimits, clock_text
 from tipline_tui.domain.views import QueueRow
@@ -79,7 +79,6 @@ def layout(width: int) -> list[Column]:
     ]
 
 
-_WAITING = ("new", "claimed", "assigned")
 _OUTCOME_TEXT = {"none": "none found", "conflict": "conflict?"}
 
 
@@ -91,7 +90,7 @@ def row_cells(row: QueueRow, now: float, limits: TimeLimits | None = None) -> li
         prefix = "" if row.status == "claimed" else row.status[:3]
         status = f"{prefix}@{row.claimed_by}"
     clock = ""
-    if limits is not None and row.status in _WAITING:
+    if limits is not None and row.status in WAITING_STATUSES:
         clock = clock_text(now, limits.deadline(row.received_at, row.priority, row.escalated))
     jurisdiction = literal(row.jurisdiction, multiline=False) or _OUTCOME_TEXT.get(
         row.jurisdiction_outcome or "", "-"
