@@ -12,8 +12,11 @@ from tipline_tui.domain.enums import IdentifierKind
 from tipline_tui.domain.keys import (
     IP_STRENGTH,
     Key,
+    account_form,
     fuzzy_text,
+    handle_keys,
     identifier_keys,
+    name_digits,
 )
 
 # Cyrillic and Greek look-alikes, written as escapes so the source shows what they are.
@@ -300,6 +303,33 @@ def test_number_suffix_stays_digits_when_de_leeting() -> None:
     # run straight on, the last leet digit may be a letter: both readings are keys
     assert "deleet" in shared_types("screen_name", "p4nd477", "panda77")
     assert "stem" in shared_types("screen_name", "n1ght_byt3", "night_byte")
+
+
+def test_several_leeted_last_letters_run_into_the_number() -> None:
+    # "m4gp138" is magpie8 with its last two letters leeted: each reading is a key
+    assert "hollowmagpie8" in values("screen_name", "h0ll0w.m4gp138", "deleet")
+    assert "deleet" in shared_types("screen_name", "h0ll0w.m4gp138", "hollow.magpie8")
+    # an unleeted word keeps its number as a number
+    assert values("screen_name", "darkwolf1337", "deleet") == ["darkwolf1337"]
+
+
+def test_a_handle_is_an_account_of_its_service_and_look_alikes_stay_close() -> None:
+    plain = {(k.type, k.value) for k in handle_keys("Example ESP", "Dark_Wolf77")}
+    leet = {(k.type, k.value) for k in handle_keys("example esp ", "d4rk.w0lf77")}
+    elsewhere = {(k.type, k.value) for k in handle_keys("Other ESP", "Dark_Wolf77")}
+    assert ("handle", "example esp:darkwolf77") in plain
+    assert plain & leet == {("handle_alike", "example esp:darkwolf77")}
+    assert not plain & elsewhere, "the same handle on another service is not the account"
+    assert handle_keys("  ", "dark_wolf") == [], "no service, no account"
+    strengths = {k.type: k.strength for k in handle_keys("x", "d4rk")}
+    assert strengths["handle"] > strengths["handle_alike"]
+
+
+def test_account_forms_and_name_digits() -> None:
+    assert account_form("screen_name", "Dark_Wolf77") == account_form("screen_name", "darkwolf77")
+    assert account_form("email", "Dark.Wolf+tips@Example.COM") == "dark.wolf@example.com"
+    assert account_form("ip", "192.0.2.1") == "192.0.2.1"
+    assert name_digits("Dark_Wolf_77") == "77" and name_digits("darkwolf") == ""
 
 
 def test_different_number_shares_only_the_stem() -> None:

@@ -33,8 +33,12 @@ def person_report(
     phone: str | None = None,
     ip: str | None = None,
     file_hash: str | None = None,
+    esp: str | None = None,
+    esp_id: str | None = None,
 ) -> Report:
     report = simple_report(n)
+    if esp is not None:
+        report.esp_name = esp
     report.persons = [
         Person(
             role="reported",
@@ -43,6 +47,7 @@ def person_report(
                 emails=[Email(email)] if email else [], phones=[Phone(phone)] if phone else []
             ),
             ip_capture_events=[IpCaptureEvent(ip)] if ip else [],
+            esp_identifier=esp_id,
         )
     ]
     if file_hash:
@@ -119,16 +124,24 @@ def test_an_account_in_very_many_tips_is_still_a_lead(make_store) -> None:
     reports = [person_report(n, email="busy.account@example.com") for n in range(340)]
     reports.append(person_report(340, email="busy.account@example.com", phone="(212) 555-0147"))
     reports.append(person_report(341, phone="+1 212 555 0147"))
-    reports += [person_report(342 + n, screen="common_name") for n in range(320)]
+    # a handle 320 tips from 320 different services share is a common name, not a person
+    reports += [
+        person_report(342 + n, screen="common_name", esp=f"Service {n}") for n in range(320)
+    ]
+    # the same handle on one service is one account, however busy
+    reports += [person_report(662 + n, screen="busy_handle", esp="Service A") for n in range(320)]
     store = make_store(reports)  # tip ids are n + 1
     with store.read() as conn:
         found = related_reports(conn, 341, limit=10)
         named = related_reports(conn, 343, limit=10)
+        handled = related_reports(conn, 663, limit=10)
     assert found[0].report_id == 342 and "same phone" in found[0].reasons[0]
     assert len(found) == 10 and all("same email" in r.reasons[0] for r in found[1:])
     assert [r.report_id for r in found[1:]] == list(range(340, 331, -1)), "newest first"
     assert found[1].score < found[0].score
-    assert named == [], "a name 320 tips share says nothing"
+    assert named == [], "a name 320 tips on 320 services share says nothing"
+    assert [r.report_id for r in handled] == list(range(982, 972, -1)), "newest first"
+    assert all(r.reasons == ("same screen name on the same service",) for r in handled)
 
 
 def test_handles_alike_but_for_digits_are_weak_and_typos_still_match(make_store) -> None:
@@ -136,14 +149,17 @@ def test_handles_alike_but_for_digits_are_weak_and_typos_still_match(make_store)
         person_report(0, screen="dark_wolf_77"),
         person_report(1, screen="dark_wolf_78"),  # a neighbour: maybe another person
         person_report(2, screen="dark_wolfe_77"),  # a typo of the same handle
-        person_report(3, screen="d4rk_w0lf_77"),  # leetspeak
+        person_report(3, screen="d4rk_w0lf_77"),  # leetspeak, on the same service
+        person_report(4, screen="D4RK_W0LF_77", esp="Another ESP"),  # and on another
     ]
     store = make_store(reports)
     with store.read() as conn:
         by_id = {r.report_id: r for r in related_reports(conn, 1)}
     assert 2 not in by_id, "differing only in digits is not enough on its own"
     assert "%" in by_id[3].reasons[0] and "dark_wolfe_77" in by_id[3].reasons[0]
-    assert "leetspeak" in by_id[4].reasons[0]
+    assert by_id[4].reasons[0] == "look-alike screen name on the same service (d4rk_w0lf_77)"
+    assert by_id[5].reasons[0] == "screen name same but for leetspeak"
+    assert by_id[4].score > by_id[5].score, "a look-alike on one service is the stronger lead"
 
 
 def test_blocking_skips_common_trigrams_but_finds_the_typo(make_store, monkeypatch) -> None:
@@ -205,6 +221,42 @@ def test_related_command_prints_reasons_and_json(make_store, tmp_path: Path) -> 
     assert missing.returncode == 2 and "no tip #999" in missing.stderr
 
 
+def test_a_path_through_another_tips_account_lifts_weak_evidence_only(make_store) -> None:
+    weak_ip = "203.0.113.9"
+    crowd = [person_report(20 + n, ip=weak_ip) for n in range(6)]  # the address is shared
+    reports = [
+        person_report(0, email="quiet.heron@example.net", ip=weak_ip),  # 1: the tip
+        person_report(1, email="quiet.heron@example.net", esp_id="4242"),  # 2: same email
+        person_report(2, esp_id="4242", ip=weak_ip),  # 3: 2's account and the crowded IP
+        person_report(3, esp_id="4242"),  # 4: only 2's account
+        *crowd,  # 5..10: the crowded IP only
+    ]
+    store = make_store(reports)
+    with store.read() as conn:
+        by_id = {r.report_id: r for r in related_reports(conn, 1)}
+    assert "same email" in by_id[2].reasons[0]
+    assert 3 in by_id and any(r.startswith("linked through tip 2") for r in by_id[3].reasons)
+    assert "same IP" in by_id[3].reasons
+    assert 4 not in by_id, "a path alone, with nothing shared directly, is no lead"
+    assert all(n not in by_id for n in range(5, 11)), "a crowded IP alone is no lead"
+
+
+def test_an_email_user_name_counts_the_addresses_behind_it(make_store) -> None:
+    # one busy address at another provider: the user name names one mailbox
+    reports = [person_report(0, email="velvet.orca19@example.org")]
+    reports += [person_report(1 + n, email="velvet.orca19@mail.example.net") for n in range(30)]
+    # a user name thirty different providers' mailboxes have: thirty people, likely
+    reports.append(person_report(31, email="sam.smith@example.org"))
+    reports += [person_report(32 + n, email=f"sam.smith@host{n}.example.com") for n in range(30)]
+    store = make_store(reports)
+    with store.read() as conn:
+        busy = related_reports(conn, 1, limit=50)
+        common = related_reports(conn, 32, limit=50)
+    assert len(busy) == 30 and all("same email user name" in r.reasons[0] for r in busy)
+    assert "(velvet.orca19@mail.example.net)" in busy[0].reasons[0]
+    assert common == []
+
+
 def test_older_stores_are_indexed_by_the_migration(tmp_path: Path) -> None:
     old = tmp_path / "v1.sqlite"
     shutil.copyfile(Path(__file__).parent / "fixtures" / "store_v1.sqlite", old)
@@ -212,7 +264,10 @@ def test_older_stores_are_indexed_by_the_migration(tmp_path: Path) -> None:
     with store.read() as conn:
         keys = conn.exec_driver_sql("SELECT count(*) FROM identifier_key").scalar()
         grams = conn.exec_driver_sql("SELECT count(*) FROM trigram").scalar()
-        assert keys > 0 and grams > 0
+        handles = conn.exec_driver_sql(
+            "SELECT count(*) FROM identifier_key WHERE key_type = 'handle'"
+        ).scalar()
+        assert keys > 0 and grams > 0 and handles > 0
         assert any(related_reports(conn, n) for n in range(1, 21))
     store.close()
 
@@ -230,7 +285,7 @@ async def test_report_screen_shows_related_reports_with_reasons(make_store) -> N
         await settle(pilot)
         assert "related reports" in static_text(app, "#related-status")
         related = app.screen.related
-        assert related and related[0].report_id in (2, 3)
+        assert related and related[0].report_id in (2, 3, 4)  # email, phone, handle: 1.0
         await pilot.press("enter")
         await settle(pilot)
         opened = app.screen

@@ -167,7 +167,8 @@ def _leet_readings(folded: str) -> list[tuple[str, str]]:
 
     A digit run after a separator is a number ("p4nd4_1909"). Run straight on, trailing
     digits are usually a number too ("darkwolf77"), but someone who leets the word may
-    leet its last letter as well ("p4nd477" for panda77): then both readings are given.
+    leet its last letters as well ("p4nd477" for panda77, "m4gp138" for magpie8): then
+    every reading of the leading leet digits as letters is given too.
     """
     head = folded.rstrip(_ASCII_DIGITS)
     suffix = folded[len(head) :]
@@ -178,8 +179,11 @@ def _leet_readings(folded: str) -> list[tuple[str, str]]:
     suffix = plain[len(body) :]
     stem = body.translate(_LEET_DIGITS)
     readings = [(stem, suffix)]
-    if suffix and stem != body and suffix[0] in _LEET_LETTERS:
-        readings.append((stem + _LEET_LETTERS[suffix[0]], suffix[1:]))
+    if stem != body:
+        for i, digit in enumerate(suffix):
+            if digit not in _LEET_LETTERS:
+                break
+            readings.append((stem + suffix[: i + 1].translate(_LEET_DIGITS), suffix[i + 1 :]))
     return readings
 
 
@@ -579,6 +583,47 @@ def identifier_keys(kind: str, raw: str, *, country_hints: Sequence[str] = ()) -
         raise ValueError(f"unknown identifier kind {kind!r}") from None
     # Each builder emits distinct keys, strongest first, so nothing is sorted here.
     return builder(raw)
+
+
+def handle_keys(service: str, raw: str) -> list[Key]:
+    """A screen name as an account of one service, and the look-alikes of it there.
+
+    The same handle on another service is often someone else; on one service it is
+    one account. A look-alike of it on the same service (leetspeak, homoglyphs) is
+    the classic way back after a ban, so it is nearly as strong.
+    """
+    scope = service.strip().casefold()
+    if not scope:
+        return []
+    keys: list[Key] = []
+    alike: set[str] = set()  # emitted even when equal to the handle, as _name_keys does
+    for key in _name_keys(raw, _SCREEN):
+        if key.type == "name":
+            keys.append(Key("handle", f"{scope}:{key.value}", 1.0))
+        elif key.type in ("skeleton", "deleet") and key.value not in alike:
+            alike.add(key.value)
+            keys.append(Key("handle_alike", f"{scope}:{key.value}", 0.8))
+    return keys
+
+
+def name_digits(raw: str) -> str:
+    """The number a handle ends with ("" for none): "Dark_Wolf_77" -> "77"."""
+    name = _name_form(raw)
+    return name[len(name.rstrip(_ASCII_DIGITS)) :]
+
+
+def account_form(kind: str, raw: str) -> str:
+    """One spelling per account, to count how many accounts share a looser key.
+
+    Names: the folded name ("Dark_Wolf77" and "darkwolf77" are one account). Email:
+    the address lower-cased without its +tag. Anything else: the raw value.
+    """
+    if kind in (IdentifierKind.SCREEN_NAME, IdentifierKind.DISPLAY_NAME):
+        return _name_form(raw)
+    if kind == IdentifierKind.EMAIL:
+        local, domain = _split_email(raw)
+        return f"{_untagged(local)}@{domain or ''}"
+    return raw
 
 
 def fuzzy_text(kind: str, raw: str) -> str | None:

@@ -14,7 +14,7 @@ from sqlmodel import SQLModel
 from tipline_tui.store import tables
 
 APPLICATION_ID = 0x54495031  # "TIP1"
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 Migration = Callable[[Connection], None]
 
@@ -66,11 +66,19 @@ def _add_actions(conn: Connection) -> None:
     _protect_audit(conn)
 
 
+def _rekey_names(conn: Connection) -> None:
+    """v5: handles scoped to their service, and more leet readings: names get new keys."""
+    from tipline_tui.store.related_index import rebuild_keys
+
+    rebuild_keys(conn, ("screen_name", "display_name"))
+
+
 # MIGRATIONS[n] takes a store from version n-1 to n. Version 1 is the baseline.
 MIGRATIONS: dict[int, Migration] = {
     2: _add_quarantine,
     3: _add_related_index,
     4: _add_actions,
+    5: _rekey_names,
 }
 
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz
 from sqlalchemy import Connection
 
+from tipline_tui.domain.keys import account_form
 from tipline_tui.domain.views import RelatedReport
 from tipline_tui.store.related_index import trigrams
 
@@ -56,9 +57,13 @@ _KEY_REASONS = {
     "leet": "{kind} same but for leetspeak",
     "stem": "{kind} same but for digits",
     "esp_id": "same ESP account id",
+    "handle": "same {kind} on the same service",
+    "handle_alike": "look-alike {kind} on the same service",
     "device": "same device id",
     "hash": "same file hash",
 }
+# reasons from these keys also show the other tip's spelling
+RAW_REASON_KEYS = ("email", "e164", "name", "handle", "handle_alike", "stem", "email_local")
 _KIND_NAMES = {"screen_name": "screen name", "display_name": "display name", "email": "email"}
 # similar is not same: near-identical handles of different people are common
 _FUZZY_STRENGTH = {"screen_name": 0.5, "display_name": 0.25, "email": 0.3}
@@ -86,25 +91,30 @@ class _Evidence:
 
 
 # Keys that name one account: many tips sharing one usually means one prolific person,
-# so their weight falls gently. Names, networks, files and partial keys are shared by
-# different people, so theirs falls fast.
-ACCOUNT_KEYS = frozenset({"email", "email_base", "e164", "esp_id", "device"})
+# so their weight falls gently, and an account shared by more than KEY_LIMIT tips is
+# still used (its newest tips). A handle names one account only on its own service
+# (the "handle" key is scoped to the reporting ESP); across services the same handle is
+# often someone else, like names, networks, files and partial keys, whose weight falls
+# fast.
+ACCOUNT_KEYS = frozenset(
+    {"email", "email_base", "e164", "esp_id", "device", "handle", "handle_alike"}
+)
 ACCOUNT_DECAY = 0.25
-# A whole handle (as spelled, look-alikes folded or leetspeak read) names one account on
-# a platform; only its digit-less stem is shared by different people as a rule.
-HANDLE_KEYS = frozenset({"name", "skeleton", "deleet"})
-HANDLE_DECAY = 1.0
+# A path through another tip's account (see _linked): at most this many tips are
+# followed, and a path weighs LINK_WEIGHT times both of its steps.
+LINK_SOURCES = 10
+LINK_WEIGHT = 0.2
+# An email user name stands for that name at several providers: how many people share
+# one is told by how many distinct addresses stand behind its tips, not by how many
+# tips, since one prolific address's forty tips are one person. (A handle's digit-less
+# stem is not counted so: different people who liked the same words share it as a rule,
+# so it stays weak evidence that needs support from elsewhere.)
+PARTIAL_KEYS = frozenset({"email_local"})
 
 
-def _rarity(count: int, key_type: str = "", kind: str = "") -> float:
-    """1 for a value only one other tip has, falling as more tips share it."""
-    decay = (
-        ACCOUNT_DECAY
-        if key_type in ACCOUNT_KEYS
-        else HANDLE_DECAY
-        if kind == "screen_name" and key_type in HANDLE_KEYS
-        else 1.0
-    )
+def _rarity(count: int, account: bool = False) -> float:
+    """1 for a value only one other tip (or account) has, falling as more share it."""
+    decay = ACCOUNT_DECAY if account else 1.0
     return 1.0 / (1.0 + decay * math.log2(max(1, count)))
 
 
@@ -149,8 +159,14 @@ def _capped_counts(
     return counts
 
 
-def _exact(conn: Connection, report_id: int, evidence: dict[int, _Evidence]) -> None:
-    """Tips sharing a canonical key, all keys in two statements (counts, then postings)."""
+def _exact(
+    conn: Connection, report_id: int, evidence: dict[int, _Evidence]
+) -> tuple[set[tuple[str, str]], dict[int, float]]:
+    """Tips sharing a canonical key: counts in one statement, postings in one or two.
+
+    Returns this tip's own keys, and the tips that share an account with it with the
+    weight of the strongest such account, for following links one step further.
+    """
     mine: dict[tuple[str, str], list[tuple[str, str, float]]] = {}
     for kind, raw, key_type, key, strength in conn.exec_driver_sql(
         "SELECT kind, raw, key_type, key, strength FROM identifier_key WHERE report_id = ?",
@@ -158,15 +174,16 @@ def _exact(conn: Connection, report_id: int, evidence: dict[int, _Evidence]) -> 
     ):
         mine.setdefault((key_type, key), []).append((kind, raw, strength))
     if not mine:
-        return
+        return set(), {}
     # The tip's own row is among each count. KEY_LIMIT or more other tips sharing a name,
     # a network or a file say nothing about a person. An account (email, phone, ESP id,
-    # device) shared by that many is one prolific person or one shared account: still a
-    # lead, so its newest KEY_LIMIT tips are used, weighted by how many share it in all.
+    # device, a handle on one service) shared by that many is one prolific person or one
+    # shared account: still a lead, so its newest KEY_LIMIT tips are used, weighted by
+    # how many share it.
+    accounts = [k for k in mine if k[0] in ACCOUNT_KEYS]
     usable: dict[tuple[str, str], int] = {}
     overflow: list[tuple[str, str]] = []
-    accounts = [k for k in mine if k[0] in ACCOUNT_KEYS]
-    others_ = [k for k in mine if k[0] not in ACCOUNT_KEYS]
+    others_ = [k for k in mine if k not in set(accounts)]  # names, networks, files, parts
     for group, cap in ((others_, KEY_LIMIT + 1), (accounts, ACCOUNT_COUNT_CAP)):
         counts = _capped_counts(
             conn, "identifier_key", "key_type = q.c0 AND key = q.c1", group, cap
@@ -174,22 +191,14 @@ def _exact(conn: Connection, report_id: int, evidence: dict[int, _Evidence]) -> 
         for k, n in zip(group, counts, strict=True):
             if 1 < n <= KEY_LIMIT:
                 usable[k] = n - 1
-            elif n > KEY_LIMIT and k[0] in ACCOUNT_KEYS:
+            elif n > KEY_LIMIT and group is accounts:
                 usable[k] = n - 1
                 overflow.append(k)
     if not usable:
-        return
-    postings: dict[tuple[str, str], list[int]] = {}
-    small = [k for k in usable if k not in overflow]
-    for chunk in _chunks(small, SQL_CHUNK // 2):
-        rows = ", ".join("(?, ?)" for _ in chunk)
-        for key_type, key, other in conn.exec_driver_sql(
-            f"WITH q(t, k) AS (VALUES {rows}) SELECT i.key_type, i.key, i.report_id "
-            "FROM q JOIN identifier_key i ON i.key_type = q.t AND i.key = q.k",
-            tuple(v for pair in chunk for v in pair),
-        ):
-            if other != report_id:
-                postings.setdefault((key_type, key), []).append(other)
+        return set(mine), {}
+    whole = [k for k in usable if k not in overflow and k[0] not in PARTIAL_KEYS]
+    partial = [k for k in usable if k[0] in PARTIAL_KEYS]
+    postings = _postings(conn, whole, report_id)
     for key_type, key in overflow:
         postings[(key_type, key)] = [
             other
@@ -199,13 +208,109 @@ def _exact(conn: Connection, report_id: int, evidence: dict[int, _Evidence]) -> 
                 (key_type, key, report_id, KEY_LIMIT),
             )
         ]
+    linked: dict[int, float] = {}
     for (key_type, key), others in postings.items():
         for kind, raw, strength in mine[(key_type, key)]:
-            weight = strength * _rarity(usable[(key_type, key)], key_type, kind)
+            account = key_type in ACCOUNT_KEYS
+            weight = strength * _rarity(usable[(key_type, key)], account)
             reason: Reason = _key_template(key_type, kind)
-            if key_type in ("email", "e164", "name"):
+            if key_type in RAW_REASON_KEYS:
                 reason = ("key", reason, key_type, key, raw)
             for other in others:
+                evidence.setdefault(other, _Evidence()).add(kind, weight, reason)
+                if account and weight > linked.get(other, 0.0):
+                    linked[other] = weight
+    _partial(conn, report_id, {k: mine[k] for k in partial}, evidence)
+    return set(mine), linked
+
+
+def _linked(
+    conn: Connection,
+    report_id: int,
+    own: set[tuple[str, str]],
+    sources: dict[int, float],
+    evidence: dict[int, _Evidence],
+) -> None:
+    """Tips sharing an account with a tip that shares an account with this one.
+
+    One person shows up under several accounts, and each tip names only some of them:
+    a tip naming the handle and email of this one's ESP account is about the same
+    person even if it shares nothing with this tip directly. Such a path is
+    corroboration, weighted below any direct account match, so on its own it stays
+    under MIN_SCORE and only lifts a tip that has weak direct evidence too.
+    """
+    if not sources:
+        return
+    followed = sorted(sources, key=lambda s: (-sources[s], -s))[:LINK_SOURCES]
+    via: dict[tuple[str, str], list[int]] = {}
+    for chunk in _chunks(followed):
+        for source, key_type, key in conn.exec_driver_sql(
+            "SELECT report_id, key_type, key FROM identifier_key "
+            f"WHERE report_id IN ({_marks_sql(len(chunk))}) "
+            f"AND +key_type IN ({_marks_sql(len(ACCOUNT_KEYS))})",
+            (*chunk, *sorted(ACCOUNT_KEYS)),
+        ):
+            if (key_type, key) not in own:
+                via.setdefault((key_type, key), []).append(source)
+    keys = list(via)
+    counts = _capped_counts(
+        conn, "identifier_key", "key_type = q.c0 AND key = q.c1", keys, KEY_LIMIT + 1
+    )
+    usable = {k: n for k, n in zip(keys, counts, strict=True) if 1 < n <= KEY_LIMIT}
+    for (key_type, key), others in _postings(conn, list(usable), report_id).items():
+        step = _rarity(usable[(key_type, key)] - 1, account=True)
+        source = max(via[(key_type, key)], key=lambda s: sources[s])
+        weight = LINK_WEIGHT * sources[source] * step
+        reason = f"linked through tip {source} ({_key_template(key_type, '').strip()})"
+        for other in others:
+            if other not in sources:
+                evidence.setdefault(other, _Evidence()).add("linked", weight, reason)
+
+
+def _postings(
+    conn: Connection, keys: list[tuple[str, str]], report_id: int
+) -> dict[tuple[str, str], list[int]]:
+    """Other tips holding each key, read from the covering index only."""
+    postings: dict[tuple[str, str], list[int]] = {}
+    for chunk in _chunks(keys, SQL_CHUNK // 2):
+        rows = ", ".join("(?, ?)" for _ in chunk)
+        for key_type, key, other in conn.exec_driver_sql(
+            f"WITH q(t, k) AS (VALUES {rows}) SELECT i.key_type, i.key, i.report_id "
+            "FROM q JOIN identifier_key i ON i.key_type = q.t AND i.key = q.k",
+            tuple(v for pair in chunk for v in pair),
+        ):
+            if other != report_id:
+                postings.setdefault((key_type, key), []).append(other)
+    return postings
+
+
+def _partial(
+    conn: Connection,
+    report_id: int,
+    mine: dict[tuple[str, str], list[tuple[str, str, float]]],
+    evidence: dict[int, _Evidence],
+) -> None:
+    """Evidence from keys looser than an account, weighted by the accounts behind them."""
+    rows: dict[tuple[str, str], list[tuple[int, str, str]]] = {}
+    for chunk in _chunks(list(mine), SQL_CHUNK // 2):
+        marks = ", ".join("(?, ?)" for _ in chunk)
+        for key_type, key, other, kind, raw in conn.exec_driver_sql(
+            f"WITH q(t, k) AS (VALUES {marks}) SELECT i.key_type, i.key, i.report_id, "
+            "i.kind, i.raw FROM q JOIN identifier_key i ON i.key_type = q.t AND i.key = q.k",
+            tuple(v for pair in chunk for v in pair),
+        ):
+            if other != report_id:
+                rows.setdefault((key_type, key), []).append((other, kind, raw))
+    for (key_type, key), others in rows.items():
+        for kind, raw, strength in mine[(key_type, key)]:
+            own = account_form(kind, raw)
+            form_of = {other: account_form(k, r) for other, k, r in others}
+            forms = set(form_of.values()) - {own}
+            if not forms:
+                continue  # only my own account: the stronger keys have said it
+            reason: Reason = ("key", _key_template(key_type, kind), key_type, key, raw)
+            weight = strength * _rarity(len(forms))
+            for other in form_of:
                 evidence.setdefault(other, _Evidence()).add(kind, weight, reason)
 
 
@@ -332,8 +437,8 @@ def _reason_texts(conn: Connection, shown: dict[int, list[Reason]]) -> dict[int,
         for other, key_type, key, raw in conn.exec_driver_sql(
             "SELECT report_id, key_type, key, raw FROM identifier_key "
             f"WHERE report_id IN ({_marks_sql(len(chunk))}) "
-            "AND +key_type IN ('email', 'e164', 'name')",  # the report_id index, not the key one
-            tuple(chunk),
+            f"AND +key_type IN ({_marks_sql(len(RAW_REASON_KEYS))})",  # report_id index
+            (*chunk, *RAW_REASON_KEYS),
         ):
             key_raw.setdefault((other, key_type, key), raw)
     for chunk in _chunks(need_values):
@@ -374,7 +479,8 @@ def _marks(conn: Connection, report_id: int) -> dict[int, tuple[bool, str]]:
 def related_reports(conn: Connection, report_id: int, limit: int = 20) -> list[RelatedReport]:
     """Prior tips about the same people as `report_id`, strongest first, each with reasons."""
     evidence: dict[int, _Evidence] = {}
-    _exact(conn, report_id, evidence)
+    own, sources = _exact(conn, report_id, evidence)
+    _linked(conn, report_id, own, sources, evidence)
     _fuzzy(conn, report_id, evidence)
     marks = _marks(conn, report_id)
     for other, (same, analyst) in marks.items():

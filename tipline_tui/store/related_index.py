@@ -8,13 +8,14 @@ which keeps the trigram index proportional to distinct names, not to tips.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Connection
 
+from tipline_tui.domain.enums import IdentifierKind, PersonRole
 from tipline_tui.domain.identifiers import Identifier
-from tipline_tui.domain.keys import fuzzy_text, identifier_keys
+from tipline_tui.domain.keys import Key, fuzzy_text, handle_keys, identifier_keys
 from tipline_tui.domain.report import Report
 
 FUZZY_KINDS = ("screen_name", "display_name", "email")
@@ -44,6 +45,38 @@ class IndexItem:
     report_id: int
     identifiers: Sequence[Identifier]
     hints: Sequence[str]
+    service: str | None = None  # the reporting ESP: its users' handles are its accounts
+
+
+def _keys_of(item: IndexItem, ident: Identifier) -> list[Key]:
+    keys = identifier_keys(ident.kind, ident.raw, country_hints=item.hints)
+    if (
+        ident.kind == IdentifierKind.SCREEN_NAME
+        and item.service
+        and ident.role != PersonRole.ASSOCIATED.value  # a linked account lives elsewhere
+    ):
+        keys[:0] = handle_keys(item.service, ident.raw)
+    return keys
+
+
+def _key_rows(items: Sequence[IndexItem]) -> list[tuple]:  # type: ignore[type-arg]
+    rows: list[tuple] = []  # type: ignore[type-arg]
+    for item in items:
+        seen: set[tuple[str, str]] = set()
+        for ident in item.identifiers:
+            for key in _keys_of(item, ident):
+                if (key.type, key.value) not in seen:
+                    seen.add((key.type, key.value))
+                    rows.append(
+                        (item.report_id, ident.kind, ident.raw, key.type, key.value, key.strength)
+                    )
+    return rows
+
+
+_INSERT_KEYS = (
+    "INSERT INTO identifier_key (report_id, kind, raw, key_type, key, strength) "
+    "VALUES (?, ?, ?, ?, ?, ?)"
+)
 
 
 def _chunks(values: list, size: int = 400) -> Iterable[list]:  # type: ignore[type-arg]
@@ -53,27 +86,16 @@ def _chunks(values: list, size: int = 400) -> Iterable[list]:  # type: ignore[ty
 
 def index_identifiers(conn: Connection, items: Sequence[IndexItem]) -> None:
     """Write keys, fuzzy values, occurrences and trigrams for freshly stored tips."""
-    key_rows: list[tuple] = []  # type: ignore[type-arg]
+    key_rows = _key_rows(items)
     occurrences: list[tuple[str, str, int, str]] = []
     for item in items:
-        seen: set[tuple[str, str]] = set()
         for ident in item.identifiers:
-            for key in identifier_keys(ident.kind, ident.raw, country_hints=item.hints):
-                if (key.type, key.value) not in seen:
-                    seen.add((key.type, key.value))
-                    key_rows.append(
-                        (item.report_id, ident.kind, ident.raw, key.type, key.value, key.strength)
-                    )
             if ident.kind in FUZZY_KINDS:
                 text = fuzzy_text(ident.kind, ident.raw)
                 if text:
                     occurrences.append((ident.kind, text, item.report_id, ident.raw))
     if key_rows:
-        conn.exec_driver_sql(
-            "INSERT INTO identifier_key (report_id, kind, raw, key_type, key, strength) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            key_rows,
-        )
+        conn.exec_driver_sql(_INSERT_KEYS, key_rows)
     if not occurrences:
         return
     values = list(dict.fromkeys((kind, text) for kind, text, _, _ in occurrences))
@@ -107,8 +129,8 @@ def _value_ids(conn: Connection, values: list[tuple[str, str]]) -> dict[tuple[st
     return found
 
 
-def backfill(conn: Connection, batch: int = 2000) -> None:
-    """Index tips stored before the index existed, from their identifier rows."""
+def _stored_items(conn: Connection, kinds: Sequence[str] | None) -> Iterator[IndexItem]:
+    """Index items rebuilt from stored identifier rows, one tip at a time, in id order."""
     hints: dict[int, list[str]] = {}
     for report_id, country in conn.exec_driver_sql(
         "SELECT report_id, country FROM address WHERE country IS NOT NULL "
@@ -116,16 +138,44 @@ def backfill(conn: Connection, batch: int = 2000) -> None:
     ):
         if len(country) == 2:
             hints.setdefault(report_id, []).append(country.upper())
-    items: dict[int, IndexItem] = {}
+    where = f"WHERE i.kind IN ({', '.join('?' for _ in kinds)}) " if kinds else ""
     rows = conn.exec_driver_sql(
-        "SELECT report_id, kind, raw, norm, role FROM identifier ORDER BY report_id"
+        "SELECT i.report_id, i.kind, i.raw, i.norm, i.role, r.esp_name FROM identifier i "
+        f"JOIN report r ON r.id = i.report_id {where}ORDER BY i.report_id",
+        tuple(kinds or ()),
     ).fetchall()
-    for report_id, kind, raw, norm, role in rows:
-        item = items.get(report_id)
-        if item is None:
-            if len(items) >= batch:
-                index_identifiers(conn, list(items.values()))
-                items.clear()
-            item = items[report_id] = IndexItem(report_id, [], hints.get(report_id, []))
+    item: IndexItem | None = None
+    for report_id, kind, raw, norm, role, esp in rows:
+        if item is None or item.report_id != report_id:
+            if item is not None:
+                yield item
+            item = IndexItem(report_id, [], hints.get(report_id, []), esp)
         item.identifiers.append(Identifier(kind, raw, norm, role))  # type: ignore[attr-defined]
-    index_identifiers(conn, list(items.values()))
+    if item is not None:
+        yield item
+
+
+def backfill(conn: Connection, batch: int = 2000) -> None:
+    """Index tips stored before the index existed, from their identifier rows."""
+    items: list[IndexItem] = []
+    for item in _stored_items(conn, None):
+        items.append(item)
+        if len(items) >= batch:
+            index_identifiers(conn, items)
+            items = []
+    index_identifiers(conn, items)
+
+
+def rebuild_keys(conn: Connection, kinds: Sequence[str], batch: int = 5000) -> None:
+    """Recompute the canonical keys of these identifier kinds after their rules changed."""
+    marks = ", ".join("?" for _ in kinds)
+    conn.exec_driver_sql(f"DELETE FROM identifier_key WHERE kind IN ({marks})", tuple(kinds))
+    items: list[IndexItem] = []
+    for item in _stored_items(conn, kinds):
+        items.append(item)
+        if len(items) >= batch:
+            conn.exec_driver_sql(_INSERT_KEYS, _key_rows(items))
+            items = []
+    rows = _key_rows(items)
+    if rows:
+        conn.exec_driver_sql(_INSERT_KEYS, rows)

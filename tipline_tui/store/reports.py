@@ -438,7 +438,7 @@ def write_reports(
             _file(batch, report_id, f)
         identifiers = report_identifiers(report)
         _identifiers(batch, report_id, identifiers)
-        to_index.append(IndexItem(report_id, identifiers, country_hints(report)))
+        to_index.append(IndexItem(report_id, identifiers, country_hints(report), report.esp_name))
     batch.flush(conn)
     index_identifiers(conn, to_index)
     return ids
