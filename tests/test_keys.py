@@ -317,8 +317,8 @@ def test_a_handle_is_an_account_of_its_service_and_look_alikes_stay_close() -> N
     plain = {(k.type, k.value) for k in handle_keys("Example ESP", "Dark_Wolf77")}
     leet = {(k.type, k.value) for k in handle_keys("example esp ", "d4rk.w0lf77")}
     elsewhere = {(k.type, k.value) for k in handle_keys("Other ESP", "Dark_Wolf77")}
-    assert ("handle", "example esp:darkwolf77") in plain
-    assert plain & leet == {("handle_alike", "example esp:darkwolf77")}
+    assert ("handle", "darkwolf77\x1fexample esp") in plain
+    assert plain & leet == {("handle_alike", "darkwolf77\x1fexample esp")}
     assert not plain & elsewhere, "the same handle on another service is not the account"
     assert handle_keys("  ", "dark_wolf") == [], "no service, no account"
     strengths = {k.type: k.strength for k in handle_keys("x", "d4rk")}

@@ -241,6 +241,21 @@ def test_a_path_through_another_tips_account_lifts_weak_evidence_only(make_store
     assert all(n not in by_id for n in range(5, 11)), "a crowded IP alone is no lead"
 
 
+def test_a_screen_name_counts_the_services_it_was_reported_on(make_store) -> None:
+    # one busy person: forty tips, one account on each of two services
+    reports = [person_report(0, screen="Hazel_Crane", esp="Service C")]
+    reports += [person_report(1 + n, screen="HazelCrane", esp="Service A") for n in range(20)]
+    reports += [person_report(21 + n, screen="hazel.crane", esp="Service B") for n in range(20)]
+    store = make_store(reports)
+    with store.read() as conn:
+        found = related_reports(conn, 1, limit=50)
+    assert len(found) == 40 and all(r.score >= 0.3 for r in found)  # 40 tips, 2 accounts
+    assert found[0].reasons[0] in (
+        "same screen name (HazelCrane)",
+        "same screen name (hazel.crane)",
+    )
+
+
 def test_an_email_user_name_counts_the_addresses_behind_it(make_store) -> None:
     # one busy address at another provider: the user name names one mailbox
     reports = [person_report(0, email="velvet.orca19@example.org")]

@@ -585,6 +585,11 @@ def identifier_keys(kind: str, raw: str, *, country_hints: Sequence[str] = ()) -
     return builder(raw)
 
 
+# A handle key is the name key's value, this mark, then the service: the handles of one
+# name on every service sit together in the index, so they can be counted as accounts.
+SCOPE_MARK = "\x1f"
+
+
 def handle_keys(service: str, raw: str) -> list[Key]:
     """A screen name as an account of one service, and the look-alikes of it there.
 
@@ -599,10 +604,10 @@ def handle_keys(service: str, raw: str) -> list[Key]:
     alike: set[str] = set()  # emitted even when equal to the handle, as _name_keys does
     for key in _name_keys(raw, _SCREEN):
         if key.type == "name":
-            keys.append(Key("handle", f"{scope}:{key.value}", 1.0))
+            keys.append(Key("handle", f"{key.value}{SCOPE_MARK}{scope}", 1.0))
         elif key.type in ("skeleton", "deleet") and key.value not in alike:
             alike.add(key.value)
-            keys.append(Key("handle_alike", f"{scope}:{key.value}", 0.8))
+            keys.append(Key("handle_alike", f"{key.value}{SCOPE_MARK}{scope}", 0.8))
     return keys
 
 

@@ -18,13 +18,13 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz
 from sqlalchemy import Connection
 
-from tipline_tui.domain.keys import account_form
+from tipline_tui.domain.keys import SCOPE_MARK, account_form
 from tipline_tui.domain.views import RelatedReport
 from tipline_tui.store.related_index import trigrams
 
 KEY_LIMIT = 300  # more tips than this share the value: it says nothing about a person
 ACCOUNT_COUNT_CAP = 5000  # accounts shared more widely than this count as shared this widely
-MIN_SCORE = 0.2  # weaker combined evidence is noise to an analyst, not a lead
+MIN_SCORE = 0.2
 CANDIDATES = 300
 FUZZY_CUTOFF = 90.0
 FUZZY_CURVE = 1.0  # weight grows linearly from the cutoff to a perfect match
@@ -99,11 +99,17 @@ class _Evidence:
 ACCOUNT_KEYS = frozenset(
     {"email", "email_base", "e164", "esp_id", "device", "handle", "handle_alike"}
 )
-ACCOUNT_DECAY = 0.25
+ACCOUNT_DECAY = 0.1
 # A path through another tip's account (see _linked): at most this many tips are
 # followed, and a path weighs LINK_WEIGHT times both of its steps.
 LINK_SOURCES = 10
 LINK_WEIGHT = 0.2
+# A screen name's own keys, seen across services, stand for as many accounts as there
+# are services it was reported on: counted through the handle keys of the same value
+# (next to each other in the index), a prolific person's forty tips on two services are
+# two accounts, and a common name on three hundred services is three hundred.
+NAME_ACCOUNTS = {"name": "handle", "skeleton": "handle_alike", "deleet": "handle_alike"}
+CROSS_SERVICE = 0.7  # the same handle elsewhere is less sure than an account itself
 # An email user name stands for that name at several providers: how many people share
 # one is told by how many distinct addresses stand behind its tips, not by how many
 # tips, since one prolific address's forty tips are one person. (A handle's digit-less
@@ -184,15 +190,24 @@ def _exact(
     usable: dict[tuple[str, str], int] = {}
     overflow: list[tuple[str, str]] = []
     others_ = [k for k in mine if k not in set(accounts)]  # names, networks, files, parts
+    names = [
+        k
+        for k in others_
+        if k[0] in NAME_ACCOUNTS and any(kind == "screen_name" for kind, _, _ in mine[k])
+    ]
+    services = _services_of(conn, names, mine)  # other accounts behind each name key
     for group, cap in ((others_, KEY_LIMIT + 1), (accounts, ACCOUNT_COUNT_CAP)):
         counts = _capped_counts(
             conn, "identifier_key", "key_type = q.c0 AND key = q.c1", group, cap
         )
         for k, n in zip(group, counts, strict=True):
+            spread = services.get(k)
+            if spread == 0:
+                continue  # only my own account has the name: its handle key says it all
             if 1 < n <= KEY_LIMIT:
-                usable[k] = n - 1
-            elif n > KEY_LIMIT and group is accounts:
-                usable[k] = n - 1
+                usable[k] = n - 1 if spread is None else spread
+            elif n > KEY_LIMIT and (group is accounts or (spread or KEY_LIMIT) < KEY_LIMIT):
+                usable[k] = n - 1 if spread is None else spread
                 overflow.append(k)
     if not usable:
         return set(mine), {}
@@ -213,6 +228,8 @@ def _exact(
         for kind, raw, strength in mine[(key_type, key)]:
             account = key_type in ACCOUNT_KEYS
             weight = strength * _rarity(usable[(key_type, key)], account)
+            if (key_type, key) in services:
+                weight *= CROSS_SERVICE
             reason: Reason = _key_template(key_type, kind)
             if key_type in RAW_REASON_KEYS:
                 reason = ("key", reason, key_type, key, raw)
@@ -265,6 +282,43 @@ def _linked(
         for other in others:
             if other not in sources:
                 evidence.setdefault(other, _Evidence()).add("linked", weight, reason)
+
+
+def _services_of(
+    conn: Connection,
+    names: list[tuple[str, str]],
+    mine: dict[tuple[str, str], list[tuple[str, str, float]]],
+) -> dict[tuple[str, str], int]:
+    """For each screen-name key, how many other accounts (name on a service) carry it.
+
+    Counted up to KEY_LIMIT through the handle keys, whose values start with the name
+    key's value; this tip's own account is not counted, so 0 means that every other tip
+    with the name is on this tip's account. Names no tip has a service for are left out.
+    """
+    if not names:
+        return {}
+    params = [
+        (NAME_ACCOUNTS[t], f"{k}{SCOPE_MARK}", f"{k}{chr(ord(SCOPE_MARK) + 1)}") for t, k in names
+    ]
+    counted: list[int] = []
+    for chunk in _chunks(params, SQL_CHUNK // 3):
+        rows = ", ".join("(?, ?, ?)" for _ in chunk)
+        counted.extend(
+            n
+            for (n,) in conn.exec_driver_sql(
+                f"WITH q(t, lo, hi) AS (VALUES {rows}) SELECT (SELECT count(*) FROM "
+                "(SELECT DISTINCT key FROM identifier_key WHERE key_type = q.t "
+                f"AND key >= q.lo AND key < q.hi LIMIT {KEY_LIMIT + 1})) FROM q",
+                tuple(v for p in chunk for v in p),
+            )
+        )
+    mine_handles = {k for t, k in mine if t in ("handle", "handle_alike")}
+    out: dict[tuple[str, str], int] = {}
+    for (key_type, key), (_, lo, _), n in zip(names, params, counted, strict=True):
+        own = any(h.startswith(lo) for h in mine_handles)
+        if n or own:  # no service known anywhere: the tips are counted instead
+            out[(key_type, key)] = n - own
+    return out
 
 
 def _postings(
