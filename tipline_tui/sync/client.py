@@ -33,7 +33,7 @@ from tipline_tui.store.migrations import SCHEMA_VERSION
 log = logging.getLogger(__name__)
 
 PAGE = 1000
-CHUNK = 1 << 20  # bytes of a snapshot written to disk at a time
+CHUNK = 4 << 20  # bytes of a snapshot written to disk at a time, off the event loop
 T = TypeVar("T")
 TIMEOUT = httpx.Timeout(20.0, connect=5.0)
 
@@ -171,10 +171,14 @@ class SyncClient:
                     return None
                 seq = int(response.headers.get("X-Tipline-Seq", "-1"))
                 await asyncio.to_thread(snapshot.private_file, temp)
-                with temp.open("r+b") as out:
-                    async for chunk in response.aiter_bytes(CHUNK):
-                        await asyncio.to_thread(out.write, chunk)
-                    await asyncio.to_thread(os.fsync, out.fileno())
+                with temp.open("r+b") as out:  # no fsync: a crash leaves a temp file, not a store
+                    buffer = bytearray()
+                    async for chunk in response.aiter_bytes():
+                        buffer += chunk
+                        if len(buffer) >= CHUNK:
+                            await asyncio.to_thread(out.write, bytes(buffer))
+                            buffer.clear()
+                    await asyncio.to_thread(out.write, bytes(buffer))
                 return seq
         except httpx.HTTPError as exc:
             raise HubUnavailable(f"hub unreachable: {type(exc).__name__}") from None
