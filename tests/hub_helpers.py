@@ -84,9 +84,12 @@ class ThreadHub:
 class ProcessHub:
     """`tipline hub serve` as a child process: what a crash test can SIGKILL."""
 
-    def __init__(self, db_url: str, evidence_dir: Path, port: int | None = None) -> None:
+    def __init__(
+        self, db_url: str, evidence_dir: Path, port: int | None = None, *extra: str
+    ) -> None:
         self.db_url = db_url
         self.evidence_dir = evidence_dir
+        self.extra = extra  # more `tipline hub serve` options
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen[bytes] | None = None
@@ -105,6 +108,7 @@ class ProcessHub:
                 str(self.port),
                 "--evidence",
                 str(self.evidence_dir),
+                *self.extra,
             ],
             cwd=ROOT,
             stdout=subprocess.DEVNULL,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import shutil
 import sqlite3
 import stat
 import time
@@ -247,9 +248,17 @@ async def test_a_store_with_anything_in_it_never_bootstraps(
     assert platforms == 1 and total == TIPS + 1  # the local tip survived beside the hub's
 
 
+@pytest.mark.parametrize("step_pages", [4096, 4], ids=["one step", "checked while copied"])
 async def test_a_corrupt_snapshot_is_refused_and_the_feed_used(
-    keeper: SnapshotKeeper, server: ThreadHub, token: str, tmp_path: Path
+    keeper: SnapshotKeeper,
+    server: ThreadHub,
+    token: str,
+    tmp_path: Path,
+    step_pages: int,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # with 4 pages a step the backup runs while quick_check reads, and its last step must wait
+    monkeypatch.setattr("tipline_tui.store.snapshot.STEP_PAGES", step_pages)
     keeper.catch_up()
     path = keeper.publish()
     assert path is not None
@@ -265,6 +274,15 @@ async def test_a_corrupt_snapshot_is_refused_and_the_feed_used(
     assert await _pull(other, server.url, token) == TIPS + 1
     assert _fingerprint(other) == _fingerprint(store)
     assert not [p for p in tmp_path.iterdir() if ".snapshot-" in p.name]
+    _import(keeper.hub, TIPS, 1)
+    keeper.catch_up()
+    assert keeper.publish() is not None  # a sound one again
+    third = open_store(tmp_path / "cy.sqlite")
+    assert await _pull(third, server.url, token) == TIPS + 1  # tips from the snapshot
+    with third.read() as conn:
+        assert conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
+    assert await _pull(store, server.url, token) == 1  # the same report, through the feed
+    assert _fingerprint(third) == _fingerprint(store)
 
 
 class _CutAfter(httpx.AsyncHTTPTransport):
@@ -340,23 +358,37 @@ async def test_only_analyst_roles_may_download_it(
         assert conn.exec_driver_sql("SELECT count(*) FROM report").scalar() == 0
 
 
-def test_hub_serve_keeps_snapshots_beside_its_database(hub: HubDB, tmp_path: Path) -> None:
-    token = _account(hub, "ana", role="analyst")
-    hub.close()
-    served = ProcessHub(f"sqlite:///{tmp_path / 'hub.sqlite'}", tmp_path / "evidence").start()
+def _served_snapshot(hub_db: Path, tmp_path: Path, token: str, *options: str) -> httpx.Response:
+    """`tipline hub serve` with `options`: /v1/snapshot once it answers 200, or after 3 s."""
+    served = ProcessHub(f"sqlite:///{hub_db}", tmp_path / "evidence", None, *options).start()
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 3
         while True:  # the keeper's first poll runs as the hub starts
             answer = httpx.get(
                 f"{served.url}/v1/snapshot", headers={"Authorization": f"Bearer {token}"}
             )
             if answer.status_code == 200 or time.monotonic() > deadline:
-                break
+                return answer
             time.sleep(0.2)
     finally:
         served.stop()
+
+
+def test_hub_serve_keeps_snapshots_beside_its_database_or_where_told(
+    hub: HubDB, tmp_path: Path
+) -> None:
+    token = _account(hub, "ana", role="analyst")
+    hub.close()
+    hub_db = tmp_path / "hub.sqlite"
+    answer = _served_snapshot(hub_db, tmp_path, token)
     assert answer.status_code == 200 and answer.headers["x-tipline-seq"] == str(TIPS + 1)
     assert (tmp_path / "snapshots" / f"snapshot-{TIPS + 1}.sqlite").exists()
+    elsewhere = tmp_path / "elsewhere"
+    assert _served_snapshot(hub_db, tmp_path, token, "--snapshots", str(elsewhere)).is_success
+    assert (elsewhere / f"snapshot-{TIPS + 1}.sqlite").exists()
+    shutil.rmtree(tmp_path / "snapshots")
+    off = _served_snapshot(hub_db, tmp_path, token, "--no-snapshots")
+    assert off.status_code == 404 and not (tmp_path / "snapshots").exists()
 
 
 async def test_the_app_shows_the_tips_of_a_bootstrapped_store(

@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
+import threading
 from pathlib import Path
 
 from tipline_tui.store.engine import Store
@@ -114,13 +115,27 @@ def is_brand_new(store: Store) -> bool:
     return not used
 
 
-def install_snapshot(store: Store, snapshot: Path) -> int:
-    """Copy a checked snapshot into the open `store`, keeping its local meta; return its tips.
+STEP_PAGES = 4096  # pages copied per backup step (16 MB at SQLite's default page size)
 
-    The local meta is written into the snapshot file first, so the one backup
-    step that replaces the store is the only change it sees: atomic, and the
-    store's other connections read the new pages on their next transaction.
-    Blocking: call it from a worker thread.
+
+def _verdict(path: Path, seq: int) -> SnapshotError | None:
+    try:
+        check_snapshot(path, seq)
+    except SnapshotError as exc:
+        return exc
+    return None
+
+
+def install_snapshot(store: Store, snapshot: Path, seq: int) -> int:
+    """Check `snapshot` (as `check_snapshot`) and copy it into the open `store`; return its tips.
+
+    The store's local meta is written into the snapshot file first, so the
+    one backup that replaces the store is the only change it sees: atomic,
+    and the store's other connections read the new pages on their next
+    transaction. The check reads the file in a second thread while the
+    backup copies it; the backup's last step, which commits, waits for the
+    verdict, and a bad one rolls the copy back: the store is untouched.
+    Raises SnapshotError; blocking, so call it from a worker thread.
     """
     if not is_brand_new(store):  # checked again: the download took a while
         raise SnapshotError("the store is no longer empty")
@@ -130,15 +145,34 @@ def install_snapshot(store: Store, snapshot: Path) -> int:
             for k, v in conn.exec_driver_sql("SELECT key, value FROM meta").all()
             if k != CURSOR_KEY
         ]
-    with contextlib.closing(sqlite3.connect(snapshot, isolation_level=None)) as src:
-        if local:  # a scratch file: no journal, no fsync
-            src.execute("PRAGMA journal_mode = OFF")
-            src.execute("PRAGMA synchronous = OFF")
-            src.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", local)
-        tips = int(src.execute("SELECT count(*) FROM report").fetchone()[0])
-        with contextlib.closing(sqlite3.connect(store.path, timeout=30)) as dest:
-            dest.execute("PRAGMA synchronous = NORMAL")  # as the store's own connections
-            src.backup(dest)
-            # the backup went through the store's WAL: fold it in and give the space back
-            dest.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    try:
+        with contextlib.closing(sqlite3.connect(snapshot, isolation_level=None)) as src:
+            if local:  # a scratch file: no journal, no fsync
+                src.execute("PRAGMA journal_mode = OFF")
+                src.execute("PRAGMA synchronous = OFF")
+                src.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", local)
+            pages = int(src.execute("PRAGMA page_count").fetchone()[0])
+            verdict: list[SnapshotError | None] = []
+            checker = threading.Thread(target=lambda: verdict.append(_verdict(snapshot, seq)))
+            checker.start()
+
+            def hold_the_commit(_status: int, remaining: int, _total: int) -> None:
+                if remaining <= STEP_PAGES:  # the next step is the last: it commits
+                    checker.join()
+                    if verdict[0] is not None:
+                        raise verdict[0]  # the backup is abandoned and rolled back
+
+            try:
+                if pages <= STEP_PAGES:  # one step copies it all: no overlap to be had
+                    hold_the_commit(0, 0, pages)
+                tips = int(src.execute("SELECT count(*) FROM report").fetchone()[0])
+                with contextlib.closing(sqlite3.connect(store.path, timeout=30)) as dest:
+                    dest.execute("PRAGMA synchronous = NORMAL")  # as the store's connections
+                    src.backup(dest, pages=STEP_PAGES, progress=hold_the_commit)
+                    # the backup went through the store's WAL: fold it in, give the space back
+                    dest.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            finally:
+                checker.join()
+    except sqlite3.DatabaseError as exc:
+        raise SnapshotError(f"unreadable: {exc}") from None
     return tips

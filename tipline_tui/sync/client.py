@@ -203,8 +203,7 @@ class SyncClient:
             if seq is None:
                 return 0
             try:
-                await asyncio.to_thread(snapshot.check_snapshot, temp, seq)
-                return await asyncio.to_thread(snapshot.install_snapshot, self.store, temp)
+                return await asyncio.to_thread(snapshot.install_snapshot, self.store, temp, seq)
             except snapshot.SnapshotError as exc:
                 log.debug("snapshot not used (%s): pulling the feed", exc)
                 return 0
