@@ -221,15 +221,29 @@ class SyncClient:
         total = 0
         if await self.store.run_read(sync_state.cursor) == 0:
             total += await self.bootstrap()
-        while True:
-            since = await self.store.run_read(sync_state.cursor)
-            page = await self._call("GET", "/v1/changes", params={"since": since, "limit": PAGE})
-            changes = page.get("changes", [])
-            next_seq = int(page.get("next", since))
-            if changes or next_seq != since:
-                total += await self._write(sync_state.apply_changes, changes, next_seq)
-            if not page.get("more") or not changes:
-                return total
+        since = await self.store.run_read(sync_state.cursor)
+        fetch = asyncio.ensure_future(self._page(since))
+        try:
+            while True:
+                page = await fetch
+                changes = page.get("changes", [])
+                next_seq = int(page.get("next", since))
+                more = bool(page.get("more")) and bool(changes)
+                if more:  # the hub serves the next page while this one is written
+                    fetch = asyncio.ensure_future(self._page(next_seq))
+                if changes or next_seq != since:
+                    total += await self._write(sync_state.apply_changes, changes, next_seq)
+                since = next_seq
+                if not more:
+                    return total
+        finally:
+            if not fetch.done():  # a write failed: the page fetched ahead is not wanted
+                fetch.cancel()
+                with contextlib.suppress(asyncio.CancelledError, SyncError):
+                    await fetch
+
+    async def _page(self, since: int) -> Any:
+        return await self._call("GET", "/v1/changes", params={"since": since, "limit": PAGE})
 
     async def push(self) -> int:
         """Push pending actions in order, a batch at a time; settle each answer."""
