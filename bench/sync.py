@@ -7,14 +7,21 @@ database in bench/out) and measures, in one run:
          against the SAME pages fetched with plain httpx (GET /v1/changes, the
          client's page size) and bulk-inserted into a plain sqlite3 table
          (seq, kind, payload JSON text) with executemany in one transaction;
+  snap   the hub's snapshot of those N reports (SnapshotKeeper.catch_up + publish, timed:
+         the hub does it in the background, before any analyst asks), then
+         SyncClient.pull() into an empty store WITH the snapshot on offer (GET
+         /v1/snapshot, checked, copied in, then the feed after it), against the
+         SAME snapshot bytes fetched with plain httpx (streamed to a file) and
+         copied into an empty sqlite3 database with the backup API;
   push   SyncClient.push() of --actions outbox actions made with the real action
          functions (claim, priority, labels, note) on pulled tips, against the
          same JSON bodies POSTed with plain httpx to /v1/actions of a fresh copy
          of the hub database and the answers written with sqlite3 executemany.
 
-Target: ours within 2x of the baseline (ratio <= 2.0). The seeded hub database
-(generating and importing N reports takes minutes) is cached in bench/out and
-copied for every measured run, so runs start from the same bytes.
+Target: ours within 2x of the baseline (ratio <= 2.0); the snapshot pull is judged against
+the same-bytes baseline, and its ratio to the page baseline is printed beside it. The
+seeded hub database (generating and importing N reports takes minutes) is cached in
+bench/out and copied for every measured run, so runs start from the same bytes.
 
     python bench/sync.py [--reports 100000] [--actions 1000] [--runs 1] [--seed 3]
     python bench/sync.py --reports 20000 --profile   # also cProfile our pull
@@ -52,6 +59,7 @@ from tipline_tui.domain.cybertip_xml_write import report_to_xml  # noqa: E402
 from tipline_tui.hub.auth import create_account  # noqa: E402
 from tipline_tui.hub.db import open_hub  # noqa: E402
 from tipline_tui.hub.operator import import_reports  # noqa: E402
+from tipline_tui.hub.snapshot import SnapshotKeeper  # noqa: E402
 from tipline_tui.hub.tables import hub_metadata  # noqa: E402
 from tipline_tui.store import actions, open_store, sync_state  # noqa: E402
 from tipline_tui.store.migrations import SCHEMA_VERSION  # noqa: E402
@@ -124,11 +132,19 @@ def free_port() -> int:
 class Hub:
     """uvicorn serving the hub app over `db` in a child process (its own core and GIL)."""
 
-    def __init__(self, db: Path, evidence: Path) -> None:
+    def __init__(self, db: Path, evidence: Path, snapshots: Path | None = None) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process = subprocess.Popen(
-            [sys.executable, __file__, "--serve", str(db), str(self.port), str(evidence)],
+            [
+                sys.executable,
+                __file__,
+                "--serve",
+                str(db),
+                str(self.port),
+                str(evidence),
+                str(snapshots or ""),
+            ],
             stdout=subprocess.DEVNULL,
         )
         deadline = time.monotonic() + 60
@@ -152,13 +168,15 @@ class Hub:
                 self.process.wait()
 
 
-def serve(db: str, port: str, evidence: str) -> None:
+def serve(db: str, port: str, evidence: str, snapshots: str) -> None:
+    """The hub; with `snapshots`, /v1/snapshot serves what the bench published there."""
     import uvicorn
 
     from tipline_tui.hub.app import create_app
 
     hub = open_hub(f"sqlite:///{db}")
-    app = create_app(hub, evidence_dir=Path(evidence))
+    keeper = SnapshotKeeper(hub, Path(snapshots)) if snapshots else None
+    app = create_app(hub, evidence_dir=Path(evidence), snapshots=keeper)  # no polling thread
     uvicorn.run(app, host="127.0.0.1", port=int(port), log_level="warning", lifespan="off")
 
 
@@ -236,6 +254,50 @@ def pull_baseline(db_path: Path, url: str, token: str) -> tuple[float, int]:
     elapsed = time.perf_counter() - started
     db.close()
     return elapsed, total
+
+
+# ------------------------------------------------------------------ snapshot
+
+
+def build_snapshot(hub_path: Path, directory: Path) -> tuple[float, Path, int]:
+    """What the hub does in the background: catch the live store up, publish a copy."""
+    shutil.rmtree(directory, ignore_errors=True)
+    hub = open_hub(f"sqlite:///{hub_path}", clock=lambda: NOW)
+    keeper = SnapshotKeeper(hub, directory)
+    started = time.perf_counter()
+    keeper.catch_up()
+    published = keeper.publish()
+    elapsed = time.perf_counter() - started
+    hub.close()
+    found = keeper.latest()
+    if published is None or found is None:
+        raise SystemExit("the keeper published no snapshot")
+    return elapsed, found[0], found[1]
+
+
+def snapshot_baseline(db_path: Path, url: str, token: str) -> tuple[float, int]:
+    """The same snapshot bytes with plain httpx to a file, then sqlite3's backup API."""
+    download = db_path.with_suffix(".download")
+    fresh(download)
+    fresh(db_path)
+    headers = {"Authorization": f"Bearer {token}"}
+    started = time.perf_counter()
+    with (
+        httpx.Client(base_url=url, headers=headers, timeout=60.0) as http,
+        http.stream("GET", "/v1/snapshot") as response,
+        download.open("wb") as out,
+    ):
+        response.raise_for_status()
+        for chunk in response.iter_bytes(1 << 20):
+            out.write(chunk)
+    src = sqlite3.connect(download)
+    dest = sqlite3.connect(db_path)
+    src.backup(dest)
+    elapsed = time.perf_counter() - started
+    total = dest.execute("SELECT count(*) FROM report").fetchone()[0]
+    src.close()
+    dest.close()
+    return elapsed, int(total)
 
 
 # ------------------------------------------------------------------ push
@@ -340,7 +402,7 @@ def top_costs(profile: Path, title: str, limit: int = 20) -> str:
 
 
 def main() -> None:
-    if len(sys.argv) == 5 and sys.argv[1] == "--serve":
+    if len(sys.argv) == 6 and sys.argv[1] == "--serve":
         serve(*sys.argv[2:])
         return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -368,7 +430,15 @@ def main() -> None:
         f"({seeded.stat().st_size / 1e6:,.0f} MB), copied fresh for every run; page size {PAGE}"
     )
 
-    figures: dict[str, list[float]] = {k: [] for k in ("po", "pb", "so", "sb")}
+    figures: dict[str, list[float]] = {k: [] for k in ("po", "pb", "so", "sb", "no", "nb")}
+    snapshots = work / "snapshots"
+    token_s = hub_copy(seeded, work / "hub-s.sqlite")
+    build_s, snapshot_file, snapshot_seq = build_snapshot(work / "hub-s.sqlite", snapshots)
+    snapshot_mb = snapshot_file.stat().st_size / 1e6
+    print(
+        f"hub snapshot: {args.reports:,} reports (seq {snapshot_seq:,}) caught up and published "
+        f"in {build_s:.1f} s, {snapshot_mb:,.0f} MB (on the hub, in the background)"
+    )
     for run in range(args.runs):
         token = hub_copy(seeded, work / "hub-a.sqlite")
         hub = Hub(work / "hub-a.sqlite", work / "evidence")
@@ -393,6 +463,20 @@ def main() -> None:
             )
         finally:
             hub.stop()
+        token_s = hub_copy(seeded, work / "hub-s.sqlite")  # the snapshot's seq is its head
+        hub = Hub(work / "hub-s.sqlite", work / "evidence", snapshots)
+        try:
+            for which in order:
+                if which == "ours":
+                    n_ours, booted = pull_ours(work / "store-snap.sqlite", hub.url, token_s, None)
+                else:
+                    n_base, copied = snapshot_baseline(
+                        work / "baseline-snap.sqlite", hub.url, token_s
+                    )
+        finally:
+            hub.stop()
+        figures["no"].append(booted / n_ours)
+        figures["nb"].append(copied / n_base)
         figures["po"].append(stored / t_ours)
         figures["pb"].append(fetched / t_base)
         figures["so"].append(pushed / s_ours)
@@ -400,7 +484,8 @@ def main() -> None:
         print(
             f"run {run + 1}: pull ours {stored:,} tips in {t_ours:.1f} s, baseline "
             f"{fetched:,} changes in {t_base:.1f} s; push ours {pushed:,} in {s_ours:.2f} s "
-            f"({states}), baseline {answered:,} in {s_base:.2f} s ({outcomes})"
+            f"({states}), baseline {answered:,} in {s_base:.2f} s ({outcomes}); snapshot pull "
+            f"ours {booted:,} tips in {n_ours:.2f} s, baseline {copied:,} in {n_base:.2f} s"
         )
 
     what = "one run" if args.runs == 1 else f"median of {args.runs} runs"
@@ -410,6 +495,15 @@ def main() -> None:
     print(f"  ours      {po:10,.0f} reports/s   SyncClient.pull() into an empty store")
     print(f"  baseline  {pb:10,.0f} reports/s   httpx pages + sqlite3 executemany, one transaction")
     print(f"  ratio     {pb / po:10.2f}x{missed(pb / po)}   (target <= {TARGET:.1f})")
+    no, nb = statistics.median(figures["no"]), statistics.median(figures["nb"])
+    print(f"first sync of {args.reports:,} reports WITH the hub's snapshot ({what}):")
+    print(f"  hub build {build_s:10.1f} s          catch_up + publish, before anyone asks")
+    print(f"  ours      {no:10,.0f} reports/s   SyncClient.pull() into an empty store")
+    print(f"  baseline  {nb:10,.0f} reports/s   the same bytes: httpx to a file + sqlite3 backup")
+    print(f"  ratio     {nb / no:10.2f}x{missed(nb / no)}   (target <= {TARGET:.1f})")
+    print(
+        f"  vs pages  {pb / no:10.2f}x          the page baseline above over ours with the snapshot"
+    )
     print(f"push of {args.actions:,} actions ({what}):")
     print(f"  ours      {so:10,.0f} actions/s   SyncClient.push()")
     print(f"  baseline  {sb:10,.0f} actions/s   the same bodies with httpx + sqlite3 executemany")

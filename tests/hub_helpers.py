@@ -27,6 +27,7 @@ import uvicorn
 
 from tipline_tui.hub.app import create_app
 from tipline_tui.hub.db import HubDB
+from tipline_tui.hub.snapshot import SnapshotKeeper
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -51,11 +52,13 @@ def wait_until_up(url: str, timeout: float = 20.0) -> None:
 class ThreadHub:
     """The hub app on uvicorn in a thread of this process, sharing `hub` with the test."""
 
-    def __init__(self, hub: HubDB, evidence_dir: Path) -> None:
+    def __init__(
+        self, hub: HubDB, evidence_dir: Path, snapshots: SnapshotKeeper | None = None
+    ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(
-            create_app(hub, evidence_dir=evidence_dir),
+        config = uvicorn.Config(  # lifespan off: a test drives the snapshot keeper itself
+            create_app(hub, evidence_dir=evidence_dir, snapshots=snapshots),
             host="127.0.0.1",
             port=self.port,
             log_level="warning",
@@ -81,9 +84,12 @@ class ThreadHub:
 class ProcessHub:
     """`tipline hub serve` as a child process: what a crash test can SIGKILL."""
 
-    def __init__(self, db_url: str, evidence_dir: Path, port: int | None = None) -> None:
+    def __init__(
+        self, db_url: str, evidence_dir: Path, port: int | None = None, *extra: str
+    ) -> None:
         self.db_url = db_url
         self.evidence_dir = evidence_dir
+        self.extra = extra  # more `tipline hub serve` options
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen[bytes] | None = None
@@ -102,6 +108,7 @@ class ProcessHub:
                 str(self.port),
                 "--evidence",
                 str(self.evidence_dir),
+                *self.extra,
             ],
             cwd=ROOT,
             stdout=subprocess.DEVNULL,

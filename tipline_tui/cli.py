@@ -640,6 +640,19 @@ def _add_hub_commands(commands: argparse._SubParsersAction[argparse.ArgumentPars
     serve.add_argument(
         "--evidence", type=Path, help="directory for uploaded files (default: in the data dir)"
     )
+    snapshots = serve.add_mutually_exclusive_group()
+    snapshots.add_argument(
+        "--snapshots",
+        type=Path,
+        metavar="DIR",
+        help="where to keep the ready-made store new analysts download (default: snapshots/ "
+        "beside a SQLite hub database, else in the data dir)",
+    )
+    snapshots.add_argument(
+        "--no-snapshots",
+        action="store_true",
+        help="keep no snapshot: new analysts pull the whole feed",
+    )
     esp = actions.add_parser("esp", help="ESP accounts (HTTP Basic for /ispws)")
     esp_actions = esp.add_subparsers(dest="esp_command", metavar="ACTION", required=True)
     esp_add = esp_actions.add_parser(
@@ -692,7 +705,7 @@ def _hub(args: argparse.Namespace) -> int:
         return _fail(f"cannot open the hub database: {exc.__class__.__name__}: {exc}")
     try:
         if args.hub_command == "serve":
-            return _hub_serve(hub, args, args.evidence or default_evidence_dir())
+            return _hub_serve(hub, args, args.evidence or default_evidence_dir(), url)
         if args.hub_command in ("esp", "user", "agency-token"):
             try:
                 return _hub_account(hub, args)
@@ -705,12 +718,14 @@ def _hub(args: argparse.Namespace) -> int:
         hub.close()
 
 
-def _hub_serve(hub: HubDB, args: argparse.Namespace, evidence: Path) -> int:
+def _hub_serve(hub: HubDB, args: argparse.Namespace, evidence: Path, url: str) -> int:
     import ipaddress
 
     import uvicorn
 
     from tipline_tui.hub.app import create_app
+    from tipline_tui.hub.paths import default_snapshot_dir
+    from tipline_tui.hub.snapshot import SnapshotKeeper
 
     try:
         loopback = ipaddress.ip_address(args.host).is_loopback
@@ -723,8 +738,13 @@ def _hub_serve(hub: HubDB, args: argparse.Namespace, evidence: Path) -> int:
             file=sys.stderr,
         )
     evidence.mkdir(parents=True, exist_ok=True, mode=0o700)
-    uvicorn.run(
-        create_app(hub, evidence_dir=evidence),
+    keeper = (
+        None
+        if args.no_snapshots
+        else SnapshotKeeper(hub, args.snapshots or default_snapshot_dir(url))
+    )
+    uvicorn.run(  # the app's lifespan starts and stops the snapshot keeper's thread
+        create_app(hub, evidence_dir=evidence, snapshots=keeper),
         host=args.host,
         port=args.port,
         log_level="info",

@@ -27,3 +27,13 @@ def default_evidence_dir() -> Path:
     if override:
         return Path(override).expanduser()
     return Path(platformdirs.user_data_dir(APP_NAME)) / "hub-evidence"
+
+
+def default_snapshot_dir(hub_url: str) -> Path:
+    """`snapshots/` beside a SQLite hub database; else `hub-snapshots/` in the user data dir."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(hub_url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database:
+        return Path(parsed.database).expanduser().parent / "snapshots"
+    return Path(platformdirs.user_data_dir(APP_NAME)) / "hub-snapshots"

@@ -6,13 +6,16 @@ import json
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
+from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import select, update
 
 from tipline_tui.hub.auth import require_user
+from tipline_tui.hub.changes import changes_page
 from tipline_tui.hub.db import HubDB
 from tipline_tui.hub.rules import apply_action
-from tipline_tui.hub.tables import Account, Change
+from tipline_tui.hub.tables import Account
+from tipline_tui.store.migrations import SCHEMA_VERSION
 from tipline_tui.sync.protocol import AnswerDict
 
 __all__ = ["MAX_ACTIONS", "MAX_LIMIT", "router"]
@@ -20,7 +23,6 @@ __all__ = ["MAX_ACTIONS", "MAX_LIMIT", "router"]
 DEFAULT_LIMIT = 500
 MAX_LIMIT = 5000
 MAX_ACTIONS = 5000
-_change = Change.__table__
 
 router = APIRouter(prefix="/v1", tags=["analyst sync"])
 Analyst = Annotated[Account, Depends(require_user("analyst", "oncall", "supervisor"))]
@@ -82,25 +84,51 @@ def get_changes(
 ) -> Response:
     """Changes with seq > `since`, in seq order; store them and `next` in one transaction."""
     with _hub(request).read() as conn:
-        rows = conn.execute(
-            select(_change.c.seq, _change.c.kind, _change.c.at, _change.c.payload)
-            .where(_change.c.seq > since)
-            .order_by(_change.c.seq)
-            .limit(limit + 1)
-        ).all()
-    more = len(rows) > limit
-    rows = rows[:limit]
-    page = {
-        "changes": [
-            {"seq": r.seq, "kind": r.kind, "at": r.at, "payload": r.payload or {}} for r in rows
-        ],
-        "next": rows[-1].seq if rows else since,
-        "more": more,
-    }
+        page = changes_page(conn, since, limit)
     # built directly: a page of 5,000 reports need not be validated back through pydantic
     return Response(
         json.dumps(page, ensure_ascii=False, separators=(",", ":")),
         media_type="application/json",
+    )
+
+
+SNAPSHOT_MEDIA_TYPE = "application/vnd.sqlite3"
+
+
+@router.get(
+    "/snapshot",
+    summary="Download a ready-made local store, for a new analyst's first sync",
+    response_class=FileResponse,
+    responses={
+        200: {
+            "description": "A local store (SQLite file) holding the feed up to `X-Tipline-Seq`: "
+            "install it, then pull `/v1/changes?since=<X-Tipline-Seq>`.",
+            "content": {SNAPSHOT_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}}},
+            "headers": {
+                "X-Tipline-Seq": {
+                    "description": "the last change the store holds",
+                    "schema": {"type": "integer"},
+                },
+                "X-Tipline-Schema": {
+                    "description": "its local store schema version; refuse a different one",
+                    "schema": {"type": "integer"},
+                },
+            },
+        },
+        404: {"description": "no snapshot yet (or none kept): pull the feed from 0"},
+    },
+)
+def get_snapshot(request: Request, _user: Analyst) -> FileResponse:
+    """The newest snapshot the hub published; it may lag the feed by a few minutes."""
+    keeper = getattr(request.app.state, "snapshots", None)
+    found = keeper.latest() if keeper is not None else None
+    if found is None:
+        raise HTTPException(status_code=404, detail="no snapshot yet: pull /v1/changes from 0")
+    path, seq = found
+    return FileResponse(
+        path,
+        media_type=SNAPSHOT_MEDIA_TYPE,
+        headers={"X-Tipline-Seq": str(seq), "X-Tipline-Schema": str(SCHEMA_VERSION)},
     )
 
 

@@ -13,19 +13,27 @@ a round trip between threads, and applying a page of reports runs thousands.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ipaddress
+import logging
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import httpx
 
-from tipline_tui.store import sync_state
+from tipline_tui.store import snapshot, sync_state
 from tipline_tui.store.engine import Store
+from tipline_tui.store.migrations import SCHEMA_VERSION
+
+log = logging.getLogger(__name__)
 
 PAGE = 1000
+CHUNK = 4 << 20  # bytes of a snapshot written to disk at a time, off the event loop
 T = TypeVar("T")
 TIMEOUT = httpx.Timeout(20.0, connect=5.0)
 
@@ -115,6 +123,15 @@ class SyncClient:
             response = await self.http.request(method, path, **kw)
         except httpx.HTTPError as exc:
             raise HubUnavailable(f"hub unreachable: {type(exc).__name__}") from None
+        self._check_status(response)
+        try:
+            return response.json()
+        except ValueError:
+            raise HubUnavailable("the hub sent something that is not JSON") from None
+
+    @staticmethod
+    def _check_status(response: httpx.Response) -> None:
+        """5xx -> HubUnavailable; 4xx -> HubRefused (worded for the analyst)."""
         if response.status_code >= 500:
             raise HubUnavailable(f"hub error {response.status_code}")
         if response.status_code in (401, 403):
@@ -125,10 +142,6 @@ class SyncClient:
             )
         if response.status_code >= 400:
             raise HubRefused(f"the hub refused the request ({response.status_code})")
-        try:
-            return response.json()
-        except ValueError:
-            raise HubUnavailable("the hub sent something that is not JSON") from None
 
     async def _write(self, fn: Callable[..., T], *args: Any) -> T:
         """`fn(conn, *args)` in one write transaction, in a worker thread (the loop stays free)."""
@@ -139,18 +152,98 @@ class SyncClient:
 
         return await asyncio.to_thread(run)
 
+    async def _download(self, temp: Path) -> int | None:
+        """Stream `GET /v1/snapshot` into `temp` (0600); its seq, or None if there is none.
+
+        Raises HubUnavailable for a network fault, HubRefused for 401/403.
+        """
+        try:
+            async with self.http.stream("GET", "/v1/snapshot") as response:
+                if response.status_code == 404:
+                    log.debug("no snapshot on the hub: pulling the feed from 0")
+                    return None
+                if response.status_code >= 400:
+                    await response.aread()
+                    self._check_status(response)
+                schema = response.headers.get("X-Tipline-Schema")
+                if schema != str(SCHEMA_VERSION):
+                    log.debug("snapshot schema %s, not ours: pulling the feed", schema)
+                    return None
+                seq = int(response.headers.get("X-Tipline-Seq", "-1"))
+                await asyncio.to_thread(snapshot.private_file, temp)
+                with temp.open("r+b") as out:  # no fsync: a crash leaves a temp file, not a store
+                    buffer = bytearray()
+                    async for chunk in response.aiter_bytes():
+                        buffer += chunk
+                        if len(buffer) >= CHUNK:
+                            await asyncio.to_thread(out.write, bytes(buffer))
+                            buffer.clear()
+                    await asyncio.to_thread(out.write, bytes(buffer))
+                return seq
+        except httpx.HTTPError as exc:
+            raise HubUnavailable(f"hub unreachable: {type(exc).__name__}") from None
+        except ValueError:
+            log.debug("the hub's X-Tipline-Seq is not a number: pulling the feed")
+            return None
+
+    async def bootstrap(self) -> int:
+        """A brand-new store starts from the hub's snapshot; return its tips (0: none used).
+
+        Anything wrong with the snapshot (none yet, another schema, a failed
+        check) is not an error: the page pull does the whole job instead. The
+        store is changed only by the final copy, never by a half download.
+        """
+        if not await asyncio.to_thread(snapshot.is_brand_new, self.store):
+            return 0
+        path = self.store.path
+        temp = path.with_name(f".{path.name}.snapshot-{os.getpid()}.tmp")
+        await asyncio.to_thread(snapshot.remove_with_sidecars, temp)
+        try:
+            seq = await self._download(temp)
+            if seq is None:
+                return 0
+            try:
+                return await asyncio.to_thread(snapshot.install_snapshot, self.store, temp, seq)
+            except snapshot.SnapshotError as exc:
+                log.debug("snapshot not used (%s): pulling the feed", exc)
+                return 0
+        finally:
+            with contextlib.suppress(OSError):
+                await asyncio.to_thread(snapshot.remove_with_sidecars, temp)
+
     async def pull(self) -> int:
-        """Pull every page since the stored cursor; each page commits with its cursor."""
+        """Pull every page since the stored cursor; each page commits with its cursor.
+
+        A brand-new store (cursor 0, nothing in it) first installs the hub's
+        snapshot, if it has one, and pulls only what came after it; the
+        snapshot's tips count in the total.
+        """
         total = 0
-        while True:
-            since = await self.store.run_read(sync_state.cursor)
-            page = await self._call("GET", "/v1/changes", params={"since": since, "limit": PAGE})
-            changes = page.get("changes", [])
-            next_seq = int(page.get("next", since))
-            if changes or next_seq != since:
-                total += await self._write(sync_state.apply_changes, changes, next_seq)
-            if not page.get("more") or not changes:
-                return total
+        if await self.store.run_read(sync_state.cursor) == 0:
+            total += await self.bootstrap()
+        since = await self.store.run_read(sync_state.cursor)
+        fetch = asyncio.ensure_future(self._page(since))
+        try:
+            while True:
+                page = await fetch
+                changes = page.get("changes", [])
+                next_seq = int(page.get("next", since))
+                more = bool(page.get("more")) and bool(changes)
+                if more:  # the hub serves the next page while this one is written
+                    fetch = asyncio.ensure_future(self._page(next_seq))
+                if changes or next_seq != since:
+                    total += await self._write(sync_state.apply_changes, changes, next_seq)
+                since = next_seq
+                if not more:
+                    return total
+        finally:
+            if not fetch.done():  # a write failed: the page fetched ahead is not wanted
+                fetch.cancel()
+                with contextlib.suppress(asyncio.CancelledError, SyncError):
+                    await fetch
+
+    async def _page(self, since: int) -> Any:
+        return await self._call("GET", "/v1/changes", params={"since": since, "limit": PAGE})
 
     async def push(self) -> int:
         """Push pending actions in order, a batch at a time; settle each answer."""

@@ -1,0 +1,188 @@
+"""A ready-made local store for new analysts: their first sync is one file, not the whole feed.
+
+Like a git clone pack: replaying 100,000 changes means parsing and indexing
+100,000 reports on the analyst's machine, while the result is the same for
+everyone. So the hub keeps `live.sqlite`, an ordinary local store that it
+keeps current by applying its own feed with the client's `apply_changes`
+(the pages built by the same `changes_page` that `/v1/changes` serves, no
+HTTP), and now and then publishes a consistent copy, `snapshot-SEQ.sqlite`.
+A new analyst downloads the newest copy (`GET /v1/snapshot`) and pulls only
+the changes after SEQ.
+
+The work runs in one background thread; a request only lists the directory.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from tipline_tui.hub.changes import changes_page, head_seq
+from tipline_tui.hub.db import HubDB
+from tipline_tui.store import open_store, sync_state
+from tipline_tui.store.snapshot import export_snapshot, remove_with_sidecars
+
+__all__ = ["SnapshotKeeper"]
+
+log = logging.getLogger(__name__)
+
+PAGE = 1000  # changes applied per transaction of the live store
+EVERY = 5.0  # seconds between polls of the feed
+MIN_CHANGES = 5000  # publish once the live store is this far past the last snapshot...
+MAX_AGE = 300.0  # ...or this many seconds after it, if anything changed at all
+_NAME = re.compile(r"^snapshot-(\d+)\.sqlite$")
+
+
+class SnapshotKeeper:
+    """Keeps `directory/live.sqlite` current with the hub's feed and publishes copies of it."""
+
+    def __init__(
+        self,
+        hub: HubDB,
+        directory: Path,
+        *,
+        every: float = EVERY,
+        min_changes: int = MIN_CHANGES,
+        max_age: float = MAX_AGE,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.hub = hub
+        self.directory = Path(directory)
+        self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self.live_path = self.directory / "live.sqlite"
+        self.every = every
+        self.min_changes = min_changes
+        self.max_age = max_age
+        self.clock = clock
+        self._published_at = clock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()  # catch_up and publish never overlap
+
+    # ---------------------------------------------------------------- the work
+
+    def _live_cursor(self) -> int:
+        store = open_store(self.live_path)
+        try:
+            with store.read() as conn:
+                return sync_state.cursor(conn)
+        finally:
+            store.close()
+
+    def catch_up(self) -> int:
+        """Apply every change up to the feed's head to the live store; return how many."""
+        with self._lock:
+            store = open_store(self.live_path)
+            try:
+                with store.read() as conn:
+                    since = sync_state.cursor(conn)
+                with self.hub.read() as conn:
+                    head = head_seq(conn)
+                if head < since:  # the hub database was replaced: start again from nothing
+                    log.warning("the feed's head %d is behind the live store's %d", head, since)
+                    store.close()
+                    remove_with_sidecars(self.live_path)
+                    for name in os.listdir(self.directory):
+                        if _NAME.match(name):
+                            (self.directory / name).unlink(missing_ok=True)
+                    store = open_store(self.live_path)
+                    since = 0
+                applied = 0
+                while True:
+                    with self.hub.read() as conn:
+                        page = changes_page(conn, since, PAGE)
+                    if page["changes"]:
+                        with store.write() as conn:
+                            applied += sync_state.apply_changes(conn, page["changes"], page["next"])
+                    since = page["next"]
+                    if not page["more"] or not page["changes"] or self._stop.is_set():
+                        return applied
+            finally:
+                store.close()
+
+    def latest(self) -> tuple[Path, int] | None:
+        """The newest published snapshot and its seq, or None before the first."""
+        found = [
+            (int(m.group(1)), self.directory / name)
+            for name in os.listdir(self.directory)
+            if (m := _NAME.match(name))
+        ]
+        if not found:
+            return None
+        seq, path = max(found)
+        return path, seq
+
+    def publish(self) -> Path | None:
+        """Write `snapshot-SEQ.sqlite` if the live store moved past the newest snapshot.
+
+        Written under a temporary name and renamed, so a download never sees
+        half a file. The one before it is kept (a download may have just
+        picked it); older ones are deleted.
+        """
+        with self._lock:
+            seq = self._live_cursor()
+            newest = self.latest()
+            if seq == 0 or (newest is not None and newest[1] == seq):
+                return None
+            temp = self.directory / f".snapshot-{seq}.tmp"
+            remove_with_sidecars(temp)
+            written = export_snapshot(self.live_path, temp)
+            path = self.directory / f"snapshot-{written}.sqlite"
+            os.replace(temp, path)
+            fd = os.open(self.directory, os.O_RDONLY)
+            try:
+                os.fsync(fd)  # the rename itself survives a crash
+            finally:
+                os.close(fd)
+            self._published_at = self.clock()
+            for old_seq, old in sorted(
+                (int(m.group(1)), self.directory / n)
+                for n in os.listdir(self.directory)
+                if (m := _NAME.match(n))
+            )[:-2]:
+                log.debug("removing snapshot %d", old_seq)
+                old.unlink(missing_ok=True)
+            return path
+
+    def tick(self) -> Path | None:
+        """One poll: catch up, then publish if the feed moved far enough or long enough ago."""
+        self.catch_up()
+        seq = self._live_cursor()
+        newest = self.latest()
+        behind = seq - (newest[1] if newest else 0)
+        if behind <= 0:
+            return None
+        if newest is None or behind >= self.min_changes:
+            return self.publish()
+        if self.clock() - self._published_at >= self.max_age:
+            return self.publish()
+        return None
+
+    # ---------------------------------------------------------------- the thread
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.tick()
+            except Exception:  # a bad moment (disk full, a locked file): try again next poll
+                log.exception("snapshot keeper: this poll failed")
+            self._stop.wait(self.every)
+
+    def start(self) -> None:
+        """Poll in a daemon thread until `stop()`: the first poll runs at once."""
+        if self._thread is not None:
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="snapshot-keeper", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=60)
+            self._thread = None
