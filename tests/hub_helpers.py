@@ -53,16 +53,23 @@ class ThreadHub:
     """The hub app on uvicorn in a thread of this process, sharing `hub` with the test."""
 
     def __init__(
-        self, hub: HubDB, evidence_dir: Path, snapshots: SnapshotKeeper | None = None
+        self,
+        hub: HubDB,
+        evidence_dir: Path,
+        snapshots: SnapshotKeeper | None = None,
+        *,
+        sweep_every: float | None = None,
     ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(  # lifespan off: a test drives the snapshot keeper itself
-            create_app(hub, evidence_dir=evidence_dir, snapshots=snapshots),
+        config = uvicorn.Config(  # lifespan off unless sweeping: a test drives the keeper
+            create_app(
+                hub, evidence_dir=evidence_dir, snapshots=snapshots, sweep_every=sweep_every
+            ),
             host="127.0.0.1",
             port=self.port,
             log_level="warning",
-            lifespan="off",
+            lifespan="on" if sweep_every else "off",
         )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)

@@ -475,6 +475,43 @@ def test_missing_or_wrong_credentials_are_401_and_wrong_roles_403(world: World) 
     assert httpx.get(url, headers=world.auth("ana")).status_code == 200
 
 
+def test_v1_bodies_over_the_cap_are_refused_with_413_and_nothing_applied(world: World) -> None:
+    from tipline_tui.sync.protocol import MAX_BODY_BYTES
+
+    note = action("note", world.reports[0], body="x" * 100)
+    padding = " " * (MAX_BODY_BYTES + 1 - 100)  # JSON allows it: the body is valid, only big
+    body = json.dumps({"actions": [note]}).encode() + padding.encode()
+    declared = httpx.post(
+        f"{world.url}/v1/actions",
+        content=body,
+        headers={**world.auth("ana"), "Content-Type": "application/json"},
+        timeout=60,
+    )
+    assert declared.status_code == 413
+
+    def chunks():  # no Content-Length: refused once the bytes read pass the cap
+        yield body[: len(body) // 2]
+        yield body[len(body) // 2 :]
+
+    streamed = httpx.post(
+        f"{world.url}/v1/actions",
+        content=chunks(),
+        headers={**world.auth("ana"), "Content-Type": "application/json"},
+        timeout=60,
+    )
+    assert streamed.status_code == 413
+    outcome = httpx.post(
+        f"{world.url}/v1/agency/referrals/1/outcome",
+        content=body,
+        headers={**world.auth("agency-1"), "Content-Type": "application/json"},
+        timeout=60,
+    )
+    assert outcome.status_code == 413
+    assert not any(c["kind"] == "note" for c in world.pull_all("ana")), "nothing was applied"
+    small = world.push("ana", note)
+    assert small[0]["outcome"] == "applied"
+
+
 def test_esp_basic_auth_refuses_with_401_and_an_empty_body(hub_url: str, tmp_path: Path) -> None:
     hub = open_hub(hub_url)
     tokens, _, _ = seed(hub)

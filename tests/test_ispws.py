@@ -12,6 +12,7 @@ import json
 import os
 import socket
 import stat
+import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -632,6 +633,21 @@ def test_expire_reports_sweeps_what_nobody_touched(esp: httpx.Client, hub: Hub) 
     assert report_row(hub, finished).state == "finished"
     assert report_row(hub, young).state == "open"
     assert expire_reports(hub.db) == 0
+
+
+def test_the_served_hub_sweeps_expired_reports_on_its_own(hub: Hub, tmp_path: Path) -> None:
+    # a second server over the same database, with its lifespan (and so its sweep) running
+    with hub.client() as esp:
+        report_id = submit(esp)
+    hub.clock.t = BASE_TIME + 25 * HOUR  # no ESP call touches it again
+    sweeping = ThreadHub(hub.db, tmp_path / "evidence", sweep_every=0.05).start()
+    try:
+        deadline = time.monotonic() + 20
+        while report_row(hub, report_id).state != "expired":
+            assert time.monotonic() < deadline, "the sweep never ran"
+            time.sleep(0.05)
+    finally:
+        sweeping.stop()
 
 
 # ------------------------------------------------------------------ the schema's envelopes

@@ -718,6 +718,9 @@ def _hub(args: argparse.Namespace) -> int:
         hub.close()
 
 
+EXPIRY_SWEEP_EVERY = 600.0  # seconds between sweeps of unfinished ESP reports into "expired"
+
+
 def _hub_serve(hub: HubDB, args: argparse.Namespace, evidence: Path, url: str) -> int:
     import ipaddress
 
@@ -744,7 +747,7 @@ def _hub_serve(hub: HubDB, args: argparse.Namespace, evidence: Path, url: str) -
         else SnapshotKeeper(hub, args.snapshots or default_snapshot_dir(url))
     )
     uvicorn.run(  # the app's lifespan starts and stops the snapshot keeper's thread
-        create_app(hub, evidence_dir=evidence, snapshots=keeper),
+        create_app(hub, evidence_dir=evidence, snapshots=keeper, sweep_every=EXPIRY_SWEEP_EVERY),
         host=args.host,
         port=args.port,
         log_level="info",

@@ -17,6 +17,7 @@ from tipline_tui.hub.auth import AgencyAccount
 from tipline_tui.hub.db import HubDB
 from tipline_tui.hub.feed import analysis_payload, publish_referral, referral_payload, xml_text
 from tipline_tui.hub.tables import Account, HubFile, HubReferral, HubReport
+from tipline_tui.sync.protocol import MAX_BODY_BYTES
 
 __all__ = ["router"]
 
@@ -25,7 +26,7 @@ _referral = HubReferral.__table__
 _report = HubReport.__table__
 _file = HubFile.__table__
 
-router = APIRouter(prefix="/v1/agency", tags=["agency"])
+router = APIRouter(prefix="/v1/agency", tags=["agency"], max_body_size=MAX_BODY_BYTES)
 
 
 class ReferralModel(BaseModel):

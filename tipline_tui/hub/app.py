@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import importlib.util
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -19,6 +22,8 @@ if TYPE_CHECKING:
 
 __all__ = ["create_app"]
 
+log = logging.getLogger(__name__)
+
 DESCRIPTION = """\
 The reference hub of tipline-tui.
 
@@ -31,14 +36,36 @@ Synthetic data only in tests and the demo.
 """
 
 
+async def _sweep_expired(hub: HubDB, every: float) -> None:
+    """Mark unfinished ESP reports past their life, every `every` seconds, until cancelled.
+
+    Intake already checks expiry on every call, so this only tidies reports no
+    ESP touches again; a failed sweep is logged and the next one tries again.
+    """
+    from tipline_tui.hub.expiry import expire_reports
+
+    while True:
+        try:
+            swept = await asyncio.to_thread(expire_reports, hub)
+            if swept:
+                log.info("expired %d unfinished ESP report(s)", swept)
+        except Exception:
+            log.exception("expiry sweep failed")
+        await asyncio.sleep(every)
+
+
 def create_app(
-    hub: HubDB, *, evidence_dir: Path, snapshots: SnapshotKeeper | None = None
+    hub: HubDB,
+    *,
+    evidence_dir: Path,
+    snapshots: SnapshotKeeper | None = None,
+    sweep_every: float | None = None,
 ) -> FastAPI:
     """The hub app over an open database; uploaded file bytes go under `evidence_dir`.
 
-    With `snapshots`, `/v1/snapshot` serves its newest copy, and the app's
-    lifespan runs its background thread (uvicorn with lifespan="off" leaves
-    that to the caller).
+    With `snapshots`, `/v1/snapshot` serves its newest copy; with `sweep_every`,
+    unfinished ESP reports are swept into "expired" that often. The app's
+    lifespan runs both (uvicorn with lifespan="off" leaves them to the caller).
     """
     from tipline_tui.hub.agency_api import router as agency_router
     from tipline_tui.hub.sync_api import router as sync_router
@@ -47,9 +74,14 @@ def create_app(
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         if snapshots is not None:
             snapshots.start()
+        sweeper = asyncio.create_task(_sweep_expired(hub, sweep_every)) if sweep_every else None
         try:
             yield
         finally:
+            if sweeper is not None:
+                sweeper.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await sweeper
             if snapshots is not None:
                 snapshots.stop()
 

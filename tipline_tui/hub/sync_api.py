@@ -16,7 +16,7 @@ from tipline_tui.hub.db import HubDB
 from tipline_tui.hub.rules import apply_action
 from tipline_tui.hub.tables import Account
 from tipline_tui.store.migrations import SCHEMA_VERSION
-from tipline_tui.sync.protocol import AnswerDict
+from tipline_tui.sync.protocol import MAX_BODY_BYTES, AnswerDict
 
 __all__ = ["MAX_ACTIONS", "MAX_LIMIT", "router"]
 
@@ -24,7 +24,7 @@ DEFAULT_LIMIT = 500
 MAX_LIMIT = 5000
 MAX_ACTIONS = 5000
 
-router = APIRouter(prefix="/v1", tags=["analyst sync"])
+router = APIRouter(prefix="/v1", tags=["analyst sync"], max_body_size=MAX_BODY_BYTES)
 Analyst = Annotated[Account, Depends(require_user("analyst", "oncall", "supervisor"))]
 
 

@@ -76,6 +76,10 @@ STATE_KINDS = frozenset(
     }
 )  # checked against base_version
 APPEND_KINDS = frozenset({"note"})  # commute: no version check
+# The hub refuses a request body over this with 413 on every /v1 route. A client push
+# (PUSH_BATCH = 200 actions, a note at most 10,000 characters, \u-escaped at worst 12
+# bytes each) stays under it.
+MAX_BODY_BYTES = 32 * 1024**2
 ACTION_KINDS = STATE_KINDS | APPEND_KINDS
 ANALYSIS_FIELDS = (
     "status",
