@@ -481,32 +481,20 @@ def test_v1_bodies_over_the_cap_are_refused_with_413_and_nothing_applied(world: 
     note = action("note", world.reports[0], body="x" * 100)
     padding = " " * (MAX_BODY_BYTES + 1 - 100)  # JSON allows it: the body is valid, only big
     body = json.dumps({"actions": [note]}).encode() + padding.encode()
-    declared = httpx.post(
-        f"{world.url}/v1/actions",
-        content=body,
-        headers={**world.auth("ana"), "Content-Type": "application/json"},
-        timeout=60,
-    )
-    assert declared.status_code == 413
+
+    def post(path: str, who: str, content: Any) -> int:
+        headers = {**world.auth(who), "Content-Type": "application/json"}
+        return httpx.post(
+            f"{world.url}{path}", content=content, headers=headers, timeout=60
+        ).status_code
 
     def chunks():  # no Content-Length: refused once the bytes read pass the cap
         yield body[: len(body) // 2]
         yield body[len(body) // 2 :]
 
-    streamed = httpx.post(
-        f"{world.url}/v1/actions",
-        content=chunks(),
-        headers={**world.auth("ana"), "Content-Type": "application/json"},
-        timeout=60,
-    )
-    assert streamed.status_code == 413
-    outcome = httpx.post(
-        f"{world.url}/v1/agency/referrals/1/outcome",
-        content=body,
-        headers={**world.auth("agency-1"), "Content-Type": "application/json"},
-        timeout=60,
-    )
-    assert outcome.status_code == 413
+    assert post("/v1/actions", "ana", body) == 413  # declared: refused before reading
+    assert post("/v1/actions", "ana", chunks()) == 413
+    assert post("/v1/agency/referrals/1/outcome", "agency-1", body) == 413
     assert not any(c["kind"] == "note" for c in world.pull_all("ana")), "nothing was applied"
     small = world.push("ana", note)
     assert small[0]["outcome"] == "applied"
