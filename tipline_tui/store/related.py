@@ -4,9 +4,12 @@ Exact keys come from an ordinary index. Fuzzy candidates come from the
 trigram blocking index, and only those candidates are scored by rapidfuzz,
 never every string in the store. Evidence is weighted by how rare a value
 is (a key shared by thousands of tips, like a viral file's hash or a big
-network, says little about a person) and combined per prior tip as a
-noisy-OR, taking the strongest piece of evidence per kind so one email
-address seen three ways does not count three times.
+network, says little about a person), counted by person where the index
+can tell: the accounts behind a key, not the tips (one busy account's forty
+tips are one person). A path through another tip's account adds a little,
+enough to lift weak direct evidence but never to show a tip on its own.
+Evidence is combined per prior tip as a noisy-OR, taking the strongest piece
+per kind so one email address seen three ways does not count three times.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from tipline_tui.store.related_index import trigrams
 
 KEY_LIMIT = 300  # more tips than this share the value: it says nothing about a person
 ACCOUNT_COUNT_CAP = 5000  # accounts shared more widely than this count as shared this widely
-MIN_SCORE = 0.2
+MIN_SCORE = 0.2  # weaker combined evidence is noise to an analyst, not a lead
 CANDIDATES = 300
 FUZZY_CUTOFF = 90.0
 FUZZY_CURVE = 1.0  # weight grows linearly from the cutoff to a perfect match
