@@ -28,6 +28,18 @@ def test_version_and_help() -> None:
     assert "demo" in usage and "demo-data" in usage and "--db" in usage
 
 
+def test_an_older_store_is_upgraded_with_a_word_first(tmp_path: Path) -> None:
+    import shutil
+
+    old = tmp_path / "v1.sqlite"
+    shutil.copyfile(Path(__file__).parent / "fixtures" / "store_v1.sqlite", old)
+    result = run("related", "--db", str(old), "1")
+    assert result.returncode in (0, 2), result.stderr  # 2: tip 1 may have no relatives
+    assert f"upgrading the store from schema 1 to {SCHEMA_VERSION}" in result.stderr
+    again = run("related", "--db", str(old), "1")
+    assert "upgrading" not in again.stderr, "only once"
+
+
 def test_newer_store_gives_a_clear_error_not_a_traceback(tmp_path: Path) -> None:
     path = tmp_path / "new.sqlite"
     open_store(path).close()

@@ -222,8 +222,17 @@ def _demo_data(args: argparse.Namespace) -> int:
     return 0
 
 
+def _upgrading(old: int, new: int) -> None:
+    print(
+        f"tipline: upgrading the store from schema {old} to {new}; "
+        "a large store takes a few minutes (re-indexing names), once",
+        file=sys.stderr,
+        flush=True,
+    )
+
+
 def _store(args: argparse.Namespace) -> Store:
-    return open_store(getattr(args, "db", None) or default_store_path())
+    return open_store(getattr(args, "db", None) or default_store_path(), on_migrate=_upgrading)
 
 
 def _import(args: argparse.Namespace) -> int:
@@ -900,7 +909,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _hub(args)
         if args.command == "sync":
             return _sync(args)
-        store = open_store(args.db or default_store_path())
+        store = open_store(args.db or default_store_path(), on_migrate=_upgrading)
         _run_app(store, demo=False, on_call=args.on_call, insecure=args.insecure)
         return 0
     except (StoreError, SettingsError) as exc:

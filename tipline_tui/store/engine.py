@@ -105,10 +105,16 @@ class Store:
         self.engine.dispose()
 
 
-def open_store(path: Path | str, *, create: bool = True) -> Store:
+def open_store(
+    path: Path | str,
+    *,
+    create: bool = True,
+    on_migrate: Callable[[int, int], None] | None = None,
+) -> Store:
     """Open (creating or migrating if needed) the store at `path`.
 
-    Raises StoreError with a message meant for the user.
+    Raises StoreError with a message meant for the user. `on_migrate(old, new)`
+    hears of a migration before it runs (re-keying a large store takes minutes).
     """
     path = Path(path).expanduser()
     if not path.exists():
@@ -123,7 +129,7 @@ def open_store(path: Path | str, *, create: bool = True) -> Store:
         with engine.connect() as conn:
             conn = conn.execution_options(tipline_write=True)
             with conn.begin():
-                ensure_schema(conn, str(path))
+                ensure_schema(conn, str(path), on_migrate=on_migrate)
     except StoreError:
         engine.dispose()
         raise

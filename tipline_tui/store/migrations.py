@@ -112,11 +112,14 @@ def ensure_schema(
     *,
     target: int = SCHEMA_VERSION,
     migrations: Mapping[int, Migration] = MIGRATIONS,
+    on_migrate: Callable[[int, int], None] | None = None,
 ) -> int:
     """Create, accept or migrate the schema inside the caller's transaction.
 
     Returns the version the store was at before. Raises StoreError for a
     store that is newer than `target` or is not a tipline store at all.
+    `on_migrate(old, new)` is called before migrating, so a user can be told
+    why a large store takes a while to open.
     """
     version = _pragma(conn, "user_version")
     app_id = _pragma(conn, "application_id")
@@ -135,6 +138,8 @@ def ensure_schema(
             f"this tipline understands up to {target}). Upgrade tipline to open it; "
             "the store was left untouched."
         )
+    if version < target and on_migrate is not None:
+        on_migrate(version, target)
     for step in range(version + 1, target + 1):
         migrations[step](conn)
         conn.exec_driver_sql(f"PRAGMA user_version = {step}")
