@@ -59,8 +59,9 @@ class ThreadHub:
         snapshots: SnapshotKeeper | None = None,
         *,
         sweep_every: float | None = None,
+        port: int | None = None,
     ) -> None:
-        self.port = free_port()
+        self.port = port or free_port()  # a given port: the hub "comes back" where it was
         self.url = f"http://127.0.0.1:{self.port}"
         config = uvicorn.Config(  # lifespan off unless sweeping: a test drives the keeper
             create_app(

@@ -12,11 +12,10 @@ from tipline_tui.domain.enums import IdentifierKind
 from tipline_tui.domain.keys import (
     IP_STRENGTH,
     Key,
-    account_form,
+    email_account,
     fuzzy_text,
     handle_keys,
     identifier_keys,
-    name_digits,
 )
 
 # Cyrillic and Greek look-alikes, written as escapes so the source shows what they are.
@@ -325,11 +324,9 @@ def test_a_handle_is_an_account_of_its_service_and_look_alikes_stay_close() -> N
     assert strengths["handle"] > strengths["handle_alike"]
 
 
-def test_account_forms_and_name_digits() -> None:
-    assert account_form("screen_name", "Dark_Wolf77") == account_form("screen_name", "darkwolf77")
-    assert account_form("email", "Dark.Wolf+tips@Example.COM") == "dark.wolf@example.com"
-    assert account_form("ip", "192.0.2.1") == "192.0.2.1"
-    assert name_digits("Dark_Wolf_77") == "77" and name_digits("darkwolf") == ""
+def test_one_spelling_per_mailbox() -> None:
+    assert email_account("Dark.Wolf+tips@Example.COM") == "dark.wolf@example.com"
+    assert email_account("dark.wolf@example.com") != email_account("darkwolf@example.com")
 
 
 def test_different_number_shares_only_the_stem() -> None:

@@ -156,35 +156,26 @@ async def test_work_goes_on_while_the_hub_is_down_then_everything_is_pushed(
 
 
 def _same_port(hub: HubDB, tmp_path: Path, port: int) -> ThreadHub:
-    import uvicorn
-
-    from tipline_tui.hub.app import create_app
-
-    server = ThreadHub.__new__(ThreadHub)
-    server.port, server.url = port, f"http://127.0.0.1:{port}"
-    config = uvicorn.Config(
-        create_app(hub, evidence_dir=tmp_path / "evidence"),
-        host="127.0.0.1",
-        port=port,
-        log_level="warning",
-        lifespan="off",
-    )
-    import threading
-
-    server.server = uvicorn.Server(config)
-    server.thread = threading.Thread(target=server.server.run, daemon=True)
-    return server.start()
+    return ThreadHub(hub, tmp_path / "evidence", port=port).start()
 
 
-async def test_two_analysts_dispatch_the_same_tip_one_applies_one_conflicts(
+async def _two_analysts(
     hub: HubDB, server: ThreadHub, tmp_path: Path
-) -> None:
+) -> tuple[int, dict[str, Store], dict[str, SyncClient]]:
+    """One tip on the hub, pulled by ana and bob into stores of their own."""
     (hub_id,) = import_reports(hub, [report_to_xml(simple_report(1))])
     stores, clients = {}, {}
     for name in ("ana", "bob"):
         stores[name] = _store(tmp_path, name)
         clients[name] = _client(stores[name], server.url, _account(hub, name, role="analyst"))
         await clients[name].sync_once()
+    return hub_id, stores, clients
+
+
+async def test_two_analysts_dispatch_the_same_tip_one_applies_one_conflicts(
+    hub: HubDB, server: ThreadHub, tmp_path: Path
+) -> None:
+    hub_id, stores, clients = await _two_analysts(hub, server, tmp_path)
     for name, store in stores.items():
         local = _local(store, hub_id)
         with store.read() as conn:
@@ -268,12 +259,7 @@ async def test_conflicts_screen_shows_both_sides_and_sends_mine_again(
     from tests.tui_helpers import make_app, settle
     from tipline_tui.screens.conflicts import ConflictsScreen
 
-    (hub_id,) = import_reports(hub, [report_to_xml(simple_report(1))])
-    stores, clients = {}, {}
-    for name in ("ana", "bob"):
-        stores[name] = _store(tmp_path, name)
-        clients[name] = _client(stores[name], server.url, _account(hub, name, role="analyst"))
-        await clients[name].sync_once()
+    hub_id, stores, clients = await _two_analysts(hub, server, tmp_path)
     for name, priority in (("ana", "1"), ("bob", "3")):
         with stores[name].write() as conn:
             actions.set_priority(

@@ -611,24 +611,10 @@ def handle_keys(service: str, raw: str) -> list[Key]:
     return keys
 
 
-def name_digits(raw: str) -> str:
-    """The number a handle ends with ("" for none): "Dark_Wolf_77" -> "77"."""
-    name = _name_form(raw)
-    return name[len(name.rstrip(_ASCII_DIGITS)) :]
-
-
-def account_form(kind: str, raw: str) -> str:
-    """One spelling per account, to count how many accounts share a looser key.
-
-    Names: the folded name ("Dark_Wolf77" and "darkwolf77" are one account). Email:
-    the address lower-cased without its +tag. Anything else: the raw value.
-    """
-    if kind in (IdentifierKind.SCREEN_NAME, IdentifierKind.DISPLAY_NAME):
-        return _name_form(raw)
-    if kind == IdentifierKind.EMAIL:
-        local, domain = _split_email(raw)
-        return f"{_untagged(local)}@{domain or ''}"
-    return raw
+def email_account(raw: str) -> str:
+    """One spelling per mailbox (lower-cased, no +tag), to count the addresses behind a key."""
+    local, domain = _split_email(raw)
+    return f"{_untagged(local)}@{domain or ''}"
 
 
 def fuzzy_text(kind: str, raw: str) -> str | None:

@@ -13,8 +13,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import select, update
 
-from tipline_tui.hub.auth import AgencyAccount
-from tipline_tui.hub.db import HubDB
+from tipline_tui.hub.auth import AgencyAccount, hub_of
 from tipline_tui.hub.feed import analysis_payload, publish_referral, referral_payload, xml_text
 from tipline_tui.hub.tables import Account, HubFile, HubReferral, HubReport
 from tipline_tui.sync.protocol import MAX_BODY_BYTES
@@ -65,10 +64,6 @@ class Outcome(BaseModel):
     text: str | None = Field(default=None, max_length=MAX_OUTCOME_CHARS)
 
 
-def _hub(request: Request) -> HubDB:
-    return request.app.state.hub  # type: ignore[no-any-return]
-
-
 @router.get(
     "/referrals",
     summary="This agency's referrals after a cursor, with the report and its analysis",
@@ -80,7 +75,7 @@ def list_referrals(
     since: int = Query(0, ge=0, description="the last referral id already fetched"),
     limit: int = Query(100, ge=1, le=1000),
 ) -> ReferralPage:
-    with _hub(request).read() as conn:
+    with hub_of(request).read() as conn:
         rows = conn.execute(
             select(_referral)
             .where(_referral.c.agency_id == agency.agency_id, _referral.c.id > since)
@@ -112,7 +107,7 @@ def list_referrals(
 def _answer(
     request: Request, agency: Account, referral_id: int, values: dict[str, Any]
 ) -> ReferralModel:
-    hub = _hub(request)
+    hub = hub_of(request)
     with hub.write() as conn:
         row = conn.execute(
             select(_referral).where(

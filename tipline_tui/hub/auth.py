@@ -40,6 +40,7 @@ __all__ = [
     "create_account",
     "esp_account",
     "hash_secret",
+    "hub_of",
     "require_user",
     "verify_secret",
 ]
@@ -214,7 +215,8 @@ def authenticate(hub: HubDB, kind: str, name: str, secret: str) -> Account | Non
 _DUMMY_HASH = hash_secret(secrets.token_urlsafe(32))
 
 
-def _hub(request: Request) -> HubDB:
+def hub_of(request: Request) -> HubDB:
+    """The hub database the app was made with (every route reaches it this way)."""
     return request.app.state.hub  # type: ignore[no-any-return]
 
 
@@ -230,7 +232,7 @@ def esp_account(request: Request, _doc: Annotated[Any, Depends(_basic)]) -> Acco
         raise EspAuthError from None
     if not sep:
         raise EspAuthError
-    account = authenticate(_hub(request), "esp", name, secret)
+    account = authenticate(hub_of(request), "esp", name, secret)
     if account is None:
         raise EspAuthError
     return account
@@ -252,7 +254,7 @@ def _bearer_account(request: Request, kind: str) -> Account:
     name, sep, secret = token.strip().rpartition(":")
     if not sep or not name or not secret:
         raise _unauthorised()
-    account = authenticate(_hub(request), kind, name, secret)
+    account = authenticate(hub_of(request), kind, name, secret)
     if account is None:
         raise _unauthorised()
     return account

@@ -9,7 +9,6 @@ seen seq N, no transaction can later commit a row with a seq below N, and
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -17,10 +16,11 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, insert
+from sqlalchemy import Connection, Engine, create_engine, insert
 from sqlalchemy.engine import make_url
 
 from tipline_tui.hub.tables import Change, hub_metadata
+from tipline_tui.store.engine import create_private_file, install_sqlite_pragmas
 
 __all__ = ["HubDB", "HubError", "append_change", "open_hub"]
 
@@ -76,38 +76,6 @@ class HubDB:
         self.engine.dispose()
 
 
-def _sqlite_pragmas(engine: Engine) -> None:
-    """WAL, foreign keys, a busy timeout; and real BEGIN (IMMEDIATE for writers).
-
-    pysqlite's own transaction handling is switched off so the BEGIN that
-    SQLAlchemy emits is the one SQLite sees: BEGIN IMMEDIATE takes the write
-    lock at the start, which is what serialises writers.
-    """
-
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
-        dbapi_conn.isolation_level = None
-        cursor = dbapi_conn.cursor()
-        cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        cursor.execute("PRAGMA foreign_keys = ON")
-        cursor.execute("PRAGMA journal_mode = WAL")
-        cursor.execute("PRAGMA synchronous = NORMAL")
-        cursor.close()
-
-    @event.listens_for(engine, "begin")
-    def _on_begin(conn: Connection) -> None:
-        immediate = conn.get_execution_options().get("hub_write", False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
-
-
-def _private_file(path: Path) -> None:
-    """Create the SQLite file readable by its owner only, before SQLite opens it."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    if not path.exists():
-        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-        os.close(fd)
-
-
 def open_hub(url: str, *, clock: Callable[[], float] = time.time) -> HubDB:
     """Open (creating the schema if needed) the hub database at `url`.
 
@@ -125,9 +93,10 @@ def open_hub(url: str, *, clock: Callable[[], float] = time.time) -> HubDB:
         path = Path(parsed.database).expanduser()
         if path.is_dir():
             raise HubError(f"{path} is a directory, not a database file")
-        _private_file(path)
+        if not path.exists():
+            create_private_file(path)
         engine = create_engine(parsed.set(database=str(path)), **_POOL)
-        _sqlite_pragmas(engine)
+        install_sqlite_pragmas(engine, write_option="hub_write", busy_timeout_ms=BUSY_TIMEOUT_MS)
     elif backend == "postgresql":
         if parsed.drivername in ("postgresql", "postgres"):
             parsed = parsed.set(drivername="postgresql+psycopg")

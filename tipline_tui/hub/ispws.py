@@ -50,7 +50,7 @@ from tipline_tui.domain.cybertip_xml import (
     parse_report,
 )
 from tipline_tui.domain.xml_reader import Refused, read
-from tipline_tui.hub.auth import esp_account
+from tipline_tui.hub.auth import esp_account, hub_of
 from tipline_tui.hub.db import HubDB
 from tipline_tui.hub.expiry import is_expired
 from tipline_tui.hub.feed import publish_report
@@ -117,10 +117,6 @@ def _too_big(size: int | None, limit: int) -> Refusal:
 def _server_error(where: str) -> Refusal:
     log.exception("ispws %s failed", where)  # the traceback, never the request's body
     return Refusal(C.SERVER_ERROR, "the hub could not complete this call; try again")
-
-
-def _hub(request: Request) -> HubDB:
-    return request.app.state.hub  # type: ignore[no-any-return]
 
 
 def _evidence_dir(request: Request) -> Path:
@@ -308,7 +304,7 @@ def xsd(account: EspAccount) -> Response:
 @router.post("/submit", summary="Open a report: one <report> document")
 async def submit(request: Request, account: EspAccount) -> Response:
     """Parse the report and open it (state "open"), keeping its bytes exactly as received."""
-    hub = _hub(request)
+    hub = hub_of(request)
     try:
         data = await _body(request)
         await run_in_threadpool(_parse, data, parse_report, _moment(hub))
@@ -435,7 +431,7 @@ class _Upload:
 @router.post("/upload", summary="Add a file: multipart form with `id` and `file`")
 async def upload(request: Request, account: EspAccount) -> Response:
     """Stream the file to disk while hashing it, then file it under the open report."""
-    hub = _hub(request)
+    hub = hub_of(request)
     evidence = _evidence_dir(request)
     up = _Upload(evidence / ".incoming")
     report_id: int | None = None
@@ -546,7 +542,7 @@ def _file_away(evidence: Path, temp: Path, sha256: str) -> None:
 @router.post("/fileinfo", summary="Describe an uploaded file: one <fileDetails> document")
 async def fileinfo(request: Request, account: EspAccount) -> Response:
     """Attach the file's details, once, to a file of the ESP's own open report."""
-    hub = _hub(request)
+    hub = hub_of(request)
     try:
         data = await _body(request)
         details = await run_in_threadpool(_parse, data, parse_file_details, _moment(hub))
@@ -586,7 +582,7 @@ def _attach_details(hub: HubDB, account: Account, details: Any, data: bytes) -> 
 @router.post("/finish", summary="Finish a report: form field `id`")
 async def finish(request: Request, account: EspAccount) -> Response:
     """Close the report to changes and hand it to analysts; the answer is the ESP's receipt."""
-    hub = _hub(request)
+    hub = hub_of(request)
     report_id: int | None = None
     try:
         report_id = await _form_id(request)
@@ -623,7 +619,7 @@ def _finish(hub: HubDB, account: Account, report_id: int) -> list[str]:
 @router.post("/retract", summary="Cancel an unfinished report: form field `id`")
 async def retract(request: Request, account: EspAccount) -> Response:
     """Withdraw an unfinished report; it never reaches analysts (its data is kept)."""
-    hub = _hub(request)
+    hub = hub_of(request)
     report_id: int | None = None
     try:
         report_id = await _form_id(request)

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from tipline_tui.hub.changes import changes_page, head_seq
 from tipline_tui.hub.db import HubDB
-from tipline_tui.store import open_store, sync_state
+from tipline_tui.store import Store, open_store, sync_state
 from tipline_tui.store.snapshot import export_snapshot, remove_with_sidecars
 
 __all__ = ["SnapshotKeeper"]
@@ -63,47 +63,50 @@ class SnapshotKeeper:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()  # catch_up and publish never overlap
+        self._store: Store | None = None
 
     # ---------------------------------------------------------------- the work
 
+    def _live(self) -> Store:
+        """The live store, opened once and kept open between polls."""
+        if self._store is None:
+            self._store = open_store(self.live_path)
+        return self._store
+
+    def _close_live(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
     def _live_cursor(self) -> int:
-        store = open_store(self.live_path)
-        try:
-            with store.read() as conn:
-                return sync_state.cursor(conn)
-        finally:
-            store.close()
+        with self._live().read() as conn:
+            return sync_state.cursor(conn)
 
     def catch_up(self) -> int:
         """Apply every change up to the feed's head to the live store; return how many."""
         with self._lock:
-            store = open_store(self.live_path)
-            try:
-                with store.read() as conn:
-                    since = sync_state.cursor(conn)
+            since = self._live_cursor()
+            with self.hub.read() as conn:
+                head = head_seq(conn)
+            if head < since:  # the hub database was replaced: start again from nothing
+                log.warning("the feed's head %d is behind the live store's %d", head, since)
+                self._close_live()
+                remove_with_sidecars(self.live_path)
+                for name in os.listdir(self.directory):
+                    if _NAME.match(name):
+                        (self.directory / name).unlink(missing_ok=True)
+                since = 0
+            store = self._live()
+            applied = 0
+            while True:
                 with self.hub.read() as conn:
-                    head = head_seq(conn)
-                if head < since:  # the hub database was replaced: start again from nothing
-                    log.warning("the feed's head %d is behind the live store's %d", head, since)
-                    store.close()
-                    remove_with_sidecars(self.live_path)
-                    for name in os.listdir(self.directory):
-                        if _NAME.match(name):
-                            (self.directory / name).unlink(missing_ok=True)
-                    store = open_store(self.live_path)
-                    since = 0
-                applied = 0
-                while True:
-                    with self.hub.read() as conn:
-                        page = changes_page(conn, since, PAGE)
-                    if page["changes"]:
-                        with store.write() as conn:
-                            applied += sync_state.apply_changes(conn, page["changes"], page["next"])
-                    since = page["next"]
-                    if not page["more"] or not page["changes"] or self._stop.is_set():
-                        return applied
-            finally:
-                store.close()
+                    page = changes_page(conn, since, PAGE)
+                if page["changes"]:
+                    with store.write() as conn:
+                        applied += sync_state.apply_changes(conn, page["changes"], page["next"])
+                since = page["next"]
+                if not page["more"] or not page["changes"] or self._stop.is_set():
+                    return applied
 
     def latest(self) -> tuple[Path, int] | None:
         """The newest published snapshot and its seq, or None before the first."""
@@ -186,3 +189,5 @@ class SnapshotKeeper:
         if self._thread is not None:
             self._thread.join(timeout=60)
             self._thread = None
+        with self._lock:
+            self._close_live()

@@ -10,9 +10,8 @@ from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import select, update
 
-from tipline_tui.hub.auth import require_user
+from tipline_tui.hub.auth import hub_of, require_user
 from tipline_tui.hub.changes import changes_page
-from tipline_tui.hub.db import HubDB
 from tipline_tui.hub.rules import apply_action
 from tipline_tui.hub.tables import Account
 from tipline_tui.store.migrations import SCHEMA_VERSION
@@ -67,10 +66,6 @@ class AnswerBatch(BaseModel):
     results: list[AnswerModel]
 
 
-def _hub(request: Request) -> HubDB:
-    return request.app.state.hub  # type: ignore[no-any-return]
-
-
 @router.get(
     "/changes",
     summary="Pull a page of the change feed after a cursor",
@@ -83,7 +78,7 @@ def get_changes(
     limit: int = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT),
 ) -> Response:
     """Changes with seq > `since`, in seq order; store them and `next` in one transaction."""
-    with _hub(request).read() as conn:
+    with hub_of(request).read() as conn:
         page = changes_page(conn, since, limit)
     # built directly: a page of 5,000 reports need not be validated back through pydantic
     return Response(
@@ -139,7 +134,7 @@ def get_snapshot(request: Request, _user: Analyst) -> FileResponse:
 )
 def post_actions(request: Request, batch: ActionBatch, user: Analyst) -> AnswerBatch:
     """Each action is applied in its own serialised transaction, with its answer kept."""
-    hub = _hub(request)
+    hub = hub_of(request)
     results: list[AnswerDict] = []
     for action in batch.actions:
         with hub.write() as conn:
@@ -165,7 +160,7 @@ Supervisor = Annotated[Account, Depends(require_user("supervisor"))]
 def disable_user(request: Request, name: str, supervisor: Supervisor) -> AccountState:
     """Its token stops working on the next request; nothing it did is undone."""
     table = Account.__table__
-    with _hub(request).write() as conn:
+    with hub_of(request).write() as conn:
         row = conn.execute(
             select(table).where(table.c.name == name, table.c.kind == "user")
         ).first()

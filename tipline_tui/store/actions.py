@@ -29,6 +29,7 @@ from tipline_tui.domain.triage import (
     clean_labels,
 )
 from tipline_tui.store import audit
+from tipline_tui.sync.protocol import ANALYSIS_FIELDS
 
 __all__ = ["ActionError", "ActionResult", "TriageError"]
 
@@ -45,17 +46,7 @@ class ActionResult:
     summary: str  # what happened, for the status line
 
 
-_FIELDS = (
-    "status",
-    "priority",
-    "labels",
-    "victim_age_min",
-    "victim_age_max",
-    "claimed_by",
-    "jurisdiction_id",
-    "version",
-    "escalate_text",
-)
+_FIELDS = (*ANALYSIS_FIELDS, "version", "escalate_text")  # the wire's analysis, and more
 
 
 def _current(conn: Connection, report_id: int) -> dict[str, Any]:

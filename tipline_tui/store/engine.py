@@ -20,25 +20,36 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from tipline_tui.store.migrations import StoreError, StoreTooNewError, ensure_schema
 
-__all__ = ["Store", "StoreError", "StoreTooNewError", "open_store"]
+__all__ = [
+    "Store",
+    "StoreError",
+    "StoreTooNewError",
+    "create_private_file",
+    "install_sqlite_pragmas",
+    "open_store",
+]
 
 T = TypeVar("T")
 BUSY_TIMEOUT_MS = 5000
 
 
-def _install_pragmas(engine: Engine) -> None:
+def install_sqlite_pragmas(
+    engine: Engine, *, write_option: str = "tipline_write", busy_timeout_ms: int = BUSY_TIMEOUT_MS
+) -> None:
     """WAL, foreign keys, busy timeout; and real BEGIN statements.
 
     pysqlite's own transaction handling is switched off (isolation_level None)
-    so SQLAlchemy's begin emits BEGIN, or BEGIN IMMEDIATE for writers, which
-    takes the write lock up front and avoids a failed lock upgrade mid-write.
+    so SQLAlchemy's begin emits BEGIN, or BEGIN IMMEDIATE for a connection
+    with the execution option `write_option`, which takes the write lock up
+    front and avoids a failed lock upgrade mid-write. The hub's SQLite
+    database uses the same set-up with its own option and timeout.
     """
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         dbapi_conn.isolation_level = None
         cursor = dbapi_conn.cursor()
-        cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA busy_timeout = {busy_timeout_ms}")
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.execute("PRAGMA journal_mode = WAL")
         cursor.execute("PRAGMA synchronous = NORMAL")
@@ -46,12 +57,12 @@ def _install_pragmas(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
-        immediate = conn.get_execution_options().get("tipline_write", False)
+        immediate = conn.get_execution_options().get(write_option, False)
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
-def _create_private_file(path: Path) -> None:
-    """Create the store file readable by its owner only, before SQLite opens it."""
+def create_private_file(path: Path) -> None:
+    """Create `path` empty, readable by its owner only, before SQLite opens it (it holds tips)."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
     os.close(fd)
@@ -82,7 +93,7 @@ class Store:
     def async_engine(self) -> AsyncEngine:
         if self._async_engine is None:
             self._async_engine = create_async_engine(f"sqlite+aiosqlite:///{self.path}")
-            _install_pragmas(self._async_engine.sync_engine)
+            install_sqlite_pragmas(self._async_engine.sync_engine)
         return self._async_engine
 
     async def run_read(self, fn: Callable[..., T], *args: Any) -> T:
@@ -120,11 +131,11 @@ def open_store(
     if not path.exists():
         if not create:
             raise StoreError(f"no store at {path}")
-        _create_private_file(path)
+        create_private_file(path)
     elif path.is_dir():
         raise StoreError(f"{path} is a directory, not a store file")
     engine = create_engine(f"sqlite:///{path}")
-    _install_pragmas(engine)
+    install_sqlite_pragmas(engine)
     try:
         with engine.connect() as conn:
             conn = conn.execution_options(tipline_write=True)

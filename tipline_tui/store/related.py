@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz
 from sqlalchemy import Connection
 
-from tipline_tui.domain.keys import SCOPE_MARK, account_form
+from tipline_tui.domain.keys import SCOPE_MARK, email_account
 from tipline_tui.domain.views import RelatedReport
 from tipline_tui.store.related_index import trigrams
 
@@ -192,7 +192,7 @@ def _exact(
     accounts = [k for k in mine if k[0] in ACCOUNT_KEYS]
     usable: dict[tuple[str, str], int] = {}
     overflow: list[tuple[str, str]] = []
-    others_ = [k for k in mine if k not in set(accounts)]  # names, networks, files, parts
+    others_ = [k for k in mine if k[0] not in ACCOUNT_KEYS]  # names, networks, files, parts
     names = [
         k
         for k in others_
@@ -281,7 +281,8 @@ def _linked(
         step = _rarity(usable[(key_type, key)] - 1, account=True)
         source = max(via[(key_type, key)], key=lambda s: sources[s])
         weight = LINK_WEIGHT * sources[source] * step
-        reason = f"linked through tip {source} ({_key_template(key_type, '').strip()})"
+        # account keys with a {kind} in their reason are the handle keys of screen names
+        reason = f"linked through tip {source} ({_key_template(key_type, 'screen_name')})"
         for other in others:
             if other not in sources:
                 evidence.setdefault(other, _Evidence()).add("linked", weight, reason)
@@ -348,20 +349,20 @@ def _partial(
     evidence: dict[int, _Evidence],
 ) -> None:
     """Evidence from keys looser than an account, weighted by the accounts behind them."""
-    rows: dict[tuple[str, str], list[tuple[int, str, str]]] = {}
+    rows: dict[tuple[str, str], list[tuple[int, str]]] = {}
     for chunk in _chunks(list(mine), SQL_CHUNK // 2):
         marks = ", ".join("(?, ?)" for _ in chunk)
-        for key_type, key, other, kind, raw in conn.exec_driver_sql(
-            f"WITH q(t, k) AS (VALUES {marks}) SELECT i.key_type, i.key, i.report_id, "
-            "i.kind, i.raw FROM q JOIN identifier_key i ON i.key_type = q.t AND i.key = q.k",
+        for key_type, key, other, raw in conn.exec_driver_sql(
+            f"WITH q(t, k) AS (VALUES {marks}) SELECT i.key_type, i.key, i.report_id, i.raw "
+            "FROM q JOIN identifier_key i ON i.key_type = q.t AND i.key = q.k",
             tuple(v for pair in chunk for v in pair),
         ):
             if other != report_id:
-                rows.setdefault((key_type, key), []).append((other, kind, raw))
+                rows.setdefault((key_type, key), []).append((other, raw))
     for (key_type, key), others in rows.items():
         for kind, raw, strength in mine[(key_type, key)]:
-            own = account_form(kind, raw)
-            form_of = {other: account_form(k, r) for other, k, r in others}
+            own = email_account(raw)  # the one partial key is an email's user name
+            form_of = {other: email_account(r) for other, r in others}
             forms = set(form_of.values()) - {own}
             if not forms:
                 continue  # only my own account: the stronger keys have said it

@@ -17,7 +17,7 @@ import sqlite3
 import threading
 from pathlib import Path
 
-from tipline_tui.store.engine import Store
+from tipline_tui.store.engine import Store, create_private_file
 from tipline_tui.store.migrations import APPLICATION_ID, SCHEMA_VERSION
 from tipline_tui.store.sync_state import CURSOR_KEY
 
@@ -27,7 +27,6 @@ __all__ = [
     "export_snapshot",
     "install_snapshot",
     "is_brand_new",
-    "private_file",
     "remove_with_sidecars",
 ]
 
@@ -36,12 +35,6 @@ _SIDECARS = ("-journal", "-wal", "-shm")
 
 class SnapshotError(Exception):
     """A downloaded snapshot cannot be used; the message says why (the pull falls back)."""
-
-
-def private_file(path: Path) -> None:
-    """Create `path` empty, readable by its owner only (it will hold tips)."""
-    fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-    os.close(fd)
 
 
 def remove_with_sidecars(path: Path) -> None:
@@ -64,7 +57,7 @@ def export_snapshot(source: Path, dest: Path) -> int:
     consistent while the source keeps being written. Local-only meta is
     dropped; the copy is left in rollback-journal mode so it is one file.
     """
-    private_file(dest)
+    create_private_file(dest)
     try:
         with (
             contextlib.closing(sqlite3.connect(source)) as src,

@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from tipline_tui.store import snapshot, sync_state
-from tipline_tui.store.engine import Store
+from tipline_tui.store.engine import Store, create_private_file
 from tipline_tui.store.migrations import SCHEMA_VERSION
 
 log = logging.getLogger(__name__)
@@ -170,7 +170,7 @@ class SyncClient:
                     log.debug("snapshot schema %s, not ours: pulling the feed", schema)
                     return None
                 seq = int(response.headers.get("X-Tipline-Seq", "-1"))
-                await asyncio.to_thread(snapshot.private_file, temp)
+                await asyncio.to_thread(create_private_file, temp)
                 with temp.open("r+b") as out:  # no fsync: a crash leaves a temp file, not a store
                     buffer = bytearray()
                     async for chunk in response.aiter_bytes():
