@@ -540,7 +540,7 @@ def _agencies(args: argparse.Namespace) -> int:
 def _suggest(args: argparse.Namespace) -> int:
     import json
 
-    from tipline_tui.domain.enums import Priority
+    from tipline_tui.domain.enums import is_urgent
     from tipline_tui.domain.jurisdiction import suggest
     from tipline_tui.geoip import GeoIpError, geoip_path_from_env, open_geoip
     from tipline_tui.store.directory import list_agencies
@@ -560,7 +560,7 @@ def _suggest(args: argparse.Namespace) -> int:
             agencies = list_agencies(conn)
     finally:
         store.close()
-    urgent = tip.report.escalated or tip.analysis.priority == Priority.E.value
+    urgent = is_urgent(tip.analysis.priority, tip.report.escalated)
     found = suggest(tip.report, agencies, geoip=geoip, urgent=urgent)
     if geoip is None:
         geo_note = "not configured" if geoip_path is None else f"{geoip_path} not found"

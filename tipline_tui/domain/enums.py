@@ -66,14 +66,23 @@ class Status(StrEnum):
 WAITING_STATUSES = (Status.NEW.value, Status.CLAIMED.value, Status.ASSIGNED.value)
 
 
+def is_urgent(priority: str | None, escalated: bool) -> bool:
+    """The urgency rule: priority E, or ESP-escalated until an analyst has set a priority.
+
+    An ESP's escalation stands only until someone has judged the tip; an analyst who
+    sets priority 2 on an escalated tip has decided it is not an emergency.
+    """
+    return priority == Priority.E.value or (escalated and priority is None)
+
+
 def urgency_rank(priority: str | None, escalated: bool) -> int:
-    """Queue order bucket: E (or ESP-escalated, not yet judged), 1, untriaged, 2, 3, info.
+    """Queue order bucket: urgent (see `is_urgent`), 1, untriaged, 2, 3, info.
 
     Untriaged tips sit after priority 1 and before 2: nobody has judged them yet,
     so they must not sink below tips already judged less urgent.
     """
-    if priority == Priority.E.value or (escalated and priority is None):
-        return 0  # an ESP's escalation stands until an analyst has judged the tip
+    if is_urgent(priority, escalated):
+        return 0
     return {Priority.P1.value: 1, None: 2, Priority.P2.value: 3, Priority.P3.value: 4}.get(
         priority, 5
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from tipline_tui.domain.enums import Priority
+from tipline_tui.domain.enums import Priority, is_urgent
 
 # The fixed content-label vocabulary; anything else an analyst types is a free tag.
 CONTENT_LABELS: tuple[str, ...] = (
@@ -125,8 +125,8 @@ class TimeLimits:
     )
 
     def limit(self, priority: str | None, escalated: bool) -> int | None:
-        if priority is None and escalated:
-            return self.seconds.get("E")
+        if is_urgent(priority, escalated):
+            return self.seconds.get(Priority.E.value)
         return self.seconds.get(priority or "unset")
 
     def deadline(self, received_at: int, priority: str | None, escalated: bool) -> int | None:

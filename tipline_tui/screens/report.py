@@ -13,7 +13,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, OptionList, Static, TabbedContent, TabPane
 from textual.widgets.option_list import Option
 
-from tipline_tui.domain.enums import incident_short
+from tipline_tui.domain.enums import incident_short, is_urgent
 from tipline_tui.domain.literal import literal
 from tipline_tui.domain.views import AuditEntry, RelatedReport, TipView
 from tipline_tui.screens.triage import TRIAGE_BINDINGS, TriageMixin
@@ -143,7 +143,7 @@ class ReportScreen(TriageMixin, Screen[None]):
         now = self.app.clock()  # type: ignore[attr-defined]
         a = tip.analysis
         title = Text()
-        if a.priority == "E" or (tip.report.escalated and a.priority is None):
+        if is_urgent(a.priority, tip.report.escalated):
             title.append("!! ", style="bold")
         title.append(f"Tip #{tip.id}", style="bold")
         title.append(

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from tipline_tui.domain.agency import Agency
+from tipline_tui.domain.enums import is_urgent
 from tipline_tui.domain.intake import QuarantinedDocument
 from tipline_tui.domain.jurisdiction import GeoIp, Suggestion, suggest
 from tipline_tui.domain.views import (
@@ -117,9 +118,7 @@ class TipService:
             tip = reports.load_tip(conn, report_id)
             if tip is None:
                 return None
-            urgent = tip.analysis.priority == "E" or (
-                tip.report.escalated and tip.analysis.priority is None
-            )
+            urgent = is_urgent(tip.analysis.priority, tip.report.escalated)
             agencies = directory.list_agencies(conn)
             return suggest(tip.report, agencies, geoip=self.geoip, urgent=urgent)
 
