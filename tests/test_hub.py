@@ -297,6 +297,11 @@ def test_each_action_is_answered_applied_duplicate_conflict_or_rejected(world: W
     assert "note needs some text" in reasons[7]
     assert world.version(tip) == 3  # nothing rejected changed the tip
 
+    _ola_applies_the_rest(world, tip)
+
+
+def _ola_applies_the_rest(world: World, tip: int) -> None:
+    """On-call takes the tip on from version 3, through close, a refusal and reopen."""
     applied = world.push(
         "ola",
         action("priority", tip, 3, priority="1"),

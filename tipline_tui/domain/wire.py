@@ -134,7 +134,9 @@ class ChangeDict(TypedDict):
     seq: int
     kind: ChangeKind
     at: Annotated[int, Field(description="seconds since the epoch, UTC")]
-    payload: Annotated[dict[str, Any], Field(description="per kind, as the module says")]
+    payload: Annotated[
+        dict[str, Any], Field(description="per kind, as tipline_tui/domain/wire.py says")
+    ]
 
 
 class ChangesPage(TypedDict):
