@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, Index, Integer, LargeBinary, MetaData
+from sqlalchemy import JSON, BigInteger, Column, Index, Integer, LargeBinary, MetaData, Table
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
@@ -18,6 +18,11 @@ hub_registry = registry(metadata=hub_metadata)
 
 class HubModel(SQLModel, registry=hub_registry):
     pass
+
+
+def table_of(model: type[HubModel]) -> Table:
+    """A hub model's Table, typed (mypy cannot see the `__table__` SQLModel sets)."""
+    return hub_metadata.tables[str(model.__tablename__)]
 
 
 def _json(**kw: Any) -> Any:

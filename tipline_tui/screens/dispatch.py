@@ -18,29 +18,12 @@ from textual.widgets import Static
 
 from tipline_tui.domain.agency import Agency
 from tipline_tui.domain.literal import literal
+from tipline_tui.domain.transitions import STRONG_RELATED, referral_contents
 from tipline_tui.domain.triage import age_range_text
 from tipline_tui.domain.views import TipView
 from tipline_tui.store import actions
 from tipline_tui.store.service import TipService
 from tipline_tui.widgets.format import priority_text, utc_text
-
-STRONG_RELATED = 0.5  # related reports at least this strong travel with the referral
-
-
-def referral_contents(tip: TipView, related_ids: list[int]) -> dict[str, Any]:
-    """What the agency receives besides the report itself: analysis, links, file metadata."""
-    a = tip.analysis
-    return {
-        "report_id": tip.id,
-        "priority": a.priority,
-        "labels": list(a.labels),
-        "victim_age": [a.victim_age_min, a.victim_age_max]
-        if a.victim_age_min is not None
-        else None,
-        "notes": len(a.notes),
-        "related": related_ids,
-        "files": len(tip.report.files),
-    }
 
 
 class DispatchScreen(ModalScreen[bool]):
@@ -90,8 +73,7 @@ class DispatchScreen(ModalScreen[bool]):
         agencies = await self.service.agencies()
         self.agency = next((x for x in agencies if x.id == tip.analysis.jurisdiction_id), None)
         related = await self.service.related(self.report_id, limit=10)
-        related_ids = [r.report_id for r in related if r.score >= STRONG_RELATED]
-        self.contents = referral_contents(tip, related_ids)
+        self.contents = referral_contents(tip, related)
         self.earlier = [
             r.created_at
             for r in tip.analysis.referrals
