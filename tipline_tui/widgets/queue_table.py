@@ -195,6 +195,11 @@ class QueueTable(ReportsFailures, Widget, can_focus=True):
     def total(self) -> int | None:
         return self._total
 
+    def _loaded_source(self) -> QueueSource:
+        """The source the running fetch was started for (`load` sets it first)."""
+        assert self._source is not None
+        return self._source
+
     def _row_at(self, index: int) -> QueueRow | None:
         offset = index - self._base
         return self._rows[offset] if 0 <= offset < len(self._rows) else None
@@ -228,15 +233,13 @@ class QueueTable(ReportsFailures, Widget, can_focus=True):
             self.refresh()
 
     async def _count(self, generation: int) -> None:
-        assert self._source is not None
-        total = await self._source.count()
+        total = await self._loaded_source().count()
         if generation == self._generation:
             self._total = total
             self._post_highlight()
 
     async def _load(self, generation: int, keep_id: int | None) -> None:
-        source = self._source
-        assert source is not None
+        source = self._loaded_source()
         limit = self.window_limit
         if keep_id is not None:
             found = await source.around(keep_id, limit)
@@ -290,8 +293,7 @@ class QueueTable(ReportsFailures, Widget, can_focus=True):
         )
 
     async def _fetch(self, direction: str, generation: int) -> None:
-        source = self._source
-        assert source is not None
+        source = self._loaded_source()
         limit = self.window_limit
         try:
             if direction == "after":
@@ -408,8 +410,7 @@ class QueueTable(ReportsFailures, Widget, can_focus=True):
             self._run_load(self._load_last(self._generation))
 
     async def _load_last(self, generation: int) -> None:
-        source = self._source
-        assert source is not None
+        source = self._loaded_source()
         rows = await source.window(before=(), limit=self.window_limit)
         total = await source.count()
         if generation != self._generation or not rows:
