@@ -13,7 +13,7 @@ import pytest
 
 from tests.conftest import queue_reports
 from tests.hub_helpers import ThreadHub
-from tests.tui_helpers import CLOCK_NOW, settle, static_text
+from tests.tui_helpers import CLOCK_NOW, settle, static_text, table_lines
 from tipline_tui.app import TiplineApp
 from tipline_tui.hub.auth import create_account
 from tipline_tui.hub.db import HubDB, open_hub
@@ -94,6 +94,25 @@ async def test_an_action_that_raises_is_reported_not_silent(
         m.startswith("Claiming failed: OperationalError: database is locked") for m in messages
     )
     assert "OperationalError: database is locked" in log_path.read_text()
+
+
+async def test_a_queue_that_cannot_load_says_so_instead_of_loading_forever(
+    make_store: Callable[..., Store], tmp_path: Path
+) -> None:
+    log_path = tmp_path / "tipline.log"
+    app = _app(make_store(queue_reports(5)), log_path)
+
+    async def broken_window(*args: Any, **kw: Any) -> Any:
+        raise sqlite3.DatabaseError("database disk image is malformed")
+
+    app.service.queue_window = broken_window  # type: ignore[method-assign]
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        lines = table_lines(app)
+        messages = _messages(app)
+    assert "could not be loaded: see the log" in lines[1]
+    assert any(m.startswith("Loading the queue failed: DatabaseError") for m in messages)
+    assert "database disk image is malformed" in log_path.read_text()
 
 
 # ------------------------------------------------------------------ sync

@@ -10,10 +10,11 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
+from textual.worker import Worker
 
 from tipline_tui.domain.intake import QuarantinedDocument
 from tipline_tui.domain.literal import literal
-from tipline_tui.session import SessionNode
+from tipline_tui.session import SessionNode, failed
 from tipline_tui.widgets.format import utc_text
 
 PREVIEW_BYTES = 4000
@@ -67,6 +68,11 @@ class QuarantineScreen(SessionNode, Screen[None]):
         if not documents:
             self.query_one("#quarantine-text", Static).update("Nothing is quarantined.")
         options.focus()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if failed(event, "quarantine"):
+            title = self.query_one("#quarantine-title", Static)
+            title.update("Quarantine: could not be loaded — see the log.")
 
     @on(OptionList.OptionHighlighted)
     def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
