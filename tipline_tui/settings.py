@@ -27,6 +27,7 @@ import getpass
 import re
 import tomllib
 from collections.abc import Mapping
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +48,7 @@ HUB_TOKEN_ENV = "TIPLINE_HUB_TOKEN"
 _DURATION = re.compile(r"(\d+)\s*([mhd])")
 _UNITS = {"m": 60, "h": 3600, "d": 86400}
 _LIMIT_KEYS = ("E", "1", "unset", "2", "3")
+_ONLY_GIVEN = ContextVar("settings_only_given", default=False)  # AppSettings.from_values
 _FILE_KEYS = {"hub_url": "hub.url", "hub_token": "hub.token"}  # field -> key in the file
 
 
@@ -161,7 +163,18 @@ class AppSettings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
+        if _ONLY_GIVEN.get():
+            return (init_settings,)
         return init_settings, env_settings, _SettingsFile(settings_cls)
+
+    @classmethod
+    def from_values(cls, **values: Any) -> AppSettings:
+        """These values over the defaults; nothing from the environment or a file (tests)."""
+        reset = _ONLY_GIVEN.set(True)
+        try:
+            return cls(**values)
+        finally:
+            _ONLY_GIVEN.reset(reset)
 
     def store_path(self) -> Path:
         """The store `tipline` opens: TIPLINE_DB (or `db`), else the user data dir."""
