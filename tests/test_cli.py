@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tipline_tui.store import open_store
 from tipline_tui.store.migrations import SCHEMA_VERSION
 
@@ -93,7 +95,7 @@ def test_plain_tipline_opens_the_app_with_on_call_and_settings(tmp_path, monkeyp
 # ------------------------------------------------------------------ suggest and urgency
 
 
-def _oregon_store(tmp_path: Path, priority: str | None):  # type: ignore[no-untyped-def]
+def _oregon_store(tmp_path: Path, priority: str | None) -> int:
     """One ESP-escalated tip about a person in Portland, OR; optionally an analyst's priority."""
     from tests.factories import BASE_TIME
     from tipline_tui.domain.agency import Agency
@@ -134,17 +136,19 @@ def _oregon_store(tmp_path: Path, priority: str | None):  # type: ignore[no-unty
     return report_id
 
 
-def _suggested(tmp_path: Path, report_id: int, capsys, *extra: str) -> str:  # type: ignore[no-untyped-def]
+def _suggested(
+    tmp_path: Path, report_id: int, capsys: pytest.CaptureFixture[str], *extra: str
+) -> str:
     from tipline_tui.cli import main
 
     db = str(tmp_path / "oregon.sqlite")
     assert main(["suggest", "--db", db, str(report_id), *extra]) == 0
-    return str(capsys.readouterr().out)
+    return capsys.readouterr().out
 
 
 def test_suggest_escalated_tip_with_priority_2_is_not_ranked_as_urgent(
-    tmp_path: Path, capsys, monkeypatch
-) -> None:  # type: ignore[no-untyped-def]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     """is_urgent: the ESP's escalation counts only until an analyst sets a priority."""
     import json
 
@@ -161,8 +165,8 @@ def test_suggest_escalated_tip_with_priority_2_is_not_ranked_as_urgent(
 
 
 def test_suggest_escalated_tip_without_a_priority_is_urgent(
-    tmp_path: Path, capsys, monkeypatch
-) -> None:  # type: ignore[no-untyped-def]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     import json
 
     monkeypatch.delenv("TIPLINE_GEOIP", raising=False)
