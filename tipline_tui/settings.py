@@ -87,10 +87,13 @@ def read_settings_file(path: Path) -> dict[str, Any]:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise SettingsError(f"cannot read settings {path}: {exc}") from None
-    values: dict[str, Any] = {k: data[k] for k in ("analyst", "db", "geoip") if k in data}
-    for key, value in values.items():
-        if not isinstance(value, str):
+    values: dict[str, Any] = {}
+    for key in ("analyst", "db", "geoip"):
+        value = data.get(key)
+        if value is not None and not isinstance(value, str):
             raise SettingsError(f"{path}: {key} must be a string")
+        if value and value.strip():  # blank means unset, as in the environment
+            values[key] = value
     table = data.get("time_limits", {})
     if not isinstance(table, dict):
         raise SettingsError(f"{path}: [time_limits] must be a table")

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tipline_tui.settings import AppSettings, SettingsError
+from tipline_tui.settings import HUB_URL_ENV, AppSettings, SettingsError
 from tipline_tui.store import Store, open_store
 
 if TYPE_CHECKING:
@@ -98,7 +98,8 @@ def _hub_sync(
     try:
         client = SyncClient(store, HubConfig(settings.hub_url, token, insecure), clock=clock)
     except SyncError as exc:  # a URL that cannot be used: say so, exit 2
-        raise SettingsError(f"{settings.config}: hub.url: {exc}") from None
+        where = f"hub.url in {settings.config}, or ${HUB_URL_ENV}"
+        raise SettingsError(f"the hub URL ({where}): {exc}") from None
     return SyncLoop(client, interval=INTERVAL if interval is None else interval, clock=clock)
 
 
