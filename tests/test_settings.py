@@ -143,3 +143,17 @@ def test_hub_settings_read_the_hub_environment(
     configured = HubSettings()
     assert configured.database_url() == "postgresql+psycopg://hub@db/hub"
     assert configured.evidence_dir() == tmp_path / "ev" and configured.xsd is None
+
+
+def test_only_the_settings_objects_read_the_environment() -> None:
+    """AppSettings and HubSettings are the one place configuration comes from."""
+    import re
+
+    package = Path(__file__).resolve().parent.parent / "tipline_tui"
+    readers = re.compile(r"os\.environ|getenv|environ\.get")
+    found = [
+        str(path.relative_to(package))
+        for path in sorted(package.rglob("*.py"))
+        if readers.search(path.read_text(encoding="utf-8"))
+    ]
+    assert found == []
