@@ -62,6 +62,7 @@ from tipline_tui.hub.ispws_xml import (
     report_done_response,
     report_response,
 )
+from tipline_tui.hub.settings import HubSettings
 from tipline_tui.hub.tables import Account, HubFile, HubReport
 
 __all__ = ["MAX_UPLOAD_BYTES", "XSD_ENV", "router"]
@@ -280,7 +281,7 @@ def xsd(account: EspAccount) -> Response:
     The hub ships no copy of the published schema: an operator who wants ESPs
     to fetch it here points TIPLINE_HUB_XSD at their copy.
     """
-    configured = os.environ.get(XSD_ENV, "").strip()
+    configured = str(HubSettings().xsd or "")
     if configured:
         try:
             return _xml(Path(configured).read_bytes())

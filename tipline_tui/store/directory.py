@@ -11,13 +11,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from sqlalchemy import Connection, Table, insert, select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from tipline_tui.domain.agency import Agency
+from tipline_tui.domain.agency import AGENCY_FIELDS, Agency, directory_changes
 from tipline_tui.store.tables import AgencyRow, MetaRow, PersonRow, SyntheticIdentityRow
 
-_agency: Table = AgencyRow.__table__  # type: ignore[assignment]
-_meta: Table = MetaRow.__table__  # type: ignore[assignment]
-_person: Table = PersonRow.__table__  # type: ignore[assignment]
-_synthetic: Table = SyntheticIdentityRow.__table__  # type: ignore[assignment]
+_tables = AgencyRow.metadata.tables  # typed, unlike each model's __table__
+_agency: Table = _tables[AgencyRow.__tablename__]
+_meta: Table = _tables[MetaRow.__tablename__]
+_person: Table = _tables[PersonRow.__tablename__]
+_synthetic: Table = _tables[SyntheticIdentityRow.__tablename__]
 
 
 def write_agencies(conn: Connection, agencies: Iterable[Agency]) -> list[int]:
@@ -25,7 +26,8 @@ def write_agencies(conn: Connection, agencies: Iterable[Agency]) -> list[int]:
     ids = []
     for agency in agencies:
         result = conn.execute(
-            insert(_agency).values(
+            insert(_agency)
+            .values(
                 kind=agency.kind,
                 name=agency.name,
                 state=agency.state,
@@ -33,8 +35,9 @@ def write_agencies(conn: Connection, agencies: Iterable[Agency]) -> list[int]:
                 contact=agency.contact,
                 takes_urgent=agency.takes_urgent,
             )
+            .returning(_agency.c.id)
         )
-        ids.append(result.inserted_primary_key[0])
+        ids.append(int(result.scalar_one()))
     return ids
 
 
@@ -45,21 +48,14 @@ def upsert_agencies(conn: Connection, agencies: Iterable[Agency]) -> tuple[int, 
     nothing is ever deleted, since past referrals name their agency.
     `updated` counts only agencies whose fields actually changed.
     """
-    fields = ("kind", "state", "country", "contact", "takes_urgent")
-    existing = {row.name: row for row in conn.execute(select(_agency))}
-    updated = 0
-    new: dict[str, Agency] = {}  # by name: a name given twice is added once, the last wins
-    for agency in agencies:
-        row = existing.get(agency.name)
-        if row is None:
-            new[agency.name] = agency
-            continue
-        values = {f: getattr(agency, f) for f in fields}
-        if any(getattr(row, f) != v for f, v in values.items()):
-            conn.execute(_agency.update().where(_agency.c.id == row.id).values(**values))
-            updated += 1
-    added = len(write_agencies(conn, new.values()))
-    return added, updated
+    existing = {agency.name: agency for agency in list_agencies(conn)}
+    changes = directory_changes(existing, agencies)
+    changed = [agency for agency in changes if agency.id is not None]
+    for agency in changed:
+        values = {f: getattr(agency, f) for f in AGENCY_FIELDS}
+        conn.execute(_agency.update().where(_agency.c.id == agency.id).values(**values))
+    added = len(write_agencies(conn, [agency for agency in changes if agency.id is None]))
+    return added, len(changed)
 
 
 def write_meta(conn: Connection, facts: Mapping[str, str]) -> None:
