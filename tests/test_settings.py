@@ -6,7 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from tipline_tui.config import default_log_path
 from tipline_tui.settings import SettingsError, load_settings
+from tipline_tui.store import open_store
+from tipline_tui.wiring import make_app
 
 
 def test_absent_file_means_defaults(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -51,7 +54,7 @@ def test_bad_settings_name_file_and_problem(tmp_path: Path, text: str, message: 
 
 @pytest.fixture
 def clean_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
-    for name in ("CONFIG", "ANALYST", "DB", "GEOIP", "HUB_URL", "HUB_TOKEN", "TIME_LIMITS"):
+    for name in ("CONFIG", "ANALYST", "DB", "GEOIP", "LOG", "HUB_URL", "HUB_TOKEN", "TIME_LIMITS"):
         monkeypatch.delenv(f"TIPLINE_{name}", raising=False)
     return monkeypatch
 
@@ -87,6 +90,23 @@ def test_the_environment_wins_over_the_file(tmp_path: Path, clean_env: pytest.Mo
     settings = load_settings()
     assert settings.analyst == "ana" and settings.store_path() == tmp_path / "env.sqlite"
     assert settings.hub_url == "https://env.example.org" and settings.hub_token is None
+
+
+def test_the_failure_log_moves_with_the_file_or_the_environment(
+    tmp_path: Path, clean_env: pytest.MonkeyPatch
+) -> None:
+    assert load_settings(tmp_path / "none.toml").log_path() == default_log_path()
+    path = tmp_path / "settings.toml"
+    path.write_text('log = "~/from-file.log"\n')
+    assert load_settings(path).log_path() == Path("~/from-file.log").expanduser()
+    clean_env.setenv("TIPLINE_LOG", str(tmp_path / "env.log"))
+    settings = load_settings(path)
+    assert settings.log_path() == tmp_path / "env.log"
+    store = open_store(tmp_path / "store.sqlite")
+    try:
+        assert make_app(store, settings).log_path == tmp_path / "env.log"  # the app logs there
+    finally:
+        store.close()
 
 
 @pytest.mark.parametrize(

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 from textual.pilot import Pilot
 
 from tests.factories import BASE_TIME
@@ -13,7 +16,10 @@ from tipline_tui.wiring import make_app as make_real_app
 
 CLOCK_NOW = BASE_TIME + 3 * 3600
 # settings as a file would give them, built from values alone: no environment, no file
-SETTINGS = AppSettings.from_values(analyst="ana")
+# (a failure a test provokes is logged in a temporary folder, never the user's log)
+SETTINGS = AppSettings.from_values(
+    analyst="ana", log=Path(tempfile.mkdtemp(prefix="tipline-test-log-")) / "tipline.log"
+)
 
 
 def make_app(

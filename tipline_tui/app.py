@@ -15,8 +15,9 @@ from textual.binding import Binding, BindingType
 from textual.dom import DOMNode
 from textual.screen import Screen
 
+from tipline_tui.config import default_log_path
 from tipline_tui.domain.triage import TimeLimits, TriageError
-from tipline_tui.failure_log import FailureLog, default_log_path
+from tipline_tui.failure_log import FailureLog
 from tipline_tui.screens.conflicts import ConflictsScreen
 from tipline_tui.screens.help import HelpScreen
 from tipline_tui.screens.quarantine import QuarantineScreen

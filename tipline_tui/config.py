@@ -18,6 +18,11 @@ def default_store_path() -> Path:
     return Path(platformdirs.user_data_dir(APP_NAME)) / "store.sqlite"
 
 
+def default_log_path() -> Path:
+    """Where failures go: the user's log directory (~/.local/state/tipline-tui/log on Linux)."""
+    return Path(platformdirs.user_log_dir(APP_NAME)) / "tipline.log"
+
+
 def default_settings_path() -> Path:
     """The settings file when TIPLINE_CONFIG names none: settings.toml in the config dir."""
     return Path(platformdirs.user_config_dir(APP_NAME)) / "settings.toml"

@@ -14,19 +14,10 @@ from io import TextIOWrapper
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
-import platformdirs
-
-from tipline_tui.config import APP_NAME
-
 LOGGER = "tipline_tui"
 MAX_BYTES = 1_000_000
 BACKUPS = 3
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
-
-
-def default_log_path() -> Path:
-    """Where failures go: the user's log directory (~/.local/state/tipline-tui/log on Linux)."""
-    return Path(platformdirs.user_log_dir(APP_NAME)) / "tipline.log"
 
 
 class _PrivateRotatingFileHandler(RotatingFileHandler):

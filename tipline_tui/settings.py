@@ -35,7 +35,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
-from tipline_tui.config import default_settings_path, default_store_path
+from tipline_tui.config import default_log_path, default_settings_path, default_store_path
 from tipline_tui.domain.triage import TimeLimits
 
 ENV_PREFIX = "TIPLINE_"
@@ -88,7 +88,7 @@ def read_settings_file(path: Path) -> dict[str, Any]:
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise SettingsError(f"cannot read settings {path}: {exc}") from None
     values: dict[str, Any] = {}
-    for key in ("analyst", "db", "geoip"):
+    for key in ("analyst", "db", "geoip", "log"):
         value = data.get(key)
         if value is not None and not isinstance(value, str):
             raise SettingsError(f"{path}: {key} must be a string")
@@ -140,11 +140,12 @@ class AppSettings(BaseSettings):
     analyst: str = Field(default_factory=getpass.getuser)
     db: Path | None = None
     geoip: Path | None = None
+    log: Path | None = None  # the failure log (TIPLINE_LOG); default in the user's log dir
     hub_url: str | None = None
     hub_token: SecretStr | None = None
     time_limits: TimeLimits = Field(default_factory=TimeLimits)
 
-    @field_validator("config", "db", "geoip", mode="before")
+    @field_validator("config", "db", "geoip", "log", mode="before")
     @classmethod
     def _path(cls, value: Any) -> Any:
         if isinstance(value, str):
@@ -182,6 +183,10 @@ class AppSettings(BaseSettings):
     def store_path(self) -> Path:
         """The store `tipline` opens: TIPLINE_DB (or `db`), else the user data dir."""
         return self.db or default_store_path()
+
+    def log_path(self) -> Path:
+        """Where worker and sync failures are logged: TIPLINE_LOG (or `log`), else the log dir."""
+        return self.log or default_log_path()
 
     def token(self) -> str | None:
         return self.hub_token.get_secret_value() if self.hub_token else None

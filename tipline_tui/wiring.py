@@ -77,6 +77,7 @@ def make_app(
         urgent_poll_seconds=urgent_poll_seconds,
         sync=sync,
         feed=feed,
+        log_path=settings.log_path(),
     )
 
 
