@@ -10,9 +10,6 @@ Synthetic data only: example.com addresses, fictional agencies.
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
-import sys
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -417,23 +414,3 @@ def test_a_stale_base_version_is_the_rules_conflict(sides: Sides) -> None:
     reason = f"tip #{tip} changed on the hub (version 2, this action was based on 1)"
     assert answer["reason"] == reason
     assert answer["current"]["status"] == "new"  # nothing applied
-
-
-def test_store_and_domain_import_neither_sync_nor_hub(tmp_path: Path) -> None:
-    """The wire is below them all: no store -> sync -> store cycle can come back."""
-    config = tmp_path / "wire-contract.toml"
-    config.write_text(
-        "[tool.importlinter]\n"
-        'root_package = "tipline_tui"\n\n'
-        "[[tool.importlinter.contracts]]\n"
-        'name = "store and domain import neither the sync client nor the hub"\n'
-        'type = "forbidden"\n'
-        'source_modules = ["tipline_tui.store", "tipline_tui.domain"]\n'
-        'forbidden_modules = ["tipline_tui.sync", "tipline_tui.hub"]\n'
-    )
-    lint = shutil.which("lint-imports") or str(Path(sys.executable).parent / "lint-imports")
-    result = subprocess.run(
-        [lint, "--config", str(config)], cwd=ROOT, capture_output=True, text=True, check=False
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "1 kept, 0 broken" in result.stdout
