@@ -11,7 +11,8 @@ from textual.widgets import Input
 
 from tests.conftest import queue_reports
 from tests.factories import BASE_TIME, full_report, simple_report
-from tests.tui_helpers import make_app, settle
+from tests.tui_helpers import make_app
+from tests.waiting import idle
 from tipline_tui.demo.generator import demo_agencies
 from tipline_tui.store import actions, intake, sync_state
 from tipline_tui.store.directory import write_agencies
@@ -28,9 +29,9 @@ def _store(make_store):
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_queue_screen(snap_compare, make_store, size) -> None:
     async def run_before(pilot: Pilot) -> None:
-        await settle(pilot)
+        await idle(pilot)
         await pilot.press("j", "j")
-        await settle(pilot)
+        await idle(pilot)
 
     app = make_app(_store(make_store), demo=True)
     assert snap_compare(app, terminal_size=size, run_before=run_before)
@@ -39,9 +40,9 @@ def test_queue_screen(snap_compare, make_store, size) -> None:
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_report_screen(snap_compare, make_store, size) -> None:
     async def run_before(pilot: Pilot) -> None:
-        await settle(pilot)
+        await idle(pilot)
         await pilot.press("enter")
-        await settle(pilot)
+        await idle(pilot)
 
     app = make_app(_store(make_store))
     assert snap_compare(app, terminal_size=size, run_before=run_before)
@@ -49,11 +50,11 @@ def test_report_screen(snap_compare, make_store, size) -> None:
 
 def test_report_people_pane(snap_compare, make_store) -> None:
     async def run_before(pilot: Pilot) -> None:
-        await settle(pilot)
+        await idle(pilot)
         await pilot.press("enter")
-        await settle(pilot)
+        await idle(pilot)
         await pilot.press("2")
-        await settle(pilot)
+        await idle(pilot)
 
     app = make_app(_store(make_store))
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
@@ -80,13 +81,13 @@ def _dialog_store(make_store):  # type: ignore[no-untyped-def]
 
 def _keys(*groups: Sequence[str]) -> Callable[[Pilot], Awaitable[None]]:
     async def run_before(pilot: Pilot) -> None:
-        await settle(pilot)
+        await idle(pilot)
         for keys in groups:
             await pilot.press(*keys)
-            await settle(pilot)
+            await idle(pilot)
         for box in pilot.app.screen.query(Input):
             box.cursor_blink = False
-        await settle(pilot)
+        await idle(pilot)
 
     return run_before
 

@@ -273,8 +273,7 @@ async def test_the_six_on_call_keys_work_typed_ahead_without_waiting(make_store)
         await settle(pilot)
         target = app.screen.query_one(QueueTable).cursor_row
         await pilot.press("c", "e", "a", "enter", "d", "y")  # as fast as the keyboard sends
-        assert asked == [target.id]  # the assign list was still waiting for its suggestion
-        keys_sent.set()
+        keys_sent.set()  # only now may the assign list's suggestion come back
         await until(
             lambda: _tip(store, target.id).analysis.referrals,
             pilot=pilot,
@@ -283,6 +282,7 @@ async def test_the_six_on_call_keys_work_typed_ahead_without_waiting(make_store)
         await app.workers.wait_for_complete()  # no prompt is open: nothing waits on a key
         await pilot.pause()
         assert not isinstance(app.screen, ModalScreen)
+    assert asked == [target.id]
     tip = _tip(store, target.id)
     assert tip.analysis.claimed_by == "ana" and tip.analysis.priority == "E"
     assert [r.agency for r in tip.analysis.referrals] == ["Ohio ICAC Task Force (DEMO)"]

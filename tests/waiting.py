@@ -52,3 +52,31 @@ async def until(
         await asyncio.sleep(interval)
         if pilot is not None:
             await pilot.pause()  # and let the app handle what the wait let through
+
+
+SYNC_GROUP = "sync"  # the app's endless workers (hub sync, demo feed): never finished
+
+
+async def idle(pilot: Pilot, *, timeout: float = TIMEOUT) -> None:
+    """Return once no worker but the endless sync loop runs, and the screen has caught up.
+
+    Every other worker is waited for, triage ones too: a prompt is opened from the key
+    handler and its worker starts only once answered, so none waits on a key. A finishing
+    worker may start another (an action reloads the tip, which then looks for related
+    reports), so this goes round until a pass finds nothing running.
+    """
+    app = pilot.app
+    deadline = time.monotonic() + timeout
+    while True:
+        await pilot.pause()
+        busy = [w for w in app.workers if w.group != SYNC_GROUP and not w.is_finished]
+        if not busy:
+            return
+        try:
+            await asyncio.wait_for(
+                app.workers.wait_for_complete(busy), max(deadline - time.monotonic(), 0)
+            )
+        except TimeoutError:
+            names = ", ".join(sorted({w.group for w in busy}))
+            message = f"gave up after {timeout:g} s waiting for workers: {names}"
+            raise AssertionError(message) from None
