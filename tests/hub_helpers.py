@@ -17,14 +17,14 @@ import subprocess
 import sys
 import tempfile
 import threading
-import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import uvicorn
 
+from tests.waiting import wait_until
 from tipline_tui.hub.app import create_app
 from tipline_tui.hub.db import HubDB
 from tipline_tui.hub.snapshot import SnapshotKeeper
@@ -38,15 +38,19 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def wait_until_up(url: str, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+def wait_until_up(url: str, alive: Callable[[], bool] = lambda: True) -> None:
+    """Return once the hub at `url` answers; fail at once if `alive` says it has died."""
+
+    def answers() -> bool:
+        if not alive():
+            raise RuntimeError(f"hub at {url} exited before it answered")
         try:
             httpx.get(f"{url}/openapi.json", timeout=1.0)
-            return
         except httpx.TransportError:
-            time.sleep(0.05)
-    raise RuntimeError(f"hub at {url} did not start")
+            return False
+        return True
+
+    wait_until(answers, what=f"the hub at {url} to answer")
 
 
 class ThreadHub:
@@ -77,11 +81,13 @@ class ThreadHub:
 
     def start(self) -> ThreadHub:
         self.thread.start()
-        deadline = time.monotonic() + 20
-        while not self.server.started:
-            if not self.thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("uvicorn did not start")
-            time.sleep(0.01)
+
+        def started() -> bool:
+            if not self.thread.is_alive():
+                raise RuntimeError("uvicorn stopped before it started")
+            return bool(self.server.started)
+
+        wait_until(started, what="uvicorn to start")
         return self
 
     def stop(self) -> None:
@@ -122,9 +128,10 @@ class ProcessHub:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
         )
+        process = self.process
         try:
-            wait_until_up(self.url)
-        except RuntimeError:
+            wait_until_up(self.url, alive=lambda: process.poll() is None)
+        except BaseException:
             self.kill()
             raise
         return self
@@ -215,30 +222,32 @@ class PostgresServer:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        deadline = time.monotonic() + 30
-        while True:
+        process = self.process
+
+        def listening() -> bool:
+            if process.poll() is not None:
+                raise RuntimeError("postgres exited before it listened")
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
-                    break
+                    return True
             except OSError:
-                if self.process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("postgres did not start") from None
-                time.sleep(0.1)
+                return False
+
+        wait_until(listening, what="postgres to listen")
         self._wait_ready()
         return self
 
     def _wait_ready(self) -> None:
         import psycopg
 
-        deadline = time.monotonic() + 30
-        while True:
+        def ready() -> bool:
             try:
                 psycopg.connect(self.url("postgres", driver=False), connect_timeout=2).close()
-                return
             except psycopg.OperationalError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.1)
+                return False
+            return True
+
+        wait_until(ready, what="postgres to accept connections")
 
     def url(self, database: str, *, driver: bool = True) -> str:
         scheme = "postgresql+psycopg" if driver else "postgresql"

@@ -11,7 +11,6 @@ import shutil
 import subprocess
 import sys
 import threading
-import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ from sqlalchemy import func, select
 
 from tests.factories import simple_report
 from tests.hub_helpers import PostgresServer, ProcessHub, ThreadHub, start_postgres
+from tests.waiting import wait_until
 from tipline_tui.cli import main
 from tipline_tui.domain.agency import Agency
 from tipline_tui.domain.cybertip_xml_write import report_to_xml
@@ -407,10 +407,10 @@ def test_hub_killed_mid_push_applies_every_action_exactly_once(
             return int(conn.execute(select(func.count()).select_from(table)).scalar_one())
 
     def killer() -> None:
-        deadline = time.monotonic() + 60
-        while count(HubAction.__table__) < 20 and time.monotonic() < deadline:
-            time.sleep(0.005)
-        server.kill()
+        try:  # as soon as the push is under way; the assert below says if it was too late
+            wait_until(lambda: count(HubAction.__table__) >= 20, what="20 applied", interval=0.005)
+        finally:
+            server.kill()
 
     thread = threading.Thread(target=killer)
     thread.start()

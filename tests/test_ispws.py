@@ -12,7 +12,6 @@ import json
 import os
 import socket
 import stat
-import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ from sqlalchemy import select
 
 from tests.factories import BASE_TIME, full_report, simple_report
 from tests.hub_helpers import PostgresServer, ProcessHub, ThreadHub, start_postgres
+from tests.waiting import wait_until
 from tipline_tui.domain.cybertip_xml import MAX_DOCUMENT_BYTES
 from tipline_tui.domain.cybertip_xml_write import file_details_to_xml, report_to_xml
 from tipline_tui.domain.report import FileDetails, FileHash
@@ -642,10 +642,7 @@ def test_the_served_hub_sweeps_expired_reports_on_its_own(hub: Hub, tmp_path: Pa
     hub.clock.t = BASE_TIME + 25 * HOUR  # no ESP call touches it again
     sweeping = ThreadHub(hub.db, tmp_path / "evidence", sweep_every=0.05).start()
     try:
-        deadline = time.monotonic() + 20
-        while report_row(hub, report_id).state != "expired":
-            assert time.monotonic() < deadline, "the sweep never ran"
-            time.sleep(0.05)
+        wait_until(lambda: report_row(hub, report_id).state == "expired", what="the sweep")
     finally:
         sweeping.stop()
 

@@ -6,7 +6,6 @@ import asyncio
 import shutil
 import sqlite3
 import stat
-import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -15,6 +14,7 @@ import pytest
 
 from tests.factories import simple_report
 from tests.hub_helpers import ProcessHub, ThreadHub
+from tests.waiting import until, wait_until
 from tipline_tui.domain.agency import Agency
 from tipline_tui.domain.cybertip_xml_write import report_to_xml
 from tipline_tui.hub.auth import create_account
@@ -359,17 +359,25 @@ async def test_only_analyst_roles_may_download_it(
 
 
 def _served_snapshot(hub_db: Path, tmp_path: Path, token: str, *options: str) -> httpx.Response:
-    """`tipline hub serve` with `options`: /v1/snapshot once it answers 200, or after 3 s."""
+    """`tipline hub serve` with `options`: /v1/snapshot once the keeper has published one.
+
+    With --no-snapshots there is no keeper, so nothing to wait for: the first answer counts.
+    """
     served = ProcessHub(f"sqlite:///{hub_db}", tmp_path / "evidence", None, *options).start()
+
+    def get() -> httpx.Response:
+        headers = {"Authorization": f"Bearer {token}"}
+        return httpx.get(f"{served.url}/v1/snapshot", headers=headers, timeout=30)
+
+    def published() -> httpx.Response | None:
+        answer = get()
+        return answer if answer.status_code == 200 else None
+
     try:
-        deadline = time.monotonic() + 3
-        while True:  # the keeper's first poll runs as the hub starts
-            answer = httpx.get(
-                f"{served.url}/v1/snapshot", headers={"Authorization": f"Bearer {token}"}
-            )
-            if answer.status_code == 200 or time.monotonic() > deadline:
-                return answer
-            time.sleep(0.2)
+        if "--no-snapshots" in options:
+            return get()
+        # the keeper's first publish runs in its own thread as the hub starts
+        return wait_until(published, what="the keeper's first snapshot")
     finally:
         served.stop()
 
@@ -408,11 +416,11 @@ async def test_the_app_shows_the_tips_of_a_bootstrapped_store(
     assert app.sync is not None and app.hub_url == server.url
     client = app.sync.client
     async with app.run_test(size=(100, 30)) as pilot:
-        deadline = time.monotonic() + 20
-        while (app.sync_status is None or not app.sync_status.online) and (
-            time.monotonic() < deadline
-        ):
-            await pilot.pause(0.05)
+        await until(
+            lambda: app.sync_status is not None and app.sync_status.online,
+            pilot=pilot,
+            what="the first sync",
+        )
         await settle(pilot)
         lines = table_lines(app)
     await client.aclose()

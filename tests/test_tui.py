@@ -3,6 +3,7 @@ from __future__ import annotations
 from tests.conftest import queue_reports
 from tests.factories import full_report, simple_report
 from tests.tui_helpers import make_app, settle, static_text, table_lines
+from tests.waiting import until
 from tipline_tui.screens.help import HelpScreen
 from tipline_tui.screens.queue import QueueScreen
 from tipline_tui.screens.report import ReportScreen
@@ -126,7 +127,9 @@ async def test_search_filter_and_sort_keys(make_store) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await pilot.press("slash", "w", "o", "l", "f")
-        await pilot.pause(0.4)
+        screen = app.screen
+        assert isinstance(screen, QueueScreen)
+        await until(lambda: screen.filt.search == "wolf", pilot=pilot, what="the search to apply")
         await settle(pilot)
         assert static_text(app, "#queue-position") == "1/1"
         assert table_lines(app)[1].split()[1] == "5"

@@ -14,6 +14,7 @@ import pytest
 from tests.conftest import queue_reports
 from tests.hub_helpers import ThreadHub
 from tests.tui_helpers import CLOCK_NOW, settle, static_text, table_lines
+from tests.waiting import TIMEOUT, until
 from tipline_tui.app import TiplineApp
 from tipline_tui.hub.auth import create_account
 from tipline_tui.hub.db import HubDB, open_hub
@@ -168,22 +169,26 @@ async def test_the_sync_loop_survives_a_failure_it_never_saw_and_recovers(
 
     loop.on_status = on_status
 
-    async def until(test: Callable[[SyncStatus], bool]) -> None:
+    async def status(test: Callable[[SyncStatus], bool]) -> None:
         while not test(loop.status):
             changed.clear()
-            await asyncio.wait_for(changed.wait(), timeout=20)
+            await asyncio.wait_for(changed.wait(), timeout=TIMEOUT)
+
+    def badge_says(words: str) -> Callable[[], bool]:
+        return lambda: words in static_text(app, "#sync-badge")
 
     async with app.run_test(size=(80, 24)) as pilot:
-        await until(lambda s: s.failed)
-        await pilot.pause()  # the SyncChanged message reaches the queue screen
+        await status(lambda s: s.failed)
+        # the SyncChanged message reaches the queue screen
+        await until(badge_says("SYNC ERROR"), pilot=pilot, what="the badge to say SYNC ERROR")
         badge = static_text(app, "#sync-badge")
         assert loop.status.last_error is not None
         assert "AttributeError" in loop.status.last_error
         assert [w for w in app.workers if w.group == "sync" and w.is_running]  # still going
         transport.garbage = False  # the hub answers properly again
         loop.poke()
-        await until(lambda s: s.online)
-        await pilot.pause()
+        await status(lambda s: s.online)
+        await until(badge_says("online"), pilot=pilot, what="the badge to say online")
         recovered = static_text(app, "#sync-badge")
     await client.aclose()
     assert "SYNC ERROR" in badge

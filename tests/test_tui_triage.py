@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import asyncio
 
+from textual.screen import ModalScreen
+
 from tests.conftest import queue_reports
 from tests.factories import BASE_TIME, simple_report
 from tests.tui_helpers import CLOCK_NOW, make_app, settle, static_text, table_lines
+from tests.waiting import until
 from tipline_tui.screens.prompts import PriorityPicker, TextPrompt
 from tipline_tui.screens.report import ReportScreen
 from tipline_tui.store.reports import load_tip, write_reports
@@ -257,9 +260,12 @@ async def test_the_six_on_call_keys_work_typed_ahead_without_waiting(make_store)
     _with_directory(store)
     app = make_app(store, on_call=True)
     real_suggestion = app.service.suggestion
+    keys_sent = asyncio.Event()
+    asked: list[int] = []
 
     async def slow_suggestion(report_id: int):  # type: ignore[no-untyped-def]
-        await asyncio.sleep(0.3)  # a busy store: the keys arrive before the suggestions
+        asked.append(report_id)
+        await keys_sent.wait()  # a busy store: every key arrives before the suggestions
         return await real_suggestion(report_id)
 
     app.service.suggestion = slow_suggestion  # type: ignore[method-assign]
@@ -267,9 +273,16 @@ async def test_the_six_on_call_keys_work_typed_ahead_without_waiting(make_store)
         await settle(pilot)
         target = app.screen.query_one(QueueTable).cursor_row
         await pilot.press("c", "e", "a", "enter", "d", "y")  # as fast as the keyboard sends
-        await asyncio.sleep(0.6)
-        await settle(pilot)
-        await settle(pilot)
+        keys_sent.set()  # only now may the assign list's suggestion come back
+        await until(
+            lambda: _tip(store, target.id).analysis.referrals,
+            pilot=pilot,
+            what="the typed-ahead dispatch to be stored",
+        )
+        await app.workers.wait_for_complete()  # no prompt is open: nothing waits on a key
+        await pilot.pause()
+        assert not isinstance(app.screen, ModalScreen)
+    assert asked == [target.id]
     tip = _tip(store, target.id)
     assert tip.analysis.claimed_by == "ana" and tip.analysis.priority == "E"
     assert [r.agency for r in tip.analysis.referrals] == ["Ohio ICAC Task Force (DEMO)"]

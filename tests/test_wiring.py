@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from textual.pilot import Pilot
 
 from tests.factories import BASE_TIME, simple_report
 from tests.hub_helpers import ThreadHub
 from tests.tui_helpers import settle, table_lines
+from tests.waiting import until
 from tipline_tui.app import TiplineApp
 from tipline_tui.config import bundled_demo_store
 from tipline_tui.domain.cybertip_xml_write import report_to_xml
@@ -57,13 +56,6 @@ def settings_file(
     return path
 
 
-async def _until(check: Callable[[], bool], pilot: Pilot[None], timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, "timed out"
-        await pilot.pause(0.05)
-
-
 def test_plain_tipline_wires_the_settings_files_hub(
     settings_file: Path, server: ThreadHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -88,8 +80,10 @@ async def test_the_real_wiring_syncs_with_the_configured_hub(
     app = make_app(store, settings, urgent_poll_seconds=3600)
     assert app.sync is not None
     async with app.run_test(size=(110, 30)) as pilot:
-        await _until(
-            lambda: app.sync_status is not None and app.sync_status.pulled_total >= 3, pilot
+        await until(
+            lambda: app.sync_status is not None and app.sync_status.pulled_total >= 3,
+            pilot=pilot,
+            what="the hub's three tips to be pulled",
         )
         assert app.sync_status is not None and app.sync_status.online
         await settle(pilot)
@@ -131,9 +125,12 @@ async def test_demo_gets_its_demo_hub_and_feed(monkeypatch: pytest.MonkeyPatch) 
         assert isinstance(app.feed, DemoFeed) and app.sync is not None
         assert str(app.sync.client.http.base_url).rstrip("/") == DEMO_URL
         async with app.run_test(size=(110, 30)) as pilot:
-            await _until(lambda: app.feed.fed >= 2, pilot, timeout=60)
-            await _until(
-                lambda: app.sync_status is not None and app.sync_status.online, pilot, timeout=60
+            await until(lambda: app.feed.fed >= 2, pilot=pilot, what="two fed tips", timeout=60)
+            await until(
+                lambda: app.sync_status is not None and app.sync_status.online,
+                pilot=pilot,
+                what="the demo hub's first sync",
+                timeout=60,
             )
             assert app.sub_title == "DEMO"
         await app.sync.client.aclose()
