@@ -15,7 +15,7 @@ def test_import_contracts_hold() -> None:
     # the one beside this interpreter: the venv's, not whatever PATH finds first
     lint = Path(sys.executable).parent / "lint-imports"
     result = subprocess.run(
-        [str(lint), "--config", str(ROOT / "pyproject.toml")],
+        [str(lint), "--no-cache", "--config", str(ROOT / "pyproject.toml")],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -8,6 +8,7 @@ from pathlib import Path
 from textual.pilot import Pilot
 
 from tests.factories import BASE_TIME
+from tests.waiting import idle
 from tipline_tui.app import TiplineApp
 from tipline_tui.settings import AppSettings
 from tipline_tui.store import Store
@@ -41,16 +42,8 @@ def make_app(
 
 
 async def settle(pilot: Pilot) -> None:
-    """Let workers finish and the screen catch up.
-
-    A triage worker that opened a prompt waits for the analyst's answer, so
-    it is not waited for (the test is about to give that answer).
-    """
-    for _ in range(3):
-        busy = [w for w in pilot.app.workers if w.group not in ("triage", "sync")]
-        if busy:  # (an empty list would mean "all workers")
-            await pilot.app.workers.wait_for_complete(busy)
-        await pilot.pause()
+    """Let workers finish and the screen catch up (every worker but the sync loop)."""
+    await idle(pilot)
 
 
 def table_lines(app: TiplineApp) -> list[str]:

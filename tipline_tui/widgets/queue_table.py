@@ -13,6 +13,7 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Protocol
 
 from rich.cells import cell_len, set_cell_size
@@ -31,6 +32,10 @@ from tipline_tui.domain.triage import TimeLimits, clock_text
 from tipline_tui.domain.views import QueueRow
 from tipline_tui.session import ReportsFailures
 from tipline_tui.widgets.format import age_text, priority_text
+
+# every segment carries a style, if only an empty one: Textual's NO_COLOR (monochrome) filter
+# reads each segment's style and crashed on one without
+PLAIN = Style()
 
 
 class QueueSource(Protocol):
@@ -209,16 +214,18 @@ class QueueTable(ReportsFailures, Widget, can_focus=True):
         self._source = source
         self._generation += 1
         self._fetching.clear()
-        self._run_load(self._load(self._generation, keep_id))
+        self._run_load(partial(self._load, self._generation, keep_id))
         self.run_worker(
-            self._count(self._generation),
+            partial(self._count, self._generation),
             group="queue-count",
             description="Counting the queue",
             exclusive=True,
             exit_on_error=False,
         )
 
-    def _run_load(self, work: Awaitable[None]) -> None:
+    def _run_load(self, work: Callable[[], Awaitable[None]]) -> None:
+        """Run `work` as the one load; a callable, not a coroutine: a load replaced before it
+        starts is never created, so nothing is left un-awaited (a warning on quit)."""
         self.run_worker(
             work,
             group="queue-load",
@@ -286,7 +293,7 @@ class QueueTable(ReportsFailures, Widget, can_focus=True):
             return
         self._fetching.add(direction)
         self.run_worker(
-            self._fetch(direction, self._generation),
+            partial(self._fetch, direction, self._generation),
             group=f"queue-{direction}",
             description="Loading more of the queue",
             exit_on_error=False,
@@ -407,7 +414,7 @@ class QueueTable(ReportsFailures, Widget, can_focus=True):
             self._move_to(self._last_loaded())
         elif self._source is not None:
             self._generation += 1
-            self._run_load(self._load_last(self._generation))
+            self._run_load(partial(self._load_last, self._generation))
 
     async def _load_last(self, generation: int) -> None:
         source = self._loaded_source()
@@ -459,7 +466,7 @@ class QueueTable(ReportsFailures, Widget, can_focus=True):
         index = self._top + y - 1
         row = self._row_at(index)
         if row is None:
-            return Strip([Segment(" " * width)]) if y != 1 else self._message_line(width)
+            return Strip([Segment(" " * width, PLAIN)]) if y != 1 else self._message_line(width)
         cells = row_cells(row, self.clock(), self.limits)
         marker = "*" if row.id in self.marked else ">" if index == self._cursor else " "
         texts = [marker, *cells]
@@ -479,4 +486,4 @@ class QueueTable(ReportsFailures, Widget, can_focus=True):
             message = f" {self.empty_text}"
         else:
             message = ""
-        return Strip([Segment(set_cell_size(message, width))], width)
+        return Strip([Segment(set_cell_size(message, width), PLAIN)], width)
