@@ -15,7 +15,8 @@ from sqlalchemy import Connection
 
 from tipline_tui.domain.enums import IdentifierKind, PersonRole
 from tipline_tui.domain.identifiers import Identifier
-from tipline_tui.domain.keys import Key, fuzzy_text, handle_keys, identifier_keys
+from tipline_tui.domain.key import Key
+from tipline_tui.domain.keys import fuzzy_text, handle_keys, identifier_keys
 from tipline_tui.domain.report import Report
 
 FUZZY_KINDS = ("screen_name", "display_name", "email")
