@@ -12,7 +12,8 @@ from typing import Any
 from tipline_tui.domain.agency import Agency
 from tipline_tui.domain.enums import is_urgent
 from tipline_tui.domain.intake import QuarantinedDocument
-from tipline_tui.domain.jurisdiction import GeoIp, Suggestion, suggest
+from tipline_tui.domain.jurisdiction import Suggestion, suggest
+from tipline_tui.domain.jurisdiction_places import GeoIp
 from tipline_tui.domain.views import (
     AuditEntry,
     QueueCounts,
