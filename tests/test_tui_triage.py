@@ -9,7 +9,8 @@ from tests.factories import BASE_TIME, simple_report
 from tests.tui_helpers import CLOCK_NOW, make_app, settle, static_text, table_lines
 from tipline_tui.screens.prompts import PriorityPicker, TextPrompt
 from tipline_tui.screens.report import ReportScreen
-from tipline_tui.store.reports import load_tip, write_reports
+from tipline_tui.store.reports import write_reports
+from tipline_tui.store.tip_load import load_tip
 from tipline_tui.widgets.queue_table import QueueTable
 
 

@@ -316,7 +316,7 @@ def _related(args: argparse.Namespace) -> int:
     from dataclasses import asdict
 
     from tipline_tui.store.related import related_reports
-    from tipline_tui.store.reports import load_tip
+    from tipline_tui.store.tip_load import load_tip
     from tipline_tui.widgets.format import utc_text
 
     store = _store(args)
@@ -407,7 +407,7 @@ def _audit(args: argparse.Namespace) -> int:
         for problem in check.problems:
             print(f"  {literal(problem, multiline=False)}")
         return 1
-    from tipline_tui.store.reports import load_tip
+    from tipline_tui.store.tip_load import load_tip
 
     store = _store(args)
     try:
@@ -544,7 +544,7 @@ def _suggest(args: argparse.Namespace) -> int:
     from tipline_tui.domain.jurisdiction import suggest
     from tipline_tui.geoip import GeoIpError, geoip_path_from_env, open_geoip
     from tipline_tui.store.directory import list_agencies
-    from tipline_tui.store.reports import load_tip
+    from tipline_tui.store.tip_load import load_tip
 
     geoip_path = geoip_path_from_env()
     try:

@@ -6,11 +6,11 @@ sequence numbers. `change.seq` is the one monotonic order every client pulls in.
 
 from __future__ import annotations
 
-from typing import Any
-
-from sqlalchemy import JSON, BigInteger, Column, Index, Integer, LargeBinary, MetaData
+from sqlalchemy import BigInteger, Column, Index, Integer, LargeBinary, MetaData
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
+
+from tipline_tui.store.tables import json_field
 
 hub_metadata = MetaData()
 hub_registry = registry(metadata=hub_metadata)
@@ -18,10 +18,6 @@ hub_registry = registry(metadata=hub_metadata)
 
 class HubModel(SQLModel, registry=hub_registry):
     pass
-
-
-def _json(**kw: Any) -> Any:
-    return Field(default=None, sa_column=Column(JSON(none_as_null=True), **kw))
 
 
 class Account(HubModel, table=True):
@@ -67,7 +63,7 @@ class HubReport(HubModel, table=True):
     # the analysis (authoritative; `version` bumps on every state change)
     status: str = "new"
     priority: str | None = None
-    labels: list[str] | None = _json()
+    labels: list[str] | None = json_field()
     victim_age_min: int | None = None
     victim_age_max: int | None = None
     claimed_by: str | None = None
@@ -118,7 +114,7 @@ class HubReferral(HubModel, table=True):
     failed_at: int | None = None
     detail: str | None = None
     outcome: str | None = None
-    contents: dict | None = _json()
+    contents: dict | None = json_field()
 
 
 class HubAction(HubModel, table=True):
@@ -131,7 +127,7 @@ class HubAction(HubModel, table=True):
     kind: str
     report_id: int | None = None
     received_at: int
-    answer: dict | None = _json()
+    answer: dict | None = json_field()
 
 
 class Change(HubModel, table=True):
@@ -148,4 +144,4 @@ class Change(HubModel, table=True):
     kind: str  # report, analysis, note, referral, agency
     entity_id: int
     at: int
-    payload: dict | None = _json()
+    payload: dict | None = json_field()

@@ -23,7 +23,16 @@ from tipline_tui.domain.views import (
     RelatedReport,
     TipView,
 )
-from tipline_tui.store import actions, audit, directory, intake, queue, related, reports, sync_state
+from tipline_tui.store import (
+    actions,
+    audit,
+    directory,
+    intake,
+    queue,
+    related,
+    sync_state,
+    tip_load,
+)
 from tipline_tui.store.actions import ActionResult
 from tipline_tui.store.engine import Store
 
@@ -87,7 +96,7 @@ class TipService:
         await self.store.run_write(mark)
 
     async def load_tip(self, report_id: int) -> TipView | None:
-        return await self.store.run_read(reports.load_tip, report_id)
+        return await self.store.run_read(tip_load.load_tip, report_id)
 
     async def act(self, action: Callable[..., ActionResult], *args: Any, **kw: Any) -> ActionResult:
         """Run one action from `store.actions` in its own write transaction.
@@ -116,7 +125,7 @@ class TipService:
         """Where the tip points and the agencies to refer it to, with reasons."""
 
         def read(conn) -> Suggestion | None:  # type: ignore[no-untyped-def]
-            tip = reports.load_tip(conn, report_id)
+            tip = tip_load.load_tip(conn, report_id)
             if tip is None:
                 return None
             urgent = is_urgent(tip.analysis.priority, tip.report.escalated)
