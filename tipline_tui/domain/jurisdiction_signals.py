@@ -145,7 +145,7 @@ def _phone_signal(number: phonenumbers.PhoneNumber, factor: float, whose: str) -
     label = f"phone {shown}{whose}"
     if phonenumbers.is_valid_number(number):
         region = phonenumbers.region_code_for_number(number)
-    elif number.country_code != 1:
+    elif number.country_code is not None and number.country_code != 1:
         # possible but not valid (fictional ranges such as UK 07700 900xxx): the
         # country code still names the country; +1 is shared by many, so not there
         region = phonenumbers.region_code_for_country_code(number.country_code)
