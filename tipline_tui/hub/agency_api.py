@@ -16,14 +16,15 @@ from sqlalchemy import select, update
 from tipline_tui.hub.auth import AgencyAccount, hub_of
 from tipline_tui.hub.feed import analysis_payload, publish_referral, referral_payload, xml_text
 from tipline_tui.hub.tables import Account, HubFile, HubReferral, HubReport
+from tipline_tui.store.tables import table_of
 from tipline_tui.sync.protocol import MAX_BODY_BYTES
 
 __all__ = ["router"]
 
 MAX_OUTCOME_CHARS = 10_000
-_referral = HubReferral.__table__
-_report = HubReport.__table__
-_file = HubFile.__table__
+_referral = table_of(HubReferral)
+_report = table_of(HubReport)
+_file = table_of(HubFile)
 
 router = APIRouter(prefix="/v1/agency", tags=["agency"], max_body_size=MAX_BODY_BYTES)
 

@@ -11,10 +11,11 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from tipline_tui.hub.tables import Change
+from tipline_tui.store.tables import table_of
 
 __all__ = ["changes_page", "head_seq"]
 
-_change = Change.__table__
+_change = table_of(Change)
 
 
 def changes_page(conn: Connection, since: int, limit: int) -> dict[str, Any]:

@@ -7,6 +7,7 @@ the tests. Each call is one serialised write transaction: all or nothing.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from sqlalchemy import insert, select, update
 
@@ -16,17 +17,33 @@ from tipline_tui.domain.xml_problems import ReportParseError
 from tipline_tui.hub.db import HubDB, append_change
 from tipline_tui.hub.feed import publish_agency, xml_text
 from tipline_tui.hub.tables import HubAgency, HubReport
+from tipline_tui.store.tables import inserted_id, table_of
 
 __all__ = ["ImportRefused", "import_agencies", "import_reports"]
 
-_report = HubReport.__table__
-_agency = HubAgency.__table__
+_report = table_of(HubReport)
+_agency = table_of(HubAgency)
 _ADD_REPORT = insert(_report)
 _AGENCY_FIELDS = ("kind", "state", "country", "contact", "takes_urgent")
 
 
 class ImportRefused(ValueError):
     """A document the hub will not store; the message says which and why."""
+
+
+def finished_report(xml: bytes, now: int) -> dict[str, Any]:
+    """A hub report row for a document that arrives whole: finished, new to analysts."""
+    return {
+        "esp_account_id": None,
+        "state": "finished",
+        "opened_at": now,
+        "changed_at": now,
+        "finished_at": now,
+        "xml": xml,
+        "status": "new",
+        "labels": [],
+        "version": 1,
+    }
 
 
 def import_reports(hub: HubDB, xml_documents: Sequence[bytes]) -> list[int]:
@@ -50,20 +67,8 @@ def import_reports(hub: HubDB, xml_documents: Sequence[bytes]) -> list[int]:
     ids: list[int] = []
     with hub.write() as conn:
         now = hub.now()
-        stored = {
-            "esp_account_id": None,
-            "state": "finished",
-            "opened_at": now,
-            "changed_at": now,
-            "finished_at": now,
-            "status": "new",
-            "labels": [],
-            "version": 1,
-        }
         for data in xml_documents:
-            report_id = int(
-                conn.execute(_ADD_REPORT, {**stored, "xml": data}).inserted_primary_key[0]
-            )
+            report_id = inserted_id(conn.execute(_ADD_REPORT, finished_report(data, now)))
             # what feed.report_payload would read back, built from what was just written
             payload = {"report_id": report_id, "received_at": now, "xml": xml_text(data)}
             append_change(conn, "report", report_id, {**payload, "files": []}, now)
@@ -86,9 +91,9 @@ def import_agencies(hub: HubDB, agencies: Iterable[Agency]) -> tuple[int, int]:
             values["takes_urgent"] = bool(values["takes_urgent"])
             row = existing.get(agency.name)
             if row is None:
-                agency_id = conn.execute(
-                    insert(_agency).values(name=agency.name, **values)
-                ).inserted_primary_key[0]
+                agency_id = inserted_id(
+                    conn.execute(insert(_agency).values(name=agency.name, **values))
+                )
                 added += 1
             elif any(getattr(row, f) != v for f, v in values.items()):
                 agency_id = row.id

@@ -8,16 +8,23 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 
-from sqlalchemy import Connection, Table, insert, select
+from sqlalchemy import Connection, insert, select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from tipline_tui.domain.agency import Agency
-from tipline_tui.store.tables import AgencyRow, MetaRow, PersonRow, SyntheticIdentityRow
+from tipline_tui.store.tables import (
+    AgencyRow,
+    MetaRow,
+    PersonRow,
+    SyntheticIdentityRow,
+    inserted_id,
+    table_of,
+)
 
-_agency: Table = AgencyRow.__table__  # type: ignore[assignment]
-_meta: Table = MetaRow.__table__  # type: ignore[assignment]
-_person: Table = PersonRow.__table__  # type: ignore[assignment]
-_synthetic: Table = SyntheticIdentityRow.__table__  # type: ignore[assignment]
+_agency = table_of(AgencyRow)
+_meta = table_of(MetaRow)
+_person = table_of(PersonRow)
+_synthetic = table_of(SyntheticIdentityRow)
 
 
 def write_agencies(conn: Connection, agencies: Iterable[Agency]) -> list[int]:
@@ -34,7 +41,7 @@ def write_agencies(conn: Connection, agencies: Iterable[Agency]) -> list[int]:
                 takes_urgent=agency.takes_urgent,
             )
         )
-        ids.append(result.inserted_primary_key[0])
+        ids.append(inserted_id(result))
     return ids
 
 

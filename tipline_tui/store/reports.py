@@ -101,7 +101,7 @@ class _Batch:
         return row.get("id", 0)
 
     def flush(self, conn: Connection) -> None:
-        order = [
+        order: list[type[SQLModel]] = [
             ReportRow,
             InternetDetailRow,
             PersonRow,

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from sqlalchemy import Connection
+
 from tipline_tui.domain.agency import Agency
 from tipline_tui.domain.enums import is_urgent
 from tipline_tui.domain.intake import QuarantinedDocument
@@ -60,7 +62,7 @@ class TipService:
     ) -> tuple[list[QueueRow], int, int] | None:
         """Rows around a tip, its position in that window, and the window's first index."""
 
-        def around(conn) -> tuple[list[QueueRow], int, int] | None:  # type: ignore[no-untyped-def]
+        def around(conn: Connection) -> tuple[list[QueueRow], int, int] | None:
             found = queue.fetch_around(conn, sort, filt, report_id, limit=limit)
             if found is None:
                 return None
@@ -86,7 +88,7 @@ class TipService:
         return await self.store.run_read(related.related_reports, report_id, limit)
 
     async def mark_pair(self, a: int, b: int, *, same: bool, analyst: str, now: int) -> None:
-        def mark(conn) -> None:  # type: ignore[no-untyped-def]
+        def mark(conn: Connection) -> None:
             related.mark_pair(conn, a, b, same=same, analyst=analyst, now=now)
             verdict = {"other": b, "same_person": same}
             audit.record(
@@ -124,7 +126,7 @@ class TipService:
     async def suggestion(self, report_id: int) -> Suggestion | None:
         """Where the tip points and the agencies to refer it to, with reasons."""
 
-        def read(conn) -> Suggestion | None:  # type: ignore[no-untyped-def]
+        def read(conn: Connection) -> Suggestion | None:
             tip = tip_load.load_tip(conn, report_id)
             if tip is None:
                 return None
