@@ -14,3 +14,7 @@ class Agency:
     contact: str | None = None
     takes_urgent: bool = True
     id: int | None = None
+
+
+# every field but `id`, which the store gives; columns of the same names hold them
+AGENCY_FIELDS = ("kind", "name", "state", "country", "contact", "takes_urgent")

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import insert, select, update
 
-from tipline_tui.domain.agency import Agency
+from tipline_tui.domain.agency import AGENCY_FIELDS, Agency
 from tipline_tui.domain.cybertip_xml import parse_report
 from tipline_tui.domain.xml_problems import ReportParseError
 from tipline_tui.hub.db import HubDB, append_change
@@ -24,7 +24,7 @@ __all__ = ["ImportRefused", "import_agencies", "import_reports"]
 _report = table_of(HubReport)
 _agency = table_of(HubAgency)
 _ADD_REPORT = insert(_report)
-_AGENCY_FIELDS = ("kind", "state", "country", "contact", "takes_urgent")
+_AGENCY_FIELDS = tuple(f for f in AGENCY_FIELDS if f != "name")  # agencies match by name
 
 
 class ImportRefused(ValueError):

@@ -10,7 +10,7 @@ from sqlalchemy import BigInteger, Column, Index, Integer, LargeBinary, MetaData
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
-from tipline_tui.store.tables import json_field
+from tipline_tui.store.tables import AgencyColumns, ReferralColumns, json_field
 
 hub_metadata = MetaData()
 hub_registry = registry(metadata=hub_metadata)
@@ -35,16 +35,8 @@ class Account(HubModel, table=True):
     disabled: bool = False
 
 
-class HubAgency(HubModel, table=True):
+class HubAgency(HubModel, AgencyColumns, table=True):
     __tablename__ = "agency"
-
-    id: int | None = Field(default=None, primary_key=True)
-    kind: str
-    name: str = Field(unique=True)
-    state: str | None = None
-    country: str | None = None
-    contact: str | None = None
-    takes_urgent: bool = True
 
 
 class HubReport(HubModel, table=True):
@@ -97,23 +89,12 @@ class HubNote(HubModel, table=True):
     body: str
 
 
-class HubReferral(HubModel, table=True):
+class HubReferral(HubModel, ReferralColumns, table=True):
     __tablename__ = "hub_referral"
     __table_args__ = (Index("ix_hub_referral_agency", "agency_id", "id"),)
 
-    id: int | None = Field(default=None, primary_key=True)
-    action_id: str = Field(unique=True)
     report_id: int = Field(index=True)
-    agency_id: int
     status: str = "sent"  # sent, acknowledged, failed
-    priority: str | None = None
-    created_by: str
-    created_at: int
-    sent_at: int | None = None
-    acknowledged_at: int | None = None
-    failed_at: int | None = None
-    detail: str | None = None
-    outcome: str | None = None
     contents: dict | None = json_field()
 
 

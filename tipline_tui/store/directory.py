@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from sqlalchemy import Connection, insert, select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from tipline_tui.domain.agency import Agency
+from tipline_tui.domain.agency import AGENCY_FIELDS, Agency
 from tipline_tui.store.tables import (
     AgencyRow,
     MetaRow,
@@ -32,14 +32,7 @@ def write_agencies(conn: Connection, agencies: Iterable[Agency]) -> list[int]:
     ids = []
     for agency in agencies:
         result = conn.execute(
-            insert(_agency).values(
-                kind=agency.kind,
-                name=agency.name,
-                state=agency.state,
-                country=agency.country,
-                contact=agency.contact,
-                takes_urgent=agency.takes_urgent,
-            )
+            insert(_agency).values({f: getattr(agency, f) for f in AGENCY_FIELDS})
         )
         ids.append(inserted_id(result))
     return ids
@@ -105,15 +98,4 @@ def list_agencies(conn: Connection) -> list[Agency]:
     rows = conn.execute(
         select(_agency).order_by(_agency.c.kind, _agency.c.state, _agency.c.country, _agency.c.name)
     )
-    return [
-        Agency(
-            kind=r.kind,
-            name=r.name,
-            state=r.state,
-            country=r.country,
-            contact=r.contact,
-            takes_urgent=bool(r.takes_urgent),
-            id=r.id,
-        )
-        for r in rows
-    ]
+    return [Agency(**{f: getattr(r, f) for f in AGENCY_FIELDS}, id=r.id) for r in rows]

@@ -223,16 +223,23 @@ class NoteRow(SQLModel, table=True):
     body: str
 
 
-class AgencyRow(SQLModel, table=True):
-    __tablename__ = "agency"
+class AgencyColumns(SQLModel):
+    """An agency's columns, the same on the hub and in the local store."""
 
     id: int | None = Field(default=None, primary_key=True)
     kind: str
     name: str = Field(unique=True)
-    state: str | None = Field(default=None, index=True)
-    country: str | None = Field(default=None, index=True)
+    state: str | None = None
+    country: str | None = None
     contact: str | None = None
     takes_urgent: bool = True
+
+
+class AgencyRow(AgencyColumns, table=True):
+    __tablename__ = "agency"
+
+    state: str | None = Field(default=None, index=True)
+    country: str | None = Field(default=None, index=True)
 
 
 class SyntheticIdentityRow(SQLModel, table=True):
@@ -351,17 +358,18 @@ class OutboxRow(SQLModel, table=True):
     answer: dict | None = json_field()  # the hub's answer: reason, or its current state
 
 
-class ReferralRow(SQLModel, table=True):
-    """A tip sent (or waiting to be sent) to one agency (schema v4)."""
+class ReferralColumns(SQLModel):
+    """A referral's columns, the same on the hub and in the local store.
 
-    __tablename__ = "referral"
-    __table_args__ = (Index("ix_referral_report_agency", "report_id", "agency_id"),)
+    Each table adds its own keys, its status default and its JSON `contents` (a JSON
+    column object belongs to one table); a column it redefines keeps its place.
+    """
 
     id: int | None = Field(default=None, primary_key=True)
     action_id: str = Field(unique=True)
-    report_id: int = Field(foreign_key="report.id", ondelete="CASCADE")
-    agency_id: int = Field(foreign_key="agency.id")
-    status: str = "queued"  # queued, sent, acknowledged, failed
+    report_id: int
+    agency_id: int
+    status: str
     priority: str | None = None
     created_by: str
     created_at: int
@@ -370,6 +378,17 @@ class ReferralRow(SQLModel, table=True):
     failed_at: int | None = None
     detail: str | None = None  # why it failed, or the agency's outcome text
     outcome: str | None = None
+
+
+class ReferralRow(ReferralColumns, table=True):
+    """A tip sent (or waiting to be sent) to one agency (schema v4)."""
+
+    __tablename__ = "referral"
+    __table_args__ = (Index("ix_referral_report_agency", "report_id", "agency_id"),)
+
+    report_id: int = Field(foreign_key="report.id", ondelete="CASCADE")
+    agency_id: int = Field(foreign_key="agency.id")
+    status: str = "queued"  # queued, sent, acknowledged, failed
     contents: dict | None = json_field()  # what travels: related ids, file count, analysis
 
 
