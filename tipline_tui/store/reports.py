@@ -120,45 +120,45 @@ class _Batch:
         self.rows.clear()
 
 
-# Columns named as the dataclass fields they hold, shared by writing and loading
-ADDRESS_FIELDS = ("type", "address", "city", "zip_code", "state", "non_usa_state", "country")
-IP_EVENT_FIELDS = ("ip_address", "event_name", "date_time", "possible_proxy", "port")
-DEVICE_ID_FIELDS = ("id_type", "id_value", "event_name", "date_time")
+def _field_names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(cls))
 
 
-def _owned(
-    batch: _Batch,
-    model: type[SQLModel],
-    fields: tuple[str, ...],
-    owner: tuple[int, int | None, str],
-    items: Iterable[Address] | Iterable[IpCaptureEvent] | Iterable[DeviceId],
-) -> None:
-    """Rows of addresses, IP events or device ids of a report's person or incident.
+# Rows whose columns are named as the fields of the dataclass they hold, in its order
+# (so loading can pass them positionally); writing and loading share these lists.
+ADDRESS_FIELDS = _field_names(Address)
+IP_EVENT_FIELDS = _field_names(IpCaptureEvent)
+DEVICE_ID_FIELDS = _field_names(DeviceId)
 
-    `owner` is (report id, person id or None, "person" or "incident").
+
+class _OwnedRows:
+    """Rows of a person's or an incident's addresses, IP events or device ids.
+
+    Each row is the item's fields (see the *_FIELDS lists) plus whose it is.
     """
-    values = attrgetter(*fields)
-    report_id, person_id, whose = owner
-    for item in items:
-        row: dict[str, Any] = {"report_id": report_id, "person_id": person_id, "owner": whose}
-        row.update(zip(fields, values(item), strict=True))
-        batch.add(model, row)
+
+    __slots__ = ("fields", "model", "values")
+
+    def __init__(self, model: type[SQLModel], fields: tuple[str, ...]) -> None:
+        self.model, self.fields, self.values = model, fields, attrgetter(*fields)
+
+    def add(
+        self,
+        batch: _Batch,
+        report_id: int,
+        person_id: int | None,
+        owner: str,
+        items: Iterable[Address] | Iterable[IpCaptureEvent] | Iterable[DeviceId],
+    ) -> None:
+        for item in items:
+            row: dict[str, Any] = {"report_id": report_id, "person_id": person_id, "owner": owner}
+            row.update(zip(self.fields, self.values(item), strict=False))  # equal lengths
+            batch.add(self.model, row)
 
 
-def _addresses(
-    batch: _Batch, report_id: int, person_id: int | None, owner: str, addresses: Iterable[Address]
-) -> None:
-    _owned(batch, AddressRow, ADDRESS_FIELDS, (report_id, person_id, owner), addresses)
-
-
-def _ip_events(
-    batch: _Batch,
-    report_id: int,
-    person_id: int | None,
-    owner: str,
-    events: Iterable[IpCaptureEvent],
-) -> None:
-    _owned(batch, IpEventRow, IP_EVENT_FIELDS, (report_id, person_id, owner), events)
+_ADDRESSES = _OwnedRows(AddressRow, ADDRESS_FIELDS)
+_IP_EVENTS = _OwnedRows(IpEventRow, IP_EVENT_FIELDS)
+_DEVICE_IDS = _OwnedRows(DeviceIdRow, DEVICE_ID_FIELDS)
 
 
 PERSON_EXTRA = (
@@ -231,9 +231,9 @@ def _person(batch: _Batch, report_id: int, position: int, p: Person) -> None:
             PersonContactRow,
             {"person_id": person_id, "kind": "profile_url", "value": url, "attrs": None},
         )
-    _addresses(batch, report_id, person_id, "person", p.person.addresses)
-    _ip_events(batch, report_id, person_id, "person", p.ip_capture_events)
-    _owned(batch, DeviceIdRow, DEVICE_ID_FIELDS, (report_id, person_id, "person"), p.device_ids)
+    _ADDRESSES.add(batch, report_id, person_id, "person", p.person.addresses)
+    _IP_EVENTS.add(batch, report_id, person_id, "person", p.ip_capture_events)
+    _DEVICE_IDS.add(batch, report_id, person_id, "person", p.device_ids)
 
 
 def _compact(d: dict[str, Any]) -> dict[str, Any] | None:
@@ -357,8 +357,8 @@ def _internet_details(batch: _Batch, report_id: int, details: Sequence[InternetD
             InternetDetailRow,
             {"report_id": report_id, "position": position, "kind": detail.kind, "fields": fields},
         )
-        _addresses(batch, report_id, None, "incident", detail.addresses)
-        _ip_events(batch, report_id, None, "incident", detail.ip_capture_events)
+        _ADDRESSES.add(batch, report_id, None, "incident", detail.addresses)
+        _IP_EVENTS.add(batch, report_id, None, "incident", detail.ip_capture_events)
 
 
 def _law_enforcement(batch: _Batch, report_id: int, le: LawEnforcement) -> None:

@@ -109,15 +109,15 @@ _device_id_values = attrgetter(*DEVICE_ID_FIELDS)
 
 
 def _address(a: Any) -> Address:
-    return Address(**dict(zip(ADDRESS_FIELDS, _address_values(a), strict=True)))
+    return Address(*_address_values(a))
 
 
 def _ip(e: Any) -> IpCaptureEvent:
-    return IpCaptureEvent(**dict(zip(IP_EVENT_FIELDS, _ip_event_values(e), strict=True)))
+    return IpCaptureEvent(*_ip_event_values(e))
 
 
 def _device(d: Any) -> DeviceId:
-    return DeviceId(**dict(zip(DEVICE_ID_FIELDS, _device_id_values(d), strict=True)))
+    return DeviceId(*_device_id_values(d))
 
 
 def _load_file(row: Any) -> FileDetails:
