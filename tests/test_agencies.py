@@ -11,7 +11,7 @@ import pytest
 from tipline_tui.cli import main
 from tipline_tui.demo import DEMO_COUNTRIES
 from tipline_tui.demo.generator import demo_agencies
-from tipline_tui.domain.agency import Agency
+from tipline_tui.domain.agency import Agency, directory_changes
 from tipline_tui.domain.agency_csv import (
     COLUMNS,
     COUNTRIES,
@@ -311,3 +311,34 @@ def test_cli_list_empty_and_hostile_names(
     assert main(["agencies", "list", "--db", str(store.path)]) == 0
     out = capsys.readouterr().out
     assert "\x1b" not in out and "\u202e" not in out and "[bold]X[2J<RLO> (DEMO)" in out
+
+
+def test_directory_changes_is_the_one_rule_for_store_and_hub() -> None:
+    old = Agency("icac", "Ohio ICAC (DEMO)", "OH", "US", contact="a@example.org", id=7)
+    same = dataclasses.replace(old, id=None)
+    moved = dataclasses.replace(old, contact="b@example.org", id=None)
+    new = Agency("federal", "New (DEMO)", None, "US", takes_urgent=False, id=99)
+    existing = {old.name: old}
+    assert directory_changes(existing, [same]) == []
+    assert directory_changes(existing, [new, moved]) == [
+        dataclasses.replace(new, id=None),  # new: no id, whatever the file said
+        dataclasses.replace(moved, id=7),  # a change keeps the existing id
+    ]
+    assert directory_changes(existing, [moved, same]) == []  # a name twice: the last wins
+
+
+def test_store_and_hub_imports_read_a_file_the_same_way(
+    make_store: MakeStore, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = str(make_store([]).path)
+    hub_db = f"sqlite:///{tmp_path / 'hub.sqlite'}"
+    latin1 = tmp_path / "latin1.csv"
+    latin1.write_bytes(GOOD.encode() + "federal,Polic\u00eda (DEMO),,US,,\n".encode("latin-1"))
+    bad = tmp_path / "bad.csv"
+    bad.write_text(GOOD + "icak,Typo (DEMO),OH,US,,\n", encoding="utf-8")
+    for path in (latin1, bad, tmp_path / "missing.csv"):
+        assert main(["agencies", "import", "--db", db, str(path)]) == 1
+        local = capsys.readouterr()
+        assert main(["hub", "agencies", "import", "--db", hub_db, str(path)]) == 1
+        assert capsys.readouterr() == local
+    assert local.err.startswith("tipline: cannot read")

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tipline_tui.store import open_store
 from tipline_tui.store.migrations import SCHEMA_VERSION
 
@@ -88,3 +90,93 @@ def test_plain_tipline_opens_the_app_with_on_call_and_settings(tmp_path, monkeyp
     assert main(["--db", str(tmp_path / "store.sqlite")]) == 0
     assert [app.on_call for app in seen] == [True, False]
     assert all(app.sync is None and not app.demo for app in seen)  # no hub configured
+
+
+# ------------------------------------------------------------------ suggest and urgency
+
+
+def _oregon_store(tmp_path: Path, priority: str | None) -> int:
+    """One ESP-escalated tip about a person in Portland, OR; optionally an analyst's priority."""
+    from tests.factories import BASE_TIME
+    from tipline_tui.domain.agency import Agency
+    from tipline_tui.domain.report import Address, Person, PersonDetails, Report
+    from tipline_tui.store import actions
+    from tipline_tui.store.directory import write_agencies
+    from tipline_tui.store.reports import write_reports
+
+    tip = Report(
+        incident_type="Online Enticement of Children for Sexual Acts",
+        incident_date_time="2026-09-01T10:00:00Z",
+        esp_name="Example ESP (demo)",
+        received_at=BASE_TIME,
+        escalate_to_high_priority="Synthetic: user says meeting is tonight",
+        persons=[
+            Person(
+                role="reported",
+                screen_name="example_user",
+                person=PersonDetails(
+                    addresses=[Address(city="Portland", state="OR", country="US")]
+                ),
+            )
+        ],
+    )
+    store = open_store(tmp_path / "oregon.sqlite")
+    with store.write() as conn:
+        (report_id,) = write_reports(conn, [tip], now=BASE_TIME)
+        write_agencies(
+            conn,
+            [
+                Agency("icac", "Oregon ICAC (test)", "OR", "US", takes_urgent=False),
+                Agency("local", "Fairview PD (test)", "OR", "US", takes_urgent=True),
+            ],
+        )
+        if priority is not None:
+            actions.set_priority(conn, report_id, priority, analyst="ana", now=BASE_TIME + 60)
+    store.close()
+    return report_id
+
+
+def _suggested(
+    tmp_path: Path, report_id: int, capsys: pytest.CaptureFixture[str], *extra: str
+) -> str:
+    from tipline_tui.cli import main
+
+    db = str(tmp_path / "oregon.sqlite")
+    assert main(["suggest", "--db", db, str(report_id), *extra]) == 0
+    return capsys.readouterr().out
+
+
+def test_suggest_escalated_tip_with_priority_2_is_not_ranked_as_urgent(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """is_urgent: the ESP's escalation counts only until an analyst sets a priority."""
+    import json
+
+    monkeypatch.delenv("TIPLINE_GEOIP", raising=False)
+    report_id = _oregon_store(tmp_path, "2")
+    out = _suggested(tmp_path, report_id, capsys).splitlines()
+    assert "agencies (best first):" in out
+    ranked = [line for line in out if "(test)" in line]
+    assert "Oregon ICAC (test)  (no urgent referrals)" in ranked[0]
+    assert "Fairview PD (test)" in ranked[1]
+    data = json.loads(_suggested(tmp_path, report_id, capsys, "--json"))
+    assert data["urgent"] is False
+    assert [a["name"] for a in data["agencies"]] == ["Oregon ICAC (test)", "Fairview PD (test)"]
+
+
+def test_suggest_escalated_tip_without_a_priority_is_urgent(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+
+    monkeypatch.delenv("TIPLINE_GEOIP", raising=False)
+    report_id = _oregon_store(tmp_path, None)
+    out = _suggested(tmp_path, report_id, capsys).splitlines()
+    assert "agencies (urgent tip: agencies taking urgent referrals first):" in out
+    ranked = [line for line in out if "(test)" in line]
+    assert "Fairview PD (test)" in ranked[0] and "(no urgent referrals)" not in ranked[0]
+    assert "Oregon ICAC (test)  (no urgent referrals)" in ranked[1]
+    data = json.loads(_suggested(tmp_path, report_id, capsys, "--json"))
+    assert data["urgent"] is True
+    assert [a["name"] for a in data["agencies"]] == ["Fairview PD (test)", "Oregon ICAC (test)"]
+    assert [a["takes_urgent"] for a in data["agencies"]] == [True, False]

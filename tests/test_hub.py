@@ -28,11 +28,11 @@ from tests.hub_helpers import PostgresServer, ProcessHub, ThreadHub, start_postg
 from tipline_tui.cli import main
 from tipline_tui.domain.agency import Agency
 from tipline_tui.domain.cybertip_xml_write import report_to_xml
+from tipline_tui.domain.wire import ANALYSIS_FIELDS
 from tipline_tui.hub.auth import EspAccount, create_account, verify_secret
 from tipline_tui.hub.db import HubDB, open_hub
 from tipline_tui.hub.operator import import_agencies, import_reports
 from tipline_tui.hub.tables import Account, Change, HubAction, HubNote, HubReferral, HubReport
-from tipline_tui.sync.protocol import ANALYSIS_FIELDS
 
 ROOT = Path(__file__).resolve().parent.parent
 HOSTILE = (
@@ -297,6 +297,11 @@ def test_each_action_is_answered_applied_duplicate_conflict_or_rejected(world: W
     assert "note needs some text" in reasons[7]
     assert world.version(tip) == 3  # nothing rejected changed the tip
 
+    _ola_applies_the_rest(world, tip)
+
+
+def _ola_applies_the_rest(world: World, tip: int) -> None:
+    """On-call takes the tip on from version 3, through close, a refusal and reopen."""
     applied = world.push(
         "ola",
         action("priority", tip, 3, priority="1"),
@@ -476,7 +481,7 @@ def test_missing_or_wrong_credentials_are_401_and_wrong_roles_403(world: World) 
 
 
 def test_v1_bodies_over_the_cap_are_refused_with_413_and_nothing_applied(world: World) -> None:
-    from tipline_tui.sync.protocol import MAX_BODY_BYTES
+    from tipline_tui.domain.wire import MAX_BODY_BYTES
 
     note = action("note", world.reports[0], body="x" * 100)
     padding = " " * (MAX_BODY_BYTES + 1 - 100)  # JSON allows it: the body is valid, only big
@@ -733,7 +738,7 @@ def test_hub_import_contract(tmp_path: Path) -> None:
         "[[tool.importlinter.contracts]]\n"
         'name = "the hub knows nothing of Textual or the UI"\n'
         'type = "forbidden"\n'
-        'source_modules = ["tipline_tui.hub", "tipline_tui.sync.protocol"]\n'
+        'source_modules = ["tipline_tui.hub", "tipline_tui.domain.wire"]\n'
         "forbidden_modules = [\n"
         '    "tipline_tui.screens", "tipline_tui.widgets", "tipline_tui.app", "textual", "rich",\n'
         "]\n"

@@ -395,22 +395,18 @@ async def test_the_app_shows_the_tips_of_a_bootstrapped_store(
     keeper: SnapshotKeeper, server: ThreadHub, token: str, tmp_path: Path
 ) -> None:
     from tests.tui_helpers import CLOCK_NOW, settle, table_lines
-    from tipline_tui.app import TiplineApp
-    from tipline_tui.store.service import TipService
-    from tipline_tui.sync.loop import SyncLoop
+    from tipline_tui.settings import AppSettings
+    from tipline_tui.wiring import make_app
 
     keeper.catch_up()
     keeper.publish()
     store = open_store(tmp_path / "ana.sqlite")
-    client = SyncClient(store, HubConfig(server.url, token), clock=lambda: NOW)
-    app = TiplineApp(
-        TipService(store),
-        clock=lambda: CLOCK_NOW,
-        analyst="ana",
-        urgent_poll_seconds=3600,
-        hub_url=server.url,
-        sync=SyncLoop(client, interval=3600),
+    settings = AppSettings.from_values(analyst="ana", hub_url=server.url, hub_token=token)
+    app = make_app(
+        store, settings, clock=lambda: CLOCK_NOW, urgent_poll_seconds=3600, sync_interval=3600
     )
+    assert app.sync is not None and app.hub_url == server.url
+    client = app.sync.client
     async with app.run_test(size=(100, 30)) as pilot:
         deadline = time.monotonic() + 20
         while (app.sync_status is None or not app.sync_status.online) and (

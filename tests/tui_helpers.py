@@ -2,24 +2,40 @@
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 from textual.pilot import Pilot
 
 from tests.factories import BASE_TIME
 from tipline_tui.app import TiplineApp
+from tipline_tui.settings import AppSettings
 from tipline_tui.store import Store
-from tipline_tui.store.service import TipService
 from tipline_tui.widgets.queue_table import QueueTable
+from tipline_tui.wiring import make_app as make_real_app
 
 CLOCK_NOW = BASE_TIME + 3 * 3600
+# settings as a file would give them, built from values alone: no environment, no file
+# (a failure a test provokes is logged in a temporary folder, never the user's log)
+SETTINGS = AppSettings.from_values(
+    analyst="ana", log=Path(tempfile.mkdtemp(prefix="tipline-test-log-")) / "tipline.log"
+)
 
 
-def make_app(store: Store, *, demo: bool = False, on_call: bool = False) -> TiplineApp:
-    return TiplineApp(
-        TipService(store),
+def make_app(
+    store: Store,
+    *,
+    demo: bool = False,
+    on_call: bool = False,
+    settings: AppSettings = SETTINGS,
+) -> TiplineApp:
+    """The app as `tipline` wires it (wiring.make_app), on a fixed clock."""
+    return make_real_app(
+        store,
+        settings,
         demo=demo,
-        clock=lambda: CLOCK_NOW,
-        analyst="ana",
         on_call=on_call,
+        clock=lambda: CLOCK_NOW,
         urgent_poll_seconds=3600,  # tests trigger the watcher themselves
     )
 

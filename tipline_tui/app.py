@@ -6,21 +6,25 @@ import getpass
 import time
 from collections.abc import Callable, Iterable
 from functools import partial
+from pathlib import Path
 from typing import Any
 
-from textual import events, work
+from textual import events, on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.dom import DOMNode
 from textual.screen import Screen
 
+from tipline_tui.config import default_log_path
 from tipline_tui.domain.triage import TimeLimits, TriageError
+from tipline_tui.failure_log import FailureLog
 from tipline_tui.screens.conflicts import ConflictsScreen
 from tipline_tui.screens.help import HelpScreen
 from tipline_tui.screens.quarantine import QuarantineScreen
 from tipline_tui.screens.queue import QueueScreen
 from tipline_tui.screens.report import ReportScreen
 from tipline_tui.screens.triage import TRIAGE_BINDINGS
+from tipline_tui.session import AppSession, SessionNode, SyncChanged, WorkFailed
 from tipline_tui.store.actions import ActionResult
 from tipline_tui.store.service import TipService
 from tipline_tui.sync.loop import SyncLoop, SyncStatus
@@ -31,7 +35,9 @@ def _without_triage(bindings: list[BindingType]) -> list[BindingType]:
     return [b for b in bindings if b not in TRIAGE_BINDINGS]
 
 
-class TiplineApp(App[None]):
+class TiplineApp(SessionNode, App[None]):
+    """The analyst's app; it is the `AppSession` its screens use."""
+
     CSS_PATH = "app.tcss"
     TITLE = "tipline"
     ENABLE_COMMAND_PALETTE = True
@@ -54,6 +60,7 @@ class TiplineApp(App[None]):
         urgent_poll_seconds: float = 5.0,
         sync: SyncLoop | None = None,
         feed: Any = None,
+        log_path: Path | None = None,
     ) -> None:
         super().__init__()
         self.service = service
@@ -69,19 +76,33 @@ class TiplineApp(App[None]):
         self.sync = sync
         self.feed = feed  # the demo's tip feed: anything with `async run_forever()`
         self.sync_status: SyncStatus | None = None
+        self.failure_log = FailureLog(log_path or default_log_path())
         if sync is not None:
             sync.on_status = self._sync_changed
         if demo:
             self.sub_title = "DEMO"
 
+    @property
+    def log_path(self) -> Path:
+        """Where worker failures and sync errors are written, with their tracebacks."""
+        return self.failure_log.path
+
     def on_mount(self) -> None:
-        self.push_screen(QueueScreen(self.service, demo=self.demo, on_call=self.on_call))
+        self.failure_log.install()
+        self.push_screen(QueueScreen(demo=self.demo, on_call=self.on_call))
         self.watch_urgent()
         self.set_interval(self.urgent_poll_seconds, self.watch_urgent)
         if self.sync is not None:
-            self.run_worker(self.sync.run_forever(), group="sync", exit_on_error=False)
+            self.run_worker(
+                self.sync.run_forever(), group="sync", description="Sync", exit_on_error=False
+            )
         if self.feed is not None:
-            self.run_worker(self.feed.run_forever(), group="sync", exit_on_error=False)
+            self.run_worker(
+                self.feed.run_forever(),
+                group="sync",
+                description="The demo's tip feed",
+                exit_on_error=False,
+            )
 
     def _sync_changed(self, status: SyncStatus) -> None:
         """The badge follows the sync state; pulled changes show at once."""
@@ -89,11 +110,29 @@ class TiplineApp(App[None]):
         self.sync_status = status
         pulled = before is None or status.pulled_total != before.pulled_total
         for screen in self.screen_stack:
-            refresh = getattr(screen, "sync_changed", None)
-            if refresh is not None:
-                refresh(pulled)
+            screen.post_message(SyncChanged(status, pulled))
         if pulled:
             self.watch_urgent()
+
+    def poke_sync(self) -> None:
+        if self.sync is not None:
+            self.sync.poke()
+
+    @on(WorkFailed)
+    def _work_failed(self, message: WorkFailed) -> None:
+        """Every failed worker, from any screen: a notification in words, the traceback logged."""
+        worker, error = message.worker, message.worker.error
+        if error is None:
+            return
+        what = worker.description or worker.name or worker.group
+        self.failure_log.error(what, error)
+        self.notify(
+            f"{what} failed: {type(error).__name__}: {error}\nDetails in {self.log_path}",
+            title="Something failed",
+            severity="error",
+            timeout=15,
+            markup=False,
+        )
 
     # ---------------------------------------------------------- typed-ahead keys
 
@@ -133,11 +172,15 @@ class TiplineApp(App[None]):
             self.notify(str(exc), title="Not done", severity="error", markup=False)
             return None
         self.notify(result.summary, markup=False, timeout=3)
-        if self.sync is not None:
-            self.sync.poke()
+        self.poke_sync()
         return result
 
-    @work(exclusive=True, group="urgent-watch", exit_on_error=False)
+    @work(
+        exclusive=True,
+        group="urgent-watch",
+        description="Watching for urgent tips",
+        exit_on_error=False,
+    )
     async def watch_urgent(self) -> None:
         """Ring the bell and say so when a new urgent tip arrives, on any screen."""
         newest = await self.service.newest_urgent()
@@ -154,10 +197,11 @@ class TiplineApp(App[None]):
             )
 
     async def on_unmount(self) -> None:
+        self.failure_log.uninstall()
         await self.service.close()
 
     def open_tip(self, report_id: int) -> None:
-        self.push_screen(ReportScreen(self.service, report_id))
+        self.push_screen(ReportScreen(report_id))
 
     def _help_sections(self) -> list[tuple[str, Iterable[BindingType]]]:
         return [
@@ -195,3 +239,7 @@ class TiplineApp(App[None]):
                     partial(self.call_next, self.run_action, binding.action, owner),
                 )
         yield from super().get_system_commands(screen)
+
+
+def _is_a_session(app: TiplineApp) -> AppSession:
+    return app  # mypy checks here that the app gives screens all AppSession promises

@@ -1,22 +1,31 @@
-"""Where things live: the user's store, the bundled demo store."""
+"""Where things live by default: the user's store and settings file, the bundled demo store.
+
+Defaults only: what the user configured is read by `settings.py` (the app) and
+`hub/settings.py` (the hub), never here.
+"""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import platformdirs
 
 APP_NAME = "tipline-tui"
-DB_ENV = "TIPLINE_DB"
 
 
 def default_store_path() -> Path:
-    """The store `tipline` opens: TIPLINE_DB, else the user data dir."""
-    override = os.environ.get(DB_ENV)
-    if override:
-        return Path(override).expanduser()
+    """The store `tipline` opens when none is configured: store.sqlite in the user data dir."""
     return Path(platformdirs.user_data_dir(APP_NAME)) / "store.sqlite"
+
+
+def default_log_path() -> Path:
+    """Where failures go: the user's log directory (~/.local/state/tipline-tui/log on Linux)."""
+    return Path(platformdirs.user_log_dir(APP_NAME)) / "tipline.log"
+
+
+def default_settings_path() -> Path:
+    """The settings file when TIPLINE_CONFIG names none: settings.toml in the config dir."""
+    return Path(platformdirs.user_config_dir(APP_NAME)) / "settings.toml"
 
 
 def bundled_demo_store() -> Path:

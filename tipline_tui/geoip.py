@@ -1,7 +1,8 @@
 """Optional IP geolocation from a MaxMind-format database (.mmdb) the operator provides.
 
-The database is never downloaded or bundled: an operator points `TIPLINE_GEOIP` at
-a GeoLite2/GeoIP2 City or Country file (or any .mmdb with the same record shape).
+The database is never downloaded or bundled: an operator points `TIPLINE_GEOIP` (or
+`geoip` in the settings file) at a GeoLite2/GeoIP2 City or Country file (or any .mmdb
+with the same record shape); `settings.AppSettings.geoip` carries the path.
 Unset, or naming a file that is not there, means no IP geolocation, which is not an
 error: IP addresses simply give no jurisdiction signal. A file that is there but
 cannot be read is an error, so a broken configuration is never silently ignored.
@@ -9,23 +10,17 @@ cannot be read is an error, so a broken configuration is never silently ignored.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
 from tipline_tui.domain.jurisdiction import GeoIp, Place
+from tipline_tui.settings import GEOIP_ENV
 
-GEOIP_ENV = "TIPLINE_GEOIP"
+__all__ = ["GEOIP_ENV", "GeoIpError", "open_geoip"]
 
 
 class GeoIpError(Exception):
     """The configured database exists but cannot be used."""
-
-
-def geoip_path_from_env() -> Path | None:
-    """The path `TIPLINE_GEOIP` names, or None when it is unset or empty."""
-    value = os.environ.get(GEOIP_ENV, "").strip()
-    return Path(value).expanduser() if value else None
 
 
 def _place(record: Any) -> Place | None:

@@ -1,9 +1,14 @@
-"""The analyst's settings file: who they are, time limits, the hub.
+"""The analyst's settings: one object from `TIPLINE_` environment variables and a TOML file.
 
-A TOML file in platformdirs' config dir (or TIPLINE_CONFIG), readable by
-its owner only because it may hold a hub token. Absent means defaults.
+The only place the app reads its configuration (the hub's is `hub/settings.py`).
+An environment variable wins over the file, the file over the defaults.
 
-    analyst = "ana"
+    TIPLINE_CONFIG       the settings file (default: settings.toml in platformdirs' config dir)
+    TIPLINE_ANALYST      analyst = "ana"            (default: the login name)
+    TIPLINE_DB           db = "~/tips.sqlite"       (default: store.sqlite in the data dir)
+    TIPLINE_GEOIP        geoip = "~/GeoLite2-City.mmdb"   (default: no IP geolocation)
+    TIPLINE_HUB_URL      [hub] url = "https://hub.example.org"
+    TIPLINE_HUB_TOKEN    [hub] token = "..."        (the file must then be chmod 600)
 
     [time_limits]          # how long a tip may wait before on-call must see it
     E = "1h"
@@ -12,55 +17,43 @@ its owner only because it may hold a hub token. Absent means defaults.
     2 = "7d"
     3 = "30d"
 
-    [hub]                  # or TIPLINE_HUB_URL / TIPLINE_HUB_TOKEN
-    url = "https://hub.example.org"
-    token = "..."          # the file must then be chmod 600
+An absent file means defaults. The file is readable by its owner only when it
+holds a token; the token is a SecretStr, so no repr, str or log shows it.
 """
 
 from __future__ import annotations
 
 import getpass
-import os
 import re
 import tomllib
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from contextvars import ContextVar
 from pathlib import Path
+from typing import Any
 
-import platformdirs
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
-from tipline_tui.config import APP_NAME
+from tipline_tui.config import default_log_path, default_settings_path, default_store_path
 from tipline_tui.domain.triage import TimeLimits
 
+ENV_PREFIX = "TIPLINE_"
 CONFIG_ENV = "TIPLINE_CONFIG"
+ANALYST_ENV = "TIPLINE_ANALYST"
+DB_ENV = "TIPLINE_DB"
+GEOIP_ENV = "TIPLINE_GEOIP"
 HUB_URL_ENV = "TIPLINE_HUB_URL"
 HUB_TOKEN_ENV = "TIPLINE_HUB_TOKEN"
-ANALYST_ENV = "TIPLINE_ANALYST"
 _DURATION = re.compile(r"(\d+)\s*([mhd])")
 _UNITS = {"m": 60, "h": 3600, "d": 86400}
 _LIMIT_KEYS = ("E", "1", "unset", "2", "3")
+_ONLY_GIVEN = ContextVar("settings_only_given", default=False)  # AppSettings.from_values
+_FILE_KEYS = {"hub_url": "hub.url", "hub_token": "hub.token"}  # field -> key in the file
 
 
 class SettingsError(Exception):
-    """The settings file cannot be used; the message names the file and the problem."""
-
-
-@dataclass(frozen=True, slots=True)
-class Settings:
-    analyst: str
-    time_limits: TimeLimits = field(default_factory=TimeLimits)
-    hub_url: str | None = None
-    hub_token: str | None = None
-    path: Path | None = None
-
-    def __repr__(self) -> str:  # the token never reaches a log or a traceback
-        return f"Settings(analyst={self.analyst!r}, hub_url={self.hub_url!r}, path={self.path})"
-
-
-def settings_path() -> Path:
-    override = os.environ.get(CONFIG_ENV)
-    if override:
-        return Path(override).expanduser()
-    return Path(platformdirs.user_config_dir(APP_NAME)) / "settings.toml"
+    """The settings cannot be used; the message names the file (or variable) and the key."""
 
 
 def parse_duration(text: str) -> int:
@@ -71,44 +64,143 @@ def parse_duration(text: str) -> int:
     return int(match.group(1)) * _UNITS[match.group(2)]
 
 
-def load_settings(path: Path | None = None) -> Settings:
-    """Read the settings file (defaults when there is none)."""
-    path = path or settings_path()
-    analyst = os.environ.get(ANALYST_ENV) or getpass.getuser()
-    env_url = os.environ.get(HUB_URL_ENV) or None
-    env_token = os.environ.get(HUB_TOKEN_ENV) or None
-    if not path.is_file():
-        return Settings(analyst=analyst, hub_url=env_url, hub_token=env_token)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise SettingsError(f"cannot read settings {path}: {exc}") from None
-    analyst = os.environ.get(ANALYST_ENV) or str(data.get("analyst") or analyst)
+def _time_limits(table: Mapping[str, Any], where: str) -> TimeLimits:
+    """A [time_limits] table over the defaults; `where` names its file or variable."""
     limits = dict(TimeLimits().seconds)
-    table = data.get("time_limits", {})
-    if not isinstance(table, dict):
-        raise SettingsError(f"{path}: [time_limits] must be a table")
     for key, value in table.items():
         if key not in _LIMIT_KEYS:
             raise SettingsError(
-                f"{path}: time_limits.{key} is not a priority (use {', '.join(_LIMIT_KEYS)})"
+                f"{where}: time_limits.{key} is not a priority (use {', '.join(_LIMIT_KEYS)})"
             )
         try:
             limits[key] = parse_duration(str(value))
         except ValueError as exc:
-            raise SettingsError(f"{path}: time_limits.{key}: {exc}") from None
+            raise SettingsError(f"{where}: time_limits.{key}: {exc}") from None
+    return TimeLimits(limits)
+
+
+def read_settings_file(path: Path) -> dict[str, Any]:
+    """The file's values by field name, checked; {} when there is no file."""
+    if not path.is_file():
+        return {}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise SettingsError(f"cannot read settings {path}: {exc}") from None
+    values: dict[str, Any] = {}
+    for key in ("analyst", "db", "geoip", "log"):
+        value = data.get(key)
+        if value is not None and not isinstance(value, str):
+            raise SettingsError(f"{path}: {key} must be a string")
+        if value and value.strip():  # blank means unset, as in the environment
+            values[key] = value
+    table = data.get("time_limits", {})
+    if not isinstance(table, dict):
+        raise SettingsError(f"{path}: [time_limits] must be a table")
+    values["time_limits"] = _time_limits(table, str(path))
     hub = data.get("hub", {})
     if not isinstance(hub, dict):
         raise SettingsError(f"{path}: [hub] must be a table")
-    token = hub.get("token")
-    if token and path.stat().st_mode & 0o077:
+    for field, key in _FILE_KEYS.items():
+        value = hub.get(key.removeprefix("hub."))
+        if value is not None and not isinstance(value, str):
+            raise SettingsError(f"{path}: {key} must be a string")
+        if value:
+            values[field] = value
+    if values.get("hub_token") and path.stat().st_mode & 0o077:
         raise SettingsError(
             f"{path} holds a hub token but others can read it; run: chmod 600 {path}"
         )
-    return Settings(
-        analyst=analyst,
-        time_limits=TimeLimits(limits),
-        hub_url=env_url or hub.get("url") or None,
-        hub_token=env_token or token or None,
-        path=path,
+    return values
+
+
+class _SettingsFile(PydanticBaseSettingsSource):
+    """The TOML file named by `config` (from the caller or TIPLINE_CONFIG), below the env."""
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False  # the whole file is read at once in __call__
+
+    def __call__(self) -> dict[str, Any]:
+        config = self.current_state.get("config") or default_settings_path()
+        return read_settings_file(Path(config).expanduser())
+
+
+class AppSettings(BaseSettings):
+    """Everything the analyst's app is configured with."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_ignore_empty=True,
+        frozen=True,
+        extra="ignore",
+        arbitrary_types_allowed=True,  # TimeLimits, a domain dataclass
     )
+
+    config: Path = Field(default_factory=default_settings_path)
+    analyst: str = Field(default_factory=getpass.getuser)
+    db: Path | None = None
+    geoip: Path | None = None
+    log: Path | None = None  # the failure log (TIPLINE_LOG); default in the user's log dir
+    hub_url: str | None = None
+    hub_token: SecretStr | None = None
+    time_limits: TimeLimits = Field(default_factory=TimeLimits)
+
+    @field_validator("config", "db", "geoip", "log", mode="before")
+    @classmethod
+    def _path(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = value.strip()
+            return Path(value).expanduser() if value else None
+        return value.expanduser() if isinstance(value, Path) else value
+
+    @field_validator("time_limits", mode="before")
+    @classmethod
+    def _limits(cls, value: Any) -> Any:  # TIPLINE_TIME_LIMITS='{"E": "30m"}' or a table
+        return _time_limits(value, "$TIPLINE_TIME_LIMITS") if isinstance(value, Mapping) else value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        if _ONLY_GIVEN.get():
+            return (init_settings,)
+        return init_settings, env_settings, _SettingsFile(settings_cls)
+
+    @classmethod
+    def from_values(cls, **values: Any) -> AppSettings:
+        """These values over the defaults; nothing from the environment or a file (tests)."""
+        reset = _ONLY_GIVEN.set(True)
+        try:
+            return cls(**values)
+        finally:
+            _ONLY_GIVEN.reset(reset)
+
+    def store_path(self) -> Path:
+        """The store `tipline` opens: TIPLINE_DB (or `db`), else the user data dir."""
+        return self.db or default_store_path()
+
+    def log_path(self) -> Path:
+        """Where worker and sync failures are logged: TIPLINE_LOG (or `log`), else the log dir."""
+        return self.log or default_log_path()
+
+    def token(self) -> str | None:
+        return self.hub_token.get_secret_value() if self.hub_token else None
+
+
+def load_settings(path: Path | None = None) -> AppSettings:
+    """The settings: the environment over the file at `path` (or TIPLINE_CONFIG's, or the
+    default) over the defaults. SettingsError names the file or variable and the key."""
+    try:
+        return AppSettings(config=path) if path is not None else AppSettings()
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        field = str(error["loc"][0]) if error["loc"] else "settings"
+        key = _FILE_KEYS.get(field, field)
+        raise SettingsError(
+            f"settings ({path or '$' + ENV_PREFIX + field.upper()}): {key}: {error['msg']}"
+        ) from None

@@ -1,8 +1,12 @@
-"""An agency that can receive a referral."""
+"""An agency that can receive a referral, and how an imported directory changes the existing one."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+
+# what an import may change; the name is the key (referrals name their agency)
+AGENCY_FIELDS = ("kind", "state", "country", "contact", "takes_urgent")
 
 
 @dataclass(slots=True)
@@ -16,5 +20,22 @@ class Agency:
     id: int | None = None
 
 
-# every field but `id`, which the store gives; columns of the same names hold them
-AGENCY_FIELDS = ("kind", "name", "state", "country", "contact", "takes_urgent")
+def directory_changes(existing: Mapping[str, Agency], incoming: Iterable[Agency]) -> list[Agency]:
+    """The incoming agencies that add to or change the `existing` directory (by exact name).
+
+    In incoming order: an agency with `id` None is new; one with an id changes
+    the existing agency of that id (only when a field differs). A name given
+    twice counts once, the last wins. Nothing is ever deleted. The analyst's
+    store and the hub both apply an import this way.
+    """
+    latest: dict[str, Agency] = {}
+    for agency in incoming:
+        latest[agency.name] = agency
+    changes = []
+    for name, agency in latest.items():
+        old = existing.get(name)
+        if old is None:
+            changes.append(replace(agency, id=None))
+        elif any(getattr(old, f) != getattr(agency, f) for f in AGENCY_FIELDS):
+            changes.append(replace(agency, id=old.id))
+    return changes

@@ -13,11 +13,10 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import select, update
 
+from tipline_tui.domain.wire import MAX_BODY_BYTES
 from tipline_tui.hub.auth import AgencyAccount, hub_of
 from tipline_tui.hub.feed import analysis_payload, publish_referral, referral_payload, xml_text
-from tipline_tui.hub.tables import Account, HubFile, HubReferral, HubReport
-from tipline_tui.store.tables import table_of
-from tipline_tui.sync.protocol import MAX_BODY_BYTES
+from tipline_tui.hub.tables import Account, HubFile, HubReferral, HubReport, table_of
 
 __all__ = ["router"]
 

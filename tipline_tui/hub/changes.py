@@ -6,19 +6,17 @@ straight to its store, so the two can never disagree about what a page holds.
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import Connection, select
 
-from tipline_tui.hub.tables import Change
-from tipline_tui.store.tables import table_of
+from tipline_tui.domain.wire import ChangesPage
+from tipline_tui.hub.tables import Change, table_of
 
 __all__ = ["changes_page", "head_seq"]
 
 _change = table_of(Change)
 
 
-def changes_page(conn: Connection, since: int, limit: int) -> dict[str, Any]:
+def changes_page(conn: Connection, since: int, limit: int) -> ChangesPage:
     """Changes with seq > `since` in seq order: {"changes", "next", "more"} (the wire page)."""
     rows = conn.execute(
         select(_change.c.seq, _change.c.kind, _change.c.at, _change.c.payload)

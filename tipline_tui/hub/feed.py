@@ -1,6 +1,6 @@
 """The payloads of the change feed, built in one place so every writer agrees.
 
-Each function returns exactly the payload `tipline_tui/sync/protocol.py`
+Each function returns exactly the payload `tipline_tui/domain/wire.py`
 defines for its change kind; `publish_*` append the change as well. Call them
 inside a `HubDB.write()` transaction, beside the write they describe.
 """
@@ -11,15 +11,14 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, select
 
+from tipline_tui.domain.wire import ANALYSIS_FIELDS
 from tipline_tui.hub.db import append_change
-from tipline_tui.hub.tables import HubAgency, HubFile, HubNote, HubReferral, HubReport
-from tipline_tui.sync.protocol import ANALYSIS_FIELDS
+from tipline_tui.hub.tables import HubAgency, HubFile, HubReferral, HubReport, table_of
 
-_report = HubReport.__table__
-_file = HubFile.__table__
-_referral = HubReferral.__table__
-_agency = HubAgency.__table__
-_note = HubNote.__table__
+_report = table_of(HubReport)
+_file = table_of(HubFile)
+_referral = table_of(HubReferral)
+_agency = table_of(HubAgency)
 
 REFERRAL_FIELDS = (
     "action_id",
@@ -83,13 +82,16 @@ def agency_payload(row: Row[Any] | Any) -> dict[str, Any]:
     return payload
 
 
-def note_payload(row: Row[Any] | Any) -> dict[str, Any]:
+def note_payload(
+    note_id: int, *, report_id: int, author: str, created_at: int, body: str
+) -> dict[str, Any]:
+    """The "note" payload of a note just added."""
     return {
-        "note_id": row.id,
-        "report_id": row.report_id,
-        "author": row.author,
-        "created_at": row.created_at,
-        "body": row.body,
+        "note_id": note_id,
+        "report_id": report_id,
+        "author": author,
+        "created_at": created_at,
+        "body": body,
     }
 
 
@@ -103,11 +105,6 @@ def publish_report(conn: Connection, report_id: int, at: int) -> int:
     return append_change(conn, "report", report_id, report_payload(conn, report_id), at)
 
 
-def publish_analysis(conn: Connection, report_id: int, at: int) -> int:
-    row = conn.execute(select(_report).where(_report.c.id == report_id)).one()
-    return append_change(conn, "analysis", report_id, analysis_payload(row), at)
-
-
 def publish_referral(conn: Connection, referral_id: int, at: int) -> int:
     row = conn.execute(select(_referral).where(_referral.c.id == referral_id)).one()
     return append_change(conn, "referral", referral_id, referral_payload(row), at)
@@ -116,8 +113,3 @@ def publish_referral(conn: Connection, referral_id: int, at: int) -> int:
 def publish_agency(conn: Connection, agency_id: int, at: int) -> int:
     row = conn.execute(select(_agency).where(_agency.c.id == agency_id)).one()
     return append_change(conn, "agency", agency_id, agency_payload(row), at)
-
-
-def publish_note(conn: Connection, note_id: int, at: int) -> int:
-    row = conn.execute(select(_note).where(_note.c.id == note_id)).one()
-    return append_change(conn, "note", note_id, note_payload(row), at)

@@ -59,7 +59,7 @@ from tipline_tui.hub.ispws_common import (
 from tipline_tui.hub.ispws_upload import Upload, receive, store_file
 from tipline_tui.hub.ispws_xml import describe, report_done_response, report_response
 from tipline_tui.hub.tables import Account, HubReport
-from tipline_tui.store.tables import inserted_id
+from tipline_tui.hub.settings import HubSettings
 
 __all__ = ["XSD_ENV", "router"]
 
@@ -89,7 +89,7 @@ def xsd(account: EspAccount) -> Response:
     The hub ships no copy of the published schema: an operator who wants ESPs
     to fetch it here points TIPLINE_HUB_XSD at their copy.
     """
-    configured = os.environ.get(XSD_ENV, "").strip()
+    configured = str(HubSettings().xsd or "")
     if configured:
         try:
             return xml_response(Path(configured).read_bytes())
@@ -133,8 +133,8 @@ def _open_report(hub: HubDB, account: Account, data: bytes) -> int:
         )
         values = row.model_dump(exclude={"id"})
         values["xml"] = data
-        result = conn.execute(insert(report_table).values(**values))
-        return inserted_id(result)
+        result = conn.execute(insert(report_table).values(**values).returning(report_table.c.id))
+        return int(result.scalar_one())
 
 
 # ------------------------------------------------------------------ upload

@@ -11,20 +11,20 @@ from typing import Any
 
 from sqlalchemy import insert, select, update
 
-from tipline_tui.domain.agency import AGENCY_FIELDS, Agency
+from tipline_tui.domain.agency import AGENCY_FIELDS as FIELDS
+from tipline_tui.domain.agency import Agency, directory_changes
 from tipline_tui.domain.cybertip_xml import parse_report
 from tipline_tui.domain.xml_problems import ReportParseError
 from tipline_tui.hub.db import HubDB, append_change
 from tipline_tui.hub.feed import publish_agency, xml_text
 from tipline_tui.hub.tables import HubAgency, HubReport
-from tipline_tui.store.tables import inserted_id, table_of
+from tipline_tui.store.tables import table_of
 
 __all__ = ["ImportRefused", "import_agencies", "import_reports"]
 
 _report = table_of(HubReport)
 _agency = table_of(HubAgency)
-_ADD_REPORT = insert(_report)
-_AGENCY_FIELDS = tuple(f for f in AGENCY_FIELDS if f != "name")  # agencies match by name
+_ADD_REPORT = insert(_report).returning(_report.c.id)
 
 
 class ImportRefused(ValueError):
@@ -68,7 +68,7 @@ def import_reports(hub: HubDB, xml_documents: Sequence[bytes]) -> list[int]:
     with hub.write() as conn:
         now = hub.now()
         for data in xml_documents:
-            report_id = inserted_id(conn.execute(_ADD_REPORT, finished_report(data, now)))
+            report_id = int(conn.execute(_ADD_REPORT, finished_report(data, now)).scalar_one())
             # what feed.report_payload would read back, built from what was just written
             payload = {"report_id": report_id, "received_at": now, "xml": xml_text(data)}
             append_change(conn, "report", report_id, {**payload, "files": []}, now)
@@ -85,24 +85,21 @@ def import_agencies(hub: HubDB, agencies: Iterable[Agency]) -> tuple[int, int]:
     added = updated = 0
     with hub.write() as conn:
         now = hub.now()
-        existing = {row.name: row for row in conn.execute(select(_agency))}
-        for agency in agencies:
-            values = {f: getattr(agency, f) for f in _AGENCY_FIELDS}
+        existing = {
+            row.name: Agency(name=row.name, id=row.id, **{f: getattr(row, f) for f in FIELDS})
+            for row in conn.execute(select(_agency))
+        }
+        for agency in directory_changes(existing, agencies):
+            values = {f: getattr(agency, f) for f in FIELDS}
             values["takes_urgent"] = bool(values["takes_urgent"])
-            row = existing.get(agency.name)
-            if row is None:
-                agency_id = inserted_id(
-                    conn.execute(insert(_agency).values(name=agency.name, **values))
-                )
+            if agency.id is None:
+                agency_id = conn.execute(
+                    insert(_agency).values(name=agency.name, **values).returning(_agency.c.id)
+                ).scalar_one()
                 added += 1
-            elif any(getattr(row, f) != v for f, v in values.items()):
-                agency_id = row.id
+            else:
+                agency_id = agency.id
                 conn.execute(update(_agency).where(_agency.c.id == agency_id).values(**values))
                 updated += 1
-            else:
-                continue
             publish_agency(conn, int(agency_id), now)
-            existing[agency.name] = conn.execute(
-                select(_agency).where(_agency.c.id == agency_id)
-            ).one()
     return added, updated

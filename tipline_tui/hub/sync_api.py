@@ -1,69 +1,40 @@
-"""The analyst sync API: pull the change feed, push outbox actions (see sync/protocol.py)."""
+"""The analyst sync API: pull the change feed, push outbox actions.
+
+Its bodies and answers are the wire schema of tipline_tui/domain/wire.py, so the
+OpenAPI the hub publishes is the schema the client and the store are typed by.
+"""
 
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from fastapi.responses import FileResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 from sqlalchemy import select, update
 
+from tipline_tui.domain.wire import (
+    MAX_ACTIONS,
+    MAX_BODY_BYTES,
+    ActionBatch,
+    AnswerBatch,
+    AnswerDict,
+    ChangesPage,
+)
 from tipline_tui.hub.auth import hub_of, require_user
 from tipline_tui.hub.changes import changes_page
 from tipline_tui.hub.rules import apply_action
-from tipline_tui.hub.tables import Account
+from tipline_tui.hub.tables import Account, table_of
 from tipline_tui.store.migrations import SCHEMA_VERSION
-from tipline_tui.sync.protocol import MAX_BODY_BYTES, AnswerDict
 
 __all__ = ["MAX_ACTIONS", "MAX_LIMIT", "router"]
 
 DEFAULT_LIMIT = 500
 MAX_LIMIT = 5000
-MAX_ACTIONS = 5000
 
 router = APIRouter(prefix="/v1", tags=["analyst sync"], max_body_size=MAX_BODY_BYTES)
 Analyst = Annotated[Account, Depends(require_user("analyst", "oncall", "supervisor"))]
-
-
-class ChangeModel(BaseModel):
-    seq: int
-    kind: Literal["report", "analysis", "note", "referral", "agency"]
-    at: int = Field(description="seconds since the epoch, UTC")
-    payload: dict[str, Any] = Field(description="per kind, as tipline_tui/sync/protocol.py says")
-
-
-class ChangesPage(BaseModel):
-    changes: list[ChangeModel]
-    next: int = Field(description="the cursor for the next page: pass it as `since`")
-    more: bool = Field(description="true if more changes wait beyond this page")
-
-
-class ActionModel(BaseModel):
-    action_id: str = Field(min_length=1, max_length=100, description="client-made UUID")
-    kind: str = Field(max_length=40)
-    report_id: int | None = None
-    base_version: int | None = None
-    payload: dict[str, Any] = Field(default_factory=dict)
-    created_at: int | None = None
-
-
-class ActionBatch(BaseModel):
-    actions: list[ActionModel] = Field(max_length=MAX_ACTIONS)
-
-
-class AnswerModel(BaseModel):
-    action_id: str
-    outcome: Literal["applied", "duplicate", "conflict", "rejected"]
-    first_outcome: Literal["applied", "conflict", "rejected"] | None = None
-    reason: str | None = None
-    version: int | None = None
-    current: dict[str, Any] | None = None
-
-
-class AnswerBatch(BaseModel):
-    results: list[AnswerModel]
 
 
 @router.get(
@@ -136,10 +107,10 @@ def post_actions(request: Request, batch: ActionBatch, user: Analyst) -> AnswerB
     """Each action is applied in its own serialised transaction, with its answer kept."""
     hub = hub_of(request)
     results: list[AnswerDict] = []
-    for action in batch.actions:
+    for action in batch["actions"]:
         with hub.write() as conn:
-            results.append(apply_action(conn, user, action.model_dump(), hub.now()))
-    return AnswerBatch(results=[AnswerModel(**answer) for answer in results])
+            results.append(apply_action(conn, user, action, hub.now()))
+    return {"results": results}
 
 
 class AccountState(BaseModel):
@@ -159,7 +130,7 @@ Supervisor = Annotated[Account, Depends(require_user("supervisor"))]
 )
 def disable_user(request: Request, name: str, supervisor: Supervisor) -> AccountState:
     """Its token stops working on the next request; nothing it did is undone."""
-    table = Account.__table__
+    table = table_of(Account)
     with hub_of(request).write() as conn:
         row = conn.execute(
             select(table).where(table.c.name == name, table.c.kind == "user")

@@ -11,6 +11,7 @@ from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
 from tipline_tui.store.tables import AgencyColumns, ReferralColumns, json_field
+from tipline_tui.store.tables import table_of as table_of  # the hub's modules take it from here
 
 hub_metadata = MetaData()
 hub_registry = registry(metadata=hub_metadata)

@@ -15,12 +15,13 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
+from textual.worker import Worker
 
 from tipline_tui.domain.agency import Agency
 from tipline_tui.domain.jurisdiction import Outcome, Suggestion
 from tipline_tui.domain.literal import literal
+from tipline_tui.session import SessionNode, failed
 from tipline_tui.store import actions
-from tipline_tui.store.service import TipService
 
 FILTER_LIMIT = 40
 
@@ -40,7 +41,7 @@ def filter_agencies(agencies: list[Agency], query: str) -> list[Agency]:
     return [agencies[index] for _, _, index in found]
 
 
-class AssignScreen(ModalScreen[int | None]):
+class AssignScreen(SessionNode, ModalScreen[int | None]):
     BINDINGS = [
         Binding("escape", "dismiss(None)", "Cancel", id="assign.cancel"),
         # a priority binding runs in key order, before the filter box sees later keys
@@ -49,9 +50,8 @@ class AssignScreen(ModalScreen[int | None]):
         Binding("up", "move(-1)", "Previous agency", show=False, id="assign.up"),
     ]
 
-    def __init__(self, service: TipService, report_id: int) -> None:
+    def __init__(self, report_id: int) -> None:
         super().__init__()
-        self.service = service
         self.report_id = report_id
         self.suggestion: Suggestion | None = None
         self.agencies: list[Agency] = []
@@ -72,16 +72,27 @@ class AssignScreen(ModalScreen[int | None]):
     def on_mount(self) -> None:
         self.load()
 
-    @work(exclusive=True, group="assign-load", exit_on_error=False)
+    @work(
+        exclusive=True,
+        group="assign-load",
+        description="Loading the agencies",
+        exit_on_error=False,
+    )
     async def load(self) -> None:
         try:
             await self._load()
         finally:  # whatever happens, the keyboard is never left held
-            self.app.call_after_refresh(self.app.release_keys)  # type: ignore[attr-defined]
+            self.app.call_after_refresh(self.session.release_keys)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if failed(event, "assign-load"):
+            summary = self.query_one("#assign-summary", Static)
+            summary.update("The agencies could not be loaded — see the log. esc closes.")
 
     async def _load(self) -> None:
-        self.agencies = await self.service.agencies()
-        self.suggestion = await self.service.suggestion(self.report_id)
+        service = self.session.service
+        self.agencies = await service.agencies()
+        self.suggestion = await service.suggestion(self.report_id)
         summary = self.query_one("#assign-summary", Static)
         if self.suggestion is not None:
             text = Text(literal(self.suggestion.summary, multiline=False))
@@ -134,17 +145,18 @@ class AssignScreen(ModalScreen[int | None]):
     def _choose(self, option_id: str | None) -> None:
         if option_id is not None and not self.assigning:
             self.assigning = True
-            self.app.hold_keys()  # type: ignore[attr-defined]  # until the assignment is saved
+            self.session.hold_keys()  # until the assignment is saved
             self._assign(int(option_id))
 
-    @work(group="assign-save", exit_on_error=False)
+    @work(group="assign-save", description="Assigning", exit_on_error=False)
     async def _assign(self, agency_id: int) -> None:
         """Assign before closing, so a `d` typed next sees the jurisdiction."""
+        session = self.session
         try:
-            result = await self.app.perform(actions.assign, self.report_id, agency_id)  # type: ignore[attr-defined]
+            result = await session.perform(actions.assign, self.report_id, agency_id)
             self.dismiss(agency_id if result is not None else None)
         finally:
-            self.app.call_after_refresh(self.app.release_keys)  # type: ignore[attr-defined]
+            self.app.call_after_refresh(session.release_keys)
 
     def action_move(self, step: int) -> None:
         listing = self.query_one(OptionList)

@@ -17,7 +17,7 @@ from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
 from tipline_tui.domain.literal import literal
-from tipline_tui.store.service import TipService
+from tipline_tui.session import SessionNode
 from tipline_tui.store.sync_state import Conflict
 from tipline_tui.widgets.format import utc_text
 
@@ -38,16 +38,12 @@ def conflict_prompt(c: Conflict) -> Text:
     return text
 
 
-class ConflictsScreen(Screen[None]):
+class ConflictsScreen(SessionNode, Screen[None]):
     BINDINGS = [
         Binding("escape,q", "app.pop_screen", "Back", id="conflicts.back"),
         Binding("h", "resolve(False)", "Keep the hub's", id="conflicts.hub"),
         Binding("m", "resolve(True)", "Send mine again", id="conflicts.mine"),
     ]
-
-    def __init__(self, service: TipService) -> None:
-        super().__init__()
-        self.service = service
 
     def compose(self) -> ComposeResult:
         yield Static("Sync conflicts and rejected actions", id="conflicts-title", markup=False)
@@ -57,9 +53,11 @@ class ConflictsScreen(Screen[None]):
     def on_mount(self) -> None:
         self.load()
 
-    @work(exclusive=True, group="conflicts", exit_on_error=False)
+    @work(
+        exclusive=True, group="conflicts", description="Loading the conflicts", exit_on_error=False
+    )
     async def load(self) -> None:
-        found = await self.service.conflicts()
+        found = await self.session.service.conflicts()
         listing = self.query_one(OptionList)
         listing.clear_options()
         listing.add_options([Option(conflict_prompt(c), id=str(c.outbox_id)) for c in found])
@@ -77,18 +75,21 @@ class ConflictsScreen(Screen[None]):
     def _selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
 
-    @work(exclusive=True, group="conflicts-resolve", exit_on_error=False)
+    @work(
+        exclusive=True,
+        group="conflicts-resolve",
+        description="Resolving the conflict",
+        exit_on_error=False,
+    )
     async def action_resolve(self, keep_mine: bool) -> None:
         listing = self.query_one(OptionList)
         if listing.highlighted is None:
             return
         option = listing.get_option_at_index(listing.highlighted)
-        await self.service.resolve_conflict(
-            int(option.id or 0),
-            keep_mine=keep_mine,
-            analyst=self.app.analyst,  # type: ignore[attr-defined]
-            now=self.app.now(),  # type: ignore[attr-defined]
+        session = self.session
+        await session.service.resolve_conflict(
+            int(option.id or 0), keep_mine=keep_mine, analyst=session.analyst, now=session.now()
         )
-        if keep_mine and self.app.sync is not None:  # type: ignore[attr-defined]
-            self.app.sync.poke()  # type: ignore[attr-defined]
+        if keep_mine:
+            session.poke_sync()
         self.load()

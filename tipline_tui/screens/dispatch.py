@@ -18,40 +18,22 @@ from textual.widgets import Static
 
 from tipline_tui.domain.agency import Agency
 from tipline_tui.domain.literal import literal
+from tipline_tui.domain.transitions import STRONG_RELATED, referral_contents
 from tipline_tui.domain.triage import age_range_text
 from tipline_tui.domain.views import TipView
+from tipline_tui.session import SessionNode
 from tipline_tui.store import actions
-from tipline_tui.store.service import TipService
 from tipline_tui.widgets.format import priority_text, utc_text
 
-STRONG_RELATED = 0.5  # related reports at least this strong travel with the referral
 
-
-def referral_contents(tip: TipView, related_ids: list[int]) -> dict[str, Any]:
-    """What the agency receives besides the report itself: analysis, links, file metadata."""
-    a = tip.analysis
-    return {
-        "report_id": tip.id,
-        "priority": a.priority,
-        "labels": list(a.labels),
-        "victim_age": [a.victim_age_min, a.victim_age_max]
-        if a.victim_age_min is not None
-        else None,
-        "notes": len(a.notes),
-        "related": related_ids,
-        "files": len(tip.report.files),
-    }
-
-
-class DispatchScreen(ModalScreen[bool]):
+class DispatchScreen(SessionNode, ModalScreen[bool]):
     BINDINGS = [
         Binding("y", "confirm", "Dispatch", id="dispatch.yes"),
         Binding("escape,n,q", "dismiss(False)", "Cancel", id="dispatch.cancel"),
     ]
 
-    def __init__(self, service: TipService, report_id: int) -> None:
+    def __init__(self, report_id: int) -> None:
         super().__init__()
-        self.service = service
         self.report_id = report_id
         self.tip: TipView | None = None
         self.agency: Agency | None = None
@@ -71,13 +53,16 @@ class DispatchScreen(ModalScreen[bool]):
     def on_mount(self) -> None:
         self.prepare()
 
-    @work(exclusive=True, group="dispatch", exit_on_error=False)
+    @work(
+        exclusive=True, group="dispatch", description="Preparing the referral", exit_on_error=False
+    )
     async def prepare(self) -> None:
         # an assign typed just before `d` may still be writing: show the tip after it
         earlier = [w for w in self.app.workers if w.group == "triage" and w.is_running]
         if earlier:
             await self.app.workers.wait_for_complete(earlier)
-        tip = await self.service.load_tip(self.report_id)
+        service = self.session.service
+        tip = await service.load_tip(self.report_id)
         body = self.query_one("#dispatch-body", Static)
         if tip is None:
             body.update(f"Tip #{self.report_id} is not in this store.")
@@ -87,11 +72,10 @@ class DispatchScreen(ModalScreen[bool]):
             body.update("No jurisdiction yet: assign an agency first (a), then dispatch (d).")
             self.query_one("#dispatch-keys", Static).update("esc  back")
             return
-        agencies = await self.service.agencies()
+        agencies = await service.agencies()
         self.agency = next((x for x in agencies if x.id == tip.analysis.jurisdiction_id), None)
-        related = await self.service.related(self.report_id, limit=10)
-        related_ids = [r.report_id for r in related if r.score >= STRONG_RELATED]
-        self.contents = referral_contents(tip, related_ids)
+        related = await service.related(self.report_id, limit=10)
+        self.contents = referral_contents(tip, related)
         self.earlier = [
             r.created_at
             for r in tip.analysis.referrals
@@ -140,7 +124,7 @@ class DispatchScreen(ModalScreen[bool]):
                 f"\nAlready referred to this agency at {utc_text(self.earlier[-1])}.\n",
                 style="bold",
             )
-        hub = self.app.hub_url  # type: ignore[attr-defined]
+        hub = self.session.hub_url
         if hub:
             text.append(f"\nThe referral is queued and sent through the hub ({hub}).\n")
         else:
@@ -162,7 +146,7 @@ class DispatchScreen(ModalScreen[bool]):
         else:
             keys.update("y  dispatch    esc  cancel")
 
-    @work(exclusive=True, group="dispatch-send", exit_on_error=False)
+    @work(exclusive=True, group="dispatch-send", description="Dispatching", exit_on_error=False)
     async def action_confirm(self) -> None:
         if not self.ready:
             self.yes_early = True
@@ -173,7 +157,7 @@ class DispatchScreen(ModalScreen[bool]):
             self.confirmed_once = True
             self._show_keys()
             return
-        result = await self.app.perform(  # type: ignore[attr-defined]
+        result = await self.session.perform(
             actions.dispatch,
             self.report_id,
             self.agency.id,

@@ -10,10 +10,11 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
+from textual.worker import Worker
 
 from tipline_tui.domain.intake import QuarantinedDocument
 from tipline_tui.domain.literal import literal
-from tipline_tui.store.service import TipService
+from tipline_tui.session import SessionNode, failed
 from tipline_tui.widgets.format import utc_text
 
 PREVIEW_BYTES = 4000
@@ -36,12 +37,8 @@ def describe(doc: QuarantinedDocument) -> Text:
     return text
 
 
-class QuarantineScreen(Screen[None]):
+class QuarantineScreen(SessionNode, Screen[None]):
     BINDINGS = [Binding("escape,backspace", "app.pop_screen", "Back", id="quarantine.back")]
-
-    def __init__(self, service: TipService) -> None:
-        super().__init__()
-        self.service = service
 
     def compose(self) -> ComposeResult:
         yield Static("Quarantine: loading…", id="quarantine-title", markup=False)
@@ -53,9 +50,14 @@ class QuarantineScreen(Screen[None]):
     def on_mount(self) -> None:
         self.load()
 
-    @work(exclusive=True, group="quarantine", exit_on_error=False)
+    @work(
+        exclusive=True,
+        group="quarantine",
+        description="Loading the quarantine",
+        exit_on_error=False,
+    )
     async def load(self) -> None:
-        documents = await self.service.list_quarantine()
+        documents = await self.session.service.list_quarantine()
         title = self.query_one("#quarantine-title", Static)
         title.update(f"Quarantine: {len(documents):,} documents that could not be imported")
         options = self.query_one(OptionList)
@@ -67,13 +69,23 @@ class QuarantineScreen(Screen[None]):
             self.query_one("#quarantine-text", Static).update("Nothing is quarantined.")
         options.focus()
 
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if failed(event, "quarantine"):
+            title = self.query_one("#quarantine-title", Static)
+            title.update("Quarantine: could not be loaded — see the log.")
+
     @on(OptionList.OptionHighlighted)
     def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
         if event.option.id is not None:
             self.show(int(event.option.id))
 
-    @work(exclusive=True, group="quarantine-one", exit_on_error=False)
+    @work(
+        exclusive=True,
+        group="quarantine-one",
+        description="Loading the quarantined document",
+        exit_on_error=False,
+    )
     async def show(self, quarantine_id: int) -> None:
-        doc = await self.service.get_quarantined(quarantine_id)
+        doc = await self.session.service.get_quarantined(quarantine_id)
         if doc is not None:
             self.query_one("#quarantine-text", Static).update(describe(doc))

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TypeVar
 
 from rich.text import Text
 from textual import on, work
@@ -14,6 +15,7 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input, Static
+from textual.worker import Worker
 
 from tipline_tui.domain.views import (
     PRIORITY_FILTERS,
@@ -23,7 +25,8 @@ from tipline_tui.domain.views import (
     QueueRow,
     QueueSort,
 )
-from tipline_tui.screens.triage import TRIAGE_BINDINGS, TriageMixin
+from tipline_tui.screens.triage import TRIAGE_BINDINGS, TriageMixin, TriageState
+from tipline_tui.session import SyncChanged, failed
 from tipline_tui.store.service import TipService
 from tipline_tui.widgets.queue_table import QueueTable
 
@@ -63,7 +66,10 @@ class ServiceQueueSource:
         return row.sort_key(self.sort)
 
 
-def _cycle(options: tuple, current: object) -> object:  # type: ignore[type-arg]
+T = TypeVar("T")
+
+
+def _cycle(options: Sequence[T], current: T) -> T:
     return options[(options.index(current) + 1) % len(options)]
 
 
@@ -84,9 +90,8 @@ class QueueScreen(TriageMixin, Screen[None]):
         ),
     ]
 
-    def __init__(self, service: TipService, *, demo: bool = False, on_call: bool = False) -> None:
+    def __init__(self, *, demo: bool = False, on_call: bool = False) -> None:
         super().__init__()
-        self.service = service
         self.demo = demo
         self.sort = QueueSort.URGENCY
         self.on_call = on_call
@@ -103,13 +108,17 @@ class QueueScreen(TriageMixin, Screen[None]):
             yield Static(id="sync-badge", markup=False)
             yield Static(id="queue-position", markup=False)
         yield QueueTable(
-            clock=self.app.clock,  # type: ignore[attr-defined]
-            limits=self.app.time_limits,  # type: ignore[attr-defined]
+            clock=self.session.clock,
+            limits=self.session.time_limits,
             empty_text=EMPTY_STORE_TEXT,
             id="queue",
         )
         yield Input(placeholder="search id, platform, ESP, screen name, email", id="search")
         yield Footer()
+
+    @property
+    def service(self) -> TipService:
+        return self.session.service
 
     @property
     def table(self) -> QueueTable:
@@ -131,7 +140,7 @@ class QueueScreen(TriageMixin, Screen[None]):
         keep = row.id if keep_cursor and row is not None else None
         if self.on_call:
             # cut-offs move with the clock: recomputed on every load
-            cutoffs = self.app.time_limits.cutoffs(self.app.now())  # type: ignore[attr-defined]
+            cutoffs = self.session.time_limits.cutoffs(self.session.now())
             self.filt = replace(self.filt, on_call=tuple(cutoffs.items()))
         elif self.filt.on_call is not None:
             self.filt = replace(self.filt, on_call=None)
@@ -147,7 +156,7 @@ class QueueScreen(TriageMixin, Screen[None]):
     def _filtered(self) -> bool:
         return self.filt != QueueFilter(status=self.filt.status) or self.filt.status != "open"
 
-    @work(exclusive=True, group="counts", exit_on_error=False)
+    @work(exclusive=True, group="counts", description="Counting the tips", exit_on_error=False)
     async def refresh_counts(self) -> None:
         self.counts = await self.service.queue_counts(QueueFilter())
         self.quarantined = await self.service.quarantine_count()
@@ -155,15 +164,19 @@ class QueueScreen(TriageMixin, Screen[None]):
         self._show_header()
         self._show_badge()
 
-    def sync_changed(self, pulled: bool) -> None:
-        """Called by the app when the sync state changes; new rows show at once."""
-        if pulled and self.is_current:
+    def on_sync_changed(self, message: SyncChanged) -> None:
+        """The sync state changed; new rows show at once."""
+        if message.pulled and self.is_current:
             self.reload(keep_cursor=True)
         self._show_badge()
 
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if failed(event, "counts"):
+            self.query_one("#queue-counts", Static).update("Could not count the tips: see the log")
+
     def _show_badge(self) -> None:
         text = Text()
-        status = self.app.sync_status  # type: ignore[attr-defined]
+        status = self.session.sync_status
         if status is None:
             if self.pending:
                 text.append(f"no hub: {self.pending} queued ", style="bold")
@@ -172,6 +185,8 @@ class QueueScreen(TriageMixin, Screen[None]):
                 text.append("online ")
             elif status.refused:
                 text.append("REFUSED ", style="reverse bold")
+            elif status.failed:
+                text.append("SYNC ERROR (see the log) ", style="reverse bold")
             else:
                 since = time.strftime("%H:%M", time.gmtime(status.offline_since or 0))
                 text.append(f"OFFLINE since {since} ", style="reverse bold")
@@ -211,31 +226,31 @@ class QueueScreen(TriageMixin, Screen[None]):
 
     @on(QueueTable.Selected)
     def _open(self, event: QueueTable.Selected) -> None:
-        self.app.open_tip(event.row.id)  # type: ignore[attr-defined]
+        self.session.open_tip(event.row.id)
 
-    def _set(self, **changes: object) -> None:
-        self.filt = replace(self.filt, **changes)  # type: ignore[arg-type]
+    def _set(self, filt: QueueFilter) -> None:
+        self.filt = filt
         self._show_header()
         self.reload()
 
     def action_cycle_sort(self) -> None:
-        self.sort = _cycle(tuple(QueueSort), self.sort)  # type: ignore[assignment]
+        self.sort = _cycle(tuple(QueueSort), self.sort)
         self._show_header()
         self.reload(keep_cursor=True)
 
     def action_cycle_status(self) -> None:
-        self._set(status=_cycle(STATUS_FILTERS, self.filt.status))
+        self._set(replace(self.filt, status=_cycle(STATUS_FILTERS, self.filt.status)))
 
     def action_cycle_priority(self) -> None:
-        self._set(priority=_cycle(PRIORITY_FILTERS, self.filt.priority))
+        self._set(replace(self.filt, priority=_cycle(PRIORITY_FILTERS, self.filt.priority)))
 
     def action_toggle_urgent(self) -> None:
-        self._set(urgent_only=not self.filt.urgent_only)
+        self._set(replace(self.filt, urgent_only=not self.filt.urgent_only))
 
     def action_quarantine(self) -> None:
         from tipline_tui.screens.quarantine import QuarantineScreen
 
-        self.app.push_screen(QuarantineScreen(self.service))
+        self.app.push_screen(QuarantineScreen())
 
     def action_reload(self) -> None:
         self.reload(keep_cursor=True)
@@ -248,7 +263,7 @@ class QueueScreen(TriageMixin, Screen[None]):
     def action_conflicts(self) -> None:
         from tipline_tui.screens.conflicts import ConflictsScreen
 
-        self.app.push_screen(ConflictsScreen(self.service))
+        self.app.push_screen(ConflictsScreen())
 
     def action_toggle_on_call(self) -> None:
         self.on_call = not self.on_call
@@ -262,11 +277,11 @@ class QueueScreen(TriageMixin, Screen[None]):
         row = self.table.cursor_row
         return [] if row is None else [row.id]
 
-    def triage_state(self) -> dict[str, Any] | None:
+    def triage_state(self) -> TriageState | None:
         row = self.table.cursor_row
         if row is None or self.table.marked:
             return None
-        return {"claimed_by": row.claimed_by, "status": row.status, "priority": row.priority}
+        return TriageState(row.claimed_by, row.status, row.priority)
 
     def after_triage(self) -> None:
         self.table.clear_marks()
@@ -279,19 +294,21 @@ class QueueScreen(TriageMixin, Screen[None]):
         self.table.focus()
         if self.filt.search:
             search.value = ""
-            self._set(search="")
+            self._set(replace(self.filt, search=""))
 
     @on(Input.Changed, "#search")
     def _search_changed(self, event: Input.Changed) -> None:
         if self._search_timer is not None:
             self._search_timer.stop()
         value = event.value
-        self._search_timer = self.set_timer(0.2, lambda: self._set(search=value))
+        self._search_timer = self.set_timer(
+            0.2, lambda: self._set(replace(self.filt, search=value))
+        )
 
     @on(Input.Submitted, "#search")
     def _search_done(self, event: Input.Submitted) -> None:
         if self._search_timer is not None:
             self._search_timer.stop()
         if event.value != self.filt.search:
-            self._set(search=event.value)
+            self._set(replace(self.filt, search=event.value))
         self.table.focus()

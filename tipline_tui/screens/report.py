@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, OptionList, Static, TabbedContent, TabPane
 from textual.widgets.option_list import Option
+from textual.worker import Worker
 
 from tipline_tui.domain.enums import incident_short, is_urgent
 from tipline_tui.domain.literal import literal
 from tipline_tui.domain.views import AuditEntry, RelatedReport, TipView
-from tipline_tui.screens.triage import TRIAGE_BINDINGS, TriageMixin
+from tipline_tui.screens.triage import TRIAGE_BINDINGS, TipDetails, TriageMixin, TriageState
+from tipline_tui.session import failed
 from tipline_tui.store.service import TipService
 from tipline_tui.widgets.format import age_text, priority_text, utc_text
 from tipline_tui.widgets.report_panes import PANES
@@ -52,9 +53,8 @@ class ReportScreen(TriageMixin, Screen[None]):
         ),
     ]
 
-    def __init__(self, service: TipService, report_id: int) -> None:
+    def __init__(self, report_id: int) -> None:
         super().__init__()
-        self.service = service
         self.report_id = report_id
         self.tip: TipView | None = None
         self.related: list[RelatedReport] = []
@@ -72,39 +72,43 @@ class ReportScreen(TriageMixin, Screen[None]):
                 yield Static("", id="text-history", markup=False)
         yield Footer()
 
+    @property
+    def service(self) -> TipService:
+        return self.session.service
+
     def on_mount(self) -> None:
         self.load()
         self.record_view()
 
-    @work(group="audit-view", exit_on_error=False)
+    @work(group="audit-view", description="Recording the view in the audit", exit_on_error=False)
     async def record_view(self) -> None:
         """Every opening of a tip is audited: who looked, when."""
-        await self.service.record_view(
-            self.report_id,
-            analyst=self.app.analyst,  # type: ignore[attr-defined]
-            now=self.app.now(),  # type: ignore[attr-defined]
-        )
+        session = self.session
+        await self.service.record_view(self.report_id, analyst=session.analyst, now=session.now())
 
     def triage_ids(self) -> list[int]:
         return [self.report_id] if self.tip is not None else []
 
-    def triage_state(self) -> dict[str, Any] | None:
+    def triage_state(self) -> TriageState | None:
         if self.tip is None:
             return None
         a = self.tip.analysis
-        return {
-            "claimed_by": a.claimed_by,
-            "status": a.status,
-            "priority": a.priority,
-            "labels": a.labels,
-            "victim_age_min": a.victim_age_min,
-            "victim_age_max": a.victim_age_max,
-        }
+        details = TipDetails(tuple(a.labels), a.victim_age_min, a.victim_age_max)
+        return TriageState(a.claimed_by, a.status, a.priority, details)
 
     def after_triage(self) -> None:
         self.load()
 
-    @work(exclusive=True, group="load-tip", exit_on_error=False)
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A failed load or search says so where its result would be (the app logs it)."""
+        if failed(event, "related"):
+            status = self.query_one("#related-status", Static)
+            status.update("Related search failed — see the log.")
+        elif failed(event, "load-tip") and self.tip is None:
+            title = self.query_one("#report-title", Static)
+            title.update(f"Tip #{self.report_id} could not be loaded — see the log.")
+
+    @work(exclusive=True, group="load-tip", description="Loading the tip", exit_on_error=False)
     async def load(self) -> None:
         tip = await self.service.load_tip(self.report_id)
         if tip is None:
@@ -118,7 +122,7 @@ class ReportScreen(TriageMixin, Screen[None]):
         history = await self.service.history(self.report_id)
         self.query_one("#text-history", Static).update(history_text(history))
 
-    @work(exclusive=True, group="related", exit_on_error=False)
+    @work(exclusive=True, group="related", description="Related search", exit_on_error=False)
     async def find_related(self) -> None:
         """Runs beside the panes: reading a tip never waits for the search."""
         found = await self.service.related(self.report_id)
@@ -137,10 +141,10 @@ class ReportScreen(TriageMixin, Screen[None]):
         if found:
             options.highlighted = min(highlighted or 0, len(found) - 1)
         tab = self.query_one(TabbedContent).get_tab("pane-related")
-        tab.label = f"Related ({len(found)})"  # type: ignore[assignment]
+        tab.label = Content(f"Related ({len(found)})")
 
     def _show(self, tip: TipView) -> None:
-        now = self.app.clock()  # type: ignore[attr-defined]
+        now = self.session.clock()
         a = tip.analysis
         title = Text()
         if is_urgent(a.priority, tip.report.escalated):
@@ -162,7 +166,7 @@ class ReportScreen(TriageMixin, Screen[None]):
     @on(OptionList.OptionSelected, "#related-list")
     def _open_related(self, event: OptionList.OptionSelected) -> None:
         if event.option.id is not None:
-            self.app.open_tip(int(event.option.id))  # type: ignore[attr-defined]
+            self.session.open_tip(int(event.option.id))
 
     async def action_mark(self, same: bool) -> None:
         options = self.query_one("#related-list", OptionList)
@@ -170,12 +174,9 @@ class ReportScreen(TriageMixin, Screen[None]):
             self.notify("Open the Related pane (7) and choose a report to mark.", markup=False)
             return
         other = int(options.get_option_at_index(options.highlighted).id or 0)
+        session = self.session
         await self.service.mark_pair(
-            self.report_id,
-            other,
-            same=same,
-            analyst=self.app.analyst,
-            now=int(self.app.clock()),  # type: ignore[attr-defined]
+            self.report_id, other, same=same, analyst=session.analyst, now=session.now()
         )
         verdict = "the same person" if same else "not the same person"
         self.notify(f"Marked tips #{self.report_id} and #{other} as {verdict}.", markup=False)
@@ -209,7 +210,7 @@ class ReportScreen(TriageMixin, Screen[None]):
 def related_prompt(related: RelatedReport) -> Text:
     """Two lines: the prior tip's facts, then why it matched (report text shown literally)."""
     text = Text()
-    mark = {True: " [marked same]", False: " [marked not same]"}.get(related.marked, "")
+    mark = {True: " [marked same]", False: " [marked not same]", None: ""}[related.marked]
     text.append(f"#{related.report_id}", style="bold")
     text.append(
         f"  {related.score:.2f}  {utc_text(related.received_at)[:10]}  "

@@ -9,6 +9,7 @@ dispatch) refuse a multi-tip selection with a message rather than guess.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 from textual import work
@@ -19,7 +20,9 @@ from textual.widgets import Input
 from tipline_tui.domain.triage import CONTENT_LABELS as _LABELS
 from tipline_tui.domain.triage import TriageError, age_range_text, clean_labels, parse_age_range
 from tipline_tui.screens.prompts import PriorityPicker, TextPrompt
+from tipline_tui.session import SessionNode
 from tipline_tui.store import actions
+from tipline_tui.store.actions import ActionResult
 
 TRIAGE_BINDINGS = [
     Binding("c", "triage_claim", "Claim", priority=True, id="triage.claim"),
@@ -41,21 +44,40 @@ TRIAGE_BINDINGS = [
 LABEL_HINT = "Labels: " + ", ".join(_LABELS) + ". Other words become free tags."
 
 
+@dataclass(frozen=True, slots=True)
+class TipDetails:
+    """The part of a tip's analysis a queue row does not carry."""
+
+    labels: tuple[str, ...] = ()
+    victim_age_min: int | None = None
+    victim_age_max: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TriageState:
+    """The single target tip as the screen shows it; `details` None when not at hand."""
+
+    claimed_by: str | None
+    status: str
+    priority: str | None
+    details: TipDetails | None = None
+
+
 class TriageTarget:
     """What a screen must tell the triage keys: which tips, and their current state."""
 
     def triage_ids(self) -> list[int]:
         raise NotImplementedError
 
-    def triage_state(self) -> dict[str, Any] | None:
-        """The single target's claimed_by, status, labels, victim ages, priority; or None."""
+    def triage_state(self) -> TriageState | None:
+        """The single target's state; None without one (nothing, or a selection)."""
         raise NotImplementedError
 
     def after_triage(self) -> None:
         raise NotImplementedError
 
 
-class TriageMixin(TriageTarget):
+class TriageMixin(SessionNode, TriageTarget):
     """Action handlers for TRIAGE_BINDINGS; mix into a Screen that implements TriageTarget.
 
     The bindings are priority bindings: the app runs them as it reads each
@@ -68,6 +90,7 @@ class TriageMixin(TriageTarget):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action.startswith("triage_") and isinstance(self._screen().focused, Input):
             return False
+        # the Screen this mixes into has check_action; the mixin's own bases do not
         return super().check_action(action, parameters)  # type: ignore[misc]
 
     def _screen(self) -> Screen[Any]:
@@ -88,50 +111,44 @@ class TriageMixin(TriageTarget):
             return None
         return ids[0]
 
-    async def _tip_state(self, report_id: int) -> dict[str, Any]:
+    async def _tip_details(self, report_id: int) -> TipDetails:
         """The tip's analysis as stored now (the queue row does not carry labels or ages)."""
-        tip = await self._screen().app.service.load_tip(report_id)  # type: ignore[attr-defined]
+        tip = await self.session.service.load_tip(report_id)
         if tip is None:
-            return {}
+            return TipDetails()
         a = tip.analysis
-        return {
-            "labels": a.labels,
-            "victim_age_min": a.victim_age_min,
-            "victim_age_max": a.victim_age_max,
-        }
+        return TipDetails(tuple(a.labels), a.victim_age_min, a.victim_age_max)
 
-    async def _perform(self, action: Any, *args: Any, **kw: Any) -> bool:
-        result = await self._screen().app.perform(action, *args, **kw)  # type: ignore[attr-defined]
+    async def _perform(self, action: Callable[..., ActionResult], *args: Any, **kw: Any) -> bool:
+        result = await self.session.perform(action, *args, **kw)
         if result is not None:
             self.after_triage()
         return result is not None
 
     async def _bulk(self, ids: list[int], action: str, value: Any = None) -> None:
-        app = self._screen().app
-        done, refused = await app.service.bulk(  # type: ignore[attr-defined]
-            ids,
-            action,
-            value,
-            analyst=app.analyst,
-            now=app.now(),  # type: ignore[attr-defined]
+        session = self.session
+        done, refused = await session.service.bulk(
+            ids, action, value, analyst=session.analyst, now=session.now()
         )
         message = f"{len(done)} of {len(ids)} tips: {action.replace('_', ' ')}"
         if refused:
             message += "\nnot done: " + "; ".join(refused[:3])
             message += f" (+{len(refused) - 3} more)" if len(refused) > 3 else ""
-        app.notify(message, severity="warning" if refused else "information", markup=False)
+        self._screen().notify(
+            message, severity="warning" if refused else "information", markup=False
+        )
         self.after_triage()
 
-    @work(group="triage", exit_on_error=False)
+    @work(group="triage", description="Claiming", exit_on_error=False)
     async def action_triage_claim(self) -> None:
         report_id = self._one("Claiming")
         state = self.triage_state()
         if report_id is None or state is None:
             return
-        mine = state.get("claimed_by") == self._screen().app.analyst  # type: ignore[attr-defined]
+        mine = state.claimed_by == self.session.analyst
         await self._perform(actions.release if mine else actions.claim, report_id)
 
-    @work(group="triage", exit_on_error=False)
+    @work(group="triage", description="Setting the priority", exit_on_error=False)
     async def action_triage_priority(self, priority: str) -> None:
         await self._set_priority(priority)
 
@@ -142,39 +159,46 @@ class TriageMixin(TriageTarget):
         elif ids:
             await self._bulk(ids, "info_only" if priority == "info" else "priority", priority)
 
-    def _ask(self, screen: Screen[Any], then: Callable[[Any], Awaitable[None]]) -> None:
+    def _ask(self, screen: Screen[Any], then: Callable[[Any], Awaitable[None]], what: str) -> None:
         """Open a prompt now, in the key handler, so keys typed ahead land in it.
 
         (Opening it from a worker would let the next keys reach the screen
-        below before the prompt exists.) The answer is acted on in a worker.
+        below before the prompt exists.) The answer is acted on in a worker
+        described as `what`, so a failure names it.
         """
 
         def answered(result: Any) -> None:
             if result is not None:
-                self._screen().run_worker(then(result), group="triage", exit_on_error=False)
+                self._run(then(result), what)
 
         self._screen().app.push_screen(screen, answered)
+
+    def _run(self, work: Awaitable[None], what: str) -> None:
+        self._screen().run_worker(work, group="triage", description=what, exit_on_error=False)
 
     def action_triage_pick_priority(self) -> None:
         ids = self.triage_ids()
         if ids:
-            self._ask(PriorityPicker(self._subject(ids)), self._set_priority)
+            self._ask(
+                PriorityPicker(self._subject(ids)), self._set_priority, "Setting the priority"
+            )
 
     def action_triage_labels(self) -> None:
         ids = self.triage_ids()
         if not ids:
             return
-        state = self.triage_state() if len(ids) == 1 else {}
-        if state is not None and len(ids) == 1 and "labels" not in state:
-            self._screen().run_worker(self._labels_loaded(ids), group="triage")
+        state = self.triage_state() if len(ids) == 1 else None
+        if state is not None and state.details is None:
+            self._run(self._labels_loaded(ids), "Loading the labels")
             return
-        self._labels_prompt(ids, (state or {}).get("labels") or [])
+        details = state.details if state is not None else None
+        self._labels_prompt(ids, details.labels if details is not None else ())
 
     async def _labels_loaded(self, ids: list[int]) -> None:
-        state = await self._tip_state(ids[0])
-        self._labels_prompt(ids, state.get("labels") or [])
+        details = await self._tip_details(ids[0])
+        self._labels_prompt(ids, details.labels)
 
-    def _labels_prompt(self, ids: list[int], current: list[str]) -> None:
+    def _labels_prompt(self, ids: list[int], current: tuple[str, ...]) -> None:
         verb = "Labels and tags for" if len(ids) == 1 else "Add labels to"
 
         async def then(answer: str) -> None:
@@ -191,23 +215,24 @@ class TriageMixin(TriageTarget):
                 check=lambda text: clean_labels(_words(text)),
             ),
             then,
+            "Setting the labels",
         )
 
     def action_triage_age(self) -> None:
         report_id = self._one("Victim age")
         if report_id is None:
             return
-        state = self.triage_state() or {}
-        if "victim_age_min" not in state:
-            self._screen().run_worker(self._age_loaded(report_id), group="triage")
+        state = self.triage_state()
+        if state is None or state.details is None:
+            self._run(self._age_loaded(report_id), "Loading the victim age")
             return
-        self._age_prompt(report_id, state)
+        self._age_prompt(report_id, state.details)
 
     async def _age_loaded(self, report_id: int) -> None:
-        self._age_prompt(report_id, await self._tip_state(report_id))
+        self._age_prompt(report_id, await self._tip_details(report_id))
 
-    def _age_prompt(self, report_id: int, state: dict[str, Any]) -> None:
-        current = age_range_text(state.get("victim_age_min"), state.get("victim_age_max"))
+    def _age_prompt(self, report_id: int, details: TipDetails) -> None:
+        current = age_range_text(details.victim_age_min, details.victim_age_max)
 
         async def then(answer: str) -> None:
             low, high = parse_age_range(answer)
@@ -221,6 +246,7 @@ class TriageMixin(TriageTarget):
                 check=parse_age_range,
             ),
             then,
+            "Setting the victim age",
         )
 
     def action_triage_note(self) -> None:
@@ -232,9 +258,10 @@ class TriageMixin(TriageTarget):
             if answer.strip():
                 await self._perform(actions.add_note, report_id, answer)
 
-        self._ask(TextPrompt(f"Note on tip #{report_id} (kept as written, never edited)"), then)
+        prompt = TextPrompt(f"Note on tip #{report_id} (kept as written, never edited)")
+        self._ask(prompt, then, "Adding the note")
 
-    @work(group="triage", exit_on_error=False)
+    @work(group="triage", description="Closing or reopening", exit_on_error=False)
     async def action_triage_close(self) -> None:
         ids = self.triage_ids()
         if len(ids) > 1:
@@ -243,7 +270,7 @@ class TriageMixin(TriageTarget):
         state = self.triage_state()
         if not ids or state is None:
             return
-        closed = state.get("status") == "closed"
+        closed = state.status == "closed"
         await self._perform(actions.reopen if closed else actions.close, ids[0])
 
     def action_triage_assign(self) -> None:
@@ -256,9 +283,8 @@ class TriageMixin(TriageTarget):
         async def then(_agency_id: int) -> None:
             self.after_triage()  # the assign screen has assigned it
 
-        app = self._screen().app
-        app.hold_keys()  # type: ignore[attr-defined]  # released when the list has loaded
-        self._ask(AssignScreen(app.service, report_id), then)  # type: ignore[attr-defined]
+        self.session.hold_keys()  # released when the list has loaded
+        self._ask(AssignScreen(report_id), then, "Assigning")
 
     def action_triage_dispatch(self) -> None:
         from tipline_tui.screens.dispatch import DispatchScreen
@@ -270,12 +296,11 @@ class TriageMixin(TriageTarget):
         async def then(_sent: bool) -> None:
             self.after_triage()
 
-        service = self._screen().app.service  # type: ignore[attr-defined]
-        self._ask(DispatchScreen(service, report_id), then)
+        self._ask(DispatchScreen(report_id), then, "Dispatching")
 
 
 def _words(text: str) -> list[str]:
     return [w for w in text.replace(",", " ").split() if w]
 
 
-__all__ = ["TRIAGE_BINDINGS", "TriageError", "TriageMixin"]
+__all__ = ["TRIAGE_BINDINGS", "TipDetails", "TriageError", "TriageMixin", "TriageState"]

@@ -11,15 +11,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from sqlalchemy import Connection, insert, select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from tipline_tui.domain.agency import AGENCY_FIELDS, Agency
-from tipline_tui.store.tables import (
-    AgencyRow,
-    MetaRow,
-    PersonRow,
-    SyntheticIdentityRow,
-    inserted_id,
-    table_of,
-)
+from tipline_tui.domain.agency import AGENCY_FIELDS, Agency, directory_changes
+from tipline_tui.store.tables import AgencyRow, MetaRow, PersonRow, SyntheticIdentityRow, table_of
 
 _agency = table_of(AgencyRow)
 _meta = table_of(MetaRow)
@@ -32,9 +25,11 @@ def write_agencies(conn: Connection, agencies: Iterable[Agency]) -> list[int]:
     ids = []
     for agency in agencies:
         result = conn.execute(
-            insert(_agency).values({f: getattr(agency, f) for f in AGENCY_FIELDS})
+            insert(_agency)
+            .values(name=agency.name, **{f: getattr(agency, f) for f in AGENCY_FIELDS})
+            .returning(_agency.c.id)
         )
-        ids.append(inserted_id(result))
+        ids.append(int(result.scalar_one()))
     return ids
 
 
@@ -45,21 +40,14 @@ def upsert_agencies(conn: Connection, agencies: Iterable[Agency]) -> tuple[int, 
     nothing is ever deleted, since past referrals name their agency.
     `updated` counts only agencies whose fields actually changed.
     """
-    fields = ("kind", "state", "country", "contact", "takes_urgent")
-    existing = {row.name: row for row in conn.execute(select(_agency))}
-    updated = 0
-    new: dict[str, Agency] = {}  # by name: a name given twice is added once, the last wins
-    for agency in agencies:
-        row = existing.get(agency.name)
-        if row is None:
-            new[agency.name] = agency
-            continue
-        values = {f: getattr(agency, f) for f in fields}
-        if any(getattr(row, f) != v for f, v in values.items()):
-            conn.execute(_agency.update().where(_agency.c.id == row.id).values(**values))
-            updated += 1
-    added = len(write_agencies(conn, new.values()))
-    return added, updated
+    existing = {agency.name: agency for agency in list_agencies(conn)}
+    changes = directory_changes(existing, agencies)
+    changed = [agency for agency in changes if agency.id is not None]
+    for agency in changed:
+        values = {f: getattr(agency, f) for f in AGENCY_FIELDS}
+        conn.execute(_agency.update().where(_agency.c.id == agency.id).values(**values))
+    added = len(write_agencies(conn, [agency for agency in changes if agency.id is None]))
+    return added, len(changed)
 
 
 def write_meta(conn: Connection, facts: Mapping[str, str]) -> None:
@@ -98,4 +86,6 @@ def list_agencies(conn: Connection) -> list[Agency]:
     rows = conn.execute(
         select(_agency).order_by(_agency.c.kind, _agency.c.state, _agency.c.country, _agency.c.name)
     )
-    return [Agency(**{f: getattr(r, f) for f in AGENCY_FIELDS}, id=r.id) for r in rows]
+    return [
+        Agency(name=r.name, id=r.id, **{f: getattr(r, f) for f in AGENCY_FIELDS}) for r in rows
+    ]

@@ -10,7 +10,7 @@ from tipline_tui.domain.identifiers import Identifier, report_identifiers
 from tipline_tui.domain.intake import QuarantinedDocument
 from tipline_tui.domain.report import FileDetails, Report
 from tipline_tui.store.reports import add_files
-from tipline_tui.store.tables import FileRow, QuarantineRow, ReportRow, inserted_id, table_of
+from tipline_tui.store.tables import FileRow, QuarantineRow, ReportRow, table_of
 
 _report = table_of(ReportRow)
 _file = table_of(FileRow)
@@ -51,8 +51,9 @@ def quarantine(
             content=content,
             problems=list(problems),
         )
+        .returning(_quarantine.c.id)
     )
-    return inserted_id(result), True
+    return int(result.scalar_one()), True
 
 
 def quarantine_count(conn: Connection) -> int:

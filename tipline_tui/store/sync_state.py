@@ -21,6 +21,7 @@ from sqlalchemy import Connection
 
 from tipline_tui.domain.cybertip_xml import ReportParseError, parse_file_details, parse_report
 from tipline_tui.domain.enums import urgency_rank
+from tipline_tui.domain.wire import ActionDict, AnswerDict, ChangeDict
 from tipline_tui.store import audit
 from tipline_tui.store.actions import queue_action
 from tipline_tui.store.directory import read_meta, write_meta
@@ -219,7 +220,7 @@ def _apply_agency(conn: Connection, p: dict[str, Any]) -> None:
     )
 
 
-def apply_changes(conn: Connection, changes: Sequence[dict[str, Any]], next_seq: int) -> int:
+def apply_changes(conn: Connection, changes: Sequence[ChangeDict], next_seq: int) -> int:
     """Apply one pulled page and move the cursor to `next_seq`; return how many applied."""
     reports: list[tuple[dict[str, Any], int]] = []  # consecutive report changes, not yet stored
     for change in changes:
@@ -247,7 +248,7 @@ def apply_changes(conn: Connection, changes: Sequence[dict[str, Any]], next_seq:
     return len(changes)
 
 
-def pending_actions(conn: Connection, limit: int = PUSH_BATCH) -> list[dict[str, Any]]:
+def pending_actions(conn: Connection, limit: int = PUSH_BATCH) -> list[ActionDict]:
     """The oldest actions the hub can take, in the order they were made, as wire dicts.
 
     Actions on tips without a hub id (imported locally) stay in the outbox.
@@ -272,7 +273,7 @@ def pending_actions(conn: Connection, limit: int = PUSH_BATCH) -> list[dict[str,
     ]
 
 
-def record_answers(conn: Connection, answers: Sequence[dict[str, Any]], now: int) -> None:
+def record_answers(conn: Connection, answers: Sequence[AnswerDict], now: int) -> None:
     """Settle pushed actions with the hub's answers.
 
     A conflict brings the hub's current state, which replaces the local
@@ -292,16 +293,17 @@ def record_answers(conn: Connection, answers: Sequence[dict[str, Any]], now: int
             "WHERE action_id = ?",
             (state, row[1] + 1, now, json.dumps(answer), answer["action_id"]),
         )
-        if state == "conflict" and answer.get("current") and row[0] is not None:
+        current = answer.get("current")
+        if state == "conflict" and current and row[0] is not None:
             hub_id = conn.exec_driver_sql(
                 "SELECT hub_id FROM report WHERE id = ?", (row[0],)
             ).scalar()
             if hub_id is not None and not _has_pending(conn, row[0]):
-                _apply_analysis(conn, {"report_id": hub_id, **answer["current"]})
+                _apply_analysis(conn, {"report_id": hub_id, **current})
 
 
 def counts(conn: Connection) -> SyncCounts:
-    rows = dict(
+    rows: dict[str, int] = dict(
         conn.exec_driver_sql(
             "SELECT o.state || CASE WHEN o.state = 'pending' AND o.report_id IS NOT NULL "
             "AND r.hub_id IS NULL THEN ':local' ELSE '' END, count(*) FROM outbox o "

@@ -11,7 +11,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import JSON, Column, CursorResult, Index, LargeBinary, Table, text
+from sqlalchemy import JSON, Column, Index, LargeBinary, Table, text
 from sqlalchemy import inspect as sa_inspect
 from sqlmodel import Field, SQLModel
 
@@ -20,14 +20,6 @@ from sqlmodel import Field, SQLModel
 def table_of(model: type[SQLModel]) -> Table:
     """The Table of a `table=True` model, typed: SQLModel's stubs do not declare `__table__`."""
     return cast(Table, sa_inspect(model).local_table)
-
-
-def inserted_id(result: CursorResult[Any]) -> int:
-    """The primary key of the one row an INSERT added (SQLAlchemy types it as optional)."""
-    key = result.inserted_primary_key
-    if key is None:
-        raise RuntimeError("the statement inserted no row")
-    return int(key[0])
 
 
 def json_field(**kw: Any) -> Any:

@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from tipline_tui.domain.wire import AnswerBatch, ChangesPage
 from tipline_tui.store import snapshot, sync_state
 from tipline_tui.store.engine import Store, create_private_file
 from tipline_tui.store.migrations import SCHEMA_VERSION
@@ -242,8 +243,12 @@ class SyncClient:
                 with contextlib.suppress(asyncio.CancelledError, SyncError):
                     await fetch
 
-    async def _page(self, since: int) -> Any:
-        return await self._call("GET", "/v1/changes", params={"since": since, "limit": PAGE})
+    async def _page(self, since: int) -> ChangesPage:
+        """One page as parsed: typed by the wire schema, never validated (a page is large)."""
+        page: ChangesPage = await self._call(
+            "GET", "/v1/changes", params={"since": since, "limit": PAGE}
+        )
+        return page
 
     async def push(self) -> int:
         """Push pending actions in order, a batch at a time; settle each answer."""
@@ -252,7 +257,7 @@ class SyncClient:
             batch = await self.store.run_read(sync_state.pending_actions)
             if not batch:
                 return total
-            body = await self._call("POST", "/v1/actions", json={"actions": batch})
+            body: AnswerBatch = await self._call("POST", "/v1/actions", json={"actions": batch})
             answers = body.get("results", [])
             if len(answers) != len(batch):
                 raise HubUnavailable("the hub answered a different number of actions")

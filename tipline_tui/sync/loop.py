@@ -2,14 +2,17 @@
 
 Network errors and 5xx back off exponentially with jitter (so a fleet of
 analysts does not hammer a hub that is coming back); a refusal (bad token,
-wrong role) stops retrying until the analyst asks again. Every change of
-state is reported through `on_status`, which the TUI turns into its badge.
+wrong role) stops retrying until the analyst asks again. Anything else that
+raises (a hub answering garbage, a bug) becomes the `failed` state, a backoff
+and a logged traceback: the loop itself never stops. Every change of state is
+reported through `on_status`, which the TUI turns into its badge.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import random
 import time
 from collections.abc import Awaitable, Callable
@@ -22,6 +25,8 @@ INTERVAL = 5.0
 BACKOFF_BASE = 1.0
 BACKOFF_MAX = 60.0
 
+log = logging.getLogger(__name__)
+
 
 @dataclass(frozen=True, slots=True)
 class SyncStatus:
@@ -33,6 +38,7 @@ class SyncStatus:
     local_only: int = 0
     last_error: str | None = None
     refused: bool = False
+    failed: bool = False  # an unexpected error (not the network, not a refusal): see the log
     pulled_total: int = 0  # changes pulled so far: when it grows, the screens reload
 
 
@@ -61,6 +67,7 @@ class SyncLoop:
         self.rng = rng
         self.status = SyncStatus()
         self._wake = asyncio.Event()
+        self._ready_done = ready is None
         self.failures = 0
 
     def poke(self) -> None:
@@ -73,7 +80,28 @@ class SyncLoop:
             self.on_status(status)
 
     async def round(self) -> float:
-        """One round; returns how long to wait before the next."""
+        """One round; returns how long to wait before the next. Never raises an Exception."""
+        try:
+            return await self._round()
+        except Exception as exc:  # whatever it is, the next round may go better
+            log.exception("sync round failed")
+            self.failures += 1
+            self._set(
+                replace(
+                    self.status,
+                    online=False,
+                    offline_since=self.status.offline_since or int(self.clock()),
+                    last_error=f"{type(exc).__name__}: {exc}",
+                    refused=False,
+                    failed=True,
+                )
+            )
+            return backoff_delay(self.failures, self.rng)
+
+    async def _round(self) -> float:
+        if not self._ready_done and self.ready is not None:
+            await self.ready()
+            self._ready_done = True
         try:
             result = await self.client.sync_once()
         except HubUnavailable as exc:
@@ -87,6 +115,7 @@ class SyncLoop:
                     offline_since=since,
                     last_error=str(exc),
                     refused=False,
+                    failed=False,
                     pending=counts.pending,
                     conflicts=counts.conflicts,
                     rejected=counts.rejected,
@@ -96,7 +125,9 @@ class SyncLoop:
             return backoff_delay(self.failures, self.rng)
         except HubRefused as exc:
             self.failures += 1
-            self._set(replace(self.status, online=False, last_error=str(exc), refused=True))
+            self._set(
+                replace(self.status, online=False, last_error=str(exc), refused=True, failed=False)
+            )
             return BACKOFF_MAX * 10  # waits for a poke
         self.failures = 0
         c = result.counts
@@ -113,8 +144,6 @@ class SyncLoop:
         return self.interval
 
     async def run_forever(self) -> None:
-        if self.ready is not None:
-            await self.ready()
         while True:
             self._wake.clear()  # a poke during the round wakes the next wait at once
             delay = await self.round()

@@ -11,7 +11,7 @@ text and goes through `literal` before it is drawn.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -23,11 +23,13 @@ from textual.geometry import Region
 from textual.message import Message
 from textual.strip import Strip
 from textual.widget import Widget
+from textual.worker import Worker, WorkerState
 
 from tipline_tui.domain.enums import WAITING_STATUSES, incident_short
 from tipline_tui.domain.literal import literal
 from tipline_tui.domain.triage import TimeLimits, clock_text
 from tipline_tui.domain.views import QueueRow
+from tipline_tui.session import ReportsFailures
 from tipline_tui.widgets.format import age_text, priority_text
 
 
@@ -116,7 +118,7 @@ def _fit(text: str, column: Column) -> str:
     return set_cell_size(text, column.width)
 
 
-class QueueTable(Widget, can_focus=True):
+class QueueTable(ReportsFailures, Widget, can_focus=True):
     """Keyboard-driven view over a queue of any size."""
 
     DEFAULT_CSS = """
@@ -171,6 +173,7 @@ class QueueTable(Widget, can_focus=True):
         self._at_start = True
         self._at_end = True
         self._loaded = False
+        self._failed = False  # the last load raised: say so instead of "loading…"
         self._generation = 0
         self._fetching: set[str] = set()
 
@@ -192,6 +195,11 @@ class QueueTable(Widget, can_focus=True):
     def total(self) -> int | None:
         return self._total
 
+    def _loaded_source(self) -> QueueSource:
+        """The source the running fetch was started for (`load` sets it first)."""
+        assert self._source is not None
+        return self._source
+
     def _row_at(self, index: int) -> QueueRow | None:
         offset = index - self._base
         return self._rows[offset] if 0 <= offset < len(self._rows) else None
@@ -201,26 +209,37 @@ class QueueTable(Widget, can_focus=True):
         self._source = source
         self._generation += 1
         self._fetching.clear()
+        self._run_load(self._load(self._generation, keep_id))
         self.run_worker(
-            self._load(self._generation, keep_id),
-            group="queue-load",
+            self._count(self._generation),
+            group="queue-count",
+            description="Counting the queue",
             exclusive=True,
             exit_on_error=False,
         )
+
+    def _run_load(self, work: Awaitable[None]) -> None:
         self.run_worker(
-            self._count(self._generation), group="queue-count", exclusive=True, exit_on_error=False
+            work,
+            group="queue-load",
+            description="Loading the queue",
+            exclusive=True,
+            exit_on_error=False,
         )
 
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state is WorkerState.ERROR and event.worker.group == "queue-load":
+            self._failed = True
+            self.refresh()
+
     async def _count(self, generation: int) -> None:
-        assert self._source is not None
-        total = await self._source.count()
+        total = await self._loaded_source().count()
         if generation == self._generation:
             self._total = total
             self._post_highlight()
 
     async def _load(self, generation: int, keep_id: int | None) -> None:
-        source = self._source
-        assert source is not None
+        source = self._loaded_source()
         limit = self.window_limit
         if keep_id is not None:
             found = await source.around(keep_id, limit)
@@ -244,7 +263,7 @@ class QueueTable(Widget, can_focus=True):
         self, rows: list[QueueRow], base: int, cursor: int, *, at_start: bool, at_end: bool
     ) -> None:
         self._rows, self._base, self._at_start, self._at_end = rows, base, at_start, at_end
-        self._loaded = True
+        self._loaded, self._failed = True, False
         self._cursor = cursor
         self._top = max(base, cursor - self.page_height // 2) if cursor else 0
         if at_end:
@@ -269,12 +288,12 @@ class QueueTable(Widget, can_focus=True):
         self.run_worker(
             self._fetch(direction, self._generation),
             group=f"queue-{direction}",
+            description="Loading more of the queue",
             exit_on_error=False,
         )
 
     async def _fetch(self, direction: str, generation: int) -> None:
-        source = self._source
-        assert source is not None
+        source = self._loaded_source()
         limit = self.window_limit
         try:
             if direction == "after":
@@ -388,16 +407,10 @@ class QueueTable(Widget, can_focus=True):
             self._move_to(self._last_loaded())
         elif self._source is not None:
             self._generation += 1
-            self.run_worker(
-                self._load_last(self._generation),
-                group="queue-load",
-                exclusive=True,
-                exit_on_error=False,
-            )
+            self._run_load(self._load_last(self._generation))
 
     async def _load_last(self, generation: int) -> None:
-        source = self._source
-        assert source is not None
+        source = self._loaded_source()
         rows = await source.window(before=(), limit=self.window_limit)
         total = await source.count()
         if generation != self._generation or not rows:
@@ -458,7 +471,9 @@ class QueueTable(Widget, can_focus=True):
         return Strip([Segment(line, style)], width)
 
     def _message_line(self, width: int) -> Strip:
-        if not self._loaded:
+        if self._failed:
+            message = " The queue could not be loaded: see the log."
+        elif not self._loaded:
             message = " loading…"
         elif not self._rows:
             message = f" {self.empty_text}"

@@ -15,6 +15,7 @@ from tipline_tui.domain.literal import literal
 from tipline_tui.domain.report import (
     AccountDisabled,
     Address,
+    AssociatedAccount,
     ContactPerson,
     DeviceId,
     Email,
@@ -59,6 +60,11 @@ class _Pane:
                 self.text.append(f"{pad}  {part}\n")
         else:
             self.text.append(f"{shown}\n")
+
+    def fields(self, indent: int, *pairs: tuple[str, Any]) -> None:
+        """A run of `line`s at one indent; empty values are left out."""
+        for label, value in pairs:
+            self.line(label, value, indent)
 
     def plain(self, value: str, indent: int = 0) -> None:
         self.text.append(" " * indent + literal(value) + "\n")
@@ -129,6 +135,31 @@ def _many(pane: _Pane, label: str, values: Iterable[str], indent: int) -> None:
         pane.line(label, value, indent)
 
 
+def _identity(pane: _Pane, who: Person | AssociatedAccount, indent: int) -> None:
+    """Who a person or an associated account is online: the same fields, in the same order."""
+    pane.line("Screen name", who.screen_name, indent)
+    _many(pane, "Display name", who.display_names, indent)
+    pane.fields(indent, ("ESP id", who.esp_identifier), ("ESP service", who.esp_service))
+    _details(pane, who.person, indent)
+    _many(pane, "Profile URL", who.profile_urls, indent)
+    _many(pane, "IP", (_ip(e) for e in who.ip_capture_events), indent)
+    _many(pane, "Device", (_device(d) for d in who.device_ids), indent)
+
+
+def _standing(pane: _Pane, who: Person | AssociatedAccount, indent: int) -> None:
+    """The account's standing with the ESP, for a person and an associated account alike."""
+    pane.fields(
+        indent,
+        ("Compromised account", who.compromised_account),
+        ("Group", who.group_identifier),
+        ("All emails reported", who.all_emails_reported),
+        _disabled("Temporarily disabled", who.temporarily_disabled),
+        _disabled("Permanently disabled", who.permanently_disabled),
+        ("Prior CyberTipline reports", ", ".join(map(str, who.prior_ct_reports))),
+        ("Profile bio", who.profile_bio),
+    )
+
+
 def _person(pane: _Pane, person: Person, number: int) -> None:
     titles = {
         "reported": "Reported person/user",
@@ -136,39 +167,30 @@ def _person(pane: _Pane, person: Person, number: int) -> None:
         "recipient": "Intended recipient",
     }
     pane.heading(f"{titles.get(person.role, person.role)} {number}")
-    pane.line("Screen name", person.screen_name, 1)
-    _many(pane, "Display name", person.display_names, 1)
-    pane.line("ESP id", person.esp_identifier, 1)
-    pane.line("ESP service", person.esp_service, 1)
-    _details(pane, person.person, 1)
-    _many(pane, "Profile URL", person.profile_urls, 1)
-    _many(pane, "IP", (_ip(e) for e in person.ip_capture_events), 1)
-    _many(pane, "Device", (_device(d) for d in person.device_ids), 1)
+    _identity(pane, person, 1)
     loc = person.estimated_location
     if loc is not None:
         where = ", ".join(x for x in (loc.city, loc.region, loc.country_code) if x)
         pane.line("Estimated location", where + (" (verified)" if loc.verified else ""), 1)
-    pane.line("School", person.school_name, 1)
-    pane.line("Vehicle", person.vehicle_description, 1)
-    pane.line("Compromised account", person.compromised_account, 1)
-    pane.line("Third-party user", person.third_party_user_reported, 1)
-    pane.line("Group", person.group_identifier, 1)
-    pane.line("All emails reported", person.all_emails_reported, 1)
-    pane.line(*_disabled("Temporarily disabled", person.temporarily_disabled), 1)
-    pane.line(*_disabled("Permanently disabled", person.permanently_disabled), 1)
-    pane.line("Prior CyberTipline reports", ", ".join(map(str, person.prior_ct_reports)), 1)
-    pane.line("Profile bio", person.profile_bio, 1)
+    pane.fields(
+        1,
+        ("School", person.school_name),
+        ("Vehicle", person.vehicle_description),
+        ("Third-party user", person.third_party_user_reported),
+    )
+    _standing(pane, person, 1)
     _many(pane, "Additional info", person.additional_info, 1)
     for account in person.associated_accounts:
         pane.line("Associated account", account.type, 1)
-        pane.line("Platform", account.platform, 3)
-        pane.line("Screen name", account.screen_name, 3)
-        _many(pane, "Display name", account.display_names, 3)
-        pane.line("ESP id", account.esp_identifier, 3)
-        _details(pane, account.person, 3)
-        _many(pane, "IP", (_ip(e) for e in account.ip_capture_events), 3)
-        _many(pane, "Device", (_device(d) for d in account.device_ids), 3)
-        _many(pane, "Profile URL", account.profile_urls, 3)
+        pane.fields(
+            3,
+            ("Platform", account.platform),
+            ("Third-party user of the platform", account.platform_third_party_user),
+            ("Middle name", account.middle_name),
+            ("Approximate age", account.approximate_age),
+        )
+        _identity(pane, account, 3)
+        _standing(pane, account, 3)
         pane.line("Additional info", account.additional_info, 3)
 
 
@@ -267,19 +289,20 @@ def internet_pane(tip: TipView, now: float) -> Text:
 
 def _file(pane: _Pane, number: int, f: FileDetails) -> None:
     pane.heading(f"File {number}: {literal(f.file_name or f.file_id, multiline=False)}")
-    pane.line("File id", f.file_id, 1)
-    pane.line("Original name", f.original_file_name, 1)
-    for h in f.hashes:
-        pane.line(h.hash_type, h.value, 1)
-    pane.line("Annotations", ", ".join(f.annotations), 1)
-    pane.line("Industry classification", f.industry_classification, 1)
-    pane.line("Viewed by ESP", f.file_viewed_by_esp, 1)
-    pane.line("EXIF viewed by ESP", f.exif_viewed_by_esp, 1)
-    pane.line("Publicly available", f.publicly_available, 1)
-    pane.line("Relevance", f.file_relevance, 1)
-    pane.line("Uploaded to ESP", f.uploaded_to_esp_timestamp, 1)
-    pane.line("Location of file", f.location_of_file, 1)
-    pane.line("IP", _ip(f.ip_capture_event) if f.ip_capture_event else None, 1)
+    pane.fields(1, ("File id", f.file_id), ("Original name", f.original_file_name))
+    pane.fields(1, *((h.hash_type, h.value) for h in f.hashes))
+    pane.fields(
+        1,
+        ("Annotations", ", ".join(f.annotations)),
+        ("Industry classification", f.industry_classification),
+        ("Viewed by ESP", f.file_viewed_by_esp),
+        ("EXIF viewed by ESP", f.exif_viewed_by_esp),
+        ("Publicly available", f.publicly_available),
+        ("Relevance", f.file_relevance),
+        ("Uploaded to ESP", f.uploaded_to_esp_timestamp),
+        ("Location of file", f.location_of_file),
+        ("IP", _ip(f.ip_capture_event) if f.ip_capture_event else None),
+    )
     _many(pane, "Device", (_device(d) for d in f.device_ids), 1)
     for group in f.details:
         for pair in group.pairs:

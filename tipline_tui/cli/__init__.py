@@ -1,0 +1,56 @@
+"""The `tipline` command: the parser, and main() running the command it chose.
+
+Each command group lives in its own module and binds its functions with
+`set_defaults(func=...)`; plain `tipline` runs the app (cli/run.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+from pathlib import Path
+
+from tipline_tui import __version__
+from tipline_tui.cli import agencies, audit, hub, intake, run, suggest, sync
+from tipline_tui.cli.output import fail
+from tipline_tui.config import default_store_path
+from tipline_tui.settings import DB_ENV, SettingsError
+from tipline_tui.store import StoreError
+
+__all__ = ["build_parser", "main"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="tipline",
+        description="Triage CyberTipline-style reports in the terminal.",
+    )
+    parser.add_argument("--version", action="version", version=f"tipline {__version__}")
+    parser.add_argument(
+        "--db", type=Path, help=f"store file (default: ${DB_ENV}, else {default_store_path()})"
+    )
+    parser.add_argument("--on-call", action="store_true", help="show only urgent and overdue tips")
+    parser.add_argument(
+        "--insecure", action="store_true", help="allow plain http to a hub that is not loopback"
+    )
+    parser.set_defaults(func=run.run_app)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    intake.add_commands(commands)  # import, quarantine
+    suggest.add_commands(commands)  # related, suggest
+    audit.add_commands(commands)
+    agencies.add_commands(commands)
+    hub.add_commands(commands)
+    run.add_demo_command(commands)
+    sync.add_commands(commands)
+    run.add_demo_data_command(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except (StoreError, SettingsError) as exc:
+        return fail(str(exc))
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,63 @@
+"""What commands share: the `--db` option, opening and closing the store, CLI audit entries."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from tipline_tui.settings import load_settings
+from tipline_tui.store import Store, open_store
+
+Commands = argparse._SubParsersAction  # the type of `parser.add_subparsers()`
+
+
+def store_option() -> argparse.ArgumentParser:
+    """`--db` after a command name too (`tipline related --db X 1`); the global one wins
+    when only it is given."""
+    option = argparse.ArgumentParser(add_help=False)
+    option.add_argument("--db", type=Path, default=argparse.SUPPRESS, help="store file")
+    return option
+
+
+def _upgrading(old: int, new: int) -> None:
+    print(
+        f"tipline: upgrading the store from schema {old} to {new}; "
+        "a large store takes a few minutes (re-indexing names), once",
+        file=sys.stderr,
+        flush=True,
+    )
+
+
+def store_path(args: argparse.Namespace) -> Path:
+    """`--db`, else TIPLINE_DB or the settings file's `db`, else the user data dir."""
+    given: Path | None = getattr(args, "db", None)
+    return given or load_settings().store_path()
+
+
+def open_command_store(args: argparse.Namespace) -> Store:
+    """The store a command works on; StoreError (a clear message, exit 2) when it cannot."""
+    return open_store(store_path(args), on_migrate=_upgrading)
+
+
+@contextmanager
+def opened_store(args: argparse.Namespace) -> Iterator[Store]:
+    """The command's store, closed again however the command ends."""
+    store = open_command_store(args)
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def audit_cli_action(conn: Any, action: str, after: dict[str, Any]) -> None:
+    """Changes made from the command line are audited too, under the login name."""
+    import getpass
+    import time
+
+    from tipline_tui.store import audit
+
+    audit.record(conn, actor=getpass.getuser(), action=action, at=int(time.time()), after=after)

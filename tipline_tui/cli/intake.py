@@ -1,0 +1,99 @@
+"""`tipline import` (report and fileDetails XML into the store) and `tipline quarantine`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from tipline_tui.cli.common import Commands, opened_store, store_option
+from tipline_tui.cli.output import fail, one_line
+from tipline_tui.domain.intake import DocumentResult, Outcome
+
+
+def add_commands(commands: Commands) -> None:
+    imports = commands.add_parser(
+        "import",
+        parents=[store_option()],
+        help="import CyberTipline report and fileDetails XML documents (files or directories)",
+    )
+    imports.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    imports.set_defaults(func=import_documents)
+    quarantined = commands.add_parser(
+        "quarantine", parents=[store_option()], help="list quarantined documents, or show one"
+    )
+    quarantined.add_argument("id", nargs="?", type=int, help="quarantine id to show")
+    quarantined.add_argument(
+        "--raw", action="store_true", help="write the document's original bytes to stdout"
+    )
+    quarantined.set_defaults(func=quarantine)
+
+
+def import_documents(args: argparse.Namespace) -> int:
+    """Exit 1 when anything was quarantined, so a script notices."""
+    from tipline_tui.importer import Importer, ImportUsageError
+
+    counts = dict.fromkeys(Outcome, 0)
+    with opened_store(args) as store:
+        try:
+            for result in Importer(store).run(args.paths):
+                counts[result.outcome] += 1
+                print(describe(result))
+        except ImportUsageError as exc:
+            return fail(str(exc))
+    print(
+        f"{counts[Outcome.IMPORTED]} imported, {counts[Outcome.ATTACHED]} files attached, "
+        f"{counts[Outcome.DUPLICATE]} already in the store, "
+        f"{counts[Outcome.QUARANTINED]} quarantined",
+        file=sys.stderr,
+    )
+    return 1 if counts[Outcome.QUARANTINED] else 0
+
+
+def describe(result: DocumentResult) -> str:
+    name = one_line(result.name)
+    if result.outcome is Outcome.IMPORTED:
+        return f"{name}: imported as tip #{result.report_id}"
+    if result.outcome is Outcome.ATTACHED:
+        return f"{name}: attached {one_line(result.detail)} to tip #{result.report_id}"
+    if result.outcome is Outcome.DUPLICATE:
+        return f"{name}: {one_line(result.detail)}"
+    lines = [f"{name}: QUARANTINED as #{result.quarantine_id} ({len(result.problems)} problems)"]
+    if result.detail:
+        lines[0] += f"; {result.detail}"
+    lines += [f"    {one_line(p)}" for p in result.problems]
+    return "\n".join(lines)
+
+
+def quarantine(args: argparse.Namespace) -> int:
+    from tipline_tui.domain.literal import literal
+    from tipline_tui.store import intake
+    from tipline_tui.widgets.format import utc_text
+
+    with opened_store(args) as store, store.read() as conn:
+        if args.id is None:
+            documents = intake.list_quarantine(conn)
+            if not documents:
+                print("nothing is quarantined")
+            for doc in documents:
+                first = one_line(doc.problems[0]) if doc.problems else ""
+                print(
+                    f"#{doc.id}  {utc_text(doc.received_at)}  {one_line(doc.file_name)}  "
+                    f"{len(doc.problems)} problems: {first}"
+                )
+            return 0
+        shown = intake.get_quarantined(conn, args.id)
+    if shown is None:
+        return fail(f"no quarantined document #{args.id}")
+    doc = shown
+    if args.raw:
+        sys.stdout.buffer.write(doc.content or b"")
+        return 0
+    print(f"#{doc.id} {one_line(doc.file_name)}")
+    print(f"received {utc_text(doc.received_at)}, {doc.size:,} bytes, sha256 {doc.sha256}")
+    print(f"{len(doc.problems)} problems:")
+    for problem in doc.problems:
+        print(f"  {one_line(problem)}")
+    print("document (shown literally; --raw writes the original bytes):")
+    print(literal((doc.content or b"")[:4000].decode("utf-8", errors="replace")))
+    return 0

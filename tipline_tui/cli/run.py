@@ -1,0 +1,96 @@
+"""`tipline` (the app on the analyst's store), `tipline demo` and `tipline demo-data`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from tipline_tui.cli.common import Commands, opened_store
+from tipline_tui.cli.output import fail
+from tipline_tui.config import bundled_demo_store
+from tipline_tui.settings import load_settings
+
+
+def add_demo_command(commands: Commands) -> None:
+    demo = commands.add_parser(
+        "demo", help="open a temporary copy of the bundled synthetic demo store (offline)"
+    )
+    demo.add_argument(
+        "--on-call",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="show only urgent and overdue tips",
+    )
+    demo.add_argument(
+        "--pace",
+        type=float,
+        default=20.0,
+        help="seconds between new synthetic tips arriving at the demo hub (0: none; default 20)",
+    )
+    demo.set_defaults(func=run_demo)
+
+
+def add_demo_data_command(commands: Commands) -> None:
+    data = commands.add_parser(
+        "demo-data", help="generate a synthetic store (deterministic for a seed)"
+    )
+    data.add_argument("--reports", type=int, default=3000, help="number of tips (default 3000)")
+    data.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+    data.add_argument("--out", type=Path, required=True, help="new store file to write")
+    data.set_defaults(func=demo_data)
+
+
+def run_app(args: argparse.Namespace) -> int:
+    """Plain `tipline`: the app on the analyst's store, synced with the configured hub."""
+    from tipline_tui.wiring import make_app
+
+    settings = load_settings()
+    with opened_store(args) as store:
+        make_app(store, settings, on_call=args.on_call, insecure=args.insecure).run()
+    return 0
+
+
+def _exit_cleanly_on_hangup() -> None:
+    """SIGHUP/SIGTERM become SystemExit, so `finally` blocks run and temp files go."""
+    import signal
+
+    def leave(signum: int, _frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    for signum in (signal.SIGHUP, signal.SIGTERM):
+        signal.signal(signum, leave)
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    from tipline_tui.wiring import demo_workspace, make_app
+
+    source = bundled_demo_store()
+    if not source.is_file() or source.stat().st_size == 0:
+        return fail(f"the bundled demo store is missing ({source}); reinstall tipline-tui")
+    settings = load_settings()
+    _exit_cleanly_on_hangup()  # an SSH drop must still remove the temporary copy
+    with demo_workspace(source) as (store, demo_hub):
+        make_app(store, settings, on_call=args.on_call, demo_hub=demo_hub, pace=args.pace).run()
+    return 0
+
+
+def demo_data(args: argparse.Namespace) -> int:
+    if args.reports < 0:
+        return fail("--reports must be zero or more")
+    if args.out.exists():
+        return fail(f"{args.out} already exists; choose a new file")
+    from tipline_tui.demo.generator import build_demo_store
+
+    started = time.perf_counter()
+
+    def progress(done: int) -> None:
+        print(f"\r{done:,}/{args.reports:,} tips", end="", file=sys.stderr, flush=True)
+
+    build_demo_store(args.out, args.reports, args.seed, progress=progress)
+    elapsed = time.perf_counter() - started
+    print(
+        f"\nwrote {args.reports:,} synthetic tips to {args.out} in {elapsed:.1f} s", file=sys.stderr
+    )
+    return 0

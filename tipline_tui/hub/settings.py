@@ -1,0 +1,67 @@
+"""The hub's settings: one object from `TIPLINE_HUB_` environment variables.
+
+The only place the hub reads its configuration; command-line options win over it.
+
+    TIPLINE_HUB_DB        database URL (default: sqlite:///hub.sqlite in the user data dir)
+    TIPLINE_HUB_EVIDENCE  directory for uploaded files (default: hub-evidence/ in the data dir)
+    TIPLINE_HUB_XSD       schema file GET /ispws/xsd serves (default: none; the answer is 1210)
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+from pydantic import field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from tipline_tui.config import APP_NAME
+
+HUB_ENV_PREFIX = "TIPLINE_HUB_"
+HUB_DB_ENV = "TIPLINE_HUB_DB"
+EVIDENCE_ENV = "TIPLINE_HUB_EVIDENCE"
+XSD_ENV = "TIPLINE_HUB_XSD"
+
+
+class HubSettings(BaseSettings):
+    """Everything a hub process is configured with."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=HUB_ENV_PREFIX, env_ignore_empty=True, frozen=True, extra="ignore"
+    )
+
+    db: str | None = None
+    evidence: Path | None = None
+    xsd: Path | None = None
+
+    @field_validator("db", "evidence", "xsd", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = value.strip()
+            return value or None
+        return value
+
+    @field_validator("evidence", "xsd")
+    @classmethod
+    def _home(cls, value: Path | None) -> Path | None:
+        return value.expanduser() if value is not None else None
+
+    def database_url(self) -> str:
+        """TIPLINE_HUB_DB, else a SQLite file in the user data dir."""
+        return self.db or f"sqlite:///{Path(platformdirs.user_data_dir(APP_NAME)) / 'hub.sqlite'}"
+
+    def evidence_dir(self) -> Path:
+        """TIPLINE_HUB_EVIDENCE, else `hub-evidence/` in the user data dir (never an analyst's)."""
+        return self.evidence or Path(platformdirs.user_data_dir(APP_NAME)) / "hub-evidence"
+
+
+def default_snapshot_dir(hub_url: str) -> Path:
+    """`snapshots/` beside a SQLite hub database; else `hub-snapshots/` in the user data dir."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(hub_url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database:
+        return Path(parsed.database).expanduser().parent / "snapshots"
+    return Path(platformdirs.user_data_dir(APP_NAME)) / "hub-snapshots"

@@ -1,0 +1,142 @@
+"""The app as `tipline` runs it, built in one place: the CLI and the tests both call make_app.
+
+From the settings and the command's options: who the analyst is, the time
+limits, IP geolocation, and the hub: a sync loop to the configured hub, or, in
+the demo, the in-process demo hub with its feed of new tips (the demo never
+talks to a configured real hub, nor reads the operator's GeoIP database).
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from tipline_tui.settings import HUB_URL_ENV, AppSettings, SettingsError
+from tipline_tui.store import Store, open_store
+
+if TYPE_CHECKING:
+    from tipline_tui.app import TiplineApp
+    from tipline_tui.demo.live import DemoHub
+    from tipline_tui.domain.jurisdiction import GeoIp
+    from tipline_tui.sync.loop import SyncLoop
+
+DEMO_HUB_NAME = "the in-process demo hub"
+DEMO_BACKDATE = 300  # seconds: the newest demo tip arrived five minutes ago
+
+
+def make_app(
+    store: Store,
+    settings: AppSettings,
+    *,
+    on_call: bool = False,
+    insecure: bool = False,
+    demo: bool = False,
+    demo_hub: DemoHub | None = None,
+    pace: float = 0.0,
+    clock: Callable[[], float] = time.time,
+    urgent_poll_seconds: float = 5.0,
+    sync_interval: float | None = None,
+) -> TiplineApp:
+    """The real app over `store`: standalone, connected to the settings' hub, or the demo.
+
+    With `demo_hub` (implies `demo`) the app syncs with it and its DemoFeed files a
+    new tip every `pace` seconds (0: none). `clock`, `urgent_poll_seconds` and
+    `sync_interval` exist for tests. SettingsError when the GeoIP database or the
+    hub URL cannot be used.
+    """
+    from tipline_tui.app import TiplineApp
+    from tipline_tui.store.service import TipService
+
+    demo = demo or demo_hub is not None
+    sync: SyncLoop | None = None
+    feed: Any = None
+    hub_url = None if demo else settings.hub_url
+    analyst = settings.analyst
+    if demo_hub is not None:
+        from tipline_tui.demo.live import DEMO_ANALYST, DemoFeed
+
+        sync = demo_hub.sync_loop()
+        feed = DemoFeed(demo_hub, pace=pace)
+        hub_url = DEMO_HUB_NAME
+        analyst = DEMO_ANALYST  # the demo hub's analyst account
+    elif not demo:
+        sync = _hub_sync(store, settings, insecure=insecure, clock=clock, interval=sync_interval)
+    return TiplineApp(
+        TipService(store, geoip=None if demo else _geoip(settings)),
+        demo=demo,
+        clock=clock,
+        analyst=analyst,
+        time_limits=settings.time_limits,
+        on_call=on_call,
+        hub_url=hub_url,
+        urgent_poll_seconds=urgent_poll_seconds,
+        sync=sync,
+        feed=feed,
+        log_path=settings.log_path(),
+    )
+
+
+def _hub_sync(
+    store: Store,
+    settings: AppSettings,
+    *,
+    insecure: bool,
+    clock: Callable[[], float],
+    interval: float | None,
+) -> SyncLoop | None:
+    """A sync loop to the configured hub; None without a hub URL and token."""
+    token = settings.token()
+    if not settings.hub_url or not token:
+        return None
+    from tipline_tui.sync.client import HubConfig, SyncClient, SyncError
+    from tipline_tui.sync.loop import INTERVAL, SyncLoop
+
+    try:
+        client = SyncClient(store, HubConfig(settings.hub_url, token, insecure), clock=clock)
+    except SyncError as exc:  # a URL that cannot be used: say so, exit 2
+        where = f"hub.url in {settings.config}, or ${HUB_URL_ENV}"
+        raise SettingsError(f"the hub URL ({where}): {exc}") from None
+    return SyncLoop(client, interval=INTERVAL if interval is None else interval, clock=clock)
+
+
+def _geoip(settings: AppSettings) -> GeoIp | None:
+    from tipline_tui.geoip import GeoIpError, open_geoip
+
+    try:
+        return open_geoip(settings.geoip)
+    except GeoIpError as exc:  # a configured database that cannot be read: say so, exit 2
+        raise SettingsError(str(exc)) from None
+
+
+@contextmanager
+def demo_workspace(source: Path) -> Iterator[tuple[Store, DemoHub]]:
+    """A temporary copy of the demo store `source`, its tips backdated to end five minutes
+    ago, and a DemoHub beside it (seeded by the app's feed); all removed afterwards."""
+    from tipline_tui.demo.live import DemoHub
+    from tipline_tui.store.maintenance import newest_received, shift_received
+
+    workdir = Path(tempfile.mkdtemp(prefix="tipline-demo-"))
+    try:
+        copy = workdir / "demo.sqlite"
+        shutil.copyfile(source, copy)
+        copy.chmod(0o600)
+        store = open_store(copy, create=False)
+        try:
+            with store.write() as conn:
+                newest = newest_received(conn)
+                if newest is not None:
+                    shift_received(conn, int(time.time()) - DEMO_BACKDATE - newest)
+            demo_hub = DemoHub(workdir, store)
+            try:
+                yield store, demo_hub
+            finally:
+                demo_hub.hub.close()
+        finally:
+            store.close()
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
