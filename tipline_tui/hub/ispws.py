@@ -24,7 +24,6 @@ Rules the API leaves to the receiver, kept here:
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -58,8 +57,8 @@ from tipline_tui.hub.ispws_common import (
 )
 from tipline_tui.hub.ispws_upload import Upload, receive, store_file
 from tipline_tui.hub.ispws_xml import describe, report_done_response, report_response
-from tipline_tui.hub.tables import Account, HubReport
 from tipline_tui.hub.settings import HubSettings
+from tipline_tui.hub.tables import Account, HubReport
 
 __all__ = ["XSD_ENV", "router"]
 

@@ -86,6 +86,4 @@ def list_agencies(conn: Connection) -> list[Agency]:
     rows = conn.execute(
         select(_agency).order_by(_agency.c.kind, _agency.c.state, _agency.c.country, _agency.c.name)
     )
-    return [
-        Agency(name=r.name, id=r.id, **{f: getattr(r, f) for f in AGENCY_FIELDS}) for r in rows
-    ]
+    return [Agency(name=r.name, id=r.id, **{f: getattr(r, f) for f in AGENCY_FIELDS}) for r in rows]

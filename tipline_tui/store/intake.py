@@ -43,7 +43,8 @@ def quarantine(
     if existing is not None:
         return existing, False
     result = conn.execute(
-        insert(_quarantine).values(
+        insert(_quarantine)
+        .values(
             received_at=now,
             file_name=file_name,
             sha256=digest,
