@@ -167,68 +167,10 @@ def _simple_content(
         ctx.add(path, str(bad), element)
 
 
-def _children(
-    element: Element, shape: Shape, path: Path, ctx: Context, counts: dict[str, int], values: Values
-) -> None:
-    """An element that holds elements: each child checked and its value put into `values`.
-
-    The hot loop of the parser: kept flat, with rows unpacked from tuples.
-    """
-    text = element.text
-    if text and text.strip(XML_SPACE):
-        _stray_text(element, path, ctx, element)
-    rows = shape.rows
-    for child in element:
-        tag = child.tag
-        n = counts[tag] = counts.get(tag, 0) + 1
-        tail = child.tail
-        if tail and tail.strip(XML_SPACE):
-            _stray_text(element, path, ctx, child)
-        row = rows.get(tag)
-        if row is None:
-            ctx.add((path, tag, n), f"unexpected element <{tag}>", child)
-            continue
-        key, convert, sub, many, how = row
-        if n > 1 and not many:
-            ctx.add((path, tag, n), f"<{tag}> may appear only once here", child)
-            continue
-        value: Any
-        if sub is None:
-            if child.keys():
-                _attributes(child, _NO_ATTRS, (path, tag, n), ctx, values)
-            if len(child):
-                _not_simple(child, (path, tag, n), ctx)
-                continue
-            value = child.text or ""
-            if convert is not None:
-                try:
-                    value = convert(value, ctx)
-                except Invalid as bad:
-                    ctx.add((path, tag, n), str(bad), child)
-                    continue
-        else:
-            value = walk(child, sub, (path, tag, n), ctx)
-            if value is None:
-                continue
-        if how == _SET:
-            values[key] = value
-        elif how == _APPEND:
-            found = values.get(key)
-            if found is None:
-                values[key] = [value]
-            else:
-                found.append(value)
-        else:
-            values.update(value)
-    for tag in shape.required:
-        if tag not in counts:
-            ctx.add((path, tag, 0), "required element missing", element)
-
-
+# The hot loop of the parser: kept flat (no call per child), with rows unpacked from tuples.
 def walk(element: Element, shape: Shape, path: Path, ctx: Context) -> Any:
     """Check `element` against `shape`; its built value, or None if anything in it was wrong."""
-    problems = ctx.problems
-    before = len(problems)
+    before = len(ctx.problems)
     values: Values = {}
     if shape.required_attrs or element.keys():
         _attributes(element, shape, path, ctx, values)
@@ -237,10 +179,52 @@ def walk(element: Element, shape: Shape, path: Path, ctx: Context) -> Any:
     if content is not None:
         _simple_content(element, content, path, ctx, values)
     else:
-        _children(element, shape, path, ctx, counts, values)
+        if element.text and element.text.strip(XML_SPACE):
+            _stray_text(element, path, ctx, element)
+        rows = shape.rows
+        for child in element:
+            tag = child.tag
+            n = counts[tag] = counts.get(tag, 0) + 1
+            tail = child.tail
+            if tail and tail.strip(XML_SPACE):
+                _stray_text(element, path, ctx, child)
+            row = rows.get(tag)
+            if row is None:
+                ctx.add((path, tag, n), f"unexpected element <{tag}>", child)
+                continue
+            key, convert, sub, many, how = row
+            if n > 1 and not many:
+                ctx.add((path, tag, n), f"<{tag}> may appear only once here", child)
+                continue
+            if sub is None:
+                if child.keys():
+                    _attributes(child, _NO_ATTRS, (path, tag, n), ctx, values)
+                if len(child):
+                    _not_simple(child, (path, tag, n), ctx)
+                    continue
+                value: Any = child.text or ""
+                if convert is not None:
+                    try:
+                        value = convert(value, ctx)
+                    except Invalid as bad:
+                        ctx.add((path, tag, n), str(bad), child)
+                        continue
+            else:
+                value = walk(child, sub, (path, tag, n), ctx)
+                if value is None:
+                    continue
+            if how == _SET:
+                values[key] = value
+            elif how == _APPEND:
+                values.setdefault(key, []).append(value)
+            else:
+                values.update(value)
+        for tag in shape.required:
+            if tag not in counts:
+                ctx.add((path, tag, 0), "required element missing", element)
     if shape.check is not None:
         shape.check(element, path, ctx, counts, values)
-    if len(problems) != before:
+    if len(ctx.problems) != before:
         return None
     make = shape.make
     return make(**values) if make is not None else shape.build(values)
