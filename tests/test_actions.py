@@ -15,7 +15,7 @@ from tipline_tui.domain.views import QueueFilter, QueueSort
 from tipline_tui.store import Store, actions
 from tipline_tui.store.directory import write_agencies
 from tipline_tui.store.queue import fetch_window
-from tipline_tui.store.reports import load_tip
+from tipline_tui.store.tip_load import load_tip
 
 NOW = BASE_TIME + 3600
 MakeStore = Callable[[Sequence[Report]], Store]

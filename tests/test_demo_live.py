@@ -8,7 +8,7 @@ from pathlib import Path
 from tipline_tui.config import bundled_demo_store
 from tipline_tui.demo.live import DemoFeed, DemoHub
 from tipline_tui.store import actions, open_store, sync_state
-from tipline_tui.store.reports import load_tip
+from tipline_tui.store.tip_load import load_tip
 
 
 async def test_demo_hub_seeds_feeds_and_acknowledges_through_the_real_sync_path(

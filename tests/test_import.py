@@ -17,7 +17,7 @@ from tipline_tui.screens.quarantine import QuarantineScreen
 from tipline_tui.screens.report import ReportScreen
 from tipline_tui.store import open_store
 from tipline_tui.store.intake import get_quarantined, list_quarantine
-from tipline_tui.store.reports import load_tip
+from tipline_tui.store.tip_load import load_tip
 
 FIXTURES = Path(__file__).parent / "fixtures" / "xml"
 REPORTS = sorted(FIXTURES.glob("report_*.xml"))

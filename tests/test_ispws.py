@@ -31,7 +31,8 @@ from tipline_tui.domain.report import FileDetails, FileHash
 from tipline_tui.hub.auth import create_account
 from tipline_tui.hub.db import HubDB, open_hub
 from tipline_tui.hub.expiry import expire_reports
-from tipline_tui.hub.ispws import XSD_ENV, evidence_path
+from tipline_tui.hub.ispws import XSD_ENV
+from tipline_tui.hub.ispws_upload import evidence_path
 from tipline_tui.hub.ispws_xml import ResponseCode as C
 from tipline_tui.hub.tables import Change, HubFile, HubReport
 

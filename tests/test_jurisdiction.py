@@ -15,14 +15,9 @@ from tests.factories import full_report, simple_report
 from tipline_tui.cli import main
 from tipline_tui.demo.agencies import demo_agencies
 from tipline_tui.domain.agency import Agency
-from tipline_tui.domain.jurisdiction import (
-    Outcome,
-    Place,
-    jurisdiction_signals,
-    locate,
-    place_of_coordinates,
-    suggest,
-)
+from tipline_tui.domain.jurisdiction import Outcome, locate, suggest
+from tipline_tui.domain.jurisdiction_places import Place, place_of_coordinates
+from tipline_tui.domain.jurisdiction_signals import jurisdiction_signals
 from tipline_tui.domain.report import (
     Address,
     EstimatedLocation,

@@ -9,9 +9,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tipline_tui.domain.enums import IdentifierKind
+from tipline_tui.domain.ip_keys import IP_STRENGTH
+from tipline_tui.domain.key import Key
 from tipline_tui.domain.keys import (
-    IP_STRENGTH,
-    Key,
     email_account,
     fuzzy_text,
     handle_keys,

@@ -163,28 +163,28 @@ def test_handles_alike_but_for_digits_are_weak_and_typos_still_match(make_store)
 
 
 def test_blocking_skips_common_trigrams_but_finds_the_typo(make_store, monkeypatch) -> None:
-    from tipline_tui.store import related
+    from tipline_tui.store import related_fuzzy
+    from tipline_tui.store.related_common import capped_counts
+    from tipline_tui.store.related_index import trigrams
 
     # every stored handle shares "wolf" and "dark"; the rare trigrams are the telling ones
     reports = [person_report(0, screen="darkwolfzephyrquill")]
     reports += [person_report(n, screen=f"darkwolf{n:03d}") for n in range(1, 80)]
     reports.append(person_report(80, screen="darkwolfzephyrquil"))
     store = make_store(reports)
-    monkeypatch.setattr(related, "GRAM_BUDGET", 40)
+    monkeypatch.setattr(related_fuzzy, "GRAM_BUDGET", 40)
     with store.read() as conn:
-        grams = related.trigrams("darkwolfzephyrquill")
+        grams = trigrams("darkwolfzephyrquill")
         frequency = dict(
             zip(
                 sorted(grams),
-                related._capped_counts(
-                    conn, "trigram", "gram = q.c0", [(g,) for g in sorted(grams)], 40
-                ),
+                capped_counts(conn, "trigram", "gram = q.c0", [(g,) for g in sorted(grams)], 40),
                 strict=True,
             )
         )
-        read = related._grams_to_read(grams, frequency)
+        read = related_fuzzy._grams_to_read(grams, frequency)
         found = related_reports(conn, 1)
-    assert "wol" not in read and "dar" not in read and len(read) >= related.MIN_GRAMS
+    assert "wol" not in read and "dar" not in read and len(read) >= related_fuzzy.MIN_GRAMS
     assert found and found[0].report_id == 81 and "%" in found[0].reasons[0]
 
 

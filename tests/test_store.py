@@ -15,7 +15,8 @@ from tipline_tui.domain.views import QueueFilter, QueueSort
 from tipline_tui.store import StoreError, StoreTooNewError, open_store
 from tipline_tui.store.migrations import SCHEMA_VERSION, ensure_schema
 from tipline_tui.store.queue import count_before, fetch_around, fetch_window, queue_counts
-from tipline_tui.store.reports import load_tip, write_reports
+from tipline_tui.store.reports import write_reports
+from tipline_tui.store.tip_load import load_tip
 
 
 def test_new_store_is_private_wal_with_foreign_keys(store_path: Path) -> None:

@@ -16,7 +16,7 @@ from tipline_tui.hub.auth import create_account
 from tipline_tui.hub.db import HubDB, open_hub
 from tipline_tui.hub.operator import import_agencies, import_reports
 from tipline_tui.store import Store, actions, open_store, sync_state
-from tipline_tui.store.reports import load_tip
+from tipline_tui.store.tip_load import load_tip
 from tipline_tui.sync.client import (
     HubConfig,
     HubRefused,

@@ -12,7 +12,8 @@ from tests.tui_helpers import CLOCK_NOW, make_app, settle, static_text, table_li
 from tests.waiting import until
 from tipline_tui.screens.prompts import PriorityPicker, TextPrompt
 from tipline_tui.screens.report import ReportScreen
-from tipline_tui.store.reports import load_tip, write_reports
+from tipline_tui.store.reports import write_reports
+from tipline_tui.store.tip_load import load_tip
 from tipline_tui.widgets.queue_table import QueueTable
 
 

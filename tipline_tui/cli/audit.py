@@ -44,7 +44,7 @@ def verify_log(args: argparse.Namespace) -> int:
 
 def show_history(args: argparse.Namespace) -> int:
     from tipline_tui.store import audit
-    from tipline_tui.store.reports import load_tip
+    from tipline_tui.store.tip_load import load_tip
 
     with opened_store(args) as store, store.read() as conn:
         entries = audit.history(conn, args.report_id)

@@ -37,7 +37,7 @@ def add_commands(commands: Commands) -> None:
 
 def show_related(args: argparse.Namespace) -> int:
     from tipline_tui.store.related import related_reports
-    from tipline_tui.store.reports import load_tip
+    from tipline_tui.store.tip_load import load_tip
     from tipline_tui.widgets.format import utc_text
 
     with opened_store(args) as store, store.read() as conn:
@@ -67,7 +67,7 @@ def suggest_agencies(args: argparse.Namespace) -> int:
     from tipline_tui.domain.jurisdiction import suggest
     from tipline_tui.geoip import GeoIpError, open_geoip
     from tipline_tui.store.directory import list_agencies
-    from tipline_tui.store.reports import load_tip
+    from tipline_tui.store.tip_load import load_tip
 
     geoip_path = load_settings().geoip
     try:

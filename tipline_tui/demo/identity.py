@@ -338,6 +338,7 @@ def email_variant(rng: Random, ident: Identity) -> str:
 def format_phone(rng: Random, phone: tuple[str, str, str]) -> tuple[str, str | None]:
     """The number written one of the ways people write it, and its calling code if given."""
     plan, area, sub = phone
+    forms: tuple[tuple[str, str | None], ...]
     r = int(rng.random() * 7)
     if plan == "nanp":
         line = f"555-{sub}"

@@ -27,11 +27,12 @@ from tipline_tui.domain.report import Report
 from tipline_tui.hub.app import create_app
 from tipline_tui.hub.auth import create_account
 from tipline_tui.hub.db import HubDB, open_hub
-from tipline_tui.hub.operator import import_agencies
+from tipline_tui.hub.operator import finished_report, import_agencies
 from tipline_tui.hub.tables import HubReport
 from tipline_tui.store import Store
 from tipline_tui.store.directory import list_agencies, read_meta, write_meta
 from tipline_tui.store.sync_state import CURSOR_KEY
+from tipline_tui.store.tables import table_of
 from tipline_tui.sync.client import HubConfig, SyncClient
 from tipline_tui.sync.loop import SyncLoop
 
@@ -101,24 +102,10 @@ class DemoHub:
         keeps the demo's start at about a second instead of four.
         """
         now = int(self.clock())
-        rows = [
-            {
-                "id": n,
-                "esp_account_id": None,
-                "state": "finished",
-                "opened_at": now,
-                "changed_at": now,
-                "finished_at": now,
-                "xml": data,
-                "status": "new",
-                "labels": [],
-                "version": 1,
-            }
-            for n, data in enumerate(documents, 1)
-        ]
+        rows = [{"id": n, **finished_report(data, now)} for n, data in enumerate(documents, 1)]
         with self.hub.write() as conn:
-            conn.execute(insert(HubReport.__table__), rows)  # type: ignore[arg-type]
-        return [row["id"] for row in rows]
+            conn.execute(insert(table_of(HubReport)), rows)
+        return list(range(1, len(rows) + 1))
 
     def sync_loop(self) -> SyncLoop:
         """The app's sync loop; it starts once the hub is seeded (the token exists then)."""

@@ -114,10 +114,6 @@ def _esp_contacts() -> dict[str, tuple[tuple[str, str, str, str], ...]]:
 _CONTACTS = _esp_contacts()
 
 
-def _chance(rng: Random, p: float) -> bool:
-    return rng.random() < p
-
-
 # ------------------------------------------------------------------ people
 
 
@@ -294,20 +290,48 @@ def _incident_phone(rng: Random, ident: Identity | None) -> Phone | None:
     return Phone(value, type="Mobile", country_calling_code=code)
 
 
+def _web_page(rng: Random, d: InternetDetail, esp: Esp, incident: str) -> None:
+    if incident == IncidentType.MISLEADING_DOMAIN:
+        d.urls.append(f"https://{one(rng, _MISLEADING_HOSTS)}/")
+        return
+    for _ in range(1 + int(rng.random() * 2.5)):
+        d.urls.append(f"https://{esp.slug}.example.com/p/{rng.getrandbits(40):010x}")
+    if rng.random() < 0.2:
+        d.urls.append(f"https://files.example.net/s/{rng.getrandbits(48):012x}")
+        d.third_party_hosted_content = True
+
+
+def _non_internet(rng: Random, d: InternetDetail, ident: Identity | None) -> None:
+    d.location_name = one(rng, NON_INTERNET_PLACES)
+    place = ident.place if ident is not None and ident.place is not None else None
+    if place is None:
+        place = _US_ONLY.draw(rng)
+    street = f"{1 + int(rng.random() * 9899)} {one(rng, STREETS)}"
+    zip_code = place.postcode
+    if place.country == "US":
+        zip_code = f"{place.postcode}{int(rng.random() * 100):02d}"
+    d.addresses.append(place_address(place, street, zip_code, None))
+
+
+def _peer_to_peer(rng: Random, d: InternetDetail, ident: Identity | None, t: int) -> None:
+    d.client = one(rng, P2P_CLIENTS)
+    if ident is not None:
+        d.ip_capture_events = ip_events(rng, ident, t, 1 + int(rng.random() * 3))
+        for e in d.ip_capture_events:
+            e.event_name = "Upload" if rng.random() < 0.6 else "Other"
+            e.port = 6881 + int(rng.random() * 119)
+    else:
+        d.ip_capture_events.append(IpCaptureEvent(doc_ipv4(rng), "Upload", iso_utc(t)))
+    d.file_names = "; ".join(file_name(rng, t) for _ in range(1 + int(rng.random() * 3)))
+
+
 def internet_detail(
     rng: Random, kind: str, esp: Esp, ident: Identity | None, t: int, incident: str
 ) -> InternetDetail:
     """One internetDetails element of `kind`, filled the way such a report would be."""
     d = InternetDetail(kind=kind)
     if kind == K.WEB_PAGE:
-        if incident == IncidentType.MISLEADING_DOMAIN:
-            d.urls.append(f"https://{one(rng, _MISLEADING_HOSTS)}/")
-        else:
-            for _ in range(1 + int(rng.random() * 2.5)):
-                d.urls.append(f"https://{esp.slug}.example.com/p/{rng.getrandbits(40):010x}")
-            if rng.random() < 0.2:
-                d.urls.append(f"https://files.example.net/s/{rng.getrandbits(48):012x}")
-                d.third_party_hosted_content = True
+        _web_page(rng, d, esp, incident)
     elif kind in (K.EMAIL, K.NEWSGROUP):
         if kind == K.NEWSGROUP:
             d.name = one(rng, NEWSGROUPS)
@@ -333,27 +357,9 @@ def internet_detail(
             d.latitude = round(place.lat + (rng.random() - 0.5) * 0.1, 5)
             d.longitude = round(place.lon + (rng.random() - 0.5) * 0.1, 5)
     elif kind == K.NON_INTERNET:
-        d.location_name = one(rng, NON_INTERNET_PLACES)
-        place = ident.place if ident is not None and ident.place is not None else None
-        if place is None:
-            place = _US_ONLY.draw(rng)
-        street = f"{1 + int(rng.random() * 9899)} {one(rng, STREETS)}"
-        zip_code = (
-            f"{place.postcode}{int(rng.random() * 100):02d}"
-            if place.country == "US"
-            else place.postcode
-        )
-        d.addresses.append(place_address(place, street, zip_code, None))
+        _non_internet(rng, d, ident)
     elif kind == K.PEER_TO_PEER:
-        d.client = one(rng, P2P_CLIENTS)
-        if ident is not None:
-            d.ip_capture_events = ip_events(rng, ident, t, 1 + int(rng.random() * 3))
-            for e in d.ip_capture_events:
-                e.event_name = "Upload" if rng.random() < 0.6 else "Other"
-                e.port = 6881 + int(rng.random() * 119)
-        else:
-            d.ip_capture_events.append(IpCaptureEvent(doc_ipv4(rng), "Upload", iso_utc(t)))
-        d.file_names = "; ".join(file_name(rng, t) for _ in range(1 + int(rng.random() * 3)))
+        _peer_to_peer(rng, d, ident, t)
     if rng.random() < 0.15:
         d.additional_info = one(rng, ADDITIONAL_INFO)
     return d

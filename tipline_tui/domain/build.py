@@ -12,8 +12,12 @@ T = TypeVar("T")
 
 
 @cache
-def _hints(cls: type) -> dict[str, Any]:
-    return typing.get_type_hints(cls)
+def _fields(cls: type) -> tuple[tuple[str, Any], ...]:
+    """(name, type hint) of each field of a dataclass, in order; cached per class."""
+    if not dataclasses.is_dataclass(cls):
+        raise TypeError(f"{cls.__name__} is not a dataclass")
+    hints = typing.get_type_hints(cls)
+    return tuple((f.name, hints[f.name]) for f in dataclasses.fields(cls))
 
 
 def _convert(hint: Any, value: Any) -> Any:
@@ -26,17 +30,13 @@ def _convert(hint: Any, value: Any) -> Any:
     if origin is list:
         (item,) = typing.get_args(hint)
         return [_convert(item, v) for v in value]
-    if dataclasses.is_dataclass(hint):
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
         return build(hint, value)
     return value
 
 
 def build(cls: type[T], data: dict[str, Any]) -> T:
     """`cls(**data)` with nested dataclasses and lists rebuilt; unknown keys ignored."""
-    hints = _hints(cls)
-    kwargs = {
-        f.name: _convert(hints[f.name], data[f.name])
-        for f in dataclasses.fields(cls)  # type: ignore[arg-type]
-        if f.name in data
-    }
+    kind: type = cls
+    kwargs = {name: _convert(hint, data[name]) for name, hint in _fields(kind) if name in data}
     return cls(**kwargs)

@@ -153,32 +153,33 @@ def _stray_text(element: Element, path: Path, ctx: Context, at: Element) -> None
     ctx.add(path, f"unexpected text in <{element.tag}>, which holds elements only", at)
 
 
-def walk(element: Element, shape: Shape, path: Path, ctx: Context) -> Any:
-    """Check `element` against `shape`; its built value, or None if anything in it was wrong.
+def _simple_content(
+    element: Element, content: Child, path: Path, ctx: Context, values: Values
+) -> None:
+    """An element that holds text only: its text converted into `values`."""
+    if len(element):
+        _not_simple(element, path, ctx)
+        return
+    text = element.text or ""
+    try:
+        values[content.key] = text if content.convert is None else content.convert(text, ctx)
+    except Invalid as bad:
+        ctx.add(path, str(bad), element)
 
-    The hot loop of the parser: kept flat, with rows unpacked from tuples.
-    """
-    problems = ctx.problems
-    before = len(problems)
+
+# The hot loop of the parser: kept flat (no call per child), with rows unpacked from tuples.
+def walk(element: Element, shape: Shape, path: Path, ctx: Context) -> Any:
+    """Check `element` against `shape`; its built value, or None if anything in it was wrong."""
+    before = len(ctx.problems)
     values: Values = {}
     if shape.required_attrs or element.keys():
         _attributes(element, shape, path, ctx, values)
     counts: dict[str, int] = {}
     content = shape.content
     if content is not None:
-        if len(element):
-            _not_simple(element, path, ctx)
-        else:
-            text = element.text or ""
-            try:
-                values[content.key] = (
-                    text if content.convert is None else content.convert(text, ctx)
-                )
-            except Invalid as bad:
-                ctx.add(path, str(bad), element)
+        _simple_content(element, content, path, ctx, values)
     else:
-        text = element.text
-        if text and text.strip(XML_SPACE):
+        if element.text and element.text.strip(XML_SPACE):
             _stray_text(element, path, ctx, element)
         rows = shape.rows
         for child in element:
@@ -201,7 +202,7 @@ def walk(element: Element, shape: Shape, path: Path, ctx: Context) -> Any:
                 if len(child):
                     _not_simple(child, (path, tag, n), ctx)
                     continue
-                value = child.text or ""
+                value: Any = child.text or ""
                 if convert is not None:
                     try:
                         value = convert(value, ctx)
@@ -215,11 +216,7 @@ def walk(element: Element, shape: Shape, path: Path, ctx: Context) -> Any:
             if how == _SET:
                 values[key] = value
             elif how == _APPEND:
-                found = values.get(key)
-                if found is None:
-                    values[key] = [value]
-                else:
-                    found.append(value)
+                values.setdefault(key, []).append(value)
             else:
                 values.update(value)
         for tag in shape.required:
@@ -227,7 +224,7 @@ def walk(element: Element, shape: Shape, path: Path, ctx: Context) -> Any:
                 ctx.add((path, tag, 0), "required element missing", element)
     if shape.check is not None:
         shape.check(element, path, ctx, counts, values)
-    if len(problems) != before:
+    if len(ctx.problems) != before:
         return None
     make = shape.make
     return make(**values) if make is not None else shape.build(values)

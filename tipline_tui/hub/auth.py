@@ -20,14 +20,21 @@ import hmac
 import secrets
 import threading
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 from fastapi import Depends, HTTPException, Request
-from fastapi.security import HTTPBasic, HTTPBearer
+from fastapi.security import (
+    HTTPAuthorizationCredentials,
+    HTTPBasic,
+    HTTPBasicCredentials,
+    HTTPBearer,
+)
 from sqlalchemy import Connection, insert, select, update
+from starlette.requests import HTTPConnection
 
 from tipline_tui.hub.db import HubDB
 from tipline_tui.hub.tables import Account
+from tipline_tui.store.tables import table_of
 
 __all__ = [
     "KINDS",
@@ -47,7 +54,7 @@ __all__ = [
 
 KINDS = ("esp", "user", "agency")
 ROLES = ("analyst", "oncall", "supervisor")
-_account = Account.__table__
+_account = table_of(Account)
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1}
 
 
@@ -58,14 +65,16 @@ class _DocumentedBasic(HTTPBasic):
     refuses non-ASCII names; the ESP API wants one answer for every failure.
     """
 
-    async def __call__(self, request: Request) -> None:  # type: ignore[override]
+    async def __call__(  # type: ignore[override]  # HTTPBasic itself narrows HTTPBase's return
+        self, request: HTTPConnection
+    ) -> HTTPBasicCredentials | None:
         return None
 
 
 class _DocumentedBearer(HTTPBearer):
     """Declares the bearer scheme in the OpenAPI document; `_bearer_account` checks it."""
 
-    async def __call__(self, request: Request) -> None:  # type: ignore[override]
+    async def __call__(self, request: HTTPConnection) -> HTTPAuthorizationCredentials | None:
         return None
 
 
@@ -217,7 +226,7 @@ _DUMMY_HASH = hash_secret(secrets.token_urlsafe(32))
 
 def hub_of(request: Request) -> HubDB:
     """The hub database the app was made with (every route reaches it this way)."""
-    return request.app.state.hub  # type: ignore[no-any-return]
+    return cast(HubDB, request.app.state.hub)
 
 
 def esp_account(request: Request, _doc: Annotated[Any, Depends(_basic)]) -> Account:

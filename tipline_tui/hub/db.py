@@ -21,6 +21,7 @@ from sqlalchemy.engine import make_url
 
 from tipline_tui.hub.tables import Change, hub_metadata
 from tipline_tui.store.engine import create_private_file, install_sqlite_pragmas
+from tipline_tui.store.tables import table_of
 
 __all__ = ["HubDB", "HubError", "append_change", "open_hub"]
 
@@ -28,8 +29,9 @@ BUSY_TIMEOUT_MS = 10_000
 # uvicorn runs sync routes on up to 40 threads: enough connections that reads never queue long
 _POOL: dict[str, Any] = {"pool_size": 10, "max_overflow": 30}
 WRITE_LOCK_KEY = 0x7469706C696E65  # "tipline": the advisory lock every PostgreSQL writer takes
-_change = Change.__table__
-_APPEND = insert(_change)  # built once: executed with parameters, it skips SQL building
+_change = table_of(Change)
+# built once: executed with parameters, it skips SQL building
+_APPEND = insert(_change).returning(_change.c.seq)
 
 
 class HubError(Exception):
@@ -114,4 +116,4 @@ def append_change(
     result = conn.execute(
         _APPEND, {"kind": kind, "entity_id": entity_id, "at": at, "payload": payload}
     )
-    return int(result.inserted_primary_key[0])
+    return int(result.scalar_one())

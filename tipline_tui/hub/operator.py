@@ -18,17 +18,32 @@ from tipline_tui.domain.xml_problems import ReportParseError
 from tipline_tui.hub.db import HubDB, append_change
 from tipline_tui.hub.feed import publish_agency, xml_text
 from tipline_tui.hub.tables import HubAgency, HubReport
+from tipline_tui.store.tables import table_of
 
 __all__ = ["ImportRefused", "import_agencies", "import_reports"]
 
-_tables = HubReport.metadata.tables  # typed, unlike each model's __table__
-_report = _tables[HubReport.__tablename__]
-_agency = _tables[HubAgency.__tablename__]
+_report = table_of(HubReport)
+_agency = table_of(HubAgency)
 _ADD_REPORT = insert(_report).returning(_report.c.id)
 
 
 class ImportRefused(ValueError):
     """A document the hub will not store; the message says which and why."""
+
+
+def finished_report(xml: bytes, now: int) -> dict[str, Any]:
+    """A hub report row for a document that arrives whole: finished, new to analysts."""
+    return {
+        "esp_account_id": None,
+        "state": "finished",
+        "opened_at": now,
+        "changed_at": now,
+        "finished_at": now,
+        "xml": xml,
+        "status": "new",
+        "labels": [],
+        "version": 1,
+    }
 
 
 def import_reports(hub: HubDB, xml_documents: Sequence[bytes]) -> list[int]:
@@ -52,18 +67,8 @@ def import_reports(hub: HubDB, xml_documents: Sequence[bytes]) -> list[int]:
     ids: list[int] = []
     with hub.write() as conn:
         now = hub.now()
-        stored: dict[str, Any] = {
-            "esp_account_id": None,
-            "state": "finished",
-            "opened_at": now,
-            "changed_at": now,
-            "finished_at": now,
-            "status": "new",
-            "labels": [],
-            "version": 1,
-        }
         for data in xml_documents:
-            report_id = int(conn.execute(_ADD_REPORT, {**stored, "xml": data}).scalar_one())
+            report_id = int(conn.execute(_ADD_REPORT, finished_report(data, now)).scalar_one())
             # what feed.report_payload would read back, built from what was just written
             payload = {"report_id": report_id, "received_at": now, "xml": xml_text(data)}
             append_change(conn, "report", report_id, {**payload, "files": []}, now)

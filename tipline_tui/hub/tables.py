@@ -6,11 +6,12 @@ sequence numbers. `change.seq` is the one monotonic order every client pulls in.
 
 from __future__ import annotations
 
-from typing import Any
-
-from sqlalchemy import JSON, BigInteger, Column, Index, Integer, LargeBinary, MetaData, Table
+from sqlalchemy import BigInteger, Column, Index, Integer, LargeBinary, MetaData
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
+
+from tipline_tui.store.tables import AgencyColumns, ReferralColumns, json_field
+from tipline_tui.store.tables import table_of as table_of  # the hub's modules take it from here
 
 hub_metadata = MetaData()
 hub_registry = registry(metadata=hub_metadata)
@@ -18,15 +19,6 @@ hub_registry = registry(metadata=hub_metadata)
 
 class HubModel(SQLModel, registry=hub_registry):
     pass
-
-
-def table_of(model: type[HubModel]) -> Table:
-    """A hub model's Table, typed (mypy cannot see the `__table__` SQLModel sets)."""
-    return hub_metadata.tables[str(model.__tablename__)]
-
-
-def _json(**kw: Any) -> Any:
-    return Field(default=None, sa_column=Column(JSON(none_as_null=True), **kw))
 
 
 class Account(HubModel, table=True):
@@ -44,16 +36,8 @@ class Account(HubModel, table=True):
     disabled: bool = False
 
 
-class HubAgency(HubModel, table=True):
+class HubAgency(HubModel, AgencyColumns, table=True):
     __tablename__ = "agency"
-
-    id: int | None = Field(default=None, primary_key=True)
-    kind: str
-    name: str = Field(unique=True)
-    state: str | None = None
-    country: str | None = None
-    contact: str | None = None
-    takes_urgent: bool = True
 
 
 class HubReport(HubModel, table=True):
@@ -72,7 +56,7 @@ class HubReport(HubModel, table=True):
     # the analysis (authoritative; `version` bumps on every state change)
     status: str = "new"
     priority: str | None = None
-    labels: list[str] | None = _json()
+    labels: list[str] | None = json_field()
     victim_age_min: int | None = None
     victim_age_max: int | None = None
     claimed_by: str | None = None
@@ -106,24 +90,13 @@ class HubNote(HubModel, table=True):
     body: str
 
 
-class HubReferral(HubModel, table=True):
+class HubReferral(HubModel, ReferralColumns, table=True):
     __tablename__ = "hub_referral"
     __table_args__ = (Index("ix_hub_referral_agency", "agency_id", "id"),)
 
-    id: int | None = Field(default=None, primary_key=True)
-    action_id: str = Field(unique=True)
     report_id: int = Field(index=True)
-    agency_id: int
     status: str = "sent"  # sent, acknowledged, failed
-    priority: str | None = None
-    created_by: str
-    created_at: int
-    sent_at: int | None = None
-    acknowledged_at: int | None = None
-    failed_at: int | None = None
-    detail: str | None = None
-    outcome: str | None = None
-    contents: dict | None = _json()
+    contents: dict | None = json_field()
 
 
 class HubAction(HubModel, table=True):
@@ -136,7 +109,7 @@ class HubAction(HubModel, table=True):
     kind: str
     report_id: int | None = None
     received_at: int
-    answer: dict | None = _json()
+    answer: dict | None = json_field()
 
 
 class Change(HubModel, table=True):
@@ -153,4 +126,4 @@ class Change(HubModel, table=True):
     kind: str  # report, analysis, note, referral, agency
     entity_id: int
     at: int
-    payload: dict | None = _json()
+    payload: dict | None = json_field()

@@ -8,17 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 
-from sqlalchemy import Connection, Table, insert, select
+from sqlalchemy import Connection, insert, select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from tipline_tui.domain.agency import AGENCY_FIELDS, Agency, directory_changes
-from tipline_tui.store.tables import AgencyRow, MetaRow, PersonRow, SyntheticIdentityRow
+from tipline_tui.store.tables import AgencyRow, MetaRow, PersonRow, SyntheticIdentityRow, table_of
 
-_tables = AgencyRow.metadata.tables  # typed, unlike each model's __table__
-_agency: Table = _tables[AgencyRow.__tablename__]
-_meta: Table = _tables[MetaRow.__tablename__]
-_person: Table = _tables[PersonRow.__tablename__]
-_synthetic: Table = _tables[SyntheticIdentityRow.__tablename__]
+_agency = table_of(AgencyRow)
+_meta = table_of(MetaRow)
+_person = table_of(PersonRow)
+_synthetic = table_of(SyntheticIdentityRow)
 
 
 def write_agencies(conn: Connection, agencies: Iterable[Agency]) -> list[int]:
@@ -27,14 +26,7 @@ def write_agencies(conn: Connection, agencies: Iterable[Agency]) -> list[int]:
     for agency in agencies:
         result = conn.execute(
             insert(_agency)
-            .values(
-                kind=agency.kind,
-                name=agency.name,
-                state=agency.state,
-                country=agency.country,
-                contact=agency.contact,
-                takes_urgent=agency.takes_urgent,
-            )
+            .values(name=agency.name, **{f: getattr(agency, f) for f in AGENCY_FIELDS})
             .returning(_agency.c.id)
         )
         ids.append(int(result.scalar_one()))
@@ -94,15 +86,4 @@ def list_agencies(conn: Connection) -> list[Agency]:
     rows = conn.execute(
         select(_agency).order_by(_agency.c.kind, _agency.c.state, _agency.c.country, _agency.c.name)
     )
-    return [
-        Agency(
-            kind=r.kind,
-            name=r.name,
-            state=r.state,
-            country=r.country,
-            contact=r.contact,
-            takes_urgent=bool(r.takes_urgent),
-            id=r.id,
-        )
-        for r in rows
-    ]
+    return [Agency(name=r.name, id=r.id, **{f: getattr(r, f) for f in AGENCY_FIELDS}) for r in rows]

@@ -10,11 +10,11 @@ from tipline_tui.domain.identifiers import Identifier, report_identifiers
 from tipline_tui.domain.intake import QuarantinedDocument
 from tipline_tui.domain.report import FileDetails, Report
 from tipline_tui.store.reports import add_files
-from tipline_tui.store.tables import FileRow, QuarantineRow, ReportRow
+from tipline_tui.store.tables import FileRow, QuarantineRow, ReportRow, table_of
 
-_report = ReportRow.__table__  # type: ignore[attr-defined]
-_file = FileRow.__table__  # type: ignore[attr-defined]
-_quarantine = QuarantineRow.__table__  # type: ignore[attr-defined]
+_report = table_of(ReportRow)
+_file = table_of(FileRow)
+_quarantine = table_of(QuarantineRow)
 
 
 def reports_by_source(conn: Connection, digests: Iterable[str]) -> dict[str, int]:
@@ -43,7 +43,8 @@ def quarantine(
     if existing is not None:
         return existing, False
     result = conn.execute(
-        insert(_quarantine).values(
+        insert(_quarantine)
+        .values(
             received_at=now,
             file_name=file_name,
             sha256=digest,
@@ -51,8 +52,9 @@ def quarantine(
             content=content,
             problems=list(problems),
         )
+        .returning(_quarantine.c.id)
     )
-    return int(result.inserted_primary_key[0]), True
+    return int(result.scalar_one()), True
 
 
 def quarantine_count(conn: Connection) -> int:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, func, select, update
 
-from tipline_tui.store.tables import ReportRow
+from tipline_tui.store.tables import ReportRow, table_of
 
-_report = ReportRow.__table__  # type: ignore[attr-defined]
+_report = table_of(ReportRow)
 
 
 def newest_received(conn: Connection) -> int | None:

@@ -12,6 +12,7 @@ from sqlalchemy import Connection
 from sqlmodel import SQLModel
 
 from tipline_tui.store import tables
+from tipline_tui.store.tables import table_of
 
 APPLICATION_ID = 0x54495031  # "TIP1"
 SCHEMA_VERSION = 5
@@ -21,7 +22,7 @@ Migration = Callable[[Connection], None]
 
 def _add_quarantine(conn: Connection) -> None:
     """v2: documents that failed intake are kept, with their reasons, not dropped."""
-    tables.QuarantineRow.__table__.create(conn)  # type: ignore[attr-defined]
+    table_of(tables.QuarantineRow).create(conn)
 
 
 def _add_related_index(conn: Connection) -> None:
@@ -35,7 +36,7 @@ def _add_related_index(conn: Connection) -> None:
         tables.TrigramRow,
         tables.PairMarkRow,
     ):
-        model.__table__.create(conn)  # type: ignore[attr-defined]
+        table_of(model).create(conn)
     backfill(conn)
 
 
@@ -62,7 +63,7 @@ def _add_actions(conn: Connection) -> None:
     conn.exec_driver_sql("ALTER TABLE report ADD COLUMN jurisdiction_outcome VARCHAR")
     conn.exec_driver_sql("ALTER TABLE report ADD COLUMN claimed_at INTEGER")
     for model in (tables.OutboxRow, tables.ReferralRow, tables.AuditRow):
-        model.__table__.create(conn)  # type: ignore[attr-defined]
+        table_of(model).create(conn)
     _protect_audit(conn)
 
 

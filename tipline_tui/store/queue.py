@@ -23,11 +23,11 @@ from sqlalchemy import (
 
 from tipline_tui.domain.enums import WAITING_STATUSES, IdentifierKind
 from tipline_tui.domain.views import QueueCounts, QueueFilter, QueueRow, QueueSort
-from tipline_tui.store.tables import AgencyRow, IdentifierRow, ReportRow
+from tipline_tui.store.tables import AgencyRow, IdentifierRow, ReportRow, table_of
 
-_report = ReportRow.__table__  # type: ignore[attr-defined]
-_agency = AgencyRow.__table__  # type: ignore[attr-defined]
-_ident = IdentifierRow.__table__  # type: ignore[attr-defined]
+_report = table_of(ReportRow)
+_agency = table_of(AgencyRow)
+_ident = table_of(IdentifierRow)
 
 _SEARCH_KINDS = (
     IdentifierKind.EMAIL.value,

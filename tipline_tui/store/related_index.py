@@ -8,15 +8,17 @@ which keeps the trigram index proportional to distinct names, not to tips.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Connection
 
 from tipline_tui.domain.enums import IdentifierKind, PersonRole
 from tipline_tui.domain.identifiers import Identifier
-from tipline_tui.domain.keys import Key, fuzzy_text, handle_keys, identifier_keys
+from tipline_tui.domain.key import Key
+from tipline_tui.domain.keys import fuzzy_text, handle_keys, identifier_keys
 from tipline_tui.domain.report import Report
+from tipline_tui.store.related_common import chunks, marks_sql
 
 FUZZY_KINDS = ("screen_name", "display_name", "email")
 
@@ -59,8 +61,12 @@ def _keys_of(item: IndexItem, ident: Identifier) -> list[Key]:
     return keys
 
 
-def _key_rows(items: Sequence[IndexItem]) -> list[tuple]:  # type: ignore[type-arg]
-    rows: list[tuple] = []  # type: ignore[type-arg]
+# (report id, identifier kind, raw value, key type, key, strength)
+_KeyRow = tuple[int, str, str, str, str, float]
+
+
+def _key_rows(items: Sequence[IndexItem]) -> list[_KeyRow]:
+    rows: list[_KeyRow] = []
     for item in items:
         seen: set[tuple[str, str]] = set()
         for ident in item.identifiers:
@@ -77,11 +83,6 @@ _INSERT_KEYS = (
     "INSERT INTO identifier_key (report_id, kind, raw, key_type, key, strength) "
     "VALUES (?, ?, ?, ?, ?, ?)"
 )
-
-
-def _chunks(values: list, size: int = 400) -> Iterable[list]:  # type: ignore[type-arg]
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
 
 
 def index_identifiers(conn: Connection, items: Sequence[IndexItem]) -> None:
@@ -119,10 +120,10 @@ def _value_ids(conn: Connection, values: list[tuple[str, str]]) -> dict[tuple[st
         by_kind.setdefault(kind, []).append(text)
     found: dict[tuple[str, str], int] = {}
     for kind, texts in by_kind.items():
-        for chunk in _chunks(texts):
-            marks = ", ".join("?" for _ in chunk)
+        for chunk in chunks(texts):
             rows = conn.exec_driver_sql(
-                f"SELECT id, value FROM fuzzy_value WHERE kind = ? AND value IN ({marks})",
+                "SELECT id, value FROM fuzzy_value "
+                f"WHERE kind = ? AND value IN ({marks_sql(len(chunk))})",
                 (kind, *chunk),
             )
             found.update({(kind, value): value_id for value_id, value in rows})
@@ -145,12 +146,14 @@ def _stored_items(conn: Connection, kinds: Sequence[str] | None) -> Iterator[Ind
         tuple(kinds or ()),
     ).fetchall()
     item: IndexItem | None = None
+    identifiers: list[Identifier] = []
     for report_id, kind, raw, norm, role, esp in rows:
         if item is None or item.report_id != report_id:
             if item is not None:
                 yield item
-            item = IndexItem(report_id, [], hints.get(report_id, []), esp)
-        item.identifiers.append(Identifier(kind, raw, norm, role))  # type: ignore[attr-defined]
+            identifiers = []
+            item = IndexItem(report_id, identifiers, hints.get(report_id, []), esp)
+        identifiers.append(Identifier(kind, raw, norm, role))
     if item is not None:
         yield item
 
@@ -168,7 +171,7 @@ def backfill(conn: Connection, batch: int = 2000) -> None:
 
 def rebuild_keys(conn: Connection, kinds: Sequence[str], batch: int = 5000) -> None:
     """Recompute the canonical keys of these identifier kinds after their rules changed."""
-    marks = ", ".join("?" for _ in kinds)
+    marks = marks_sql(len(kinds))
     conn.exec_driver_sql(f"DELETE FROM identifier_key WHERE kind IN ({marks})", tuple(kinds))
     items: list[IndexItem] = []
     for item in _stored_items(conn, kinds):

@@ -10,54 +10,39 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Iterable, Sequence
+from operator import attrgetter
 from typing import Any
 
 from sqlalchemy import JSON, Connection, Table, func, select
+from sqlmodel import SQLModel
 
-from tipline_tui.domain.build import build
 from tipline_tui.domain.enums import urgency_rank
 from tipline_tui.domain.identifiers import Identifier, report_identifiers
 from tipline_tui.domain.jurisdiction import locate
 from tipline_tui.domain.report import (
-    AccountDisabled,
     Address,
-    AssociatedAccount,
-    ContactPerson,
     DeviceId,
-    Email,
-    EstimatedLocation,
     FileDetails,
-    FileHash,
-    FileMetadataGroup,
     InternetDetail,
     IpCaptureEvent,
     LawEnforcement,
     Person,
-    PersonDetails,
-    Phone,
     Report,
-    Reporter,
 )
-from tipline_tui.domain.views import Analysis, Note, ReferralView, TipView
 from tipline_tui.store.related_index import IndexItem, country_hints, index_identifiers
 from tipline_tui.store.tables import (
     AddressRow,
-    AgencyRow,
     DeviceIdRow,
     FileRow,
     IdentifierRow,
     InternetDetailRow,
     IpEventRow,
     LawEnforcementRow,
-    NoteRow,
     PersonContactRow,
     PersonRow,
     ReportRow,
+    table_of,
 )
-
-
-def _table(model: Any) -> Table:
-    return model.__table__
 
 
 class _Ids:
@@ -67,10 +52,10 @@ class _Ids:
         self._conn = conn
         self._next: dict[str, int] = {}
 
-    def take(self, model: Any) -> int:
-        name = _table(model).name
+    def take(self, model: type[SQLModel]) -> int:
+        name = table_of(model).name
         if name not in self._next:
-            current = self._conn.execute(select(func.max(_table(model).c.id))).scalar()
+            current = self._conn.execute(select(func.max(table_of(model).c.id))).scalar()
             self._next[name] = (current or 0) + 1
         value = self._next[name]
         self._next[name] = value + 1
@@ -107,16 +92,16 @@ class _Batch:
 
     def __init__(self, conn: Connection) -> None:
         self.ids = _Ids(conn)
-        self.rows: dict[Any, list[dict[str, Any]]] = {}
+        self.rows: dict[type[SQLModel], list[dict[str, Any]]] = {}
 
-    def add(self, model: Any, row: dict[str, Any], *, with_id: bool = True) -> int:
+    def add(self, model: type[SQLModel], row: dict[str, Any], *, with_id: bool = True) -> int:
         if with_id:
             row["id"] = self.ids.take(model)
         self.rows.setdefault(model, []).append(row)
         return row.get("id", 0)
 
     def flush(self, conn: Connection) -> None:
-        order = [
+        order: list[type[SQLModel]] = [
             ReportRow,
             InternetDetailRow,
             PersonRow,
@@ -131,73 +116,52 @@ class _Batch:
         for model in order + [m for m in self.rows if m not in order]:
             rows = self.rows.get(model)
             if rows:
-                _insert_many(conn, _table(model), rows)
+                _insert_many(conn, table_of(model), rows)
         self.rows.clear()
 
 
-def _addresses(
-    batch: _Batch, report_id: int, person_id: int | None, owner: str, addresses: Iterable[Address]
-) -> None:
-    for a in addresses:
-        batch.add(
-            AddressRow,
-            {
-                "report_id": report_id,
-                "person_id": person_id,
-                "owner": owner,
-                "type": a.type,
-                "address": a.address,
-                "city": a.city,
-                "zip_code": a.zip_code,
-                "state": a.state,
-                "non_usa_state": a.non_usa_state,
-                "country": a.country,
-            },
-        )
+def _field_names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(cls))
 
 
-def _ip_events(
-    batch: _Batch,
-    report_id: int,
-    person_id: int | None,
-    owner: str,
-    events: Iterable[IpCaptureEvent],
-) -> None:
-    for e in events:
-        batch.add(
-            IpEventRow,
-            {
-                "report_id": report_id,
-                "person_id": person_id,
-                "owner": owner,
-                "ip_address": e.ip_address,
-                "event_name": e.event_name,
-                "date_time": e.date_time,
-                "possible_proxy": e.possible_proxy,
-                "port": e.port,
-            },
-        )
+# Rows whose columns are named as the fields of the dataclass they hold, in its order
+# (so loading can pass them positionally); writing and loading share these lists.
+ADDRESS_FIELDS = _field_names(Address)
+IP_EVENT_FIELDS = _field_names(IpCaptureEvent)
+DEVICE_ID_FIELDS = _field_names(DeviceId)
 
 
-def _device_ids(
-    batch: _Batch, report_id: int, person_id: int | None, owner: str, devices: Iterable[DeviceId]
-) -> None:
-    for d in devices:
-        batch.add(
-            DeviceIdRow,
-            {
-                "report_id": report_id,
-                "person_id": person_id,
-                "owner": owner,
-                "id_type": d.id_type,
-                "id_value": d.id_value,
-                "event_name": d.event_name,
-                "date_time": d.date_time,
-            },
-        )
+class _OwnedRows:
+    """Rows of a person's or an incident's addresses, IP events or device ids.
+
+    Each row is the item's fields (see the *_FIELDS lists) plus whose it is.
+    """
+
+    __slots__ = ("fields", "model", "values")
+
+    def __init__(self, model: type[SQLModel], fields: tuple[str, ...]) -> None:
+        self.model, self.fields, self.values = model, fields, attrgetter(*fields)
+
+    def add(
+        self,
+        batch: _Batch,
+        report_id: int,
+        person_id: int | None,
+        owner: str,
+        items: Iterable[Address] | Iterable[IpCaptureEvent] | Iterable[DeviceId],
+    ) -> None:
+        for item in items:
+            row: dict[str, Any] = {"report_id": report_id, "person_id": person_id, "owner": owner}
+            row.update(zip(self.fields, self.values(item), strict=False))  # equal lengths
+            batch.add(self.model, row)
 
 
-_PERSON_EXTRA = (
+_ADDRESSES = _OwnedRows(AddressRow, ADDRESS_FIELDS)
+_IP_EVENTS = _OwnedRows(IpEventRow, IP_EVENT_FIELDS)
+_DEVICE_IDS = _OwnedRows(DeviceIdRow, DEVICE_ID_FIELDS)
+
+
+PERSON_EXTRA = (
     "vehicle_description",
     "compromised_account",
     "profile_bio",
@@ -215,7 +179,7 @@ _PERSON_EXTRA = (
 
 def _person(batch: _Batch, report_id: int, position: int, p: Person) -> None:
     loc = p.estimated_location
-    extra = {name: getattr(p, name) for name in _PERSON_EXTRA}
+    extra = {name: getattr(p, name) for name in PERSON_EXTRA}
     extra = {k: (_plain(v)) for k, v in extra.items() if v not in (None, [])}
     if loc is not None:
         extra["est_verified"] = loc.verified
@@ -267,9 +231,9 @@ def _person(batch: _Batch, report_id: int, position: int, p: Person) -> None:
             PersonContactRow,
             {"person_id": person_id, "kind": "profile_url", "value": url, "attrs": None},
         )
-    _addresses(batch, report_id, person_id, "person", p.person.addresses)
-    _ip_events(batch, report_id, person_id, "person", p.ip_capture_events)
-    _device_ids(batch, report_id, person_id, "person", p.device_ids)
+    _ADDRESSES.add(batch, report_id, person_id, "person", p.person.addresses)
+    _IP_EVENTS.add(batch, report_id, person_id, "person", p.ip_capture_events)
+    _DEVICE_IDS.add(batch, report_id, person_id, "person", p.device_ids)
 
 
 def _compact(d: dict[str, Any]) -> dict[str, Any] | None:
@@ -360,6 +324,60 @@ def add_files(
     index_identifiers(conn, to_index)
 
 
+def _report_row(report: Report, source: str | None, now: int) -> dict[str, Any]:
+    return {
+        "hub_id": report.hub_id,
+        "source_sha256": source,
+        "received_at": report.received_at if report.received_at is not None else now,
+        "esp_name": report.esp_name,
+        "incident_type": report.incident_type,
+        "platform": report.platform,
+        "escalate_text": report.escalate_to_high_priority,
+        "incident_at": report.incident_date_time,
+        "incident_at_desc": report.incident_date_time_description,
+        "annotations": report.report_annotations or None,
+        "additional_info": report.additional_info,
+        "batched_reason": report.batched_reason,
+        "reporter": _plain(report.reporter),
+        "status": "new",
+        "priority": None,
+        "urgency_rank": urgency_rank(None, report.escalated),
+        "labels": None,
+        "version": 1,
+        # where the report's own signals point; IP geolocation is left to suggest
+        "jurisdiction_outcome": locate(report)[0].value,
+    }
+
+
+def _internet_details(batch: _Batch, report_id: int, details: Sequence[InternetDetail]) -> None:
+    for position, detail in enumerate(details):
+        fields = {k: v for k, v in _plain(detail).items() if v not in (None, [])}
+        fields.pop("kind", None)
+        batch.add(
+            InternetDetailRow,
+            {"report_id": report_id, "position": position, "kind": detail.kind, "fields": fields},
+        )
+        _ADDRESSES.add(batch, report_id, None, "incident", detail.addresses)
+        _IP_EVENTS.add(batch, report_id, None, "incident", detail.ip_capture_events)
+
+
+def _law_enforcement(batch: _Batch, report_id: int, le: LawEnforcement) -> None:
+    batch.add(
+        LawEnforcementRow,
+        {
+            "report_id": report_id,
+            "agency_name": le.agency_name,
+            "case_number": le.case_number,
+            "officer": _plain(le.officer) if le.officer else None,
+            "reported_to_le": le.reported_to_le,
+            "served_domestic": le.served_legal_process_domestic,
+            "served_international": le.served_legal_process_international,
+            "flea_country": le.flea_country,
+        },
+        with_id=False,
+    )
+
+
 def write_reports(
     conn: Connection,
     reports: Sequence[Report],
@@ -376,62 +394,12 @@ def write_reports(
     ids = []
     to_index: list[IndexItem] = []
     for number, report in enumerate(reports):
-        report_id = batch.add(
-            ReportRow,
-            {
-                "hub_id": report.hub_id,
-                "source_sha256": sources[number] if sources else None,
-                "received_at": report.received_at if report.received_at is not None else now,
-                "esp_name": report.esp_name,
-                "incident_type": report.incident_type,
-                "platform": report.platform,
-                "escalate_text": report.escalate_to_high_priority,
-                "incident_at": report.incident_date_time,
-                "incident_at_desc": report.incident_date_time_description,
-                "annotations": report.report_annotations or None,
-                "additional_info": report.additional_info,
-                "batched_reason": report.batched_reason,
-                "reporter": _plain(report.reporter),
-                "status": "new",
-                "priority": None,
-                "urgency_rank": urgency_rank(None, report.escalated),
-                "labels": None,
-                "version": 1,
-                # where the report's own signals point; IP geolocation is left to suggest
-                "jurisdiction_outcome": locate(report)[0].value,
-            },
-        )
+        source = sources[number] if sources else None
+        report_id = batch.add(ReportRow, _report_row(report, source, now))
         ids.append(report_id)
-        for position, detail in enumerate(report.internet_details):
-            fields = {k: v for k, v in _plain(detail).items() if v not in (None, [])}
-            fields.pop("kind", None)
-            batch.add(
-                InternetDetailRow,
-                {
-                    "report_id": report_id,
-                    "position": position,
-                    "kind": detail.kind,
-                    "fields": fields,
-                },
-            )
-            _addresses(batch, report_id, None, "incident", detail.addresses)
-            _ip_events(batch, report_id, None, "incident", detail.ip_capture_events)
+        _internet_details(batch, report_id, report.internet_details)
         if report.law_enforcement is not None:
-            le = report.law_enforcement
-            batch.add(
-                LawEnforcementRow,
-                {
-                    "report_id": report_id,
-                    "agency_name": le.agency_name,
-                    "case_number": le.case_number,
-                    "officer": _plain(le.officer) if le.officer else None,
-                    "reported_to_le": le.reported_to_le,
-                    "served_domestic": le.served_legal_process_domestic,
-                    "served_international": le.served_legal_process_international,
-                    "flea_country": le.flea_country,
-                },
-                with_id=False,
-            )
+            _law_enforcement(batch, report_id, report.law_enforcement)
         for position, person in enumerate(report.persons):
             _person(batch, report_id, position, person)
         for f in report.files:
@@ -442,200 +410,3 @@ def write_reports(
     batch.flush(conn)
     index_identifiers(conn, to_index)
     return ids
-
-
-# ---------------------------------------------------------------- loading
-
-
-def _rows(conn: Connection, model: Any, column: str, value: Any) -> list[Any]:
-    table = _table(model)
-    query = select(table).where(table.c[column] == value).order_by(table.c.id)
-    return list(conn.execute(query))
-
-
-def _load_person(
-    conn: Connection, row: Any, addresses: list[Any], ips: list[Any], devices: list[Any]
-) -> Person:
-    extra = dict(row.extra or {})
-    contacts = _rows(conn, PersonContactRow, "person_id", row.id)
-    details = PersonDetails(
-        first_name=row.first_name,
-        last_name=row.last_name,
-        age=row.age,
-        date_of_birth=row.date_of_birth,
-        emails=[Email(c.value, **(c.attrs or {})) for c in contacts if c.kind == "email"],
-        phones=[Phone(c.value, **(c.attrs or {})) for c in contacts if c.kind == "phone"],
-        addresses=[_address(a) for a in addresses if a.person_id == row.id],
-    )
-    location = None
-    if row.est_city or row.est_region or row.est_country or "est_verified" in extra:
-        location = EstimatedLocation(
-            city=row.est_city,
-            region=row.est_region,
-            country_code=row.est_country,
-            verified=extra.pop("est_verified", None),
-            timestamp=extra.pop("est_timestamp", None),
-        )
-    for key in ("temporarily_disabled", "permanently_disabled"):
-        if key in extra:
-            extra[key] = build(AccountDisabled, extra[key])
-    if "associated_accounts" in extra:
-        extra["associated_accounts"] = [
-            build(AssociatedAccount, a) for a in extra["associated_accounts"]
-        ]
-    return Person(
-        role=row.role,
-        person=details,
-        screen_name=row.screen_name,
-        esp_identifier=row.esp_identifier,
-        esp_service=row.esp_service,
-        display_names=[c.value for c in contacts if c.kind == "display_name"],
-        profile_urls=[c.value for c in contacts if c.kind == "profile_url"],
-        ip_capture_events=[_ip(e) for e in ips if e.person_id == row.id],
-        device_ids=[_device(d) for d in devices if d.person_id == row.id],
-        estimated_location=location,
-        **{k: v for k, v in extra.items() if k in _PERSON_EXTRA},
-    )
-
-
-def _address(a: Any) -> Address:
-    return Address(
-        address=a.address,
-        city=a.city,
-        zip_code=a.zip_code,
-        state=a.state,
-        non_usa_state=a.non_usa_state,
-        country=a.country,
-        type=a.type,
-    )
-
-
-def _ip(e: Any) -> IpCaptureEvent:
-    return IpCaptureEvent(
-        ip_address=e.ip_address,
-        event_name=e.event_name,
-        date_time=e.date_time,
-        possible_proxy=e.possible_proxy,
-        port=e.port,
-    )
-
-
-def _device(d: Any) -> DeviceId:
-    return DeviceId(
-        id_type=d.id_type, id_value=d.id_value, event_name=d.event_name, date_time=d.date_time
-    )
-
-
-def _load_file(row: Any) -> FileDetails:
-    extra = row.extra or {}
-    return FileDetails(
-        file_id=row.file_id,
-        file_name=row.file_name,
-        original_file_name=row.original_file_name,
-        uploaded_to_esp_timestamp=row.uploaded_at,
-        location_of_file=row.location,
-        file_viewed_by_esp=row.viewed_by_esp,
-        exif_viewed_by_esp=row.exif_viewed_by_esp,
-        publicly_available=row.publicly_available,
-        file_relevance=row.relevance,
-        annotations=list(row.annotations or []),
-        industry_classification=row.classification,
-        hashes=[FileHash(**h) for h in row.hashes or []],
-        ip_capture_event=(
-            build(IpCaptureEvent, extra["ip_capture_event"])
-            if extra.get("ip_capture_event")
-            else None
-        ),
-        device_ids=[build(DeviceId, d) for d in extra.get("device_ids", [])],
-        details=[build(FileMetadataGroup, g) for g in extra.get("details", [])],
-        additional_info=list(extra.get("additional_info", [])),
-    )
-
-
-def load_tip(conn: Connection, report_id: int) -> TipView | None:
-    """The whole tip as the report screen shows it, or None if there is no such tip."""
-    report_table = _table(ReportRow)
-    row = conn.execute(select(report_table).where(report_table.c.id == report_id)).first()
-    if row is None:
-        return None
-    addresses = _rows(conn, AddressRow, "report_id", report_id)
-    ips = _rows(conn, IpEventRow, "report_id", report_id)
-    devices = _rows(conn, DeviceIdRow, "report_id", report_id)
-    # a detail's own addresses and IPs come back from its JSON; the flat address and
-    # ip_event rows (owner "incident") exist for queries across reports
-    details = [
-        build(InternetDetail, {"kind": d.kind, **(d.fields or {})})
-        for d in _rows(conn, InternetDetailRow, "report_id", report_id)
-    ]
-    le_row = conn.execute(
-        select(_table(LawEnforcementRow)).where(_table(LawEnforcementRow).c.report_id == report_id)
-    ).first()
-    law = None
-    if le_row is not None:
-        law = LawEnforcement(
-            agency_name=le_row.agency_name,
-            case_number=le_row.case_number,
-            officer=build(ContactPerson, le_row.officer) if le_row.officer else None,
-            reported_to_le=le_row.reported_to_le,
-            served_legal_process_domestic=le_row.served_domestic,
-            served_legal_process_international=le_row.served_international,
-            flea_country=le_row.flea_country,
-        )
-    persons = [
-        _load_person(conn, p, addresses, ips, devices)
-        for p in _rows(conn, PersonRow, "report_id", report_id)
-    ]
-    report = Report(
-        incident_type=row.incident_type,
-        incident_date_time=row.incident_at,
-        reporter=build(Reporter, row.reporter or {}),
-        esp_name=row.esp_name,
-        received_at=row.received_at,
-        hub_id=row.hub_id,
-        batched_reason=row.batched_reason,
-        platform=row.platform,
-        escalate_to_high_priority=row.escalate_text,
-        report_annotations=list(row.annotations or []),
-        incident_date_time_description=row.incident_at_desc,
-        internet_details=details,
-        law_enforcement=law,
-        persons=persons,
-        additional_info=row.additional_info,
-        files=[_load_file(f) for f in _rows(conn, FileRow, "report_id", report_id)],
-    )
-    jurisdiction = None
-    if row.jurisdiction_id is not None:
-        agency = _table(AgencyRow)
-        jurisdiction = conn.execute(
-            select(agency.c.name).where(agency.c.id == row.jurisdiction_id)
-        ).scalar()
-    notes = [
-        Note(n.author, n.created_at, n.body) for n in _rows(conn, NoteRow, "report_id", report_id)
-    ]
-    analysis = Analysis(
-        referrals=referrals(conn, report_id),
-        jurisdiction_outcome=row.jurisdiction_outcome,
-        jurisdiction_id=row.jurisdiction_id,
-        status=row.status,
-        priority=row.priority,
-        labels=list(row.labels or []),
-        victim_age_min=row.victim_age_min,
-        victim_age_max=row.victim_age_max,
-        claimed_by=row.claimed_by,
-        jurisdiction=jurisdiction,
-        notes=notes,
-        version=row.version,
-        hub_seq=row.hub_seq,
-    )
-    return TipView(id=row.id, received_at=row.received_at, report=report, analysis=analysis)
-
-
-def referrals(conn: Connection, report_id: int) -> list[ReferralView]:
-    """A tip's referrals, oldest first."""
-    rows = conn.exec_driver_sql(
-        "SELECT a.name, a.kind, r.status, r.priority, r.created_by, r.created_at, r.sent_at, "
-        "r.acknowledged_at, r.failed_at, r.detail, r.outcome FROM referral r "
-        "JOIN agency a ON a.id = r.agency_id WHERE r.report_id = ? ORDER BY r.created_at, r.id",
-        (report_id,),
-    )
-    return [ReferralView(*row) for row in rows]

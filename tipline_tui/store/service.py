@@ -9,10 +9,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from sqlalchemy import Connection
+
 from tipline_tui.domain.agency import Agency
 from tipline_tui.domain.enums import is_urgent
 from tipline_tui.domain.intake import QuarantinedDocument
-from tipline_tui.domain.jurisdiction import GeoIp, Suggestion, suggest
+from tipline_tui.domain.jurisdiction import Suggestion, suggest
+from tipline_tui.domain.jurisdiction_places import GeoIp
 from tipline_tui.domain.views import (
     AuditEntry,
     QueueCounts,
@@ -22,7 +25,16 @@ from tipline_tui.domain.views import (
     RelatedReport,
     TipView,
 )
-from tipline_tui.store import actions, audit, directory, intake, queue, related, reports, sync_state
+from tipline_tui.store import (
+    actions,
+    audit,
+    directory,
+    intake,
+    queue,
+    related,
+    sync_state,
+    tip_load,
+)
 from tipline_tui.store.actions import ActionResult
 from tipline_tui.store.engine import Store
 
@@ -50,7 +62,7 @@ class TipService:
     ) -> tuple[list[QueueRow], int, int] | None:
         """Rows around a tip, its position in that window, and the window's first index."""
 
-        def around(conn) -> tuple[list[QueueRow], int, int] | None:  # type: ignore[no-untyped-def]
+        def around(conn: Connection) -> tuple[list[QueueRow], int, int] | None:
             found = queue.fetch_around(conn, sort, filt, report_id, limit=limit)
             if found is None:
                 return None
@@ -76,7 +88,7 @@ class TipService:
         return await self.store.run_read(related.related_reports, report_id, limit)
 
     async def mark_pair(self, a: int, b: int, *, same: bool, analyst: str, now: int) -> None:
-        def mark(conn) -> None:  # type: ignore[no-untyped-def]
+        def mark(conn: Connection) -> None:
             related.mark_pair(conn, a, b, same=same, analyst=analyst, now=now)
             verdict = {"other": b, "same_person": same}
             audit.record(
@@ -86,7 +98,7 @@ class TipService:
         await self.store.run_write(mark)
 
     async def load_tip(self, report_id: int) -> TipView | None:
-        return await self.store.run_read(reports.load_tip, report_id)
+        return await self.store.run_read(tip_load.load_tip, report_id)
 
     async def act(self, action: Callable[..., ActionResult], *args: Any, **kw: Any) -> ActionResult:
         """Run one action from `store.actions` in its own write transaction.
@@ -114,8 +126,8 @@ class TipService:
     async def suggestion(self, report_id: int) -> Suggestion | None:
         """Where the tip points and the agencies to refer it to, with reasons."""
 
-        def read(conn) -> Suggestion | None:  # type: ignore[no-untyped-def]
-            tip = reports.load_tip(conn, report_id)
+        def read(conn: Connection) -> Suggestion | None:
+            tip = tip_load.load_tip(conn, report_id)
             if tip is None:
                 return None
             urgent = is_urgent(tip.analysis.priority, tip.report.escalated)

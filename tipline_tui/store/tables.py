@@ -8,13 +8,22 @@ sort and index cheaply. Nested parts that are read but never queried
 
 from __future__ import annotations
 
-from typing import Any
+from functools import cache
+from typing import Any, cast
 
-from sqlalchemy import JSON, Column, Index, LargeBinary, text
+from sqlalchemy import JSON, Column, Index, LargeBinary, Table, text
+from sqlalchemy import inspect as sa_inspect
 from sqlmodel import Field, SQLModel
 
 
-def _json(**kw: Any) -> Any:
+@cache
+def table_of(model: type[SQLModel]) -> Table:
+    """The Table of a `table=True` model, typed: SQLModel's stubs do not declare `__table__`."""
+    return cast(Table, sa_inspect(model).local_table)
+
+
+def json_field(**kw: Any) -> Any:
+    """A nullable JSON column (SQL NULL, not JSON null, for None)."""
     return Field(default=None, sa_column=Column(JSON(none_as_null=True), **kw))
 
 
@@ -42,16 +51,16 @@ class ReportRow(SQLModel, table=True):
     escalate_text: str | None = None
     incident_at: str
     incident_at_desc: str | None = None
-    annotations: list[str] | None = _json()
+    annotations: list[str] | None = json_field()
     additional_info: str | None = None
     batched_reason: str | None = None
-    reporter: dict | None = _json()
+    reporter: dict | None = json_field()
     source_sha256: str | None = Field(default=None, index=True)
     # the analyst's fields
     status: str = "new"
     priority: str | None = None
     urgency_rank: int = 2
-    labels: list[str] | None = _json()
+    labels: list[str] | None = json_field()
     victim_age_min: int | None = None
     victim_age_max: int | None = None
     claimed_by: str | None = None
@@ -71,7 +80,7 @@ class InternetDetailRow(SQLModel, table=True):
     report_id: int = Field(foreign_key="report.id", index=True, ondelete="CASCADE")
     position: int
     kind: str
-    fields: dict | None = _json()
+    fields: dict | None = json_field()
 
 
 class PersonRow(SQLModel, table=True):
@@ -91,7 +100,7 @@ class PersonRow(SQLModel, table=True):
     est_city: str | None = None
     est_region: str | None = None
     est_country: str | None = None
-    extra: dict | None = _json()
+    extra: dict | None = json_field()
 
 
 class PersonContactRow(SQLModel, table=True):
@@ -103,7 +112,7 @@ class PersonContactRow(SQLModel, table=True):
     person_id: int = Field(foreign_key="person.id", index=True, ondelete="CASCADE")
     kind: str
     value: str
-    attrs: dict | None = _json()
+    attrs: dict | None = json_field()
 
 
 class AddressRow(SQLModel, table=True):
@@ -155,7 +164,7 @@ class LawEnforcementRow(SQLModel, table=True):
     report_id: int = Field(foreign_key="report.id", primary_key=True, ondelete="CASCADE")
     agency_name: str
     case_number: str | None = None
-    officer: dict | None = _json()
+    officer: dict | None = json_field()
     reported_to_le: bool | None = None
     served_domestic: bool | None = None
     served_international: bool | None = None
@@ -178,10 +187,10 @@ class FileRow(SQLModel, table=True):
     exif_viewed_by_esp: bool | None = None
     publicly_available: bool | None = None
     relevance: str | None = None
-    annotations: list[str] | None = _json()
+    annotations: list[str] | None = json_field()
     classification: str | None = None
-    hashes: list[dict] | None = _json()
-    extra: dict | None = _json()
+    hashes: list[dict] | None = json_field()
+    extra: dict | None = json_field()
 
 
 class IdentifierRow(SQLModel, table=True):
@@ -206,16 +215,23 @@ class NoteRow(SQLModel, table=True):
     body: str
 
 
-class AgencyRow(SQLModel, table=True):
-    __tablename__ = "agency"
+class AgencyColumns(SQLModel):
+    """An agency's columns, the same on the hub and in the local store."""
 
     id: int | None = Field(default=None, primary_key=True)
     kind: str
     name: str = Field(unique=True)
-    state: str | None = Field(default=None, index=True)
-    country: str | None = Field(default=None, index=True)
+    state: str | None = None
+    country: str | None = None
     contact: str | None = None
     takes_urgent: bool = True
+
+
+class AgencyRow(AgencyColumns, table=True):
+    __tablename__ = "agency"
+
+    state: str | None = Field(default=None, index=True)
+    country: str | None = Field(default=None, index=True)
 
 
 class SyntheticIdentityRow(SQLModel, table=True):
@@ -248,7 +264,7 @@ class QuarantineRow(SQLModel, table=True):
     sha256: str = Field(index=True)
     size: int
     content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
-    problems: list[str] | None = _json()
+    problems: list[str] | None = json_field()
 
 
 class IdentifierKeyRow(SQLModel, table=True):
@@ -325,26 +341,27 @@ class OutboxRow(SQLModel, table=True):
     kind: str
     report_id: int | None = Field(default=None, foreign_key="report.id", index=True)
     base_version: int | None = None
-    payload: dict | None = _json()
+    payload: dict | None = json_field()
     analyst: str
     created_at: int
     state: str = "pending"  # pending, applied, duplicate, conflict, rejected
     attempts: int = 0
     answered_at: int | None = None
-    answer: dict | None = _json()  # the hub's answer: reason, or its current state
+    answer: dict | None = json_field()  # the hub's answer: reason, or its current state
 
 
-class ReferralRow(SQLModel, table=True):
-    """A tip sent (or waiting to be sent) to one agency (schema v4)."""
+class ReferralColumns(SQLModel):
+    """A referral's columns, the same on the hub and in the local store.
 
-    __tablename__ = "referral"
-    __table_args__ = (Index("ix_referral_report_agency", "report_id", "agency_id"),)
+    Each table adds its own keys, its status default and its JSON `contents` (a JSON
+    column object belongs to one table); a column it redefines keeps its place.
+    """
 
     id: int | None = Field(default=None, primary_key=True)
     action_id: str = Field(unique=True)
-    report_id: int = Field(foreign_key="report.id", ondelete="CASCADE")
-    agency_id: int = Field(foreign_key="agency.id")
-    status: str = "queued"  # queued, sent, acknowledged, failed
+    report_id: int
+    agency_id: int
+    status: str
     priority: str | None = None
     created_by: str
     created_at: int
@@ -353,7 +370,18 @@ class ReferralRow(SQLModel, table=True):
     failed_at: int | None = None
     detail: str | None = None  # why it failed, or the agency's outcome text
     outcome: str | None = None
-    contents: dict | None = _json()  # what travels: related ids, file count, analysis
+
+
+class ReferralRow(ReferralColumns, table=True):
+    """A tip sent (or waiting to be sent) to one agency (schema v4)."""
+
+    __tablename__ = "referral"
+    __table_args__ = (Index("ix_referral_report_agency", "report_id", "agency_id"),)
+
+    report_id: int = Field(foreign_key="report.id", ondelete="CASCADE")
+    agency_id: int = Field(foreign_key="agency.id")
+    status: str = "queued"  # queued, sent, acknowledged, failed
+    contents: dict | None = json_field()  # what travels: related ids, file count, analysis
 
 
 class AuditRow(SQLModel, table=True):

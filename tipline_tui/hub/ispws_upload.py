@@ -1,0 +1,218 @@
+"""ESP uploads: a multipart form streamed to a private temp file while it is hashed, then
+moved into the evidence store under its SHA-256. File bytes never enter the change feed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from fastapi import Request
+from python_multipart.exceptions import FormParserError
+from python_multipart.multipart import MultipartParser, parse_options_header
+from sqlalchemy import Connection, insert
+from starlette.concurrency import run_in_threadpool
+
+from tipline_tui.hub.db import HubDB
+from tipline_tui.hub.ispws_common import (
+    C,
+    Refusal,
+    file_table,
+    in_write,
+    log,
+    own_open_report,
+    too_big,
+    touch,
+)
+from tipline_tui.hub.tables import Account
+
+if TYPE_CHECKING:
+    from python_multipart.multipart import MultipartCallbacks
+
+if TYPE_CHECKING:
+    pass
+
+MAX_UPLOAD_BYTES = 4 * 1024**3  # one evidence file (plus its form) per upload
+MAX_FIELD_BYTES = 1024  # a form field such as `id`
+
+
+@dataclass
+class Upload:
+    """One multipart upload as it streams in: small fields in memory, the file on disk."""
+
+    incoming: Path
+    fields: dict[str, str] = field(default_factory=dict)
+    path: Path | None = None
+    fd: int | None = None
+    filename: str | None = None
+    size: int = 0
+    files: int = 0
+    md5: Any = field(default_factory=hashlib.md5)
+    sha1: Any = field(default_factory=hashlib.sha1)
+    sha256: Any = field(default_factory=hashlib.sha256)
+    _name: bytes = b""
+    _value: bytes = b""
+    _disposition: bytes = b""
+    _part: str | None = None
+    _is_file: bool = False
+    _data: bytearray = field(default_factory=bytearray)
+
+    def callbacks(self) -> MultipartCallbacks:
+        return {
+            "on_part_begin": self._begin,
+            "on_header_field": self._header_field,
+            "on_header_value": self._header_value,
+            "on_header_end": self._header_end,
+            "on_headers_finished": self._headers_finished,
+            "on_part_data": self._part_data,
+            "on_part_end": self._part_end,
+        }
+
+    def _begin(self) -> None:
+        self._disposition, self._part, self._is_file = b"", None, False
+        self._data = bytearray()
+
+    def _header_field(self, data: bytes, start: int, end: int) -> None:
+        self._name += data[start:end]
+
+    def _header_value(self, data: bytes, start: int, end: int) -> None:
+        self._value += data[start:end]
+
+    def _header_end(self) -> None:
+        if self._name.lower() == b"content-disposition":
+            self._disposition = self._value
+        self._name, self._value = b"", b""
+
+    def _headers_finished(self) -> None:
+        _kind, options = parse_options_header(self._disposition)
+        self._part = options.get(b"name", b"").decode("utf-8", "replace")
+        self._is_file = self._part == "file"
+        if self._is_file:
+            self.files += 1
+            if self.files > 1:
+                raise Refusal(C.INVALID_REQUEST, "one file per upload")
+            raw = options.get(b"filename")
+            self.filename = raw.decode("utf-8", "replace") if raw is not None else None
+            self.incoming.mkdir(mode=0o700, parents=True, exist_ok=True)
+            self.path = self.incoming / f"{secrets.token_hex(16)}.part"
+            self.fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+
+    def _part_data(self, data: bytes, start: int, end: int) -> None:
+        chunk = data[start:end]
+        if self._is_file:
+            assert self.fd is not None
+            self.size += len(chunk)
+            self.md5.update(chunk)
+            self.sha1.update(chunk)
+            self.sha256.update(chunk)
+            view = memoryview(chunk)
+            while view:
+                view = view[os.write(self.fd, view) :]
+        else:
+            self._data += chunk
+            if len(self._data) > MAX_FIELD_BYTES:
+                raise Refusal(C.INVALID_REQUEST, f"the form field {self._part!r} is too long")
+
+    def _part_end(self) -> None:
+        if self._is_file:
+            self.close()
+        elif self._part and self._part not in self.fields:
+            self.fields[self._part] = self._data.decode("utf-8", "replace")
+
+    def close(self) -> None:
+        if self.fd is not None:
+            os.fsync(self.fd)
+            os.close(self.fd)
+            self.fd = None
+
+    def discard(self) -> None:
+        """Remove the temp file (after a refusal, or once it has been moved)."""
+        self.close()
+        if self.path is not None:
+            with contextlib.suppress(FileNotFoundError):
+                self.path.unlink()
+
+
+async def receive(request: Request, up: Upload) -> None:
+    """Feed the body through a streaming multipart parser into `up` (off the event loop)."""
+    kind, options = parse_options_header(request.headers.get("content-type", ""))
+    boundary = options.get(b"boundary")
+    if kind != b"multipart/form-data" or not boundary:
+        raise Refusal(C.INVALID_REQUEST, "an upload is a multipart/form-data form")
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_UPLOAD_BYTES:
+        raise too_big(int(declared), MAX_UPLOAD_BYTES)
+    received = 0
+    try:
+        parser = MultipartParser(boundary, up.callbacks())
+        async for chunk in request.stream():
+            received += len(chunk)
+            if received > MAX_UPLOAD_BYTES:  # the parser itself would truncate silently
+                raise too_big(None, MAX_UPLOAD_BYTES)
+            if chunk:
+                await run_in_threadpool(parser.write, chunk)
+        parser.finalize()
+    except FormParserError:
+        raise Refusal(C.INVALID_REQUEST, "the multipart form is malformed") from None
+    finally:
+        up.close()
+
+
+def store_file(hub: HubDB, evidence: Path, account: Account, report_id: int, up: Upload) -> str:
+    """Check the report, move the bytes into the evidence store, record the file."""
+    assert up.path is not None
+    temp, sha256 = up.path, up.sha256.hexdigest()
+
+    def work(conn: Connection, now: int) -> str:
+        own_open_report(conn, account, report_id, now)
+        _file_away(evidence, temp, sha256)
+        file_id = secrets.token_hex(16)
+        conn.execute(
+            insert(file_table).values(
+                file_id=file_id,
+                report_id=report_id,
+                size=up.size,
+                md5=up.md5.hexdigest(),
+                sha1=up.sha1.hexdigest(),
+                sha256=sha256,
+                original_name=up.filename,
+                details_xml=None,
+                uploaded_at=now,
+            )
+        )
+        touch(conn, report_id, now)
+        return file_id
+
+    try:
+        return in_write(hub, work)
+    except Refusal:
+        raise
+    except OSError:
+        log.exception("ispws upload: the evidence store could not take a file")
+        raise Refusal(C.FILE_UPLOAD_FAILED, "the hub could not store the file") from None
+
+
+def evidence_path(evidence: Path, sha256: str) -> Path:
+    """Where bytes with this SHA-256 live: `<dir>/<first two hex>/<sha256>`."""
+    return evidence / sha256[:2] / sha256
+
+
+def _file_away(evidence: Path, temp: Path, sha256: str) -> None:
+    """Move the temp file to its content address (0600 in 0700 directories).
+
+    The same bytes uploaded twice are kept once; the second temp file is dropped.
+    """
+    target = evidence_path(evidence, sha256)
+    for directory in (evidence, target.parent):
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.chmod(directory, 0o700)
+    if target.exists():
+        temp.unlink()
+        return
+    os.chmod(temp, 0o600)
+    os.replace(temp, target)

@@ -1,0 +1,149 @@
+"""Fuzzy evidence for related reports: similar names and email user names.
+
+Candidates come from the trigram blocking index, and only those are scored by
+rapidfuzz, never every string in the store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rapidfuzz import fuzz
+from sqlalchemy import Connection
+
+from tipline_tui.store.related_common import (
+    KIND_NAMES,
+    Evidence,
+    capped_counts,
+    chunks,
+    marks_sql,
+    rarity,
+)
+from tipline_tui.store.related_index import trigrams
+
+CANDIDATES = 300
+FUZZY_CUTOFF = 90.0  # weight grows linearly from here to a perfect match
+OCCURRENCE_LIMIT = 300
+# Blocking reads the postings of a value's rarest trigrams only, rarest first, until
+# about GRAM_BUDGET postings. A trigram in thousands of values ("wol", "er ") costs the
+# most to read and tells the least. Document frequencies are counted only up to
+# GRAM_BUDGET, through the trigram table's own key. A value with fewer than MIN_GRAMS
+# trigrams under the budget is made of common pieces and has thousands of near
+# neighbours: it is not fuzzy-matched (it still matches exactly).
+GRAM_BUDGET = 4000
+MIN_GRAMS = 2
+# similar is not same: near-identical handles of different people are common
+_FUZZY_STRENGTH = {"screen_name": 0.5, "display_name": 0.25, "email": 0.3}
+
+
+def _stem(value: str) -> str:
+    return value.rstrip("0123456789")
+
+
+def _grams_to_read(grams: set[str], frequency: dict[str, int]) -> list[str]:
+    """The value's rarest trigrams, rarest first, within GRAM_BUDGET postings in all."""
+    read: list[str] = []
+    total = 0
+    for gram in sorted(grams, key=lambda g: (frequency[g], g)):
+        total += frequency[gram]
+        if frequency[gram] >= GRAM_BUDGET or (total > GRAM_BUDGET and len(read) >= MIN_GRAMS):
+            break
+        read.append(gram)
+    return read if len(read) >= MIN_GRAMS else []
+
+
+def _candidates(
+    conn: Connection, grams: set[str], frequency: dict[str, int], own: set[int]
+) -> list[int]:
+    """Fuzzy values sharing the most of a value's trigrams (the blocking step).
+
+    A candidate must share a third of all the value's trigrams; the trigrams not
+    read are assumed shared, so skipping them never drops a candidate that
+    reading them would have kept.
+    """
+    read = _grams_to_read(grams, frequency)
+    if not read:
+        return []
+    needed = max(1, max(2, len(grams) // 3) - (len(grams) - len(read)))
+    rows = conn.exec_driver_sql(
+        f"SELECT value_id, count(*) AS n FROM trigram WHERE gram IN ({marks_sql(len(read))}) "
+        "GROUP BY value_id HAVING n >= ? ORDER BY n DESC, value_id LIMIT ?",
+        (*read, needed, CANDIDATES + len(own)),
+    )
+    return [value_id for value_id, _ in rows if value_id not in own][:CANDIDATES]
+
+
+def _fuzzy_candidates(
+    conn: Connection, mine: Sequence[tuple[int, str, str]]
+) -> dict[int, list[tuple[str, str]]]:
+    """Candidate values for each of this tip's fuzzy values: candidate -> [(kind, value)]."""
+    own_ids = {value_id for value_id, _, _ in mine}
+    grams_of = {value: trigrams(value) for _, _, value in mine}
+    all_grams = sorted(set().union(*grams_of.values()))
+    counts = capped_counts(conn, "trigram", "gram = q.c0", [(g,) for g in all_grams], GRAM_BUDGET)
+    frequency = dict(zip(all_grams, counts, strict=True))
+    wanted: dict[int, list[tuple[str, str]]] = {}
+    for _, kind, value in mine:
+        for candidate in _candidates(conn, grams_of[value], frequency, own_ids):
+            wanted.setdefault(candidate, []).append((kind, value))
+    return wanted
+
+
+def _fuzzy_matches(
+    conn: Connection, wanted: dict[int, list[tuple[str, str]]]
+) -> dict[int, list[tuple[str, float, float]]]:
+    """Candidates rapidfuzz finds close enough: value id -> [(kind, similarity, weight)]."""
+    matches: dict[int, list[tuple[str, float, float]]] = {}
+    for chunk in chunks(list(wanted)):
+        for value_id, other_kind, other_value in conn.exec_driver_sql(
+            f"SELECT id, kind, value FROM fuzzy_value WHERE id IN ({marks_sql(len(chunk))})",
+            tuple(chunk),
+        ):
+            for kind, value in wanted[value_id]:
+                if _stem(value) == _stem(other_value):
+                    continue  # same but for digits: the stem key's evidence already
+                similarity = fuzz.ratio(value, other_value, score_cutoff=FUZZY_CUTOFF)
+                if not similarity or similarity >= 100:
+                    continue  # identical normalised values are exact-key evidence already
+                strength = min(_FUZZY_STRENGTH.get(kind, 0.4), _FUZZY_STRENGTH.get(other_kind, 0.4))
+                closeness = (similarity - FUZZY_CUTOFF) / (100 - FUZZY_CUTOFF)
+                matches.setdefault(value_id, []).append((kind, similarity, strength * closeness))
+    return matches
+
+
+def fuzzy_evidence(conn: Connection, report_id: int, evidence: dict[int, Evidence]) -> None:
+    mine = conn.exec_driver_sql(
+        "SELECT DISTINCT o.value_id, v.kind, v.value FROM fuzzy_occurrence o "
+        "JOIN fuzzy_value v ON v.id = o.value_id WHERE o.report_id = ?",
+        (report_id,),
+    ).fetchall()
+    if not mine:
+        return
+    wanted = _fuzzy_candidates(conn, [tuple(row) for row in mine])
+    matches = _fuzzy_matches(conn, wanted) if wanted else {}
+    if not matches:
+        return
+    values = list(matches)
+    counts = capped_counts(
+        conn, "fuzzy_occurrence", "value_id = q.c0", [(v,) for v in values], OCCURRENCE_LIMIT + 1
+    )
+    usable = {v: n for v, n in zip(values, counts, strict=True) if 0 < n <= OCCURRENCE_LIMIT}
+    for chunk in chunks(list(usable)):
+        rows = conn.exec_driver_sql(
+            "SELECT value_id, report_id FROM fuzzy_occurrence "
+            f"WHERE value_id IN ({marks_sql(len(chunk))})",
+            tuple(chunk),
+        ).fetchall()
+        others_of: dict[int, set[int]] = {}
+        for value_id, other in rows:
+            if other != report_id:
+                others_of.setdefault(value_id, set()).add(other)
+        for value_id, others in others_of.items():
+            scarcity = rarity(len(others))
+            for kind, similarity, weight in matches[value_id]:
+                label = KIND_NAMES.get(kind, kind)
+                reason = ("fuzzy", f"{label} {similarity:.0f}% ~ ", str(value_id))
+                for other in others:
+                    evidence.setdefault(other, Evidence()).add(
+                        f"fuzzy:{kind}", weight * scarcity, reason
+                    )
