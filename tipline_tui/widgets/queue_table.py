@@ -11,14 +11,14 @@ text and goes through `literal` before it is drawn.
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import partial
 from typing import Protocol
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
+from textual import work
 from textual.binding import Binding
 from textual.geometry import Region
 from textual.message import Message
@@ -214,37 +214,26 @@ class QueueTable(ReportsFailures, Widget, can_focus=True):
         self._source = source
         self._generation += 1
         self._fetching.clear()
-        self._run_load(partial(self._load, self._generation, keep_id))
-        self.run_worker(
-            partial(self._count, self._generation),
-            group="queue-count",
-            description="Counting the queue",
-            exclusive=True,
-            exit_on_error=False,
-        )
-
-    def _run_load(self, work: Callable[[], Awaitable[None]]) -> None:
-        """Run `work` as the one load; a callable, not a coroutine: a load replaced before it
-        starts is never created, so nothing is left un-awaited (a warning on quit)."""
-        self.run_worker(
-            work,
-            group="queue-load",
-            description="Loading the queue",
-            exclusive=True,
-            exit_on_error=False,
-        )
+        self._load(self._generation, keep_id)
+        self._count(self._generation)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state is WorkerState.ERROR and event.worker.group == "queue-load":
             self._failed = True
             self.refresh()
 
+    # Workers through @work: the coroutine is made when the worker starts, so a load replaced
+    # before it starts (exclusive, by group) leaves nothing un-awaited behind.
+    @work(
+        group="queue-count", description="Counting the queue", exclusive=True, exit_on_error=False
+    )
     async def _count(self, generation: int) -> None:
         total = await self._loaded_source().count()
         if generation == self._generation:
             self._total = total
             self._post_highlight()
 
+    @work(group="queue-load", description="Loading the queue", exclusive=True, exit_on_error=False)
     async def _load(self, generation: int, keep_id: int | None) -> None:
         source = self._loaded_source()
         limit = self.window_limit
@@ -292,13 +281,9 @@ class QueueTable(ReportsFailures, Widget, can_focus=True):
         if direction in self._fetching:
             return
         self._fetching.add(direction)
-        self.run_worker(
-            partial(self._fetch, direction, self._generation),
-            group=f"queue-{direction}",
-            description="Loading more of the queue",
-            exit_on_error=False,
-        )
+        self._fetch(direction, self._generation)
 
+    @work(group="queue-fetch", description="Loading more of the queue", exit_on_error=False)
     async def _fetch(self, direction: str, generation: int) -> None:
         source = self._loaded_source()
         limit = self.window_limit
@@ -414,8 +399,9 @@ class QueueTable(ReportsFailures, Widget, can_focus=True):
             self._move_to(self._last_loaded())
         elif self._source is not None:
             self._generation += 1
-            self._run_load(partial(self._load_last, self._generation))
+            self._load_last(self._generation)
 
+    @work(group="queue-load", description="Loading the queue", exclusive=True, exit_on_error=False)
     async def _load_last(self, generation: int) -> None:
         source = self._loaded_source()
         rows = await source.window(before=(), limit=self.window_limit)
