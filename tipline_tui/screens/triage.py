@@ -90,8 +90,7 @@ class TriageMixin(SessionNode, TriageTarget):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action.startswith("triage_") and isinstance(self._screen().focused, Input):
             return False
-        # the Screen this mixes into has check_action; the mixin's own bases do not
-        return super().check_action(action, parameters)  # type: ignore[misc]
+        return super().check_action(action, parameters)  # type: ignore[misc]  # Screen's method
 
     def _screen(self) -> Screen[Any]:
         assert isinstance(self, Screen)
