@@ -12,20 +12,24 @@ import httpx
 import pytest
 from sqlalchemy import insert, select
 
+from tests import test_hub as hubtests
 from tests import test_ispws as ispws
 from tests.factories import BASE_TIME, simple_report
 from tests.test_ispws import XML, Hub, details, envelope, file_rows, report_changes, submit, upload
 from tipline_tui.domain import limits
 from tipline_tui.domain.cybertip_xml_write import report_to_xml
 from tipline_tui.domain.report import FileMetadataGroup, NameValue
+from tipline_tui.hub import agency_api
 from tipline_tui.hub.changes import changes_page
 from tipline_tui.hub.db import ChangeTooLarge, append_change
 from tipline_tui.hub.ispws_xml import ResponseCode as C
+from tipline_tui.hub.operator import ImportRefused, import_reports
 from tipline_tui.hub.tables import EspUsage, HubFile, HubReport, table_of
 
 DAY = 86_400
 # test_ispws's fixtures: one real hub per backend for this module too
 hub_server, postgres, hub, esp = ispws.hub_server, ispws.postgres, ispws.hub, ispws.esp
+world, hub_url = hubtests.world, hubtests.hub_url  # test_hub's: a hub with agencies
 
 
 def _details_with(report_id: int, file_id: str, *values: str) -> bytes:
@@ -48,6 +52,13 @@ def _details_of_size(report_id: int, file_id: str, size: int) -> bytes:
     data = _details_with(report_id, file_id, *values)
     assert len(data) == size, (len(data), size)
     return data
+
+
+def _padded(size: int) -> bytes:
+    """A valid report document of exactly `size` bytes (a comment pads it)."""
+    plain = report_to_xml(simple_report(1))
+    end = plain.rindex(b"</report>")
+    return plain[:end] + b"<!--" + b"x" * (size - len(plain) - 7) + b"-->" + plain[end:]
 
 
 def _fileinfo(esp: httpx.Client, data: bytes) -> dict[str, object]:
@@ -103,17 +114,10 @@ def test_a_text_node_at_the_limit_is_taken_one_over_is_refused(esp: httpx.Client
 
 
 def test_a_report_document_over_the_report_bytes_is_refused(esp: httpx.Client) -> None:
-    plain = report_to_xml(simple_report(1))
-    end = plain.rindex(b"</report>")
-
-    def padded(size: int) -> bytes:
-        filler = b"<!--" + b"x" * (size - len(plain) - 7) + b"-->"
-        return plain[:end] + filler + plain[end:]
-
     limit = limits.REPORT_BYTES.value
-    report_id = submit(esp, padded(limit))
+    report_id = submit(esp, _padded(limit))
     _finish(esp, report_id)
-    got = envelope(esp.post("/submit", content=padded(limit + 1), headers=XML))
+    got = envelope(esp.post("/submit", content=_padded(limit + 1), headers=XML))
     assert got["code"] == C.INVALID_REQUEST == 4000
     assert "limit 'report bytes' is 1,048,576 bytes" in str(got["responseDescription"])
 
@@ -206,3 +210,27 @@ def test_bytes_per_day_quota(esp: httpx.Client, hub: Hub, monkeypatch: pytest.Mo
     assert _finish(esp, report_id) == [kept]
     hub.clock.t = BASE_TIME + DAY  # a new UTC day, a fresh quota
     submit(esp)
+
+
+def test_an_agency_page_is_cut_by_bytes(
+    world: hubtests.World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The agency listing embeds each report's documents: bounded as feed pages are."""
+    for tip in world.reports[:3]:
+        sent = world.push("ana", hubtests.action("dispatch", tip, 1, agency_id=1, agency="ICAC"))
+        assert sent[0]["outcome"] == "applied", sent
+    monkeypatch.setattr(agency_api, "PAGE_BYTES", limits.Limit("feed page bytes", 1, "bytes"))
+    url, auth = f"{world.url}/v1/agency/referrals", world.auth("agency-1")
+    seen: list[int] = []
+    page = {"next": 0, "more": True}
+    while page["more"]:
+        page = httpx.get(url, params={"since": page["next"]}, headers=auth).json()
+        assert len(page["referrals"]) == 1  # one over the budget still comes, alone
+        seen.append(page["referrals"][0]["report_id"])
+    assert seen == world.reports[:3]
+
+
+def test_an_operator_import_keeps_the_report_bytes_limit(hub: Hub) -> None:
+    big = _padded(limits.REPORT_BYTES.value + 1)
+    with pytest.raises(ImportRefused, match="document 2: limit 'report bytes'"):
+        import_reports(hub.db, [report_to_xml(simple_report(1)), big])
