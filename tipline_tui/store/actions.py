@@ -197,9 +197,10 @@ def _write_rows(
 ) -> None:
     """The rows an action adds besides the tip's fields: a note, a queued referral."""
     if done.kind == ActionKind.NOTE:
-        conn.exec_driver_sql(
-            "INSERT INTO note (report_id, author, created_at, body) VALUES (?, ?, ?, ?)",
-            (report_id, analyst, now, done.payload["body"]),
+        conn.exec_driver_sql(  # known by its action's id: the hub's copy comes back with it
+            "INSERT INTO note (report_id, author, created_at, body, action_id) "
+            "VALUES (?, ?, ?, ?, ?)",
+            (report_id, analyst, now, done.payload["body"], action_id),
         )
     elif done.kind == ActionKind.DISPATCH:
         conn.exec_driver_sql(
