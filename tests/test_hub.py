@@ -301,35 +301,41 @@ def test_each_action_is_answered_applied_duplicate_conflict_or_rejected(world: W
 
 
 def _ola_applies_the_rest(world: World, tip: int) -> None:
-    """On-call takes the tip on from version 3, through close, a refusal and reopen."""
+    """On-call takes the tip on once ana released it, through close, a refusal and reopen."""
+    held = world.push("ola", action("priority", tip, 3, priority="1"))[0]
+    assert (held["outcome"], held["reason"]) == (
+        "conflict",
+        f"tip #{tip} is claimed by ana; only they or a supervisor may change its priority",
+    )
+    assert world.push("ana", action("release", tip, 3))[0]["outcome"] == "applied"
     applied = world.push(
         "ola",
-        action("priority", tip, 3, priority="1"),
-        action("victim_age", tip, 4, min=13, max=15),
-        action("assign", tip, 5, agency_id=1, agency="ICAC Example Task Force"),
-        action("info_only", tip, 6, priority="info"),
-        action("close", tip, 7),
+        action("priority", tip, 4, priority="1"),
+        action("victim_age", tip, 5, min=13, max=15),
+        action("assign", tip, 6, agency_id=1, agency="ICAC Example Task Force"),
+        action("info_only", tip, 7, priority="info"),
+        action("close", tip, 8),
         action("note", tip, None, body="closed: duplicate of an earlier tip"),
-        action("priority", tip, 8, priority="2"),
-        action("reopen", tip, 8),
+        action("priority", tip, 9, priority="2"),
+        action("reopen", tip, 9),
     )
     assert [a["outcome"] for a in applied] == ["applied"] * 5 + ["applied", "rejected", "applied"]
     assert "is closed" in applied[6]["reason"]
     final = applied[-1]["current"]
     assert final == {
         "report_id": tip,
-        "version": 9,
+        "version": 10,
         "status": "assigned",
         "priority": "info",
         "labels": ["sextortion", "case-17"],
         "victim_age_min": 13,
         "victim_age_max": 15,
-        "claimed_by": "ana",
+        "claimed_by": None,
         "jurisdiction_id": 1,
     }
     changes = world.pull_all()
     analysis = [c["payload"] for c in changes if c["kind"] == "analysis"]
-    assert [a["version"] for a in analysis] == list(range(2, 10))
+    assert [a["version"] for a in analysis] == list(range(2, 11))
     assert set(analysis[-1]) == {"report_id", "version", *ANALYSIS_FIELDS}
     notes = [c["payload"] for c in changes if c["kind"] == "note"]
     assert notes[0]["author"] == "ola" and notes[0]["body"].startswith("closed:")

@@ -113,6 +113,33 @@ def test_claim_and_release() -> None:
     assert _refusal(_tip(), "release").outcome == "conflict"  # not claimed
 
 
+def test_a_claimed_tip_is_its_holders_but_a_supervisors_and_notes_are_open() -> None:
+    held = _tip(claimed_by="ana", status="claimed")
+    facts = Facts(agency_name="ICAC")
+    for kind, payload, what in (
+        ("priority", {"priority": "E"}, "change its priority"),
+        ("info_only", {}, "change its priority"),
+        ("labels", {"labels": ["sextortion"]}, "change its labels"),
+        ("victim_age", {"min": 13, "max": 15}, "change its victim age"),
+        ("assign", {"agency_id": 1}, "assign it"),
+        ("dispatch", {"agency_id": 1}, "dispatch it"),
+        ("close", {}, "close it"),
+    ):
+        refused = _refusal(held, kind, payload, who="ben", facts=facts)
+        assert (refused.outcome, refused.reason) == (
+            "conflict",
+            f"tip #7 is claimed by ana; only they or a supervisor may {what}",
+        )
+        assert _decide(held, kind, payload, facts=facts).kind == kind  # the holder may
+        assert _decide(held, kind, payload, who="sue", role="supervisor", facts=facts)
+    assert _decide(held, "note", {"body": "seen"}, who="ben").payload == {"body": "seen"}
+    closed = _tip(claimed_by="ana", status="closed")
+    assert "only they or a supervisor may reopen it" in _refusal(closed, "reopen", who="ben").reason
+    assert _decide(closed, "reopen", who="sue", role="supervisor").changes == {"status": "claimed"}
+    assert "they must release it first" in _refusal(held, "claim", who="sue").reason
+    assert _decide(_tip(), "close", who="ben").changes == {"status": "closed"}  # nobody holds it
+
+
 def test_a_closed_tip_refuses_all_but_labels_notes_age_and_reopen() -> None:
     closed = _tip(status="closed")
     for kind, payload, what in (
@@ -276,6 +303,25 @@ CASES: dict[str, list[Step]] = {
         s("ana", "close"),
         s("ana", "reopen"),  # back to referred
     ],
+    "claimed by another": [
+        s("ana", "claim"),
+        s("ben", "priority", priority="E"),  # ana holds it: refused, naming her
+        s("ben", "info_only", priority="info"),
+        s("ben", "labels", labels=["sextortion"]),
+        s("ben", "victim_age", min=13, max=15),
+        s("ben", "assign", agency_id=1),
+        s("ben", "dispatch", agency_id=1, contents={}, again=False),
+        s("ben", "close"),
+        s("ben", "note", body="notes stay open to all"),
+        s("ben", "claim"),  # still a conflict
+        s("ana", "priority", priority="E"),  # the holder may
+        s("sue", "assign", agency_id=2),  # a supervisor overrides
+        s("sue", "close"),
+        s("ben", "reopen"),  # closed, and still ana's
+        s("sue", "reopen"),
+        s("ana", "release"),
+        s("ben", "priority", priority="1"),  # free again
+    ],
     "reopen to assigned": [
         s("ana", "assign", agency_id=2),
         s("ana", "close"),
@@ -286,15 +332,15 @@ CASES: dict[str, list[Step]] = {
 
 def _local_act(conn: Connection, tip: int, step: Step) -> None:
     p, who = step.payload, step.who
-    kw: dict[str, Any] = {"analyst": who, "now": NOW}
+    kw: dict[str, Any] = {"analyst": who, "now": NOW, "role": ROLES[who]}
     calls: dict[str, Callable[[], object]] = {
         "claim": lambda: actions.claim(conn, tip, **kw),
-        "release": lambda: actions.release(conn, tip, role=ROLES[who], **kw),
+        "release": lambda: actions.release(conn, tip, **kw),
         "priority": lambda: actions.set_priority(conn, tip, p["priority"], **kw),
         "info_only": lambda: actions.set_priority(conn, tip, p["priority"], **kw),
         "labels": lambda: actions.set_labels(conn, tip, p["labels"], **kw),
         "victim_age": lambda: actions.set_victim_age(conn, tip, p["min"], p["max"], **kw),
-        "note": lambda: actions.add_note(conn, tip, p["body"], **kw),
+        "note": lambda: actions.add_note(conn, tip, p["body"], analyst=who, now=NOW),
         "close": lambda: actions.close(conn, tip, **kw),
         "reopen": lambda: actions.reopen(conn, tip, **kw),
         "assign": lambda: actions.assign(conn, tip, p["agency_id"], **kw),

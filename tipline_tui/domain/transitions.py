@@ -8,6 +8,9 @@ status line), or it raises `Refusal` with its wire outcome, "conflict" (the
 tip moved on: the claim or dispatch rule, a stale base version) or
 "rejected" (it can never apply: a bad payload, a closed tip, the role).
 
+A claimed tip is its holder's: any other analyst's state change is a
+conflict naming the holder (a supervisor may override; notes stay open).
+
 A new action kind is a member of `wire.ActionKind` and one rule here.
 """
 
@@ -45,7 +48,7 @@ __all__ = [
     "referral_contents",
 ]
 
-SUPERVISOR = "supervisor"  # the role that may release a tip another analyst claimed
+SUPERVISOR = "supervisor"  # the role that may act on a tip another analyst claimed
 STRONG_RELATED = 0.5  # related reports at least this strong travel with a referral
 RefusalKind = Literal["conflict", "rejected"]
 
@@ -148,6 +151,7 @@ def decide(
                 f"tip #{tip.id} changed on the hub (version {tip.version}, "
                 f"this action was based on {base_version})"
             )
+    _refuse_held(tip, action, actor)
     try:
         return _RULES[action](tip, payload, actor, facts or Facts())
     except Refusal:
@@ -195,6 +199,34 @@ def _whole(value: Any) -> bool:
 def _refuse_closed(tip: Tip, what: str) -> None:
     if tip.status == Status.CLOSED.value:
         raise Refusal(f"tip #{tip.id} is closed; reopen it before you {what}")
+
+
+# what an analyst may not do to a tip someone else holds, in the refusal's words
+_HELD_WHAT = {
+    ActionKind.PRIORITY: "change its priority",
+    ActionKind.INFO_ONLY: "change its priority",
+    ActionKind.LABELS: "change its labels",
+    ActionKind.VICTIM_AGE: "change its victim age",
+    ActionKind.CLOSE: "close it",
+    ActionKind.REOPEN: "reopen it",
+    ActionKind.ASSIGN: "assign it",
+    ActionKind.DISPATCH: "dispatch it",
+}
+
+
+def _refuse_held(tip: Tip, action: ActionKind, actor: Actor) -> None:
+    """A claim means one analyst works the tip: nobody else changes its state meanwhile.
+
+    A supervisor may override; notes commute and stay open to all; claim and
+    release have their own rules (another's claim is a conflict, its release
+    the holder's or a supervisor's). A conflict, not a rejection: once the
+    holder releases, the same action applies.
+    """
+    holder = tip.claimed_by
+    what = _HELD_WHAT.get(action)
+    if what is None or not holder or holder == actor.name or actor.role == SUPERVISOR:
+        return
+    raise _conflict(f"tip #{tip.id} is claimed by {holder}; only they or a supervisor may {what}")
 
 
 def _claim(tip: Tip, payload: dict[str, Any], actor: Actor, facts: Facts) -> Transition:
@@ -354,3 +386,6 @@ _RULES: dict[ActionKind, Rule] = {
     ActionKind.DISPATCH: _dispatch,
 }
 assert set(_RULES) == set(ActionKind), "every action kind has its rule"
+assert set(_HELD_WHAT) == STATE_KINDS - {ActionKind.CLAIM, ActionKind.RELEASE}, (
+    "every state kind but claim and release is closed to others while a tip is claimed"
+)

@@ -11,7 +11,9 @@ the payload of each kind is:
                ESP sent it, UTF-8), "files": [str (fileDetails documents)...]}
 - "analysis": {"report_id", "version", "status", "priority", "labels",
                "victim_age_min", "victim_age_max", "claimed_by", "jurisdiction_id"}
-- "note":     {"note_id", "report_id", "author", "created_at", "body"}
+- "note":     {"note_id", "action_id", "report_id", "author", "created_at", "body"}
+              ("action_id": the action that wrote it; its writer's store knows the
+              note by it, so the same text twice is two notes)
 - "referral": {"referral_id", "action_id", "report_id", "agency_id", "status",
                "priority", "created_by", "created_at", "sent_at", "acknowledged_at",
                "failed_at", "detail", "outcome"}
@@ -54,7 +56,8 @@ hub's state), so a client can store it without another pull.
 Authentication: `Authorization: Bearer <account name>:<secret>` (the secret
 `tipline hub user add` printed); 401 if missing or refused, 403 if the role
 may not. Roles analyst, oncall and supervisor may push every action; only a
-supervisor may release a tip another analyst claimed.
+supervisor may release, or change, a tip another analyst claimed (anyone may add
+a note).
 
 The TypedDicts below are the hub's OpenAPI schema (FastAPI validates request
 bodies against them, with the `Field` limits) and the client's static types;

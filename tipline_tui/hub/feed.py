@@ -83,11 +83,12 @@ def agency_payload(row: Row[Any] | Any) -> dict[str, Any]:
 
 
 def note_payload(
-    note_id: int, *, report_id: int, author: str, created_at: int, body: str
+    note_id: int, *, action_id: str, report_id: int, author: str, created_at: int, body: str
 ) -> dict[str, Any]:
-    """The "note" payload of a note just added."""
+    """The "note" payload of a note just added; `action_id` is how its writer knows it."""
     return {
         "note_id": note_id,
+        "action_id": action_id,
         "report_id": report_id,
         "author": author,
         "created_at": created_at,

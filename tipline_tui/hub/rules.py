@@ -207,7 +207,8 @@ def _add_note(
     body = done.payload["body"]
     values = {"report_id": report.id, "author": analyst, "created_at": now, "body": body}
     note_id = int(conn.execute(_ADD_NOTE, values).scalar_one())
-    append_change(conn, "note", note_id, note_payload(note_id, **values), now)
+    payload = note_payload(note_id, action_id=action_id, **values)
+    append_change(conn, "note", note_id, payload, now)
     return _answer(action_id, "applied", version=report.version, current=analysis_payload(report))
 
 

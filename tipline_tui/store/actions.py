@@ -11,7 +11,8 @@ Notes are append-only, commute, and leave the version alone.
 
 What an action may do, and why it is refused, is decided by
 tipline_tui/domain/transitions.py (the hub applies the same rules); this
-module only reads the tip and writes the result.
+module only reads the tip and writes the result. `role` is the analyst's hub
+role: a supervisor may act on a tip another analyst claimed.
 """
 
 from __future__ import annotations
@@ -196,9 +197,10 @@ def _write_rows(
 ) -> None:
     """The rows an action adds besides the tip's fields: a note, a queued referral."""
     if done.kind == ActionKind.NOTE:
-        conn.exec_driver_sql(
-            "INSERT INTO note (report_id, author, created_at, body) VALUES (?, ?, ?, ?)",
-            (report_id, analyst, now, done.payload["body"]),
+        conn.exec_driver_sql(  # known by its action's id: the hub's copy comes back with it
+            "INSERT INTO note (report_id, author, created_at, body, action_id) "
+            "VALUES (?, ?, ?, ?, ?)",
+            (report_id, analyst, now, done.payload["body"], action_id),
         )
     elif done.kind == ActionKind.DISPATCH:
         conn.exec_driver_sql(
@@ -216,9 +218,11 @@ def _write_rows(
         )
 
 
-def claim(conn: Connection, report_id: int, *, analyst: str, now: int) -> ActionResult:
+def claim(
+    conn: Connection, report_id: int, *, analyst: str, now: int, role: str | None = None
+) -> ActionResult:
     """Take a tip so colleagues see it is being worked; refused if someone else has it."""
-    return _act(conn, report_id, ActionKind.CLAIM, {}, analyst=analyst, now=now)
+    return _act(conn, report_id, ActionKind.CLAIM, {}, analyst=analyst, now=now, role=role)
 
 
 def release(
@@ -229,27 +233,46 @@ def release(
 
 
 def set_priority(
-    conn: Connection, report_id: int, priority: str, *, analyst: str, now: int
+    conn: Connection,
+    report_id: int,
+    priority: str,
+    *,
+    analyst: str,
+    now: int,
+    role: str | None = None,
 ) -> ActionResult:
     """E, 1, 2, 3 or info; the queue order follows at once."""
     payload = {"priority": priority}
-    return _act(conn, report_id, priority_kind(priority), payload, analyst=analyst, now=now)
+    kind = priority_kind(priority)
+    return _act(conn, report_id, kind, payload, analyst=analyst, now=now, role=role)
 
 
 def set_labels(
-    conn: Connection, report_id: int, labels: Sequence[str], *, analyst: str, now: int
+    conn: Connection,
+    report_id: int,
+    labels: Sequence[str],
+    *,
+    analyst: str,
+    now: int,
+    role: str | None = None,
 ) -> ActionResult:
     """Replace the tip's content labels and free tags."""
     payload = {"labels": list(labels)}
-    return _act(conn, report_id, ActionKind.LABELS, payload, analyst=analyst, now=now)
+    return _act(conn, report_id, ActionKind.LABELS, payload, analyst=analyst, now=now, role=role)
 
 
 def add_labels(
-    conn: Connection, report_id: int, labels: Sequence[str], *, analyst: str, now: int
+    conn: Connection,
+    report_id: int,
+    labels: Sequence[str],
+    *,
+    analyst: str,
+    now: int,
+    role: str | None = None,
 ) -> ActionResult:
     """Add labels to those already there (what a bulk action over many tips wants)."""
     current = _current(conn, report_id)["labels"]
-    return set_labels(conn, report_id, [*current, *labels], analyst=analyst, now=now)
+    return set_labels(conn, report_id, [*current, *labels], analyst=analyst, now=now, role=role)
 
 
 def set_victim_age(
@@ -260,10 +283,12 @@ def set_victim_age(
     *,
     analyst: str,
     now: int,
+    role: str | None = None,
 ) -> ActionResult:
     """The estimated age range of the child victim (both None clears it)."""
     payload = {"min": low, "max": high}
-    return _act(conn, report_id, ActionKind.VICTIM_AGE, payload, analyst=analyst, now=now)
+    kind = ActionKind.VICTIM_AGE
+    return _act(conn, report_id, kind, payload, analyst=analyst, now=now, role=role)
 
 
 def add_note(
@@ -273,21 +298,31 @@ def add_note(
     return _act(conn, report_id, ActionKind.NOTE, {"body": body}, analyst=analyst, now=now)
 
 
-def close(conn: Connection, report_id: int, *, analyst: str, now: int) -> ActionResult:
-    return _act(conn, report_id, ActionKind.CLOSE, {}, analyst=analyst, now=now)
+def close(
+    conn: Connection, report_id: int, *, analyst: str, now: int, role: str | None = None
+) -> ActionResult:
+    return _act(conn, report_id, ActionKind.CLOSE, {}, analyst=analyst, now=now, role=role)
 
 
-def reopen(conn: Connection, report_id: int, *, analyst: str, now: int) -> ActionResult:
+def reopen(
+    conn: Connection, report_id: int, *, analyst: str, now: int, role: str | None = None
+) -> ActionResult:
     """Back to the furthest status the tip had reached."""
-    return _act(conn, report_id, ActionKind.REOPEN, {}, analyst=analyst, now=now)
+    return _act(conn, report_id, ActionKind.REOPEN, {}, analyst=analyst, now=now, role=role)
 
 
 def assign(
-    conn: Connection, report_id: int, agency_id: int, *, analyst: str, now: int
+    conn: Connection,
+    report_id: int,
+    agency_id: int,
+    *,
+    analyst: str,
+    now: int,
+    role: str | None = None,
 ) -> ActionResult:
     """Set the tip's jurisdiction: the agency that should act on it."""
     payload = {"agency_id": agency_id}
-    return _act(conn, report_id, ActionKind.ASSIGN, payload, analyst=analyst, now=now)
+    return _act(conn, report_id, ActionKind.ASSIGN, payload, analyst=analyst, now=now, role=role)
 
 
 def dispatch(
@@ -299,6 +334,7 @@ def dispatch(
     now: int,
     contents: dict[str, Any],
     again: bool = False,
+    role: str | None = None,
 ) -> ActionResult:
     """Queue a referral of the tip to one agency; the hub sends it on.
 
@@ -306,7 +342,8 @@ def dispatch(
     analyst confirmed it a second time (`again`).
     """
     payload = dispatch_payload(agency_id, contents, again=again)
-    return _act(conn, report_id, ActionKind.DISPATCH, payload, analyst=analyst, now=now)
+    kind = ActionKind.DISPATCH
+    return _act(conn, report_id, kind, payload, analyst=analyst, now=now, role=role)
 
 
 def record_view(conn: Connection, report_id: int, *, analyst: str, now: int) -> None:

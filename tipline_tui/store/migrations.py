@@ -15,7 +15,7 @@ from tipline_tui.store import tables
 from tipline_tui.store.tables import table_of
 
 APPLICATION_ID = 0x54495031  # "TIP1"
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 Migration = Callable[[Connection], None]
 
@@ -74,12 +74,36 @@ def _rekey_names(conn: Connection) -> None:
     rebuild_keys(conn, ("screen_name", "display_name"))
 
 
+def _identify_notes(conn: Connection) -> None:
+    """v6: a note is known by the action that wrote it and by its hub id, not by its text.
+
+    A note still in (or answered from) the outbox gets that action's id, so
+    when the hub's copy is pulled it matches this note and no other.
+    """
+    conn.exec_driver_sql("ALTER TABLE note ADD COLUMN action_id VARCHAR")
+    conn.exec_driver_sql("ALTER TABLE note ADD COLUMN hub_id INTEGER")
+    for index in table_of(tables.NoteRow).indexes:
+        if {column.name for column in index.columns} & {"action_id", "hub_id"}:
+            index.create(conn)
+    sent = conn.exec_driver_sql(
+        "SELECT action_id, report_id, analyst, created_at, json_extract(payload, '$.body') "
+        "FROM outbox WHERE kind = 'note' ORDER BY id"
+    ).all()
+    for action_id, report_id, analyst, created_at, body in sent:
+        conn.exec_driver_sql(
+            "UPDATE note SET action_id = ? WHERE id = (SELECT min(id) FROM note WHERE "
+            "action_id IS NULL AND report_id = ? AND author = ? AND created_at = ? AND body = ?)",
+            (action_id, report_id, analyst, created_at, body),
+        )
+
+
 # MIGRATIONS[n] takes a store from version n-1 to n. Version 1 is the baseline.
 MIGRATIONS: dict[int, Migration] = {
     2: _add_quarantine,
     3: _add_related_index,
     4: _add_actions,
     5: _rekey_names,
+    6: _identify_notes,
 }
 
 

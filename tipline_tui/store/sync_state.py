@@ -160,15 +160,18 @@ def _apply_note(conn: Connection, p: dict[str, Any]) -> None:
     local = _local_id(conn, p["report_id"])
     if local is None:
         return
-    # our own pushed note comes back: the same author and text on the same tip is that note
-    same = conn.exec_driver_sql(
-        "SELECT 1 FROM note WHERE report_id = ? AND author = ? AND body = ? LIMIT 1",
-        (local, p["author"], p["body"]),
-    ).first()
-    if same is None:
+    note_id, action_id = p["note_id"], p.get("action_id")  # no action_id: an older hub
+    if conn.exec_driver_sql("SELECT 1 FROM note WHERE hub_id = ?", (note_id,)).first():
+        return  # a page pulled again
+    mine = conn.exec_driver_sql(  # our own note, pushed with this action, comes back
+        "UPDATE note SET hub_id = ? WHERE action_id = ? AND hub_id IS NULL",
+        (note_id, action_id),
+    ).rowcount
+    if not mine:
         conn.exec_driver_sql(
-            "INSERT INTO note (report_id, author, created_at, body) VALUES (?, ?, ?, ?)",
-            (local, p["author"], p["created_at"], p["body"]),
+            "INSERT INTO note (report_id, author, created_at, body, action_id, hub_id) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (local, p["author"], p["created_at"], p["body"], action_id, note_id),
         )
 
 
@@ -354,13 +357,13 @@ def resolve_conflict(
     it returns the new action id.
     """
     row = conn.exec_driver_sql(
-        "SELECT kind, report_id, payload FROM outbox WHERE id = ? AND state IN "
+        "SELECT kind, report_id, payload, action_id FROM outbox WHERE id = ? AND state IN "
         "('conflict', 'rejected')",
         (outbox_id,),
     ).first()
     if row is None:
         return None
-    kind, report_id, payload = row
+    kind, report_id, payload, first_id = row
     conn.exec_driver_sql("UPDATE outbox SET state = 'resolved' WHERE id = ?", (outbox_id,))
     audit.record(
         conn,
@@ -373,7 +376,7 @@ def resolve_conflict(
     if not keep_mine:
         return None
     version = conn.exec_driver_sql("SELECT version FROM report WHERE id = ?", (report_id,)).scalar()
-    return queue_action(
+    again = queue_action(
         conn,
         kind=kind,
         report_id=report_id,
@@ -382,3 +385,6 @@ def resolve_conflict(
         analyst=analyst,
         now=now,
     )
+    # a note sent again is the same note: it is known by the action that will bring it back
+    conn.exec_driver_sql("UPDATE note SET action_id = ? WHERE action_id = ?", (again, first_id))
+    return again

@@ -206,6 +206,8 @@ class IdentifierRow(SQLModel, table=True):
 
 
 class NoteRow(SQLModel, table=True):
+    """A note; two with the same author and text are two notes, told apart by their ids."""
+
     __tablename__ = "note"
 
     id: int | None = Field(default=None, primary_key=True)
@@ -213,6 +215,10 @@ class NoteRow(SQLModel, table=True):
     author: str
     created_at: int
     body: str
+    # the id of the action that wrote it: what a pulled note is matched by (None: from an
+    # older hub, or a note from before schema 6 that was never pushed from here)
+    action_id: str | None = Field(default=None, index=True, unique=True)
+    hub_id: int | None = Field(default=None, index=True, unique=True)  # the hub's note_id
 
 
 class AgencyColumns(SQLModel):
