@@ -220,23 +220,27 @@ def forget_account(app: Any, name: str) -> None:
     guard_of(app).tokens.forget(name)
 
 
-async def checked_account(request: Request, kind: str, name: str, secret: str) -> Account | None:
+async def checked_account(
+    request: Request, kind: str, name: str, secret: str, *, throttle: bool = True
+) -> Account | None:
     """The one credential check: a cached token, else a throttled scrypt off the loop.
 
     None when refused; HTTPException 429 (with Retry-After) when the source
-    address or the account name has had too many refusals lately.
+    address or the account name has had too many refusals lately. `throttle=False`
+    (ESP intake) skips the buckets but not the cache or the worker thread.
     """
     guard = guard_of(request.app)
     cached = guard.tokens.get(kind, name, secret)
     if cached is not None:
         return cached
-    keys = guard.keys(request.client.host if request.client else "", kind, name)
+    keys = guard.keys(request.client.host if request.client else "", kind, name) if throttle else []
     wait = guard.throttle.take(keys)
     if wait is not None:
+        retry_after = await guard.throttled(wait)
         raise HTTPException(
             status_code=429,
             detail="too many refused credentials: try again later",
-            headers={"Retry-After": guard.retry_after(wait)},
+            headers={"Retry-After": retry_after},
         )
     account = await guard.derive(authenticate, hub_of(request), kind, name, secret)
     if account is None:
@@ -258,7 +262,8 @@ async def esp_account(request: Request, _doc: Annotated[Any, Depends(_basic)]) -
         raise EspAuthError from None
     if not sep:
         raise EspAuthError
-    account = await checked_account(request, "esp", name, secret)
+    # not throttled: the CyberTipline API answers refused credentials 401 and nothing else
+    account = await checked_account(request, "esp", name, secret, throttle=False)
     if account is None:
         raise EspAuthError
     return account

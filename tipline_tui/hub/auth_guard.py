@@ -12,7 +12,10 @@ analysts. Three things bound that, all in memory, one `AuthGuard` per app:
   client sending refused credentials soon gets 429 with Retry-After instead
   of another derivation;
 - the derivations run in worker threads, at most `KDF_THREADS` at a time, so
-  the event loop (and every cached analyst) keeps a core.
+  the event loop (and every cached analyst) keeps a core;
+- a 429 is sent `THROTTLED_DELAY` seconds late (a sleep, no CPU): a flooder that
+  ignores Retry-After then gets one answer a second per connection, not hundreds,
+  each of which would cost the event loop as much as an analyst's request.
 
 Both kinds of refusal (unknown account, wrong secret) take the same path
 through the buckets and the derivation, so neither is told apart by timing.
@@ -27,6 +30,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
+import anyio
 import anyio.to_thread
 from anyio import CapacityLimiter
 
@@ -36,6 +40,7 @@ __all__ = [
     "BUCKET_SIZE",
     "KDF_THREADS",
     "REFILL_SECONDS",
+    "THROTTLED_DELAY",
     "TOKEN_TTL",
     "AuthGuard",
     "RefusalThrottle",
@@ -51,6 +56,8 @@ REFILL_SECONDS = 5.0
 """Then one more every this many seconds."""
 KDF_THREADS = 1
 """Key derivations running at once: the rest wait, and the event loop keeps a core."""
+THROTTLED_DELAY = 1.0
+"""Seconds a throttled request waits before its 429."""
 MAX_KEYS = 10_000
 
 T = TypeVar("T")
@@ -152,9 +159,11 @@ class AuthGuard:
         throttle: RefusalThrottle | None = None,
         tokens: VerifiedTokens | None = None,
         kdf_threads: int = KDF_THREADS,
+        throttled_delay: float = THROTTLED_DELAY,
     ) -> None:
         self.throttle = throttle or RefusalThrottle()
         self.tokens = tokens or VerifiedTokens()
+        self.throttled_delay = throttled_delay
         self._kdf_threads = kdf_threads
         self._limiter: CapacityLimiter | None = None  # made on the loop, on first use
 
@@ -170,6 +179,7 @@ class AuthGuard:
             self._limiter = CapacityLimiter(self._kdf_threads)
         return await anyio.to_thread.run_sync(fn, *args, limiter=self._limiter)
 
-    @staticmethod
-    def retry_after(wait: float) -> str:
-        return str(max(1, math.ceil(wait)))
+    async def throttled(self, wait: float) -> str:
+        """Hold a throttled request `throttled_delay` seconds; its Retry-After value."""
+        await anyio.sleep(self.throttled_delay)
+        return str(max(1, math.ceil(wait - self.throttled_delay)))
