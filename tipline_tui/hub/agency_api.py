@@ -15,7 +15,7 @@ from sqlalchemy import Connection, Row, select, update
 
 from tipline_tui.domain.limits import PAGE_BYTES, wire_bytes
 from tipline_tui.domain.wire import MAX_BODY_BYTES
-from tipline_tui.hub.auth import AgencyAccount, hub_of
+from tipline_tui.hub.auth import AgencyAccount, AgencyRoute, hub_of
 from tipline_tui.hub.feed import analysis_payload, publish_referral, referral_payload, xml_text
 from tipline_tui.hub.tables import Account, HubFile, HubReferral, HubReport, table_of
 
@@ -26,7 +26,10 @@ _referral = table_of(HubReferral)
 _report = table_of(HubReport)
 _file = table_of(HubFile)
 
-router = APIRouter(prefix="/v1/agency", tags=["agency"], max_body_size=MAX_BODY_BYTES)
+# AgencyRoute: the agency's token is checked before the body is read
+router = APIRouter(
+    prefix="/v1/agency", tags=["agency"], max_body_size=MAX_BODY_BYTES, route_class=AgencyRoute
+)
 
 
 class ReferralModel(BaseModel):

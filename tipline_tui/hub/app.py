@@ -15,6 +15,7 @@ from fastapi import FastAPI, Request, Response
 
 from tipline_tui import __version__
 from tipline_tui.hub.auth import EspAuthError
+from tipline_tui.hub.auth_guard import AuthGuard
 from tipline_tui.hub.db import HubDB
 
 if TYPE_CHECKING:
@@ -91,6 +92,7 @@ def create_app(
     app.state.hub = hub
     app.state.snapshots = snapshots
     app.state.evidence_dir = Path(evidence_dir)
+    app.state.auth_guard = AuthGuard()  # refusal throttle and verified-token cache, per app
 
     @app.exception_handler(EspAuthError)
     async def _esp_refused(_request: Request, _exc: EspAuthError) -> Response:

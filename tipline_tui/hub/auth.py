@@ -18,11 +18,11 @@ import binascii
 import hashlib
 import hmac
 import secrets
-import threading
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from typing import Annotated, Any, cast
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, HTTPException, Request, Response
+from fastapi.routing import APIRoute
 from fastapi.security import (
     HTTPAuthorizationCredentials,
     HTTPBasic,
@@ -32,6 +32,7 @@ from fastapi.security import (
 from sqlalchemy import Connection, insert, select, update
 from starlette.requests import HTTPConnection
 
+from tipline_tui.hub.auth_guard import AuthGuard
 from tipline_tui.hub.db import HubDB
 from tipline_tui.hub.tables import Account
 from tipline_tui.store.tables import table_of
@@ -41,11 +42,17 @@ __all__ = [
     "ROLES",
     "AccountError",
     "AgencyAccount",
+    "AgencyRoute",
     "EspAccount",
     "EspAuthError",
+    "UserRoute",
     "agency_account",
+    "bearer_account",
+    "checked_account",
     "create_account",
     "esp_account",
+    "forget_account",
+    "guard_of",
     "hash_secret",
     "hub_of",
     "require_user",
@@ -122,39 +129,6 @@ def verify_secret(secret: str, stored: str) -> bool:
     return hmac.compare_digest(got, expected)
 
 
-class _VerifiedCache:
-    """Remembers recent successful checks so every request does not pay for scrypt.
-
-    Keyed by a SHA-256 over the stored hash and the presented secret, never
-    the secret itself; a new secret (a new stored hash) misses the cache.
-    """
-
-    def __init__(self, size: int = 1024) -> None:
-        self._seen: dict[bytes, None] = {}
-        self._size = size
-        self._lock = threading.Lock()
-
-    @staticmethod
-    def _key(secret: str, stored: str) -> bytes:
-        return hashlib.sha256(f"{stored}\x00{secret}".encode()).digest()
-
-    def check(self, secret: str, stored: str) -> bool:
-        key = self._key(secret, stored)
-        with self._lock:
-            if key in self._seen:
-                return True
-        if not verify_secret(secret, stored):
-            return False
-        with self._lock:
-            if len(self._seen) >= self._size:
-                self._seen.pop(next(iter(self._seen)))
-            self._seen[key] = None
-        return True
-
-
-_verified = _VerifiedCache()
-
-
 def create_account(
     conn: Connection,
     *,
@@ -207,7 +181,11 @@ def create_account(
 
 
 def authenticate(hub: HubDB, kind: str, name: str, secret: str) -> Account | None:
-    """The enabled account of `kind` named `name` whose secret this is, else None."""
+    """The enabled account of `kind` named `name` whose secret this is, else None.
+
+    Blocking (a database read and a scrypt derivation): `checked_account` runs it
+    in a worker thread.
+    """
     with hub.read() as conn:
         row = conn.execute(
             select(_account).where(_account.c.name == name, _account.c.kind == kind)
@@ -216,7 +194,7 @@ def authenticate(hub: HubDB, kind: str, name: str, secret: str) -> Account | Non
         # still spend the time a real check takes, so a wrong name is not told apart by timing
         verify_secret(secret, _DUMMY_HASH)
         return None
-    if not _verified.check(secret, row.secret_hash):
+    if not verify_secret(secret, row.secret_hash):
         return None
     return Account.model_validate(dict(row._mapping))
 
@@ -229,7 +207,50 @@ def hub_of(request: Request) -> HubDB:
     return cast(HubDB, request.app.state.hub)
 
 
-def esp_account(request: Request, _doc: Annotated[Any, Depends(_basic)]) -> Account:
+def guard_of(app: Any) -> AuthGuard:
+    """The app's throttle and token cache (made on first use for an app made elsewhere)."""
+    guard = getattr(app.state, "auth_guard", None)
+    if guard is None:
+        guard = app.state.auth_guard = AuthGuard()
+    return cast(AuthGuard, guard)
+
+
+def forget_account(app: Any, name: str) -> None:
+    """Drop the cached tokens of `name`, so a disabled account is refused at once."""
+    guard_of(app).tokens.forget(name)
+
+
+async def checked_account(
+    request: Request, kind: str, name: str, secret: str, *, throttle: bool = True
+) -> Account | None:
+    """The one credential check: a cached token, else a throttled scrypt off the loop.
+
+    None when refused; HTTPException 429 (with Retry-After) when the source
+    address or the account name has had too many refusals lately. `throttle=False`
+    (ESP intake) skips the buckets but not the cache or the worker thread.
+    """
+    guard = guard_of(request.app)
+    cached = guard.tokens.get(kind, name, secret)
+    if cached is not None:
+        return cached
+    keys = guard.keys(request.client.host if request.client else "", kind, name) if throttle else []
+    wait = guard.throttle.take(keys)
+    if wait is not None:
+        retry_after = await guard.throttled(wait)
+        raise HTTPException(
+            status_code=429,
+            detail="too many refused credentials: try again later",
+            headers={"Retry-After": retry_after},
+        )
+    account = await guard.derive(authenticate, hub_of(request), kind, name, secret)
+    if account is None:
+        return None
+    guard.throttle.refund(keys)
+    guard.tokens.put(kind, name, secret, account)
+    return account
+
+
+async def esp_account(request: Request, _doc: Annotated[Any, Depends(_basic)]) -> Account:
     """An ESP by HTTP Basic; anything else raises EspAuthError (401, empty body)."""
     header = request.headers.get("authorization", "")
     scheme, _, value = header.partition(" ")
@@ -241,7 +262,8 @@ def esp_account(request: Request, _doc: Annotated[Any, Depends(_basic)]) -> Acco
         raise EspAuthError from None
     if not sep:
         raise EspAuthError
-    account = authenticate(hub_of(request), "esp", name, secret)
+    # not throttled: the CyberTipline API answers refused credentials 401 and nothing else
+    account = await checked_account(request, "esp", name, secret, throttle=False)
     if account is None:
         raise EspAuthError
     return account
@@ -255,7 +277,16 @@ def _unauthorised() -> HTTPException:
     )
 
 
-def _bearer_account(request: Request, kind: str) -> Account:
+async def bearer_account(request: Request, kind: str) -> Account:
+    """The `kind` account whose bearer token the request carries, checked once per request.
+
+    The route classes below call it before the body is read; the dependencies
+    then find the answer on the request instead of checking again. 401 if refused.
+    """
+    slot = f"tipline_{kind}_account"
+    known = getattr(request.state, slot, None)
+    if known is not None:
+        return cast(Account, known)
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
@@ -263,13 +294,42 @@ def _bearer_account(request: Request, kind: str) -> Account:
     name, sep, secret = token.strip().rpartition(":")
     if not sep or not name or not secret:
         raise _unauthorised()
-    account = authenticate(hub_of(request), kind, name, secret)
+    account = await checked_account(request, kind, name, secret)
     if account is None:
         raise _unauthorised()
+    setattr(request.state, slot, account)
     return account
 
 
-def require_user(*roles: str) -> Callable[..., Account]:
+def _checked_first(kind: str) -> type[APIRoute]:
+    """A route class whose handler checks the bearer token before FastAPI reads the body.
+
+    FastAPI reads and validates a body before any dependency runs, so without
+    this a stranger's malformed body got 422 and a large one cost its parsing
+    before the 401.
+    """
+
+    class CheckedFirst(APIRoute):
+        def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+            handler = super().get_route_handler()
+
+            async def checked(request: Request) -> Response:
+                await bearer_account(request, kind)
+                return await handler(request)
+
+            return checked
+
+    CheckedFirst.__name__ = CheckedFirst.__qualname__ = f"{kind.capitalize()}CheckedFirst"
+    return CheckedFirst
+
+
+UserRoute = _checked_first("user")
+"""`APIRouter(route_class=UserRoute)`: every route needs an analyst token, checked first."""
+AgencyRoute = _checked_first("agency")
+"""`APIRouter(route_class=AgencyRoute)`: every route needs an agency token, checked first."""
+
+
+def require_user(*roles: str) -> Callable[..., Coroutine[Any, Any, Account]]:
     """A dependency: the analyst whose bearer token this is, if their role is in `roles`.
 
     401 if the token is missing or refused, 403 if the role may not do this.
@@ -277,8 +337,8 @@ def require_user(*roles: str) -> Callable[..., Account]:
     """
     allowed = frozenset(roles or ROLES)
 
-    def user(request: Request, _doc: Annotated[Any, Depends(_bearer)]) -> Account:
-        account = _bearer_account(request, "user")
+    async def user(request: Request, _doc: Annotated[Any, Depends(_bearer)]) -> Account:
+        account = await bearer_account(request, "user")
         if account.role not in allowed:
             raise HTTPException(
                 status_code=403, detail=f"the role {account.role!r} may not do this"
@@ -288,9 +348,9 @@ def require_user(*roles: str) -> Callable[..., Account]:
     return user
 
 
-def agency_account(request: Request, _doc: Annotated[Any, Depends(_bearer)]) -> Account:
+async def agency_account(request: Request, _doc: Annotated[Any, Depends(_bearer)]) -> Account:
     """A dependency: the agency whose bearer token this is (401 otherwise)."""
-    account = _bearer_account(request, "agency")
+    account = await bearer_account(request, "agency")
     if account.agency_id is None:
         raise HTTPException(status_code=403, detail="this agency account names no agency")
     return account

@@ -22,7 +22,7 @@ from tipline_tui.domain.wire import (
     AnswerDict,
     ChangesPage,
 )
-from tipline_tui.hub.auth import hub_of, require_user
+from tipline_tui.hub.auth import UserRoute, forget_account, hub_of, require_user
 from tipline_tui.hub.changes import changes_page
 from tipline_tui.hub.rules import apply_action
 from tipline_tui.hub.tables import Account, table_of
@@ -33,7 +33,10 @@ __all__ = ["MAX_ACTIONS", "MAX_LIMIT", "router"]
 DEFAULT_LIMIT = 500
 MAX_LIMIT = 5000
 
-router = APIRouter(prefix="/v1", tags=["analyst sync"], max_body_size=MAX_BODY_BYTES)
+# UserRoute: the analyst's token is checked before the body is read
+router = APIRouter(
+    prefix="/v1", tags=["analyst sync"], max_body_size=MAX_BODY_BYTES, route_class=UserRoute
+)
 Analyst = Annotated[Account, Depends(require_user("analyst", "oncall", "supervisor"))]
 
 
@@ -140,4 +143,5 @@ def disable_user(request: Request, name: str, supervisor: Supervisor) -> Account
         if row.id == supervisor.id:
             raise HTTPException(status_code=409, detail="a supervisor cannot disable themself")
         conn.execute(update(table).where(table.c.id == row.id).values(disabled=True))
+    forget_account(request.app, row.name)  # its cached tokens go too
     return AccountState(name=row.name, kind=row.kind, role=row.role, disabled=True)
