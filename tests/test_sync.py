@@ -237,6 +237,31 @@ async def test_wrong_token_is_refused_not_retried(
     await client.aclose()
 
 
+async def test_a_throttled_client_backs_off_and_retries_instead_of_giving_up(
+    hub: HubDB, server: ThreadHub, tmp_path: Path
+) -> None:
+    token = _account(hub, "ana", role="analyst")
+    store = _store(tmp_path, "ana")
+    guesser = _client(store, server.url, "mallory:guess")
+    for _ in range(30):  # refused guesses from this address until the hub says wait (429)
+        try:
+            await guesser.sync_once()
+        except HubUnavailable:
+            break
+        except HubRefused:
+            continue
+    else:
+        raise AssertionError("the hub never throttled 30 refused tokens from one address")
+    await guesser.aclose()
+    client = _client(store, server.url, token)  # a good token, not yet verified, same address
+    with pytest.raises(HubUnavailable, match="wait"):
+        await client.sync_once()
+    loop = SyncLoop(client)
+    await loop.round()
+    assert not loop.status.refused  # a pause, not a settings problem: the loop will retry
+    await client.aclose()
+
+
 def test_plain_http_only_to_loopback_and_backoff_is_capped_with_jitter() -> None:
     assert check_hub_url("http://127.0.0.1:8740/") == "http://127.0.0.1:8740"
     assert check_hub_url("https://hub.example.org") == "https://hub.example.org"

@@ -132,9 +132,11 @@ class SyncClient:
 
     @staticmethod
     def _check_status(response: httpx.Response) -> None:
-        """5xx -> HubUnavailable; 4xx -> HubRefused (worded for the analyst)."""
+        """5xx and 429 -> HubUnavailable (try again later); other 4xx -> HubRefused."""
         if response.status_code >= 500:
             raise HubUnavailable(f"hub error {response.status_code}")
+        if response.status_code == 429:  # throttled after refused tokens: back off, retry
+            raise HubUnavailable("the hub asks us to wait (too many refused attempts)")
         if response.status_code in (401, 403):
             raise HubRefused(
                 "the hub refused the token (check [hub] token in settings)"
