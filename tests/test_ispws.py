@@ -7,6 +7,7 @@ XML writer, files are a few random bytes.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import json
 import os
@@ -17,6 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -111,11 +113,39 @@ def esp(hub: Hub) -> Iterator[httpx.Client]:
 # ------------------------------------------------------------------ helpers
 
 
-def envelope(response: httpx.Response, root: str = "reportResponse") -> dict[str, object]:
-    """The response read the way ESP clients read it: the root named, responseCode present."""
-    assert response.headers["content-type"] == "text/xml; charset=utf-8"
-    element = ET.fromstring(response.content)
+@functools.cache
+def spec_schema() -> Any:
+    """The published schema, read once (None when it is not beside the repo)."""
+    import xmlschema
+
+    return xmlschema.XMLSchema(str(SPEC_XSD)) if SPEC_XSD.exists() else None
+
+
+def strict_check(content: bytes, root: str) -> ET.Element:
+    """An answer read as a strict client reads the schema: valid against the published
+    XSD (when it is here), and every element the schema requires present with content,
+    since such a client takes an empty required element for a missing one."""
+    element = ET.fromstring(content)
     assert element.tag == root
+    schema = spec_schema()
+    if schema is not None:
+        schema.validate(content.decode("utf-8"))
+    required = ("responseCode", "responseDescription") if root == "reportResponse" else ()
+    for tag in (*required, *(("responseCode", "reportId") if root != "reportResponse" else ())):
+        assert (element.findtext(tag) or "").strip(), f"<{tag}> is missing or empty"
+    int(element.findtext("responseCode") or "")  # xs:int
+    if element.find("reportId") is not None:
+        assert 0 <= int(element.findtext("reportId") or "") <= 2**63 - 1  # xs:long
+    if root == "reportDoneResponse":
+        assert element.find("files") is not None
+    return element
+
+
+def envelope(response: httpx.Response, root: str = "reportResponse") -> dict[str, object]:
+    """The response read the way ESP clients read it: the root named, responseCode present,
+    and (strict_check) valid against the schema's response type."""
+    assert response.headers["content-type"] == "text/xml; charset=utf-8"
+    element = strict_check(response.content, root)
     code = element.findtext("responseCode")
     assert code is not None, "clients dereference responseCode unconditionally"
     out: dict[str, object] = {"code": int(code)}
@@ -240,7 +270,7 @@ def test_submit_opens_a_report_keeping_the_bytes(esp: httpx.Client, hub: Hub) ->
     response = esp.post("/submit", content=data, headers=XML)
     assert response.status_code == 200
     got = envelope(response)
-    assert got["code"] == 0 and got["responseDescription"] == ""
+    assert got["code"] == 0 and got["responseDescription"] == "Success"
     report_id = int(str(got["reportId"]))
     assert report_id > 0
     row = report_row(hub, report_id)
@@ -457,6 +487,7 @@ def test_an_esp_never_sees_another_esps_report(hub: Hub, esp: httpx.Client) -> N
             assert got["responseDescription"] == f"report does not exist: no report {report_id}"
         done = envelope(other.post("/finish", data={"id": str(report_id)}), "reportDoneResponse")
         assert done["code"] == 5001 and done["files"] == []
+        assert done["reportId"] == str(report_id)  # the id asked about, as for an unknown one
     assert report_row(hub, report_id).state == "open"
     assert len(file_rows(hub, report_id)) == 1
 
@@ -577,7 +608,7 @@ def test_retract_cancels_an_unfinished_report(esp: httpx.Client, hub: Hub) -> No
 
 def test_finish_and_retract_need_an_id(esp: httpx.Client) -> None:
     done = envelope(esp.post("/finish", data={}), "reportDoneResponse")
-    assert done["code"] == 4000 and "reportId" not in done
+    assert done["code"] == 4000 and done["reportId"] == "0"  # required by the schema
     assert envelope(esp.post("/retract", data={"id": "abc"}))["code"] == 4000
     done = envelope(esp.post("/finish", data={"id": "999999"}), "reportDoneResponse")
     assert done["code"] == 5001
@@ -667,6 +698,63 @@ def test_envelopes_validate_against_the_published_schema(esp: httpx.Client) -> N
         esp.post("/retract", data={"id": str(report_id)}),
     ):
         schema.validate(response.content.decode())
+
+
+def test_every_answer_of_every_call_is_valid_for_a_strict_client(
+    esp: httpx.Client, hub: Hub
+) -> None:
+    """Success and refusal of every call, checked against the schema's response types."""
+    report_id = submit(esp)
+    file_id = upload(esp, report_id)
+    other = submit(esp)
+    answers: list[tuple[httpx.Response, str, int]] = [
+        (esp.get("/status"), "reportResponse", 0),
+        (esp.get("/xsd"), "reportResponse", 1210),
+        (esp.post("/submit", content=b"<report", headers=XML), "reportResponse", 4110),
+        (esp.post("/submit", content=b"<report/>", headers=XML), "reportResponse", 4100),
+        (
+            esp.post("/upload", data={"id": "x"}, files={"file": ("a", b"1")}),
+            "reportResponse",
+            4000,
+        ),
+        (
+            esp.post("/upload", data={"id": "999999"}, files={"file": ("a", b"1")}),
+            "reportResponse",
+            5001,
+        ),
+        (
+            esp.post("/fileinfo", content=details(report_id, "0" * 32), headers=XML),
+            "reportResponse",
+            5002,
+        ),
+        (
+            esp.post("/fileinfo", content=details(report_id, file_id), headers=XML),
+            "reportResponse",
+            0,
+        ),
+        (
+            esp.post("/fileinfo", content=details(report_id, file_id), headers=XML),
+            "reportResponse",
+            4000,
+        ),
+        (esp.post("/finish", data={}), "reportDoneResponse", 4000),
+        (esp.post("/finish", data={"id": "999999"}), "reportDoneResponse", 5001),
+        (esp.post("/finish", data={"id": str(report_id)}), "reportDoneResponse", 0),
+        (esp.post("/finish", data={"id": str(report_id)}), "reportDoneResponse", 5102),
+        (esp.post("/retract", data={"id": str(report_id)}), "reportResponse", 5102),
+        (esp.post("/retract", data={"id": str(other)}), "reportResponse", 0),
+        (esp.post("/retract", data={"id": str(other)}), "reportResponse", 5101),
+        (esp.post("/retract", data={"id": "1", "pad": "x" * 100_000}), "reportResponse", 4000),
+        (esp.get("/submit"), "reportResponse", 4000),  # wrong method: 405, still the envelope
+        (esp.get("/nothing-here"), "reportResponse", 1210),  # unknown call: 404
+    ]
+    for response, root, code in answers:
+        got = envelope(response, root)
+        assert got["code"] == code, (response.request.url, got)
+        if root == "reportResponse":
+            assert got["responseDescription"], "a strict client reads an empty one as missing"
+    assert str(envelope(answers[0][0])["responseDescription"]).startswith("Remote User")
+    assert envelope(answers[7][0])["responseDescription"] == "Success"
 
 
 # ------------------------------------------------------------------ an existing ESP client

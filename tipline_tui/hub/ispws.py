@@ -222,9 +222,8 @@ async def finish(request: Request, account: EspAccount) -> Response:
     try:
         report_id = await form_id(request)
         file_ids = await run_in_threadpool(_finish, hub, account, report_id)
-    except Refusal as refusal:
-        known = report_id if refusal.code != C.REPORT_DOES_NOT_EXIST else None
-        return xml_response(report_done_response(refusal.code, known), refusal.status)
+    except Refusal as refusal:  # echoing the id asked about tells the ESP nothing new
+        return xml_response(report_done_response(refusal.code, report_id), refusal.status)
     except Exception:
         server_error("finish")
         return xml_response(report_done_response(C.SERVER_ERROR, report_id), 500)
