@@ -492,6 +492,30 @@ def test_an_esp_never_sees_another_esps_report(hub: Hub, esp: httpx.Client) -> N
     assert len(file_rows(hub, report_id)) == 1
 
 
+def test_ids_past_the_columns_are_refused_never_a_server_error(esp: httpx.Client) -> None:
+    """An xs:long the id column cannot hold names no report (5001); past xs:long, 4000."""
+    report_id = submit(esp)
+    file_id = upload(esp, report_id)
+    for big in (2**31, 2**63 - 1):
+        up = esp.post("/upload", data={"id": str(big)}, files={"file": ("a", b"1")})
+        assert envelope(up)["code"] == 5001
+        info = esp.post("/fileinfo", content=details(big, file_id), headers=XML)
+        assert envelope(info)["code"] in {5001, 4100}
+        done = esp.post("/finish", data={"id": str(big)})
+        assert envelope(done, "reportDoneResponse")["code"] == 5001
+        assert envelope(esp.post("/retract", data={"id": str(big)}))["code"] == 5001
+    past = str(2**63)
+    assert envelope(esp.post("/retract", data={"id": past}))["code"] == 4000
+    info = esp.post(
+        "/fileinfo",
+        content=details(report_id, file_id).replace(
+            f"<reportId>{report_id}<".encode(), f"<reportId>{past}<".encode()
+        ),
+        headers=XML,
+    )
+    assert envelope(info)["code"] in {4100, 5001}
+
+
 # ------------------------------------------------------------------ fileinfo
 
 

@@ -7,13 +7,13 @@ agency sees only its own referrals: any other id is 404, as if it did not exist.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, HTTPException, Path, Query, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import select, update
 
-from tipline_tui.domain.wire import MAX_BODY_BYTES
+from tipline_tui.domain.wire import ID_MAX, INT64_MAX, INT64_MIN, MAX_BODY_BYTES, fits_id
 from tipline_tui.hub.auth import AgencyAccount, hub_of
 from tipline_tui.hub.feed import analysis_payload, publish_referral, referral_payload, xml_text
 from tipline_tui.hub.tables import Account, HubFile, HubReferral, HubReport, table_of
@@ -24,6 +24,8 @@ MAX_OUTCOME_CHARS = 10_000
 _referral = table_of(HubReferral)
 _report = table_of(HubReport)
 _file = table_of(HubFile)
+# past 64 bits: 422; an id the INTEGER column cannot hold is simply not there (404)
+ReferralId = Annotated[int, Path(ge=INT64_MIN, le=INT64_MAX)]
 
 router = APIRouter(prefix="/v1/agency", tags=["agency"], max_body_size=MAX_BODY_BYTES)
 
@@ -72,13 +74,16 @@ class Outcome(BaseModel):
 def list_referrals(
     request: Request,
     agency: AgencyAccount,
-    since: int = Query(0, ge=0, description="the last referral id already fetched"),
+    since: int = Query(0, ge=0, le=INT64_MAX, description="the last referral id already fetched"),
     limit: int = Query(100, ge=1, le=1000),
 ) -> ReferralPage:
     with hub_of(request).read() as conn:
         rows = conn.execute(
             select(_referral)
-            .where(_referral.c.agency_id == agency.agency_id, _referral.c.id > since)
+            .where(
+                _referral.c.agency_id == agency.agency_id,
+                _referral.c.id > min(since, ID_MAX),  # no id lies past the column's range
+            )
             .order_by(_referral.c.id)
             .limit(limit + 1)
         ).all()
@@ -108,6 +113,8 @@ def _answer(
     request: Request, agency: Account, referral_id: int, values: dict[str, Any]
 ) -> ReferralModel:
     hub = hub_of(request)
+    if not fits_id(referral_id):
+        raise HTTPException(status_code=404, detail=f"no referral #{referral_id}")
     with hub.write() as conn:
         row = conn.execute(
             select(_referral).where(
@@ -136,7 +143,7 @@ _NOW = object()
     summary="Acknowledge receipt of a referral",
     response_model=ReferralModel,
 )
-def ack(request: Request, referral_id: int, agency: AgencyAccount) -> ReferralModel:
+def ack(request: Request, referral_id: ReferralId, agency: AgencyAccount) -> ReferralModel:
     return _answer(
         request, agency, referral_id, {"status": "acknowledged", "acknowledged_at": _NOW}
     )
@@ -149,7 +156,7 @@ def ack(request: Request, referral_id: int, agency: AgencyAccount) -> ReferralMo
 )
 def outcome(
     request: Request,
-    referral_id: int,
+    referral_id: ReferralId,
     body: Outcome,
     agency: AgencyAccount,
 ) -> ReferralModel:
