@@ -13,6 +13,7 @@ import json
 import os
 import socket
 import stat
+import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -30,8 +31,10 @@ from tests.waiting import wait_until
 from tipline_tui.domain.cybertip_xml import MAX_DOCUMENT_BYTES
 from tipline_tui.domain.cybertip_xml_write import file_details_to_xml, report_to_xml
 from tipline_tui.domain.report import FileDetails, FileHash
+from tipline_tui.hub.app import create_app
 from tipline_tui.hub.auth import create_account
 from tipline_tui.hub.db import HubDB, open_hub
+from tipline_tui.hub.evidence import STALE_SECONDS
 from tipline_tui.hub.expiry import expire_reports
 from tipline_tui.hub.ispws import XSD_ENV
 from tipline_tui.hub.ispws_upload import evidence_path
@@ -471,6 +474,71 @@ def test_upload_refusals(esp: httpx.Client, hub: Hub) -> None:
     assert got["code"] == 4000 and "one file" in str(got["responseDescription"])
     assert file_rows(hub, report_id) == []
     assert list((hub.evidence / ".incoming").iterdir()) == []
+
+
+def cut_form(report_id: int, data: bytes) -> tuple[str, bytes]:
+    """A form whose file part never reaches its closing boundary (a connection cut short)."""
+    content_type, body = go_multipart(report_id, "cut.bin", data)
+    return content_type, body[: body.rindex(b"\r\n--")]
+
+
+def test_a_form_cut_before_its_closing_boundary_is_refused(esp: httpx.Client, hub: Hub) -> None:
+    """The parser takes a cut-off form as it stands; the hub must not file the part as whole."""
+    report_id = submit(esp)
+    content_type, body = cut_form(report_id, os.urandom(50_000))
+    got = envelope(esp.post("/upload", content=body, headers={"Content-Type": content_type}))
+    assert got["code"] == 4000 and "closing boundary" in str(got["responseDescription"])
+    # the same over a raw socket, chunked: the HTTP body is complete, the form is not
+    name, secret = hub.esp
+    basic = base64.b64encode(f"{name}:{secret}".encode()).decode()
+    host, port = hub.url.removeprefix("http://").split(":")
+    head = (
+        f"POST /ispws/upload HTTP/1.1\r\nHost: {host}\r\nAuthorization: Basic {basic}\r\n"
+        f"Content-Type: {content_type}\r\nTransfer-Encoding: chunked\r\n"
+        "Connection: close\r\n\r\n"
+    ).encode()
+    with socket.create_connection((host, int(port)), timeout=30) as sock:
+        sock.sendall(head + f"{len(body):x}\r\n".encode() + body + b"\r\n0\r\n\r\n")
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    assert answer.startswith(b"HTTP/1.1 200")
+    assert b"<responseCode>4000</responseCode>" in answer
+    assert file_rows(hub, report_id) == []
+    assert list((hub.evidence / ".incoming").iterdir()) == []
+    whole_type, whole = go_multipart(report_id, "whole.bin", b"x" * 10)
+    assert upload_code(esp, whole_type, whole) == 0  # the report is still open for the rest
+
+
+def upload_code(esp: httpx.Client, content_type: str, body: bytes) -> int:
+    response = esp.post("/upload", content=body, headers={"Content-Type": content_type})
+    return int(str(envelope(response)["code"]))
+
+
+def test_what_a_crash_left_in_the_evidence_store_is_swept_at_start(
+    esp: httpx.Client, hub: Hub
+) -> None:
+    """A stale .part and a file no row names go when a hub starts; kept evidence and a
+    fresh .part (another process may be mid-upload) stay."""
+    report_id = submit(esp)
+    data = os.urandom(64)
+    upload(esp, report_id, data)
+    kept = evidence_path(hub.evidence, hashlib.sha256(data).hexdigest())
+    incoming = hub.evidence / ".incoming"
+    incoming.mkdir(mode=0o700, exist_ok=True)
+    stale, fresh = incoming / "dead.part", incoming / "live.part"
+    orphan_bytes = os.urandom(64)
+    orphan = evidence_path(hub.evidence, hashlib.sha256(orphan_bytes).hexdigest())
+    orphan.parent.mkdir(mode=0o700, exist_ok=True)
+    for path in (stale, fresh, orphan):
+        path.write_bytes(orphan_bytes)
+    old = time.time() - 2 * STALE_SECONDS
+    for path in (stale, orphan, kept):
+        os.utime(path, (old, old))
+    create_app(hub.db, evidence_dir=hub.evidence)  # a hub starting over the same store
+    assert not stale.exists() and not orphan.exists()
+    assert fresh.exists() and kept.read_bytes() == data
+    fresh.unlink()
 
 
 def test_an_esp_never_sees_another_esps_report(hub: Hub, esp: httpx.Client) -> None:

@@ -77,6 +77,7 @@ def create_app(
     With `snapshots`, `/v1/snapshot` serves its newest copy; with `sweep_every`,
     unfinished ESP reports are swept into "expired" that often. The app's
     lifespan runs both (uvicorn with lifespan="off" leaves them to the caller).
+    What a crash left in the evidence store (hub/evidence.py) is swept here, at start.
     """
     from tipline_tui.hub.agency_api import router as agency_router
     from tipline_tui.hub.sync_api import router as sync_router
@@ -96,6 +97,9 @@ def create_app(
             if snapshots is not None:
                 snapshots.stop()
 
+    from tipline_tui.hub.evidence import sweep_evidence
+
+    sweep_evidence(hub, Path(evidence_dir))  # what a crash left: before any upload begins
     app = FastAPI(
         title="tipline hub", version=__version__, description=DESCRIPTION, lifespan=lifespan
     )

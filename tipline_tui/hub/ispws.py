@@ -35,6 +35,7 @@ from starlette.concurrency import run_in_threadpool
 from tipline_tui.domain.cybertip_xml import parse_file_details, parse_report
 from tipline_tui.hub.auth import esp_account, hub_of
 from tipline_tui.hub.db import HubDB
+from tipline_tui.hub.evidence import INCOMING
 from tipline_tui.hub.feed import publish_report
 from tipline_tui.hub.ispws_common import (
     C,
@@ -144,7 +145,7 @@ async def upload(request: Request, account: EspAccount) -> Response:
     """Stream the file to disk while hashing it, then file it under the open report."""
     hub = hub_of(request)
     evidence = evidence_dir(request)
-    up = Upload(evidence / ".incoming")
+    up = Upload(evidence / INCOMING)
     report_id: int | None = None
     try:
         await receive(request, up)
