@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import functools
 import hashlib
+import itertools
 import json
 import os
 import socket
@@ -39,6 +40,7 @@ from tipline_tui.hub.expiry import expire_reports
 from tipline_tui.hub.ispws import XSD_ENV
 from tipline_tui.hub.ispws_upload import evidence_path
 from tipline_tui.hub.ispws_xml import ResponseCode as C
+from tipline_tui.hub.operator import ESP_ID_FLOOR, import_reports
 from tipline_tui.hub.tables import Change, HubFile, HubReport
 
 SPEC_XSD = Path(__file__).resolve().parents[2] / "shared" / "spec" / "cyber_tipline.xsd"
@@ -539,6 +541,26 @@ def test_what_a_crash_left_in_the_evidence_store_is_swept_at_start(
     assert not stale.exists() and not orphan.exists()
     assert fresh.exists() and kept.read_bytes() == data
     fresh.unlink()
+
+
+def test_two_esps_cannot_infer_each_others_volume_from_report_ids(
+    esp: httpx.Client, hub: Hub
+) -> None:
+    """Report ids are drawn at random, not from one sequence: the gap between an ESP's
+    own ids says nothing of how many reports another ESP filed in between."""
+    mine: list[int] = []
+    with hub.client(hub.other_esp) as other:
+        for between in (0, 3, 0, 5, 1):
+            mine.append(submit(esp))
+            for _ in range(between):
+                submit(other)
+        mine.append(submit(esp))
+    gaps = [b - a for a, b in itertools.pairwise(mine)]
+    assert all(abs(gap) > 1_000 for gap in gaps), gaps  # consecutive ids would be 1, 4, 1, 6, 2
+    assert len(set(mine)) == len(mine)
+    assert all(ESP_ID_FLOOR <= i <= 2**31 - 1 for i in mine)  # in the INTEGER id column
+    imported = import_reports(hub.db, [report_to_xml(simple_report(2))])
+    assert imported[0] < ESP_ID_FLOOR  # operator imports keep counting up below them
 
 
 def test_an_esp_never_sees_another_esps_report(hub: Hub, esp: httpx.Client) -> None:
