@@ -10,6 +10,8 @@ oversize body (413, code 4000) and the hub's own failures (500, code 1000).
 Rules the API leaves to the receiver, kept here:
 - an ESP sees and changes only its own reports: another's id is answered
   exactly as an id that does not exist (5001);
+- a report's id is drawn at random (esp_report_id), so an ESP cannot read other
+  ESPs' volume from the gaps between its own ids;
 - every call commits on its own, so an error never undoes what was accepted
   before it (a refused fileinfo leaves the report and its files as they were);
 - upload bytes are streamed to a private temp file while MD5, SHA-1 and
