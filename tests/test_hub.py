@@ -511,6 +511,47 @@ def test_v1_bodies_over_the_cap_are_refused_with_413_and_nothing_applied(world: 
     assert small[0]["outcome"] == "applied"
 
 
+def test_integers_past_64_bits_are_422_never_500(world: World) -> None:
+    """One past a BIGINT anywhere a client sends an id, a cursor or a payload number is
+    refused where it is declared (422), not left to overflow in the database (500)."""
+    big, top = 2**63, 2**63 - 1
+    url, ana, agency = world.url, world.auth("ana"), world.auth("agency-1")
+    tip = world.reports[0]
+
+    def status(method: str, path: str, **kw: Any) -> int:
+        return world.http.request(method, url + path, timeout=60, **kw).status_code
+
+    assert status("GET", "/v1/changes", params={"since": big}, headers=ana) == 422
+    assert status("GET", "/v1/changes", params={"since": top}, headers=ana) == 200
+    assert status("GET", "/v1/agency/referrals", params={"since": big}, headers=agency) == 422
+    assert status("GET", "/v1/agency/referrals", params={"since": top}, headers=agency) == 200
+    for verb in ("ack", "outcome"):
+        body = {"json": {"status": "acknowledged"}} if verb == "outcome" else {}
+        path = f"/v1/agency/referrals/{{}}/{verb}"
+        assert status("POST", path.format(big), headers=agency, **body) == 422
+        assert status("POST", path.format(-big - 1), headers=agency, **body) == 422
+        assert status("POST", path.format(top), headers=agency, **body) == 404
+    for bad in (
+        action("claim", big, 1),
+        action("claim", tip, big),
+        action("claim", -big - 1, 1),
+        action("claim", 2**31, 1),  # an INTEGER column: 32-bit on PostgreSQL
+        action("assign", tip, 1, agency_id=big, agency="x"),
+        action("dispatch", tip, 1, agency_id=big, agency="x", contents={}),
+        action("victim_age", tip, 1, min=big, max=big),
+        {**action("claim", tip, 1), "created_at": big},
+    ):
+        response = world.http.post(
+            url + "/v1/actions", json={"actions": [bad]}, headers=ana, timeout=60
+        )
+        assert response.status_code == 422, (bad, response.text)
+    assert world.version(tip) == 1  # nothing applied
+    unknown = world.push("ana", action("claim", 2**31 - 1, 1))[0]
+    assert unknown["outcome"] == "rejected"
+    far = world.push("ana", action("assign", tip, 1, agency_id=2**31 - 1, agency="x"))[0]
+    assert far["outcome"] in {"rejected", "conflict"}, far
+
+
 def test_esp_basic_auth_refuses_with_401_and_an_empty_body(hub_url: str, tmp_path: Path) -> None:
     hub = open_hub(hub_url)
     tokens, _, _ = seed(hub)

@@ -7,16 +7,20 @@ XML writer, files are a few random bytes.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
+import itertools
 import json
 import os
 import socket
 import stat
+import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -28,12 +32,15 @@ from tests.waiting import wait_until
 from tipline_tui.domain.cybertip_xml import MAX_DOCUMENT_BYTES
 from tipline_tui.domain.cybertip_xml_write import file_details_to_xml, report_to_xml
 from tipline_tui.domain.report import FileDetails, FileHash
+from tipline_tui.hub.app import create_app
 from tipline_tui.hub.auth import create_account
 from tipline_tui.hub.db import HubDB, open_hub
+from tipline_tui.hub.evidence import STALE_SECONDS
 from tipline_tui.hub.expiry import expire_reports
 from tipline_tui.hub.ispws import XSD_ENV
 from tipline_tui.hub.ispws_upload import evidence_path
 from tipline_tui.hub.ispws_xml import ResponseCode as C
+from tipline_tui.hub.operator import ESP_ID_FLOOR, import_reports
 from tipline_tui.hub.tables import Change, HubFile, HubReport
 
 SPEC_XSD = Path(__file__).resolve().parents[2] / "shared" / "spec" / "cyber_tipline.xsd"
@@ -111,11 +118,39 @@ def esp(hub: Hub) -> Iterator[httpx.Client]:
 # ------------------------------------------------------------------ helpers
 
 
-def envelope(response: httpx.Response, root: str = "reportResponse") -> dict[str, object]:
-    """The response read the way ESP clients read it: the root named, responseCode present."""
-    assert response.headers["content-type"] == "text/xml; charset=utf-8"
-    element = ET.fromstring(response.content)
+@functools.cache
+def spec_schema() -> Any:
+    """The published schema, read once (None when it is not beside the repo)."""
+    import xmlschema
+
+    return xmlschema.XMLSchema(str(SPEC_XSD)) if SPEC_XSD.exists() else None
+
+
+def strict_check(content: bytes, root: str) -> ET.Element:
+    """An answer read as a strict client reads the schema: valid against the published
+    XSD (when it is here), and every element the schema requires present with content,
+    since such a client takes an empty required element for a missing one."""
+    element = ET.fromstring(content)
     assert element.tag == root
+    schema = spec_schema()
+    if schema is not None:
+        schema.validate(content.decode("utf-8"))
+    required = ("responseCode", "responseDescription") if root == "reportResponse" else ()
+    for tag in (*required, *(("responseCode", "reportId") if root != "reportResponse" else ())):
+        assert (element.findtext(tag) or "").strip(), f"<{tag}> is missing or empty"
+    int(element.findtext("responseCode") or "")  # xs:int
+    if element.find("reportId") is not None:
+        assert 0 <= int(element.findtext("reportId") or "") <= 2**63 - 1  # xs:long
+    if root == "reportDoneResponse":
+        assert element.find("files") is not None
+    return element
+
+
+def envelope(response: httpx.Response, root: str = "reportResponse") -> dict[str, object]:
+    """The response read the way ESP clients read it: the root named, responseCode present,
+    and (strict_check) valid against the schema's response type."""
+    assert response.headers["content-type"] == "text/xml; charset=utf-8"
+    element = strict_check(response.content, root)
     code = element.findtext("responseCode")
     assert code is not None, "clients dereference responseCode unconditionally"
     out: dict[str, object] = {"code": int(code)}
@@ -240,7 +275,7 @@ def test_submit_opens_a_report_keeping_the_bytes(esp: httpx.Client, hub: Hub) ->
     response = esp.post("/submit", content=data, headers=XML)
     assert response.status_code == 200
     got = envelope(response)
-    assert got["code"] == 0 and got["responseDescription"] == ""
+    assert got["code"] == 0 and got["responseDescription"] == "Success"
     report_id = int(str(got["reportId"]))
     assert report_id > 0
     row = report_row(hub, report_id)
@@ -443,6 +478,91 @@ def test_upload_refusals(esp: httpx.Client, hub: Hub) -> None:
     assert list((hub.evidence / ".incoming").iterdir()) == []
 
 
+def cut_form(report_id: int, data: bytes) -> tuple[str, bytes]:
+    """A form whose file part never reaches its closing boundary (a connection cut short)."""
+    content_type, body = go_multipart(report_id, "cut.bin", data)
+    return content_type, body[: body.rindex(b"\r\n--")]
+
+
+def test_a_form_cut_before_its_closing_boundary_is_refused(esp: httpx.Client, hub: Hub) -> None:
+    """The parser takes a cut-off form as it stands; the hub must not file the part as whole."""
+    report_id = submit(esp)
+    content_type, body = cut_form(report_id, os.urandom(50_000))
+    got = envelope(esp.post("/upload", content=body, headers={"Content-Type": content_type}))
+    assert got["code"] == 4000 and "closing boundary" in str(got["responseDescription"])
+    # the same over a raw socket, chunked: the HTTP body is complete, the form is not
+    name, secret = hub.esp
+    basic = base64.b64encode(f"{name}:{secret}".encode()).decode()
+    host, port = hub.url.removeprefix("http://").split(":")
+    head = (
+        f"POST /ispws/upload HTTP/1.1\r\nHost: {host}\r\nAuthorization: Basic {basic}\r\n"
+        f"Content-Type: {content_type}\r\nTransfer-Encoding: chunked\r\n"
+        "Connection: close\r\n\r\n"
+    ).encode()
+    with socket.create_connection((host, int(port)), timeout=30) as sock:
+        sock.sendall(head + f"{len(body):x}\r\n".encode() + body + b"\r\n0\r\n\r\n")
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    assert answer.startswith(b"HTTP/1.1 200")
+    assert b"<responseCode>4000</responseCode>" in answer
+    assert file_rows(hub, report_id) == []
+    assert list((hub.evidence / ".incoming").iterdir()) == []
+    whole_type, whole = go_multipart(report_id, "whole.bin", b"x" * 10)
+    assert upload_code(esp, whole_type, whole) == 0  # the report is still open for the rest
+
+
+def upload_code(esp: httpx.Client, content_type: str, body: bytes) -> int:
+    response = esp.post("/upload", content=body, headers={"Content-Type": content_type})
+    return int(str(envelope(response)["code"]))
+
+
+def test_what_a_crash_left_in_the_evidence_store_is_swept_at_start(
+    esp: httpx.Client, hub: Hub
+) -> None:
+    """A stale .part and a file no row names go when a hub starts; kept evidence and a
+    fresh .part (another process may be mid-upload) stay."""
+    report_id = submit(esp)
+    data = os.urandom(64)
+    upload(esp, report_id, data)
+    kept = evidence_path(hub.evidence, hashlib.sha256(data).hexdigest())
+    incoming = hub.evidence / ".incoming"
+    incoming.mkdir(mode=0o700, exist_ok=True)
+    stale, fresh = incoming / "dead.part", incoming / "live.part"
+    orphan_bytes = os.urandom(64)
+    orphan = evidence_path(hub.evidence, hashlib.sha256(orphan_bytes).hexdigest())
+    orphan.parent.mkdir(mode=0o700, exist_ok=True)
+    for path in (stale, fresh, orphan):
+        path.write_bytes(orphan_bytes)
+    old = time.time() - 2 * STALE_SECONDS
+    for path in (stale, orphan, kept):
+        os.utime(path, (old, old))
+    create_app(hub.db, evidence_dir=hub.evidence)  # a hub starting over the same store
+    assert not stale.exists() and not orphan.exists()
+    assert fresh.exists() and kept.read_bytes() == data
+    fresh.unlink()
+
+
+def test_two_esps_cannot_infer_each_others_volume_from_report_ids(
+    esp: httpx.Client, hub: Hub
+) -> None:
+    """Report ids are drawn at random, not from one sequence: the gap between an ESP's
+    own ids says nothing of how many reports another ESP filed in between."""
+    mine: list[int] = []
+    with hub.client(hub.other_esp) as other:
+        for between in (0, 3, 0, 5, 1):
+            mine.append(submit(esp))
+            for _ in range(between):
+                submit(other)
+        mine.append(submit(esp))
+    gaps = [b - a for a, b in itertools.pairwise(mine)]
+    assert all(abs(gap) > 1_000 for gap in gaps), gaps  # consecutive ids would be 1, 4, 1, 6, 2
+    assert len(set(mine)) == len(mine)
+    assert all(ESP_ID_FLOOR <= i <= 2**31 - 1 for i in mine)  # in the INTEGER id column
+    imported = import_reports(hub.db, [report_to_xml(simple_report(2))])
+    assert imported[0] < ESP_ID_FLOOR  # operator imports keep counting up below them
+
+
 def test_an_esp_never_sees_another_esps_report(hub: Hub, esp: httpx.Client) -> None:
     report_id = submit(esp)
     file_id = upload(esp, report_id)
@@ -457,8 +577,33 @@ def test_an_esp_never_sees_another_esps_report(hub: Hub, esp: httpx.Client) -> N
             assert got["responseDescription"] == f"report does not exist: no report {report_id}"
         done = envelope(other.post("/finish", data={"id": str(report_id)}), "reportDoneResponse")
         assert done["code"] == 5001 and done["files"] == []
+        assert done["reportId"] == str(report_id)  # the id asked about, as for an unknown one
     assert report_row(hub, report_id).state == "open"
     assert len(file_rows(hub, report_id)) == 1
+
+
+def test_ids_past_the_columns_are_refused_never_a_server_error(esp: httpx.Client) -> None:
+    """An xs:long the id column cannot hold names no report (5001); past xs:long, 4000."""
+    report_id = submit(esp)
+    file_id = upload(esp, report_id)
+    for big in (2**31, 2**63 - 1):
+        up = esp.post("/upload", data={"id": str(big)}, files={"file": ("a", b"1")})
+        assert envelope(up)["code"] == 5001
+        info = esp.post("/fileinfo", content=details(big, file_id), headers=XML)
+        assert envelope(info)["code"] in {5001, 4100}
+        done = esp.post("/finish", data={"id": str(big)})
+        assert envelope(done, "reportDoneResponse")["code"] == 5001
+        assert envelope(esp.post("/retract", data={"id": str(big)}))["code"] == 5001
+    past = str(2**63)
+    assert envelope(esp.post("/retract", data={"id": past}))["code"] == 4000
+    info = esp.post(
+        "/fileinfo",
+        content=details(report_id, file_id).replace(
+            f"<reportId>{report_id}<".encode(), f"<reportId>{past}<".encode()
+        ),
+        headers=XML,
+    )
+    assert envelope(info)["code"] in {4100, 5001}
 
 
 # ------------------------------------------------------------------ fileinfo
@@ -577,7 +722,7 @@ def test_retract_cancels_an_unfinished_report(esp: httpx.Client, hub: Hub) -> No
 
 def test_finish_and_retract_need_an_id(esp: httpx.Client) -> None:
     done = envelope(esp.post("/finish", data={}), "reportDoneResponse")
-    assert done["code"] == 4000 and "reportId" not in done
+    assert done["code"] == 4000 and done["reportId"] == "0"  # required by the schema
     assert envelope(esp.post("/retract", data={"id": "abc"}))["code"] == 4000
     done = envelope(esp.post("/finish", data={"id": "999999"}), "reportDoneResponse")
     assert done["code"] == 5001
@@ -667,6 +812,63 @@ def test_envelopes_validate_against_the_published_schema(esp: httpx.Client) -> N
         esp.post("/retract", data={"id": str(report_id)}),
     ):
         schema.validate(response.content.decode())
+
+
+def test_every_answer_of_every_call_is_valid_for_a_strict_client(
+    esp: httpx.Client, hub: Hub
+) -> None:
+    """Success and refusal of every call, checked against the schema's response types."""
+    report_id = submit(esp)
+    file_id = upload(esp, report_id)
+    other = submit(esp)
+    answers: list[tuple[httpx.Response, str, int]] = [
+        (esp.get("/status"), "reportResponse", 0),
+        (esp.get("/xsd"), "reportResponse", 1210),
+        (esp.post("/submit", content=b"<report", headers=XML), "reportResponse", 4110),
+        (esp.post("/submit", content=b"<report/>", headers=XML), "reportResponse", 4100),
+        (
+            esp.post("/upload", data={"id": "x"}, files={"file": ("a", b"1")}),
+            "reportResponse",
+            4000,
+        ),
+        (
+            esp.post("/upload", data={"id": "999999"}, files={"file": ("a", b"1")}),
+            "reportResponse",
+            5001,
+        ),
+        (
+            esp.post("/fileinfo", content=details(report_id, "0" * 32), headers=XML),
+            "reportResponse",
+            5002,
+        ),
+        (
+            esp.post("/fileinfo", content=details(report_id, file_id), headers=XML),
+            "reportResponse",
+            0,
+        ),
+        (
+            esp.post("/fileinfo", content=details(report_id, file_id), headers=XML),
+            "reportResponse",
+            4000,
+        ),
+        (esp.post("/finish", data={}), "reportDoneResponse", 4000),
+        (esp.post("/finish", data={"id": "999999"}), "reportDoneResponse", 5001),
+        (esp.post("/finish", data={"id": str(report_id)}), "reportDoneResponse", 0),
+        (esp.post("/finish", data={"id": str(report_id)}), "reportDoneResponse", 5102),
+        (esp.post("/retract", data={"id": str(report_id)}), "reportResponse", 5102),
+        (esp.post("/retract", data={"id": str(other)}), "reportResponse", 0),
+        (esp.post("/retract", data={"id": str(other)}), "reportResponse", 5101),
+        (esp.post("/retract", data={"id": "1", "pad": "x" * 100_000}), "reportResponse", 4000),
+        (esp.get("/submit"), "reportResponse", 4000),  # wrong method: 405, still the envelope
+        (esp.get("/nothing-here"), "reportResponse", 1210),  # unknown call: 404
+    ]
+    for response, root, code in answers:
+        got = envelope(response, root)
+        assert got["code"] == code, (response.request.url, got)
+        if root == "reportResponse":
+            assert got["responseDescription"], "a strict client reads an empty one as missing"
+    assert str(envelope(answers[0][0])["responseDescription"]).startswith("Remote User")
+    assert envelope(answers[7][0])["responseDescription"] == "Success"
 
 
 # ------------------------------------------------------------------ an existing ESP client

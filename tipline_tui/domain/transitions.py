@@ -30,7 +30,13 @@ from tipline_tui.domain.triage import (
     clean_labels,
 )
 from tipline_tui.domain.views import RelatedReport, TipView
-from tipline_tui.domain.wire import ACTION_KINDS, ANALYSIS_FIELDS, STATE_KINDS, ActionKind
+from tipline_tui.domain.wire import (
+    ACTION_KINDS,
+    ANALYSIS_FIELDS,
+    STATE_KINDS,
+    ActionKind,
+    fits_id,
+)
 
 __all__ = [
     "STRONG_RELATED",
@@ -168,7 +174,9 @@ def priority_kind(priority: str) -> ActionKind:
 def agency_id_of(payload: Mapping[str, Any]) -> int | None:
     """The agency an assign or dispatch payload names, if it names one properly."""
     value = payload.get("agency_id")
-    return value if _whole(value) else None
+    if isinstance(value, int) and _whole(value) and fits_id(value):  # else names none
+        return value
+    return None
 
 
 def dispatch_payload(agency_id: int, contents: Mapping[str, Any], *, again: bool) -> dict[str, Any]:

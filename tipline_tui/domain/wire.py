@@ -71,13 +71,17 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Any, Literal, NotRequired
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
 from typing_extensions import TypedDict
 
 __all__ = [
     "ACTION_KINDS",
     "ANALYSIS_FIELDS",
     "APPEND_KINDS",
+    "ID_MAX",
+    "ID_MIN",
+    "INT64_MAX",
+    "INT64_MIN",
     "MAX_ACTIONS",
     "MAX_BODY_BYTES",
     "STATE_KINDS",
@@ -90,7 +94,10 @@ __all__ = [
     "ChangeKind",
     "ChangesPage",
     "FirstOutcome",
+    "HubInt",
+    "Int64",
     "OutcomeName",
+    "fits_id",
 ]
 
 
@@ -148,13 +155,35 @@ class ChangesPage(TypedDict):
     more: Annotated[bool, Field(description="true if more changes wait beyond this page")]
 
 
+# Every integer a client sends is bounded here, so one past its column is a 422 naming
+# the field, never the database's overflow (a 500). The change feed's seq is a BIGINT;
+# ids, versions and payload numbers are INTEGER columns, 32-bit on PostgreSQL.
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+ID_MIN, ID_MAX = -(2**31), 2**31 - 1
+Int64 = Annotated[int, Field(ge=INT64_MIN, le=INT64_MAX)]
+HubInt = Annotated[int, Field(ge=ID_MIN, le=ID_MAX)]
+
+
+def _payload_ints_fit(payload: dict[str, Any]) -> dict[str, Any]:
+    """Refuse (422) a payload whose top-level integers (agency_id, ages) pass their column."""
+    for key, value in payload.items():
+        if isinstance(value, int) and not isinstance(value, bool) and not fits_id(value):
+            raise ValueError(f"payload {key!r} is out of range ({ID_MIN}..{ID_MAX})")
+    return payload
+
+
+def fits_id(value: int) -> bool:
+    """Whether an id fits the hub's INTEGER columns on every backend (32-bit on PostgreSQL)."""
+    return ID_MIN <= value <= ID_MAX
+
+
 class ActionDict(TypedDict):
     action_id: Annotated[str, Field(min_length=1, max_length=100, description="client-made UUID")]
     kind: Annotated[str, Field(max_length=40, description="an ActionKind")]
-    report_id: NotRequired[int | None]
-    base_version: NotRequired[int | None]
-    payload: NotRequired[dict[str, Any]]
-    created_at: NotRequired[Annotated[int | None, Field(description="seconds since the epoch")]]
+    report_id: NotRequired[HubInt | None]
+    base_version: NotRequired[HubInt | None]
+    payload: NotRequired[Annotated[dict[str, Any], AfterValidator(_payload_ints_fit)]]
+    created_at: NotRequired[Annotated[Int64 | None, Field(description="seconds since the epoch")]]
 
 
 class ActionBatch(TypedDict):

@@ -7,14 +7,14 @@ agency sees only its own referrals: any other id is 404, as if it did not exist.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, HTTPException, Path, Query, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import Connection, Row, select, update
 
 from tipline_tui.domain.limits import PAGE_BYTES, wire_bytes
-from tipline_tui.domain.wire import MAX_BODY_BYTES
+from tipline_tui.domain.wire import ID_MAX, INT64_MAX, INT64_MIN, MAX_BODY_BYTES, fits_id
 from tipline_tui.hub.auth import AgencyAccount, AgencyRoute, hub_of
 from tipline_tui.hub.feed import analysis_payload, publish_referral, referral_payload, xml_text
 from tipline_tui.hub.tables import Account, HubFile, HubReferral, HubReport, table_of
@@ -25,6 +25,8 @@ MAX_OUTCOME_CHARS = 10_000
 _referral = table_of(HubReferral)
 _report = table_of(HubReport)
 _file = table_of(HubFile)
+# past 64 bits: 422; an id the INTEGER column cannot hold is simply not there (404)
+ReferralId = Annotated[int, Path(ge=INT64_MIN, le=INT64_MAX)]
 
 # AgencyRoute: the agency's token is checked before the body is read
 router = APIRouter(
@@ -76,7 +78,7 @@ class Outcome(BaseModel):
 def list_referrals(
     request: Request,
     agency: AgencyAccount,
-    since: int = Query(0, ge=0, description="the last referral id already fetched"),
+    since: int = Query(0, ge=0, le=INT64_MAX, description="the last referral id already fetched"),
     limit: int = Query(100, ge=1, le=1000),
 ) -> ReferralPage:
     """Bounded by `limit` and by PAGE_BYTES, as feed pages are: at least one referral."""
@@ -85,7 +87,10 @@ def list_referrals(
     with hub_of(request).read() as conn:
         rows = conn.execute(
             select(_referral)
-            .where(_referral.c.agency_id == agency.agency_id, _referral.c.id > since)
+            .where(
+                _referral.c.agency_id == agency.agency_id,
+                _referral.c.id > min(since, ID_MAX),  # no id lies past the column's range
+            )
             .order_by(_referral.c.id)
             .limit(limit + 1)
         ).all()
@@ -121,6 +126,8 @@ def _answer(
     request: Request, agency: Account, referral_id: int, values: dict[str, Any]
 ) -> ReferralModel:
     hub = hub_of(request)
+    if not fits_id(referral_id):
+        raise HTTPException(status_code=404, detail=f"no referral #{referral_id}")
     with hub.write() as conn:
         row = conn.execute(
             select(_referral).where(
@@ -149,7 +156,7 @@ _NOW = object()
     summary="Acknowledge receipt of a referral",
     response_model=ReferralModel,
 )
-def ack(request: Request, referral_id: int, agency: AgencyAccount) -> ReferralModel:
+def ack(request: Request, referral_id: ReferralId, agency: AgencyAccount) -> ReferralModel:
     return _answer(
         request, agency, referral_id, {"status": "acknowledged", "acknowledged_at": _NOW}
     )
@@ -162,7 +169,7 @@ def ack(request: Request, referral_id: int, agency: AgencyAccount) -> ReferralMo
 )
 def outcome(
     request: Request,
-    referral_id: int,
+    referral_id: ReferralId,
     body: Outcome,
     agency: AgencyAccount,
 ) -> ReferralModel:

@@ -6,12 +6,14 @@ import asyncio
 import contextlib
 import importlib.util
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from fastapi import FastAPI, Request, Response
+from fastapi.exception_handlers import http_exception_handler
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from tipline_tui import __version__
 from tipline_tui.hub.auth import EspAuthError
@@ -55,6 +57,15 @@ async def _sweep_expired(hub: HubDB, every: float) -> None:
         await asyncio.sleep(every)
 
 
+def _ispws_error(status: int, detail: str, headers: Mapping[str, str] | None) -> Response:
+    """An unknown /ispws path or a wrong method, in the API's envelope rather than JSON."""
+    from tipline_tui.hub.ispws_xml import CONTENT_TYPE, ResponseCode, describe, report_response
+
+    code = ResponseCode.RESOURCE_NOT_FOUND if status == 404 else ResponseCode.INVALID_REQUEST
+    body = report_response(code, describe(code, detail))
+    return Response(body, status_code=status, media_type=CONTENT_TYPE, headers=headers)
+
+
 def create_app(
     hub: HubDB,
     *,
@@ -67,6 +78,7 @@ def create_app(
     With `snapshots`, `/v1/snapshot` serves its newest copy; with `sweep_every`,
     unfinished ESP reports are swept into "expired" that often. The app's
     lifespan runs both (uvicorn with lifespan="off" leaves them to the caller).
+    What a crash left in the evidence store (hub/evidence.py) is swept here, at start.
     """
     from tipline_tui.hub.agency_api import router as agency_router
     from tipline_tui.hub.sync_api import router as sync_router
@@ -86,6 +98,9 @@ def create_app(
             if snapshots is not None:
                 snapshots.stop()
 
+    from tipline_tui.hub.evidence import sweep_evidence
+
+    sweep_evidence(hub, Path(evidence_dir))  # what a crash left: before any upload begins
     app = FastAPI(
         title="tipline hub", version=__version__, description=DESCRIPTION, lifespan=lifespan
     )
@@ -97,6 +112,12 @@ def create_app(
     @app.exception_handler(EspAuthError)
     async def _esp_refused(_request: Request, _exc: EspAuthError) -> Response:
         return Response(status_code=401, headers={"WWW-Authenticate": 'Basic realm="ispws"'})
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if request.url.path.startswith("/ispws"):  # ESP clients decode every body as XML
+            return _ispws_error(exc.status_code, str(exc.detail), exc.headers)
+        return await http_exception_handler(request, exc)
 
     app.include_router(sync_router)
     app.include_router(agency_router)

@@ -10,6 +10,8 @@ oversize body (413, code 4000) and the hub's own failures (500, code 1000).
 Rules the API leaves to the receiver, kept here:
 - an ESP sees and changes only its own reports: another's id is answered
   exactly as an id that does not exist (5001);
+- a report's id is drawn at random (esp_report_id), so an ESP cannot read other
+  ESPs' volume from the gaps between its own ids;
 - every call commits on its own, so an error never undoes what was accepted
   before it (a refused fileinfo leaves the report and its files as they were);
 - upload bytes are streamed to a private temp file while MD5, SHA-1 and
@@ -24,17 +26,21 @@ Rules the API leaves to the receiver, kept here:
 
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from sqlalchemy import Connection, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import run_in_threadpool
 
 from tipline_tui.domain.cybertip_xml import parse_file_details, parse_report
+from tipline_tui.domain.wire import ID_MAX
 from tipline_tui.hub.auth import esp_account, hub_of
 from tipline_tui.hub.db import HubDB
+from tipline_tui.hub.evidence import INCOMING
 from tipline_tui.hub.feed import publish_report
 from tipline_tui.hub.ispws_common import (
     C,
@@ -58,12 +64,14 @@ from tipline_tui.hub.ispws_common import (
 from tipline_tui.hub.ispws_limits import admit_details, admit_report, check_report_bytes
 from tipline_tui.hub.ispws_upload import Upload, receive, store_file
 from tipline_tui.hub.ispws_xml import describe, report_done_response, report_response
+from tipline_tui.hub.operator import ESP_ID_FLOOR  # ESP ids at and above it, imports below
 from tipline_tui.hub.settings import HubSettings
 from tipline_tui.hub.tables import Account, HubReport
 
 __all__ = ["XSD_ENV", "router"]
 
 XSD_ENV = "TIPLINE_HUB_XSD"  # path of the schema file GET /xsd serves; unset: 1210
+ID_ATTEMPTS = 8
 
 router = APIRouter(prefix="/ispws", tags=["ispws (CyberTipline Reporting API)"])
 
@@ -127,16 +135,39 @@ async def submit(request: Request, account: EspAccount) -> Response:
 
 
 def _open_report(hub: HubDB, account: Account, data: bytes) -> int:
-    with hub.write() as conn:
-        now = hub.now()
-        admit_report(conn, account, len(data), now)
-        row = HubReport(
-            esp_account_id=account.id, state="open", opened_at=now, changed_at=now, xml=data
-        )
-        values = row.model_dump(exclude={"id"})
-        values["xml"] = data
-        result = conn.execute(insert(report_table).values(**values).returning(report_table.c.id))
-        return int(result.scalar_one())
+    """Open the report under a random id (esp_report_id): ids tell an ESP nothing of others."""
+    for _attempt in range(ID_ATTEMPTS):
+        report_id = esp_report_id()
+        try:
+            with hub.write() as conn:
+                now = hub.now()
+                admit_report(conn, account, len(data), now)
+                row = HubReport(
+                    id=report_id,
+                    esp_account_id=account.id,
+                    state="open",
+                    opened_at=now,
+                    changed_at=now,
+                    xml=data,
+                )
+                values = row.model_dump()
+                values["xml"] = data
+                conn.execute(insert(report_table).values(**values))
+                return report_id
+        except IntegrityError:  # the id was taken (about one in a billion): draw again
+            continue
+    raise RuntimeError(f"no free report id in {ID_ATTEMPTS} draws")
+
+
+def esp_report_id() -> int:
+    """A report id drawn at random from the upper half of the INTEGER id column.
+
+    One sequence across ESPs would let an ESP read others' volume from the gap
+    between its own consecutive ids. A random id says nothing, yet stays the one
+    id everything uses (analysts' sync, referrals, receipts). Operator imports keep
+    the column's own sequence, which counts up from 1 and so stays in the lower half.
+    """
+    return ESP_ID_FLOOR + secrets.randbelow(ID_MAX - ESP_ID_FLOOR + 1)
 
 
 # ------------------------------------------------------------------ upload
@@ -147,7 +178,7 @@ async def upload(request: Request, account: EspAccount) -> Response:
     """Stream the file to disk while hashing it, then file it under the open report."""
     hub = hub_of(request)
     evidence = evidence_dir(request)
-    up = Upload(evidence / ".incoming")
+    up = Upload(evidence / INCOMING)
     report_id: int | None = None
     try:
         await receive(request, up)
@@ -226,9 +257,8 @@ async def finish(request: Request, account: EspAccount) -> Response:
     try:
         report_id = await form_id(request)
         file_ids = await run_in_threadpool(_finish, hub, account, report_id)
-    except Refusal as refusal:
-        known = report_id if refusal.code != C.REPORT_DOES_NOT_EXIST else None
-        return xml_response(report_done_response(refusal.code, known), refusal.status)
+    except Refusal as refusal:  # echoing the id asked about tells the ESP nothing new
+        return xml_response(report_done_response(refusal.code, report_id), refusal.status)
     except Exception:
         server_error("finish")
         return xml_response(report_done_response(C.SERVER_ERROR, report_id), 500)

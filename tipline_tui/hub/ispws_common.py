@@ -18,6 +18,7 @@ from fastapi.responses import Response
 from sqlalchemy import Connection, Row, select, update
 
 from tipline_tui.domain.cybertip_xml import INTERNAL_ERROR, MAX_DOCUMENT_BYTES, ReportParseError
+from tipline_tui.domain.wire import fits_id
 from tipline_tui.domain.xml_reader import Refused, read
 from tipline_tui.hub.db import HubDB
 from tipline_tui.hub.expiry import is_expired
@@ -175,7 +176,9 @@ def own_open_report(conn: Connection, account: Account, report_id: int, now: int
     an ESP learns nothing about ids that are not its own. Reaching an expired
     report marks it expired (the caller's transaction commits that).
     """
-    row = conn.execute(select(report_table).where(report_table.c.id == report_id)).first()
+    row = None
+    if fits_id(report_id):  # an xs:long past the id column's range names no report
+        row = conn.execute(select(report_table).where(report_table.c.id == report_id)).first()
     if row is None or row.esp_account_id != account.id:
         raise Refusal(C.REPORT_DOES_NOT_EXIST, f"no report {report_id}")
     if row.state == "open" and is_expired(row.opened_at, row.changed_at, now):

@@ -1,5 +1,10 @@
 """ESP uploads: a multipart form streamed to a private temp file while it is hashed, then
 moved into the evidence store under its SHA-256. File bytes never enter the change feed.
+
+A form that ends before its closing boundary is refused (4000): the bytes after the cut
+never arrived, so the file would be a truncated copy filed as whole. What a crash can
+leave behind (a `.part` temp file, a file moved in whose row never committed) is swept
+when the hub starts (tipline_tui/hub/evidence.py).
 """
 
 from __future__ import annotations
@@ -35,9 +40,6 @@ from tipline_tui.hub.tables import Account
 if TYPE_CHECKING:
     from python_multipart.multipart import MultipartCallbacks
 
-if TYPE_CHECKING:
-    pass
-
 MAX_UPLOAD_BYTES = 4 * 1024**3  # one evidence file (plus its form) per upload
 MAX_FIELD_BYTES = 1024  # a form field such as `id`
 
@@ -53,6 +55,7 @@ class Upload:
     filename: str | None = None
     size: int = 0
     files: int = 0
+    complete: bool = False  # the closing boundary was read
     md5: Any = field(default_factory=hashlib.md5)
     sha1: Any = field(default_factory=hashlib.sha1)
     sha256: Any = field(default_factory=hashlib.sha256)
@@ -72,7 +75,11 @@ class Upload:
             "on_headers_finished": self._headers_finished,
             "on_part_data": self._part_data,
             "on_part_end": self._part_end,
+            "on_end": self._end,
         }
+
+    def _end(self) -> None:
+        self.complete = True
 
     def _begin(self) -> None:
         self._disposition, self._part, self._is_file = b"", None, False
@@ -158,6 +165,8 @@ async def receive(request: Request, up: Upload) -> None:
             if chunk:
                 await run_in_threadpool(parser.write, chunk)
         parser.finalize()
+        if not up.complete:  # the parser itself accepts a cut-off form as it stands
+            raise Refusal(C.INVALID_REQUEST, "the form ends before its closing boundary")
     except FormParserError:
         raise Refusal(C.INVALID_REQUEST, "the multipart form is malformed") from None
     finally:

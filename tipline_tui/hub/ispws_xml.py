@@ -6,6 +6,10 @@ order (`reportResponse`: responseCode, responseDescription, reportId?, fileId?,
 hash?; `reportDoneResponse`: responseCode, reportId, files/fileId*), because
 clients decode them strictly: the public Go client, for one, dereferences
 `responseCode` without checking it is there and refuses any other root element.
+Every element the schema requires is always written with content: success says
+"Success" (as the real service does), since a strict client takes an empty
+`responseDescription` for a missing one, and a refused finish still names a
+`reportId` (the one asked about, or 0 when the request named none).
 """
 
 from __future__ import annotations
@@ -49,7 +53,7 @@ class ResponseCode(IntEnum):
 
 
 DESCRIPTIONS: dict[ResponseCode, str] = {
-    ResponseCode.SUCCESS: "",
+    ResponseCode.SUCCESS: "Success",
     ResponseCode.SERVER_ERROR: "server error",
     ResponseCode.SAVE_FAILED: "save failed",
     ResponseCode.UPLOAD_FAILED: "upload failed",
@@ -74,9 +78,7 @@ DESCRIPTIONS: dict[ResponseCode, str] = {
 def describe(code: ResponseCode, detail: str | None = None) -> str:
     """The code's meaning, then the particulars, so an ESP's log line says what to fix."""
     base = DESCRIPTIONS[code]
-    if not detail:
-        return base
-    return f"{base}: {detail}" if base else detail
+    return f"{base}: {detail}" if detail else base
 
 
 def text(value: str) -> str:
@@ -93,7 +95,7 @@ def report_response(
     hash_md5: str | None = None,
 ) -> bytes:
     """A `<reportResponse>`; `description` None means the code's own meaning."""
-    if description is None:
+    if not description:  # never empty: strict clients read an empty one as missing
         description = DESCRIPTIONS[code]
     parts = [
         _DECLARATION,
@@ -127,15 +129,14 @@ def report_done_response(
     """A `<reportDoneResponse>`: the finish receipt, or (non-zero code) a refused finish.
 
     The schema gives this envelope no description, so a refusal says only its
-    code; `reportId` is left out only when the request named no usable id.
+    code; `reportId` is required there, so it is 0 when the request named no usable id.
     """
     parts = [
         _DECLARATION,
         "<reportDoneResponse>\n",
         f"  <responseCode>{int(code)}</responseCode>\n",
     ]
-    if report_id is not None:
-        parts.append(f"  <reportId>{int(report_id)}</reportId>\n")
+    parts.append(f"  <reportId>{int(report_id or 0)}</reportId>\n")
     ids = [f"    <fileId>{text(f)}</fileId>\n" for f in file_ids]
     if ids:
         parts += ["  <files>\n", *ids, "  </files>\n"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Connection, func, insert, select, update
 
 from tipline_tui.domain.agency import AGENCY_FIELDS as FIELDS
 from tipline_tui.domain.agency import Agency, directory_changes
@@ -25,6 +25,7 @@ __all__ = ["ImportRefused", "import_agencies", "import_reports"]
 
 _report = table_of(HubReport)
 _agency = table_of(HubAgency)
+ESP_ID_FLOOR = 2**30  # ESP reports take random ids at and above it (hub/ispws.py)
 _ADD_REPORT = insert(_report).returning(_report.c.id)
 
 
@@ -45,6 +46,17 @@ def finished_report(xml: bytes, now: int) -> dict[str, Any]:
         "labels": [],
         "version": 1,
     }
+
+
+def _last_imported_id(conn: Connection) -> int:
+    """The highest id below the ESPs' random range (hub/ispws.py esp_report_id).
+
+    Imports count up from there explicitly: SQLite's own next id (the highest
+    plus one) would follow a random ESP id into the upper half and in time pass
+    the INTEGER column's range.
+    """
+    below = select(func.max(_report.c.id)).where(_report.c.id < ESP_ID_FLOOR)
+    return int(conn.execute(below).scalar() or 0)
 
 
 def import_reports(hub: HubDB, xml_documents: Sequence[bytes]) -> list[int]:
@@ -70,8 +82,11 @@ def import_reports(hub: HubDB, xml_documents: Sequence[bytes]) -> list[int]:
     ids: list[int] = []
     with hub.write() as conn:
         now = hub.now()
+        last = _last_imported_id(conn)
         for data in xml_documents:
-            report_id = int(conn.execute(_ADD_REPORT, finished_report(data, now)).scalar_one())
+            last += 1
+            row = {"id": last, **finished_report(data, now)}
+            report_id = int(conn.execute(_ADD_REPORT, row).scalar_one())
             # what feed.report_payload would read back, built from what was just written
             payload = {"report_id": report_id, "received_at": now, "xml": xml_text(data)}
             append_change(conn, "report", report_id, {**payload, "files": []}, now)

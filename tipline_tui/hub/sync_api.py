@@ -15,6 +15,7 @@ from pydantic import BaseModel
 from sqlalchemy import select, update
 
 from tipline_tui.domain.wire import (
+    INT64_MAX,
     MAX_ACTIONS,
     MAX_BODY_BYTES,
     ActionBatch,
@@ -48,7 +49,9 @@ Analyst = Annotated[Account, Depends(require_user("analyst", "oncall", "supervis
 def get_changes(
     request: Request,
     _user: Analyst,
-    since: int = Query(0, ge=0, description="the last seq already stored (0: from the start)"),
+    since: int = Query(
+        0, ge=0, le=INT64_MAX, description="the last seq already stored (0: from the start)"
+    ),
     limit: int = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT),
 ) -> Response:
     """Changes with seq > `since`, in seq order; store them and `next` in one transaction."""
