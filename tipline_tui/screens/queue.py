@@ -287,6 +287,9 @@ class QueueScreen(TriageMixin, Screen[None]):
         self.table.clear_marks()
         self.reload(keep_cursor=True)
 
+    def show_stored_state(self) -> None:
+        self.reload(keep_cursor=True)
+
     def action_clear_search(self) -> None:
         self.table.clear_marks()
         search = self.query_one("#search", Input)
