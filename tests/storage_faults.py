@@ -11,6 +11,7 @@ so a write fails with SQLITE_READONLY (chmod does not stop root, who runs CI).
 from __future__ import annotations
 
 import shutil
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -84,11 +85,16 @@ def fill_up(store: Store, report_id: int, *, analyst: str, now: int) -> str | No
     raise AssertionError("the store never filled up: is the page limit set?")
 
 
-def damage(source: Path, target: Path) -> Path:
-    """A copy of `source` with its middle overwritten, as a failing disk leaves it."""
+def damage(source: Path, target: Path, table: str = "report") -> Path:
+    """A copy of `source` whose `table` has garbage in its first page, as a failing disk
+    leaves it (the schema page stays readable, so the store still opens)."""
     shutil.copyfile(source, target)
-    size = target.stat().st_size
+    with sqlite3.connect(target) as raw:
+        page_size = raw.execute("PRAGMA page_size").fetchone()[0]
+        query = "SELECT rootpage FROM sqlite_master WHERE type = 'table' AND name = ?"
+        root = raw.execute(query, (table,)).fetchone()[0]
+    raw.close()
     with target.open("r+b") as out:
-        out.seek(size // 3)
-        out.write(b"\xa5" * (size // 3))
+        out.seek((root - 1) * page_size)
+        out.write(b"\xa5" * page_size)
     return target

@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
+import os
+import sqlite3
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+from sqlalchemy import create_engine
+from sqlalchemy.exc import DBAPIError
+
 from tests.conftest import queue_reports
-from tests.storage_faults import StorageFaults, fill_up
+from tests.storage_faults import StorageFaults, damage, fill_up
 from tests.tui_helpers import CLOCK_NOW, settle, static_text
 from tipline_tui.app import TiplineApp
+from tipline_tui.cli import main
 from tipline_tui.domain.views import TipView
 from tipline_tui.screens.queue import QueueScreen
 from tipline_tui.screens.report import ReportScreen
-from tipline_tui.store import Store, tip_load
+from tipline_tui.store import Store, open_store, tip_load
+from tipline_tui.store.problems import describe_failure, storage_problem
 from tipline_tui.store.service import TipService
 
 
@@ -66,3 +76,143 @@ async def test_claiming_on_a_full_disk_says_so_and_shows_the_tip_as_stored(
     logged = log_path.read_text()
     assert "Claiming failed" in logged and "Traceback" in logged
     assert "database or disk is full" in logged and "INSERT INTO audit" in logged
+
+
+# ------------------------------------------------------------------ the command line
+
+XML = Path(__file__).parent / "fixtures" / "xml"
+
+
+@pytest.fixture
+def log_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Commands log to a temporary file, with no settings file of the user's."""
+    monkeypatch.setenv("TIPLINE_CONFIG", str(tmp_path / "no-settings.toml"))
+    path = tmp_path / "logs" / "tipline.log"
+    monkeypatch.setenv("TIPLINE_LOG", str(path))
+    return path
+
+
+def _one_clear_line(err: str, words: str, path: Path) -> None:
+    lines = err.splitlines()
+    assert len(lines) == 1, err
+    assert words in lines[0] and str(path) in lines[0], err
+    for leak in ("Traceback", "sqlalchemy", "SQL", "INSERT", "parameters"):
+        assert leak not in err, err
+
+
+def test_import_onto_a_full_disk_is_one_line_exit_2_and_logged(
+    tmp_path: Path,
+    log_path: Path,
+    storage_faults: StorageFaults,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    db = tmp_path / "store.sqlite"
+    open_store(db).close()
+    storage_faults.fill(db)
+    code = main(["import", "--db", str(db), str(XML)])
+    out, err = capsys.readouterr()
+    assert code == 2
+    _one_clear_line(err, "import failed: the store's disk is full", db)
+    assert f"details in {log_path}" in err
+    assert "imported as tip" not in out  # the first batch was not stored
+    logged = log_path.read_text()
+    assert "tipline import failed" in logged and "Traceback" in logged
+    assert "database or disk is full" in logged
+    storage_faults.clear()
+    store = open_store(db)
+    with store.read() as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM report").scalar_one() == 0
+    store.close()
+
+
+def test_a_read_only_store_is_named_as_such(
+    tmp_path: Path,
+    log_path: Path,
+    storage_faults: StorageFaults,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    db = tmp_path / "store.sqlite"
+    open_store(db).close()
+    storage_faults.read_only(db)
+    code = main(["import", "--db", str(db), str(XML / "report_minimal.xml")])
+    _, err = capsys.readouterr()
+    assert code == 2  # met at open, which takes the write lock: the same words
+    _one_clear_line(err, "the store is read-only", db)
+
+
+def test_damaged_pages_met_mid_command_are_one_line_without_a_traceback(
+    make_store: Callable[..., Store], tmp_path: Path
+) -> None:
+    store = make_store(queue_reports(20))
+    store.close()
+    bad = damage(store.path, tmp_path / "damaged.sqlite")
+    log = tmp_path / "tipline.log"
+    env = {**os.environ, "TIPLINE_LOG": str(log), "TIPLINE_CONFIG": str(tmp_path / "none")}
+    result = subprocess.run(
+        [sys.executable, "-m", "tipline_tui", "related", "--db", str(bad), "5"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        check=False,
+    )
+    assert result.returncode == 2, result.stderr
+    _one_clear_line(result.stderr, "related failed: the store file is damaged", bad)
+    assert "database disk image is malformed" in log.read_text()
+
+
+# ------------------------------------------------------------------ the words
+
+
+def _raised(action: Callable[[], object]) -> BaseException:
+    try:
+        action()
+    except Exception as exc:
+        return exc
+    raise AssertionError("nothing was raised")
+
+
+def test_each_sqlite_failure_has_its_words(tmp_path: Path) -> None:
+    path = tmp_path / "plain.sqlite"
+    with sqlite3.connect(path) as raw:
+        raw.execute("CREATE TABLE t (x TEXT UNIQUE)")
+        raw.execute("INSERT INTO t VALUES ('secret value')")
+    raw.close()
+    full = sqlite3.connect(path)
+    full.execute("PRAGMA max_page_count = 2")
+    big = "x" * 100_000
+    too_big = _raised(lambda: full.execute("INSERT INTO t VALUES (?)", (big,)))
+    assert storage_problem(too_big) == "the store's disk is full"
+    read_only = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    refused = _raised(lambda: read_only.execute("DELETE FROM t"))
+    assert storage_problem(refused) == "the store is read-only"
+    duplicate = _raised(lambda: full.execute("INSERT INTO t VALUES ('secret value')"))
+    assert storage_problem(duplicate) == "the store refused the change (SQLITE_CONSTRAINT_UNIQUE)"
+    not_a_store = tmp_path / "notes.txt"
+    not_a_store.write_text("hello " * 1000)
+    text = sqlite3.connect(not_a_store)
+    unreadable = _raised(lambda: text.execute("SELECT * FROM t"))
+    assert storage_problem(unreadable) == "the file is not a store, or is damaged"
+    for conn in (full, read_only, text):
+        conn.close()
+    assert storage_problem(ValueError("not a database error")) is None
+    hand_made = sqlite3.OperationalError("database is locked")  # no error code
+    assert storage_problem(hand_made) == "the store is locked by another program"
+
+
+def test_damaged_pages_read_through_sqlalchemy_are_named_too(
+    make_store: Callable[..., Store], tmp_path: Path
+) -> None:
+    store = make_store(queue_reports(20))
+    store.close()
+    bad = damage(store.path, tmp_path / "damaged.sqlite")
+    engine = create_engine(f"sqlite:///{bad}")
+
+    def read() -> object:
+        with engine.connect() as conn:
+            return conn.exec_driver_sql("SELECT * FROM report").all()
+
+    error = _raised(read)
+    engine.dispose()
+    assert isinstance(error, DBAPIError)  # its text holds the SQL
+    assert describe_failure(error, bad.name) == "the store file is damaged (damaged.sqlite)"

@@ -12,10 +12,12 @@ from pathlib import Path
 
 from tipline_tui import __version__
 from tipline_tui.cli import agencies, audit, hub, intake, run, suggest, sync
+from tipline_tui.cli.failures import storage_failed
 from tipline_tui.cli.output import fail
 from tipline_tui.config import default_store_path
 from tipline_tui.settings import DB_ENV, SettingsError
 from tipline_tui.store import StoreError
+from tipline_tui.store.problems import STORAGE_ERRORS
 
 __all__ = ["build_parser", "main"]
 
@@ -52,5 +54,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.func(args))
     except (StoreError, SettingsError) as exc:
         return fail(str(exc))
+    except STORAGE_ERRORS as exc:  # a full disk, a read-only or damaged store: words, not SQL
+        return storage_failed(args, exc)
     except KeyboardInterrupt:
         return 130

@@ -19,6 +19,7 @@ from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from tipline_tui.store.migrations import StoreError, StoreTooNewError, ensure_schema
+from tipline_tui.store.problems import storage_problem
 
 __all__ = [
     "Store",
@@ -146,6 +147,6 @@ def open_store(
         raise
     except (DatabaseError, OperationalError, sqlite3.DatabaseError) as exc:
         engine.dispose()
-        reason = getattr(exc, "orig", exc)
+        reason = storage_problem(exc) or getattr(exc, "orig", exc)
         raise StoreError(f"cannot open store {path}: {reason}") from None
     return Store(path, engine)

@@ -17,6 +17,7 @@ STORAGE_ERRORS: tuple[type[Exception], ...] = (DBAPIError, sqlite3.Error)
 FULL = "the store's disk is full"
 READ_ONLY = "the store is read-only"
 DAMAGED = "the store file is damaged"
+NOT_A_STORE = "the file is not a store, or is damaged"
 DISK = "the disk failed to read or write the store"
 BUSY = "the store is locked by another program"
 CANNOT_OPEN = "the store file cannot be opened"
@@ -34,7 +35,7 @@ _BY_CODE = {
     11: DAMAGED,  # SQLITE_CORRUPT
     13: FULL,  # SQLITE_FULL
     14: CANNOT_OPEN,  # SQLITE_CANTOPEN
-    26: DAMAGED,  # SQLITE_NOTADB
+    26: NOT_A_STORE,  # SQLITE_NOTADB
 }
 
 # for an error without a code (made by hand, or by an older sqlite3 module)
@@ -42,7 +43,7 @@ _BY_MESSAGE = (
     ("disk is full", FULL),
     ("readonly", READ_ONLY),
     ("malformed", DAMAGED),
-    ("not a database", DAMAGED),
+    ("not a database", NOT_A_STORE),
     ("disk i/o error", DISK),
     ("is locked", BUSY),
     ("unable to open", CANNOT_OPEN),
