@@ -147,6 +147,6 @@ def open_store(
         raise
     except (DatabaseError, OperationalError, sqlite3.DatabaseError) as exc:
         engine.dispose()
-        reason = storage_problem(exc) or getattr(exc, "orig", exc)
+        reason = storage_problem(exc) or str(getattr(exc, "orig", exc))
         raise StoreError(f"cannot open store {path}: {reason}") from None
     return Store(path, engine)
