@@ -43,18 +43,19 @@ class StorageFaults:
 
     def on_begin(self, conn: Connection) -> None:
         database = conn.engine.url.database
-        if not database:
+        if conn.engine.dialect.name != "sqlite" or not database:
             return
         path = Path(database).resolve()
+        if path not in self.full | self.read_only_files | self.touched:
+            return  # another file (the hub's): left alone
+        self.touched.add(path)
         if path in self.full:
             pages = conn.exec_driver_sql("PRAGMA page_count").scalar_one()
             conn.exec_driver_sql(f"PRAGMA max_page_count = {pages}")
-        elif path in self.touched:
+        else:
             conn.exec_driver_sql(f"PRAGMA max_page_count = {NO_LIMIT}")
         only = "ON" if path in self.read_only_files else "OFF"
         conn.exec_driver_sql(f"PRAGMA query_only = {only}")
-        if path in self.full or path in self.read_only_files:
-            self.touched.add(path)
 
 
 @contextmanager

@@ -6,7 +6,7 @@ import os
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -14,16 +14,25 @@ from sqlalchemy import create_engine
 from sqlalchemy.exc import DBAPIError
 
 from tests.conftest import queue_reports
+from tests.factories import simple_report
+from tests.hub_helpers import ThreadHub
 from tests.storage_faults import StorageFaults, damage, fill_up
 from tests.tui_helpers import CLOCK_NOW, settle, static_text
+from tests.waiting import until
 from tipline_tui.app import TiplineApp
 from tipline_tui.cli import main
+from tipline_tui.domain.cybertip_xml_write import report_to_xml
 from tipline_tui.domain.views import TipView
+from tipline_tui.hub.auth import create_account
+from tipline_tui.hub.db import HubDB, open_hub
+from tipline_tui.hub.operator import import_reports
 from tipline_tui.screens.queue import QueueScreen
 from tipline_tui.screens.report import ReportScreen
-from tipline_tui.store import Store, open_store, tip_load
+from tipline_tui.store import Store, open_store, sync_state, tip_load
 from tipline_tui.store.problems import describe_failure, storage_problem
 from tipline_tui.store.service import TipService
+from tipline_tui.sync.client import HubConfig, SyncClient
+from tipline_tui.sync.loop import SyncLoop
 
 
 def _app(store: Store, log_path: Path) -> TiplineApp:
@@ -216,3 +225,65 @@ def test_damaged_pages_read_through_sqlalchemy_are_named_too(
     engine.dispose()
     assert isinstance(error, DBAPIError)  # its text holds the SQL
     assert describe_failure(error, bad.name) == "the store file is damaged (damaged.sqlite)"
+
+
+# ------------------------------------------------------------------ sync
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[tuple[HubDB, ThreadHub]]:
+    hub = open_hub(f"sqlite:///{tmp_path / 'hub.sqlite'}", clock=lambda: CLOCK_NOW)
+    running = ThreadHub(hub, tmp_path / "evidence").start()
+    yield hub, running
+    running.stop()
+
+
+def _stored(store: Store) -> tuple[int, int]:
+    """How many tips the store holds, and its change-feed cursor."""
+    with store.read() as conn:
+        count = conn.exec_driver_sql("SELECT count(*) FROM report").scalar_one()
+        return int(count), sync_state.cursor(conn)
+
+
+async def test_the_sync_loop_on_a_full_disk_keeps_going_says_so_and_writes_no_half_page(
+    make_store: Callable[..., Store],
+    storage_faults: StorageFaults,
+    server: tuple[HubDB, ThreadHub],
+    tmp_path: Path,
+) -> None:
+    hub, running = server
+    import_reports(hub, [report_to_xml(simple_report(n)) for n in range(1, 31)])
+    with hub.write() as conn:
+        secret = create_account(conn, kind="user", name="ana", role="analyst", now=CLOCK_NOW)
+    store = make_store(queue_reports(3))  # not brand new: the feed's pages, not a snapshot
+    before = _stored(store)
+    storage_faults.fill(store.path)
+    client = SyncClient(store, HubConfig(running.url, f"ana:{secret}"), clock=lambda: CLOCK_NOW)
+    loop = SyncLoop(client, interval=3600, rng=lambda: 0.0)
+    app = TiplineApp(
+        TipService(store),
+        clock=lambda: CLOCK_NOW,
+        analyst="ana",
+        urgent_poll_seconds=3600,
+        log_path=tmp_path / "tipline.log",
+        hub_url=running.url,
+        sync=loop,
+    )
+
+    def badge() -> str:
+        return static_text(app, "#sync-badge")
+
+    async with app.run_test(size=(100, 30)) as pilot:
+        await until(lambda: loop.status.failed, pilot=pilot, what="a failed round")
+        full = "SYNC ERROR: the store's disk is full (store.sqlite)"
+        await until(lambda: full in badge(), pilot=pilot, what="the badge to say why")
+        assert _stored(store) == before  # the page and its cursor: neither was written
+        assert [w for w in app.workers if w.group == "sync" and w.is_running]
+        storage_faults.clear()  # space freed
+        loop.poke()
+        await until(lambda: loop.status.online, pilot=pilot, what="the retry to succeed")
+        await until(lambda: badge().startswith("online"), pilot=pilot, what="online")
+    await client.aclose()
+    assert _stored(store)[0] == before[0] + 30
+    assert loop.status.store_problem is None
+    assert "database or disk is full" in (tmp_path / "tipline.log").read_text()
