@@ -8,6 +8,7 @@ import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine
@@ -287,3 +288,43 @@ async def test_the_sync_loop_on_a_full_disk_keeps_going_says_so_and_writes_no_ha
     assert _stored(store)[0] == before[0] + 30
     assert loop.status.store_problem is None
     assert "database or disk is full" in (tmp_path / "tipline.log").read_text()
+
+
+async def test_an_assignment_the_disk_cannot_take_says_so_and_may_be_chosen_again(
+    make_store: Callable[..., Store], tmp_path: Path
+) -> None:
+    from tipline_tui.demo.generator import demo_agencies
+    from tipline_tui.screens.assign import AssignScreen
+    from tipline_tui.store.directory import write_agencies
+
+    store = make_store(queue_reports(3))
+    with store.write() as conn:
+        write_agencies(conn, demo_agencies(["GB"]))
+    app = _app(store, tmp_path / "tipline.log")
+    act = app.service.act
+
+    async def full(*args: Any, **kw: Any) -> Any:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    app.service.act = full  # type: ignore[method-assign]
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ReportScreen)
+        tip_id = app.screen.report_id
+        await pilot.press("a")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        still_open = isinstance(app.screen, AssignScreen)
+        messages = [n.message for n in app._notifications]
+        app.service.act = act  # type: ignore[method-assign]  # space freed
+        await pilot.press("enter")
+        await settle(pilot)
+        assigned = isinstance(app.screen, ReportScreen)
+    assert still_open and assigned
+    assert messages[-1].startswith("Assigning failed: the store's disk is full (store.sqlite)")
+    with store.read() as conn:
+        tip = tip_load.load_tip(conn, tip_id)
+    assert tip is not None and tip.analysis.jurisdiction
