@@ -7,6 +7,8 @@ Each command group lives in its own module and binds its functions with
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -20,6 +22,8 @@ from tipline_tui.store import StoreError
 from tipline_tui.store.problems import STORAGE_ERRORS
 
 __all__ = ["build_parser", "main"]
+
+SIGPIPE_STATUS = 141  # 128 + SIGPIPE (13), as a shell reports a tool a closed pipe stopped
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -51,10 +55,28 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return int(args.func(args))
+        status = int(args.func(args))
+        sys.stdout.flush()  # a closed pipe shows here, not as "Exception ignored" at exit
+        return status
     except (StoreError, SettingsError) as exc:
         return fail(str(exc))
     except STORAGE_ERRORS as exc:  # a full disk, a read-only or damaged store: words, not SQL
         return storage_failed(args, exc)
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        return _reader_went_away()
+
+
+def _reader_went_away() -> int:
+    """`tipline ... | head`: the reader closed the pipe; stop quietly (Python's recipe).
+
+    Whatever is still buffered goes to /dev/null, so the flush at exit cannot fail
+    again. Exit 141 (128 + SIGPIPE), what a shell reports for any Unix tool stopped
+    this way: the output was cut short, so 0 would tell a script (`set -o pipefail`)
+    that an export it piped on was complete.
+    """
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    return SIGPIPE_STATUS

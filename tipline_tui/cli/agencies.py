@@ -68,7 +68,7 @@ def import_agencies(args: argparse.Namespace) -> int:
     agencies = read_agency_file(args.file)
     if agencies is None:
         return 1
-    with opened_store(args) as store, store.write() as conn:
+    with opened_store(args, writes=True) as store, store.write() as conn:
         added, updated = upsert_agencies(conn, agencies)
         audit_cli_action(
             conn, "agencies_import", {"file": str(args.file), "added": added, "updated": updated}
@@ -80,7 +80,7 @@ def import_agencies(args: argparse.Namespace) -> int:
 def _directory(args: argparse.Namespace) -> list[Agency]:
     from tipline_tui.store.directory import list_agencies
 
-    with opened_store(args) as store, store.read() as conn:
+    with opened_store(args, writes=False) as store, store.read() as conn:
         return list_agencies(conn)
 
 

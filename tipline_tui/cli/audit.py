@@ -31,7 +31,7 @@ def verify_log(args: argparse.Namespace) -> int:
     """Exit 1 when the chain is broken."""
     from tipline_tui.store import audit
 
-    with opened_store(args) as store, store.read() as conn:
+    with opened_store(args, writes=False) as store, store.read() as conn:
         check = audit.verify(conn)
     if check.ok:
         print(f"audit log intact: {check.entries} entries")
@@ -46,7 +46,7 @@ def show_history(args: argparse.Namespace) -> int:
     from tipline_tui.store import audit
     from tipline_tui.store.tip_load import load_tip
 
-    with opened_store(args) as store, store.read() as conn:
+    with opened_store(args, writes=False) as store, store.read() as conn:
         entries = audit.history(conn, args.report_id)
         exists = bool(entries) or load_tip(conn, args.report_id) is not None
     if not exists:

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import sqlite3
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.exc import DatabaseError
+
+from tipline_tui.config import default_store_path
 from tipline_tui.settings import load_settings
-from tipline_tui.store import Store, open_store
+from tipline_tui.store import Store, StoreError, open_store
 
 Commands = argparse._SubParsersAction  # the type of `parser.add_subparsers()`
 
@@ -38,17 +42,34 @@ def store_path(args: argparse.Namespace) -> Path:
     return given or load_settings().store_path()
 
 
-def open_command_store(args: argparse.Namespace) -> Store:
-    """The store a command works on; StoreError (a clear message, exit 2) when it cannot."""
-    return open_store(store_path(args), on_migrate=_upgrading)
+def open_command_store(args: argparse.Namespace, *, writes: bool) -> Store:
+    """The store a command works on; StoreError (a clear message, exit 2) when it cannot.
+
+    A command that only reads never creates a store and may read the bundled demo
+    store; one that `writes` creates a missing store file, in an existing directory
+    (a mistyped --db should not start an empty store), except the default store,
+    whose directory is made on first use.
+    """
+    path = store_path(args)
+    return open_store(
+        path,
+        create=writes,
+        make_dirs=writes and path == default_store_path(),
+        only_reads=not writes,
+        on_migrate=_upgrading,
+    )
 
 
 @contextmanager
-def opened_store(args: argparse.Namespace) -> Iterator[Store]:
-    """The command's store, closed again however the command ends."""
-    store = open_command_store(args)
+def opened_store(args: argparse.Namespace, *, writes: bool) -> Iterator[Store]:
+    """The command's store, closed again however the command ends; an SQLite error while
+    using it (locked, disk full, damaged) is a StoreError naming the file, not a traceback."""
+    store = open_command_store(args, writes=writes)
     try:
         yield store
+    except (DatabaseError, sqlite3.DatabaseError) as exc:
+        reason = getattr(exc, "orig", None) or exc
+        raise StoreError(f"store {store.path}: {reason}") from None
     finally:
         store.close()
 

@@ -30,13 +30,18 @@ def add_commands(commands: Commands) -> None:
 
 
 def import_documents(args: argparse.Namespace) -> int:
-    """Exit 1 when anything was quarantined, so a script notices."""
-    from tipline_tui.importer import Importer, ImportUsageError
+    """Exit 1 when anything was quarantined, so a script notices. The paths are checked
+    before the store is opened: a mistyped path creates no store."""
+    from tipline_tui.importer import Importer, ImportUsageError, find_documents
 
+    try:
+        files = find_documents(args.paths)
+    except ImportUsageError as exc:
+        return fail(str(exc))
     counts = dict.fromkeys(Outcome, 0)
-    with opened_store(args) as store:
+    with opened_store(args, writes=True) as store:
         try:
-            for result in Importer(store).run(args.paths):
+            for result in Importer(store).run(files):
                 counts[result.outcome] += 1
                 print(describe(result))
         except ImportUsageError as exc:
@@ -70,7 +75,7 @@ def quarantine(args: argparse.Namespace) -> int:
     from tipline_tui.store import intake
     from tipline_tui.widgets.format import utc_text
 
-    with opened_store(args) as store, store.read() as conn:
+    with opened_store(args, writes=False) as store, store.read() as conn:
         if args.id is None:
             documents = intake.list_quarantine(conn)
             if not documents:

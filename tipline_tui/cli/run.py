@@ -47,7 +47,7 @@ def run_app(args: argparse.Namespace) -> int:
     from tipline_tui.wiring import make_app
 
     settings = load_settings()
-    with opened_store(args) as store:
+    with opened_store(args, writes=True) as store:
         make_app(store, settings, on_call=args.on_call, insecure=args.insecure).run()
     return 0
 

@@ -40,7 +40,7 @@ def show_related(args: argparse.Namespace) -> int:
     from tipline_tui.store.tip_load import load_tip
     from tipline_tui.widgets.format import utc_text
 
-    with opened_store(args) as store, store.read() as conn:
+    with opened_store(args, writes=False) as store, store.read() as conn:
         if load_tip(conn, args.report_id) is None:
             return fail(f"no tip #{args.report_id} in this store")
         found = related_reports(conn, args.report_id, args.limit)
@@ -74,7 +74,7 @@ def suggest_agencies(args: argparse.Namespace) -> int:
         geoip = open_geoip(geoip_path)
     except GeoIpError as exc:
         return fail(str(exc))
-    with opened_store(args) as store, store.read() as conn:
+    with opened_store(args, writes=False) as store, store.read() as conn:
         tip = load_tip(conn, args.report_id)
         if tip is None:
             return fail(f"no tip #{args.report_id} in this store")

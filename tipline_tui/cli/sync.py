@@ -34,7 +34,7 @@ def sync_once(args: argparse.Namespace) -> int:
             f"(chmod 600), or {HUB_URL_ENV} and {HUB_TOKEN_ENV}"
         )
         return 1
-    store = open_command_store(args)
+    store = open_command_store(args, writes=True)
     return asyncio.run(_one_round(store, settings.hub_url, token, insecure=args.insecure))
 
 

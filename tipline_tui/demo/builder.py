@@ -90,7 +90,7 @@ def build_demo_store(
         raise FileExistsError(f"{path} already exists; the demo store must be a new file")
     if reports < 0:
         raise ValueError("reports must be >= 0")
-    store = open_store(path)
+    store = open_store(path, make_dirs=True)  # `demo-data --out` asks for a new file
     try:
         with store.write() as conn:
             write_agencies(conn, demo_agencies(DEMO_COUNTRIES))

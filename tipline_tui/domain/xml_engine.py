@@ -20,6 +20,7 @@ from datetime import datetime
 from typing import Any
 from xml.etree.ElementTree import Element
 
+from tipline_tui.domain.limits import TEXT_CHARS
 from tipline_tui.domain.xml_problems import show
 from tipline_tui.domain.xml_values import XML_SPACE, Converter, Invalid
 
@@ -27,6 +28,7 @@ from tipline_tui.domain.xml_values import XML_SPACE, Converter, Invalid
 # the root's parent is None.
 Path = tuple[Any, str, int]
 Values = dict[str, Any]
+_TEXT_CHARS = TEXT_CHARS.value  # read in the hot loop: a plain int
 Check = Callable[[Element, Path, "Context", dict[str, int], Values], None]
 
 
@@ -131,6 +133,9 @@ def _attributes(element: Element, shape: Shape, path: Path, ctx: Context, values
             elif not _ignorable(name, value):
                 ctx.add((path, "@" + name, 1), f"unexpected attribute {name}", element)
             continue
+        if len(value) > _TEXT_CHARS:
+            ctx.add((path, "@" + name, 1), TEXT_CHARS.crossed(len(value)), element)
+            continue
         try:
             values[spec.key] = value if spec.convert is None else spec.convert(value, ctx)
         except Invalid as bad:
@@ -161,6 +166,9 @@ def _simple_content(
         _not_simple(element, path, ctx)
         return
     text = element.text or ""
+    if len(text) > _TEXT_CHARS:
+        ctx.add(path, TEXT_CHARS.crossed(len(text)), element)
+        return
     try:
         values[content.key] = text if content.convert is None else content.convert(text, ctx)
     except Invalid as bad:
@@ -175,9 +183,8 @@ def walk(element: Element, shape: Shape, path: Path, ctx: Context) -> Any:
     if shape.required_attrs or element.keys():
         _attributes(element, shape, path, ctx, values)
     counts: dict[str, int] = {}
-    content = shape.content
-    if content is not None:
-        _simple_content(element, content, path, ctx, values)
+    if shape.content is not None:
+        _simple_content(element, shape.content, path, ctx, values)
     else:
         if element.text and element.text.strip(XML_SPACE):
             _stray_text(element, path, ctx, element)
@@ -185,8 +192,7 @@ def walk(element: Element, shape: Shape, path: Path, ctx: Context) -> Any:
         for child in element:
             tag = child.tag
             n = counts[tag] = counts.get(tag, 0) + 1
-            tail = child.tail
-            if tail and tail.strip(XML_SPACE):
+            if child.tail and child.tail.strip(XML_SPACE):
                 _stray_text(element, path, ctx, child)
             row = rows.get(tag)
             if row is None:
@@ -203,6 +209,9 @@ def walk(element: Element, shape: Shape, path: Path, ctx: Context) -> Any:
                     _not_simple(child, (path, tag, n), ctx)
                     continue
                 value: Any = child.text or ""
+                if len(value) > _TEXT_CHARS:  # the one place leaf text is read
+                    ctx.add((path, tag, n), TEXT_CHARS.crossed(len(value)), child)
+                    continue
                 if convert is not None:
                     try:
                         value = convert(value, ctx)
@@ -226,8 +235,7 @@ def walk(element: Element, shape: Shape, path: Path, ctx: Context) -> Any:
         shape.check(element, path, ctx, counts, values)
     if len(ctx.problems) != before:
         return None
-    make = shape.make
-    return make(**values) if make is not None else shape.build(values)
+    return shape.make(**values) if shape.make is not None else shape.build(values)
 
 
 _NO_ATTRS = Shape("simple element")

@@ -11,8 +11,9 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import BaseModel, Field
-from sqlalchemy import select, update
+from sqlalchemy import Connection, Row, select, update
 
+from tipline_tui.domain.limits import PAGE_BYTES, wire_bytes
 from tipline_tui.domain.wire import MAX_BODY_BYTES
 from tipline_tui.hub.auth import AgencyAccount, hub_of
 from tipline_tui.hub.feed import analysis_payload, publish_referral, referral_payload, xml_text
@@ -75,6 +76,9 @@ def list_referrals(
     since: int = Query(0, ge=0, description="the last referral id already fetched"),
     limit: int = Query(100, ge=1, le=1000),
 ) -> ReferralPage:
+    """Bounded by `limit` and by PAGE_BYTES, as feed pages are: at least one referral."""
+    out: list[AgencyReferral] = []
+    used, more = 0, False
     with hub_of(request).read() as conn:
         rows = conn.execute(
             select(_referral)
@@ -82,26 +86,32 @@ def list_referrals(
             .order_by(_referral.c.id)
             .limit(limit + 1)
         ).all()
-        more = len(rows) > limit
-        rows = rows[:limit]
-        out = []
         for row in rows:
-            report = conn.execute(select(_report).where(_report.c.id == row.report_id)).one()
-            files = conn.execute(
-                select(_file.c.details_xml)
-                .where(_file.c.report_id == row.report_id, _file.c.details_xml.is_not(None))
-                .order_by(_file.c.uploaded_at, _file.c.file_id)
-            ).scalars()
-            out.append(
-                AgencyReferral(
-                    **referral_payload(row),
-                    contents=row.contents,
-                    report_xml=xml_text(report.xml),
-                    files=[xml_text(f) for f in files],
-                    analysis=analysis_payload(report),
-                )
-            )
-    return ReferralPage(referrals=out, next=rows[-1].id if rows else since, more=more)
+            item = _referral_with_report(conn, row)
+            size = wire_bytes(item.model_dump(mode="json"))
+            if len(out) == limit or (out and used + size > PAGE_BYTES.value):
+                more = True
+                break
+            out.append(item)
+            used += size
+    return ReferralPage(referrals=out, next=out[-1].referral_id if out else since, more=more)
+
+
+def _referral_with_report(conn: Connection, row: Row[Any]) -> AgencyReferral:
+    """A referral with its report's documents and analysis, as an agency reads it."""
+    report = conn.execute(select(_report).where(_report.c.id == row.report_id)).one()
+    files = conn.execute(
+        select(_file.c.details_xml)
+        .where(_file.c.report_id == row.report_id, _file.c.details_xml.is_not(None))
+        .order_by(_file.c.uploaded_at, _file.c.file_id)
+    ).scalars()
+    return AgencyReferral(
+        **referral_payload(row),
+        contents=row.contents,
+        report_xml=xml_text(report.xml),
+        files=[xml_text(f) for f in files],
+        analysis=analysis_payload(report),
+    )
 
 
 def _answer(

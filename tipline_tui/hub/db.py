@@ -19,11 +19,12 @@ from typing import Any
 from sqlalchemy import Connection, Engine, create_engine, insert
 from sqlalchemy.engine import make_url
 
+from tipline_tui.domain.limits import CHANGE_BYTES, wire_bytes
 from tipline_tui.hub.tables import Change, hub_metadata
 from tipline_tui.store.engine import create_private_file, install_sqlite_pragmas
 from tipline_tui.store.tables import table_of
 
-__all__ = ["HubDB", "HubError", "append_change", "open_hub"]
+__all__ = ["ChangeTooLarge", "HubDB", "HubError", "append_change", "open_hub"]
 
 BUSY_TIMEOUT_MS = 10_000
 # uvicorn runs sync routes on up to 40 threads: enough connections that reads never queue long
@@ -36,6 +37,10 @@ _APPEND = insert(_change).returning(_change.c.seq)
 
 class HubError(Exception):
     """A problem opening the hub's database, worded for the operator."""
+
+
+class ChangeTooLarge(HubError):
+    """A feed change over CHANGE_BYTES: the write is rolled back, the feed stays usable."""
 
 
 class HubDB:
@@ -112,7 +117,14 @@ def open_hub(url: str, *, clock: Callable[[], float] = time.time) -> HubDB:
 def append_change(
     conn: Connection, kind: str, entity_id: int, payload: dict[str, Any], at: int
 ) -> int:
-    """Append one row to the change feed (inside a `HubDB.write()`); return its seq."""
+    """Append one row to the change feed (inside a `HubDB.write()`); return its seq.
+
+    A change over CHANGE_BYTES would wedge every client (a page holds at least one
+    change), so it is refused here, whoever wrote it; intake limits keep it from happening.
+    """
+    size = wire_bytes(payload)
+    if size > CHANGE_BYTES.value:
+        raise ChangeTooLarge(f"{kind} {entity_id}: {CHANGE_BYTES.crossed(size)}")
     result = conn.execute(
         _APPEND, {"kind": kind, "entity_id": entity_id, "at": at, "payload": payload}
     )

@@ -55,6 +55,7 @@ from tipline_tui.hub.ispws_common import (
     touch,
     xml_response,
 )
+from tipline_tui.hub.ispws_limits import admit_details, admit_report, check_report_bytes
 from tipline_tui.hub.ispws_upload import Upload, receive, store_file
 from tipline_tui.hub.ispws_xml import describe, report_done_response, report_response
 from tipline_tui.hub.settings import HubSettings
@@ -115,6 +116,7 @@ async def submit(request: Request, account: EspAccount) -> Response:
     hub = hub_of(request)
     try:
         data = await read_body(request)
+        check_report_bytes(len(data))
         await run_in_threadpool(parse_document, data, parse_report, moment(hub))
         report_id = await run_in_threadpool(_open_report, hub, account, data)
     except Refusal as refusal:
@@ -127,6 +129,7 @@ async def submit(request: Request, account: EspAccount) -> Response:
 def _open_report(hub: HubDB, account: Account, data: bytes) -> int:
     with hub.write() as conn:
         now = hub.now()
+        admit_report(conn, account, len(data), now)
         row = HubReport(
             esp_account_id=account.id, state="open", opened_at=now, changed_at=now, xml=data
         )
@@ -191,7 +194,7 @@ def _attach_details(hub: HubDB, account: Account, details: Any, data: bytes) -> 
     report_id = int(details.report_id)
 
     def work(conn: Connection, now: int) -> None:
-        own_open_report(conn, account, report_id, now)
+        report = own_open_report(conn, account, report_id, now)
         row = conn.execute(
             select(file_table.c.details_xml).where(
                 file_table.c.file_id == details.file_id, file_table.c.report_id == report_id
@@ -201,6 +204,7 @@ def _attach_details(hub: HubDB, account: Account, details: Any, data: bytes) -> 
             raise Refusal(C.FILE_DOES_NOT_EXIST, f"no file {details.file_id} in report {report_id}")
         if row.details_xml is not None:
             raise Refusal(C.INVALID_REQUEST, f"file {details.file_id} already has its details")
+        admit_details(conn, account, report, len(data), now)
         conn.execute(
             update(file_table)
             .where(file_table.c.file_id == details.file_id)

@@ -29,6 +29,7 @@ from tipline_tui.hub.ispws_common import (
     too_big,
     touch,
 )
+from tipline_tui.hub.ispws_limits import admit_file
 from tipline_tui.hub.tables import Account
 
 if TYPE_CHECKING:
@@ -170,6 +171,7 @@ def store_file(hub: HubDB, evidence: Path, account: Account, report_id: int, up:
 
     def work(conn: Connection, now: int) -> str:
         own_open_report(conn, account, report_id, now)
+        admit_file(conn, account, report_id, up.size, now)  # in this transaction: no race
         _file_away(evidence, temp, sha256)
         file_id = secrets.token_hex(16)
         conn.execute(

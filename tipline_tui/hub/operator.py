@@ -14,6 +14,7 @@ from sqlalchemy import insert, select, update
 from tipline_tui.domain.agency import AGENCY_FIELDS as FIELDS
 from tipline_tui.domain.agency import Agency, directory_changes
 from tipline_tui.domain.cybertip_xml import parse_report
+from tipline_tui.domain.limits import REPORT_BYTES
 from tipline_tui.domain.xml_problems import ReportParseError
 from tipline_tui.hub.db import HubDB, append_change
 from tipline_tui.hub.feed import publish_agency, xml_text
@@ -54,6 +55,8 @@ def import_reports(hub: HubDB, xml_documents: Sequence[bytes]) -> list[int]:
     refuses the whole batch with ImportRefused.
     """
     for n, data in enumerate(xml_documents):
+        if len(data) > REPORT_BYTES.value:  # as at intake: one feed change must stay small
+            raise ImportRefused(f"document {n + 1}: {REPORT_BYTES.crossed(len(data))}")
         try:
             parse_report(data)
             data.decode("utf-8")

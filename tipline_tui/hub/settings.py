@@ -5,6 +5,9 @@ The only place the hub reads its configuration; command-line options win over it
     TIPLINE_HUB_DB        database URL (default: sqlite:///hub.sqlite in the user data dir)
     TIPLINE_HUB_EVIDENCE  directory for uploaded files (default: hub-evidence/ in the data dir)
     TIPLINE_HUB_XSD       schema file GET /ispws/xsd serves (default: none; the answer is 1210)
+    TIPLINE_HUB_ESP_OPEN_REPORTS   unfinished reports one ESP may hold at once (default 1,000)
+    TIPLINE_HUB_ESP_BYTES_PER_DAY  bytes one ESP may send per UTC day, documents and files
+                                   (default 64 GiB)
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import platformdirs
-from pydantic import field_validator
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from tipline_tui.config import APP_NAME
@@ -34,6 +37,9 @@ class HubSettings(BaseSettings):
     db: str | None = None
     evidence: Path | None = None
     xsd: Path | None = None
+    # per-ESP quotas (README "Limits"): one ESP cannot fill the disk or crowd out the others
+    esp_open_reports: int = Field(default=1_000, ge=1)
+    esp_bytes_per_day: int = Field(default=64 * 1024**3, ge=1)
 
     @field_validator("db", "evidence", "xsd", mode="before")
     @classmethod

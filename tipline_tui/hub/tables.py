@@ -127,3 +127,13 @@ class Change(HubModel, table=True):
     entity_id: int
     at: int
     payload: dict | None = json_field()
+
+
+class EspUsage(HubModel, table=True):
+    """Bytes an ESP sent on one UTC day (documents and files): its daily quota's meter."""
+
+    __tablename__ = "esp_usage"
+
+    account_id: int = Field(primary_key=True)
+    day: int = Field(primary_key=True)  # seconds since the epoch // 86,400
+    sent: int = Field(default=0, sa_type=BigInteger)

@@ -10,15 +10,22 @@ from __future__ import annotations
 import os
 import sqlite3
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import URL, Connection, Engine, create_engine, event
 from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from tipline_tui.store.migrations import StoreError, StoreTooNewError, ensure_schema
+from tipline_tui.config import bundled_demo_store
+from tipline_tui.store.migrations import (
+    SCHEMA_VERSION,
+    StoreError,
+    StoreTooNewError,
+    ensure_schema,
+    is_new_store,
+)
 from tipline_tui.store.problems import storage_problem
 
 __all__ = [
@@ -35,9 +42,17 @@ BUSY_TIMEOUT_MS = 5000
 
 
 def install_sqlite_pragmas(
-    engine: Engine, *, write_option: str = "tipline_write", busy_timeout_ms: int = BUSY_TIMEOUT_MS
+    engine: Engine,
+    *,
+    write_option: str = "tipline_write",
+    busy_timeout_ms: int = BUSY_TIMEOUT_MS,
+    read_only: bool = False,
 ) -> None:
     """WAL, foreign keys, busy timeout; and real BEGIN statements.
+
+    Switching to WAL writes the file, so install this only on a file already
+    known to be ours (open_store checks first). `read_only` leaves the journal
+    mode alone and makes the connection query-only.
 
     pysqlite's own transaction handling is switched off (isolation_level None)
     so SQLAlchemy's begin emits BEGIN, or BEGIN IMMEDIATE for a connection
@@ -52,8 +67,11 @@ def install_sqlite_pragmas(
         cursor = dbapi_conn.cursor()
         cursor.execute(f"PRAGMA busy_timeout = {busy_timeout_ms}")
         cursor.execute("PRAGMA foreign_keys = ON")
-        cursor.execute("PRAGMA journal_mode = WAL")
-        cursor.execute("PRAGMA synchronous = NORMAL")
+        if read_only:
+            cursor.execute("PRAGMA query_only = ON")
+        else:
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -72,9 +90,10 @@ def create_private_file(path: Path) -> None:
 class Store:
     """An open local store."""
 
-    def __init__(self, path: Path, engine: Engine) -> None:
+    def __init__(self, path: Path, engine: Engine, *, read_only: bool = False) -> None:
         self.path = path
         self.engine = engine
+        self.read_only = read_only
         self._async_engine: AsyncEngine | None = None
 
     @contextmanager
@@ -85,6 +104,7 @@ class Store:
     @contextmanager
     def write(self) -> Iterator[Connection]:
         """A write transaction: committed on success, rolled back on any error."""
+        self._refuse_if_read_only()
         with self.engine.connect() as conn:
             conn = conn.execution_options(tipline_write=True)
             with conn.begin():
@@ -92,6 +112,7 @@ class Store:
 
     @property
     def async_engine(self) -> AsyncEngine:
+        self._refuse_if_read_only()  # the async engine would open the file writable
         if self._async_engine is None:
             self._async_engine = create_async_engine(f"sqlite+aiosqlite:///{self.path}")
             install_sqlite_pragmas(self._async_engine.sync_engine)
@@ -108,6 +129,10 @@ class Store:
             async with conn.begin():
                 return await conn.run_sync(fn, *args)
 
+    def _refuse_if_read_only(self) -> None:
+        if self.read_only:
+            raise StoreError(f"{self.path} is open read-only; nothing can be written to it")
+
     def close(self) -> None:
         self.engine.dispose()
 
@@ -121,21 +146,32 @@ def open_store(
     path: Path | str,
     *,
     create: bool = True,
+    make_dirs: bool = False,
+    only_reads: bool = False,
     on_migrate: Callable[[int, int], None] | None = None,
 ) -> Store:
-    """Open (creating or migrating if needed) the store at `path`.
+    """Open (creating or migrating if needed) the store at `path`; change nothing else.
 
-    Raises StoreError with a message meant for the user. `on_migrate(old, new)`
-    hears of a migration before it runs (re-keying a large store takes minutes).
+    An existing file is checked read-only first (SQLite at all, our application
+    id, a version we understand), so another application's database is refused
+    before anything, WAL included, is written to it. `create`: a missing file
+    becomes a new store, in an existing directory unless `make_dirs`. The bundled
+    demo store is never written: refused, or opened immutable when the caller
+    `only_reads`. Raises StoreError with a message meant for the user.
+    `on_migrate(old, new)` hears of a migration before it runs (re-keying a large
+    store takes minutes).
     """
     path = Path(path).expanduser()
-    if not path.exists():
-        if not create:
-            raise StoreError(f"no store at {path}")
-        create_private_file(path)
-    elif path.is_dir():
+    if _is_bundled_demo(path):
+        return _open_bundled_demo(path, only_reads=only_reads)
+    if path.is_dir():
         raise StoreError(f"{path} is a directory, not a store file")
-    engine = create_engine(f"sqlite:///{path}")
+    if path.exists():
+        version, app_id, has_tables = _read_identity(path)
+        is_new_store(str(path), version, app_id, has_tables=has_tables, target=SCHEMA_VERSION)
+    else:
+        _create_store_file(path, create=create, make_dirs=make_dirs)
+    engine = create_engine(URL.create("sqlite", database=str(path)))
     install_sqlite_pragmas(engine)
     try:
         with engine.connect() as conn:
@@ -150,3 +186,68 @@ def open_store(
         reason = storage_problem(exc) or str(getattr(exc, "orig", exc))
         raise StoreError(f"cannot open store {path}: {reason}") from None
     return Store(path, engine)
+
+
+def _create_store_file(path: Path, *, create: bool, make_dirs: bool) -> None:
+    """A new, empty, private store file; a missing directory is a mistyped path unless
+    the caller asked for it (`make_dirs`)."""
+    if not create:
+        raise StoreError(f"no store at {path}")
+    if not make_dirs and not path.parent.is_dir():
+        raise StoreError(
+            f"no directory {path.parent} for a new store {path}; create the directory first"
+        )
+    try:
+        create_private_file(path)
+    except OSError as exc:
+        raise StoreError(f"cannot create store {path}: {exc.strerror or exc}") from None
+
+
+def _read_only_uri(path: Path, *, immutable: bool) -> str:
+    """A read-only SQLite URI; `immutable` also means no lock, journal, -wal or -shm file."""
+    return f"{path.resolve().as_uri()}?mode=ro" + ("&immutable=1" if immutable else "")
+
+
+def _read_identity(path: Path) -> tuple[int, int, bool]:
+    """user_version, application_id and whether it has tables, without writing anything.
+
+    Opened immutable (no sidecar files made) unless a -wal or -journal beside it
+    means the file alone may not hold the last commit; then read-only.
+    """
+    pending = any(Path(f"{path}{tail}").exists() for tail in ("-wal", "-journal"))
+    try:
+        with closing(sqlite3.connect(_read_only_uri(path, immutable=not pending), uri=True)) as db:
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            app_id = db.execute("PRAGMA application_id").fetchone()[0]
+            tables = db.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'")
+            return int(version), int(app_id), tables.fetchone()[0] > 0
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"cannot open store {path}: {exc}; refusing to change it") from None
+
+
+def _is_bundled_demo(path: Path) -> bool:
+    demo = bundled_demo_store()
+    try:
+        return path.is_file() and demo.is_file() and path.samefile(demo)
+    except OSError:
+        return False
+
+
+def _open_bundled_demo(path: Path, *, only_reads: bool) -> Store:
+    """The shipped demo store, read-only and immutable: reading it leaves no trace."""
+    if not only_reads:
+        raise StoreError(
+            f"{path} is the bundled demo store, which tipline never changes: "
+            "`tipline demo` opens a temporary copy, or copy the file and open the copy"
+        )
+    version, app_id, has_tables = _read_identity(path)
+    is_new_store(str(path), version, app_id, has_tables=has_tables, target=SCHEMA_VERSION)
+    if version != SCHEMA_VERSION:
+        raise StoreError(
+            f"the bundled demo store {path} is at schema {version}, this tipline needs "
+            f"{SCHEMA_VERSION}; reinstall tipline-tui"
+        )
+    uri = _read_only_uri(path, immutable=True)
+    engine = create_engine(URL.create("sqlite", database=uri, query={"uri": "true"}))
+    install_sqlite_pragmas(engine, read_only=True)
+    return Store(path, engine, read_only=True)

@@ -107,6 +107,32 @@ def create_schema(conn: Connection) -> None:
     conn.exec_driver_sql(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
 
+def is_new_store(where: str, version: int, app_id: int, *, has_tables: bool, target: int) -> bool:
+    """True for an empty SQLite file (ours to fill); False for a tipline store this tipline
+    can open. StoreError for anything else, which must then be left exactly as it is.
+
+    Called before any write (the open path reads these read-only first) and again
+    inside the first write transaction.
+    """
+    if version == 0 and app_id == 0:
+        if has_tables:
+            raise StoreError(
+                f"{where} is an SQLite database but not a tipline store; refusing to change it"
+            )
+        return True
+    if app_id != APPLICATION_ID:
+        raise StoreError(
+            f"{where} is not a tipline store (application id {app_id:#x}); refusing to change it"
+        )
+    if version > target:
+        raise StoreTooNewError(
+            f"{where} was written by a newer tipline (store schema version {version}; "
+            f"this tipline understands up to {target}). Upgrade tipline to open it; "
+            "the store was left untouched."
+        )
+    return False
+
+
 def ensure_schema(
     conn: Connection,
     where: str,
@@ -124,21 +150,9 @@ def ensure_schema(
     """
     version = _pragma(conn, "user_version")
     app_id = _pragma(conn, "application_id")
-    if version == 0 and app_id == 0:
-        if _has_tables(conn):
-            raise StoreError(
-                f"{where} is an SQLite database but not a tipline store; refusing to change it"
-            )
+    if is_new_store(where, version, app_id, has_tables=_has_tables(conn), target=target):
         create_schema(conn)
         return 0
-    if app_id != APPLICATION_ID:
-        raise StoreError(f"{where} is not a tipline store (application id {app_id:#x})")
-    if version > target:
-        raise StoreTooNewError(
-            f"{where} was written by a newer tipline (store schema version {version}; "
-            f"this tipline understands up to {target}). Upgrade tipline to open it; "
-            "the store was left untouched."
-        )
     if version < target and on_migrate is not None:
         on_migrate(version, target)
     for step in range(version + 1, target + 1):
