@@ -72,13 +72,14 @@ def _sqlite_reason(error: sqlite3.Error) -> str:
     for words, reason in _BY_MESSAGE:
         if words in message:
             return reason
-    name = getattr(error, "sqlite_errorname", None) or type(error).__name__
-    return f"the store refused the change ({name})"
+    # SQLite's own words name tables and columns, never values ("no such table: agency");
+    # it is SQLAlchemy's wrapper that adds the statement and its parameters
+    return str(error) or getattr(error, "sqlite_errorname", None) or type(error).__name__
 
 
 def storage_problem(error: BaseException) -> str | None:
     """Why the store could not be read or written, in plain words; None if `error` is not a
-    database error. Never quotes SQL or values (an unknown error is named by its code)."""
+    database error. Never quotes SQL or values (an unknown one is in SQLite's own words)."""
     found = _database_error(error)
     if found is None:
         return None
