@@ -26,6 +26,8 @@ NO_LIMIT = 1_073_741_823  # SQLite's largest max_page_count
 
 
 class StorageFaults:
+    """Which store files are full or read-only now; applied as each transaction begins."""
+
     def __init__(self) -> None:
         self.full: set[Path] = set()
         self.read_only_files: set[Path] = set()
