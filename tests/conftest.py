@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from tests.factories import BASE_TIME, simple_report
+from tests.storage_faults import StorageFaults, storage_faults_installed
 from tipline_tui.domain.report import Report
 from tipline_tui.store import Store, open_store
 from tipline_tui.store.reports import write_reports
@@ -31,6 +32,13 @@ def make_store(tmp_path: Path) -> Iterator[Callable[[Sequence[Report]], Store]]:
     yield make
     for store in opened:
         store.close()
+
+
+@pytest.fixture
+def storage_faults() -> Iterator[StorageFaults]:
+    """Make a store file full or read-only as SQLite reports it (see tests/storage_faults.py)."""
+    with storage_faults_installed() as faults:
+        yield faults
 
 
 def queue_reports(count: int) -> list[Report]:

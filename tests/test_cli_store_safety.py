@@ -4,6 +4,7 @@ fail in one line, and stop quietly when the reader of their output goes away."""
 from __future__ import annotations
 
 import hashlib
+import os
 import sqlite3
 import subprocess
 import sys
@@ -180,15 +181,20 @@ def test_an_sqlite_error_while_a_command_runs_is_one_line_naming_the_file(
     with sqlite3.connect(db) as raw:
         raw.execute("DROP TABLE agency")
     raw.close()
+    log = tmp_path / "tipline.log"  # the details go here, never to the user's log
     result = subprocess.run(
         [sys.executable, "-m", "tipline_tui", "agencies", "list", "--db", str(db)],
         capture_output=True,
         text=True,
         timeout=120,
         check=False,
+        env={**os.environ, "TIPLINE_LOG": str(log)},
     )
     assert result.returncode == 2
-    assert result.stderr == f"tipline: store {db}: no such table: agency\n"
+    assert result.stderr == (
+        f"tipline: agencies failed: no such table: agency ({db}); details in {log}\n"
+    )
+    assert "Traceback" in log.read_text()
 
 
 def test_store_level_refusals_touch_nothing(tmp_path: Path) -> None:

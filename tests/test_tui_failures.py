@@ -92,8 +92,9 @@ async def test_an_action_that_raises_is_reported_not_silent(
         await settle(pilot)
         messages = _messages(app)
     assert any(
-        m.startswith("Claiming failed: OperationalError: database is locked") for m in messages
-    )
+        m.startswith("Claiming failed: the store is locked by another program (store.sqlite)")
+        for m in messages
+    ), messages
     assert "OperationalError: database is locked" in log_path.read_text()
 
 
@@ -112,7 +113,10 @@ async def test_a_queue_that_cannot_load_says_so_instead_of_loading_forever(
         lines = table_lines(app)
         messages = _messages(app)
     assert "could not be loaded: see the log" in lines[1]
-    assert any(m.startswith("Loading the queue failed: DatabaseError") for m in messages)
+    assert any(
+        m.startswith("Loading the queue failed: the store file is damaged (store.sqlite)")
+        for m in messages
+    ), messages
     assert "database disk image is malformed" in log_path.read_text()
 
 

@@ -26,6 +26,7 @@ from tipline_tui.screens.report import ReportScreen
 from tipline_tui.screens.triage import TRIAGE_BINDINGS
 from tipline_tui.session import AppSession, SessionNode, SyncChanged, WorkFailed
 from tipline_tui.store.actions import ActionResult
+from tipline_tui.store.problems import describe_failure
 from tipline_tui.store.service import TipService
 from tipline_tui.sync.loop import SyncLoop, SyncStatus
 from tipline_tui.widgets.queue_table import QueueTable
@@ -126,8 +127,11 @@ class TiplineApp(SessionNode, App[None]):
             return
         what = worker.description or worker.name or worker.group
         self.failure_log.error(what, error)
+        # a store that cannot be written is named in words: no SQL, no report values
+        words = describe_failure(error, self.service.store.path.name)
         self.notify(
-            f"{what} failed: {type(error).__name__}: {error}\nDetails in {self.log_path}",
+            f"{what} failed: {words or f'{type(error).__name__}: {error}'}\n"
+            f"Details in {self.log_path}",
             title="Something failed",
             severity="error",
             timeout=15,

@@ -59,3 +59,38 @@ class FailureLog:
         logging.getLogger(f"{LOGGER}.app").error(
             "%s failed", what, exc_info=(type(error), error, error.__traceback__)
         )
+
+
+class _OneRecordHandler(_PrivateRotatingFileHandler):
+    """For a command: a log it cannot write is reported back, not printed as a traceback."""
+
+    written = True
+
+    def handleError(self, record: logging.LogRecord) -> None:  # logging names it so
+        self.written = False
+
+
+def write_failure(path: Path, what: str, error: BaseException) -> bool:
+    """Append `what` failed, with the traceback of `error`, to the log at `path`.
+
+    For commands, which run no app: the one line they print points here. False
+    when the log cannot be written either (it may be on the same full disk).
+    """
+    handler = _OneRecordHandler(
+        path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8", delay=True
+    )
+    handler.setFormatter(logging.Formatter(FORMAT))
+    record = logging.LogRecord(
+        f"{LOGGER}.cli",
+        logging.ERROR,
+        __file__,
+        0,
+        "%s failed",
+        (what,),
+        (type(error), error, error.__traceback__),
+    )
+    try:
+        handler.handle(record)
+    finally:
+        handler.close()
+    return handler.written

@@ -14,10 +14,12 @@ from pathlib import Path
 
 from tipline_tui import __version__
 from tipline_tui.cli import agencies, audit, hub, intake, run, suggest, sync
+from tipline_tui.cli.failures import storage_failed
 from tipline_tui.cli.output import fail
 from tipline_tui.config import default_store_path
 from tipline_tui.settings import DB_ENV, SettingsError
 from tipline_tui.store import StoreError
+from tipline_tui.store.problems import STORAGE_ERRORS
 
 __all__ = ["build_parser", "main"]
 
@@ -58,6 +60,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return status
     except (StoreError, SettingsError) as exc:
         return fail(str(exc))
+    except STORAGE_ERRORS as exc:  # a full disk, a read-only or damaged store: words, not SQL
+        return storage_failed(args, exc)
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:

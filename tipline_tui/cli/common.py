@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import sqlite3
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.exc import DatabaseError
-
 from tipline_tui.config import default_store_path
 from tipline_tui.settings import load_settings
-from tipline_tui.store import Store, StoreError, open_store
+from tipline_tui.store import Store, open_store
 
 Commands = argparse._SubParsersAction  # the type of `parser.add_subparsers()`
 
@@ -63,13 +60,11 @@ def open_command_store(args: argparse.Namespace, *, writes: bool) -> Store:
 @contextmanager
 def opened_store(args: argparse.Namespace, *, writes: bool) -> Iterator[Store]:
     """The command's store, closed again however the command ends; an SQLite error while
-    using it (locked, disk full, damaged) is a StoreError naming the file, not a traceback."""
+    using it (locked, disk full, damaged) reaches main(), which says it in one line naming
+    the file and logs the details (cli/failures.py)."""
     store = open_command_store(args, writes=writes)
     try:
         yield store
-    except (DatabaseError, sqlite3.DatabaseError) as exc:
-        reason = getattr(exc, "orig", None) or exc
-        raise StoreError(f"store {store.path}: {reason}") from None
     finally:
         store.close()
 

@@ -154,6 +154,10 @@ class AssignScreen(SessionNode, ModalScreen[int | None]):
         session = self.session
         try:
             result = await session.perform(actions.assign, self.report_id, agency_id)
+        except Exception:
+            self.assigning = False  # nothing was saved (a full disk): choose again, or esc
+            raise
+        else:
             self.dismiss(agency_id if result is not None else None)
         finally:
             self.app.call_after_refresh(session.release_keys)

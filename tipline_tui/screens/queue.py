@@ -185,6 +185,8 @@ class QueueScreen(TriageMixin, Screen[None]):
                 text.append("online ")
             elif status.refused:
                 text.append("REFUSED ", style="reverse bold")
+            elif status.failed and status.store_problem:
+                text.append(f"SYNC ERROR: {status.store_problem} ", style="reverse bold")
             elif status.failed:
                 text.append("SYNC ERROR (see the log) ", style="reverse bold")
             else:
@@ -285,6 +287,9 @@ class QueueScreen(TriageMixin, Screen[None]):
 
     def after_triage(self) -> None:
         self.table.clear_marks()
+        self.reload(keep_cursor=True)
+
+    def show_stored_state(self) -> None:
         self.reload(keep_cursor=True)
 
     def action_clear_search(self) -> None:

@@ -99,6 +99,9 @@ class ReportScreen(TriageMixin, Screen[None]):
     def after_triage(self) -> None:
         self.load()
 
+    def show_stored_state(self) -> None:
+        self.load()
+
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """A failed load or search says so where its result would be (the app logs it)."""
         if failed(event, "related"):

@@ -76,6 +76,10 @@ class TriageTarget:
     def after_triage(self) -> None:
         raise NotImplementedError
 
+    def show_stored_state(self) -> None:
+        """Show the tips as stored: an action that could not be saved changed nothing."""
+        raise NotImplementedError
+
 
 class TriageMixin(SessionNode, TriageTarget):
     """Action handlers for TRIAGE_BINDINGS; mix into a Screen that implements TriageTarget.
@@ -119,16 +123,25 @@ class TriageMixin(SessionNode, TriageTarget):
         return TipDetails(tuple(a.labels), a.victim_age_min, a.victim_age_max)
 
     async def _perform(self, action: Callable[..., ActionResult], *args: Any, **kw: Any) -> bool:
-        result = await self.session.perform(action, *args, **kw)
+        """Act; if that raises (a full disk), show the tip's true state before the app says why."""
+        try:
+            result = await self.session.perform(action, *args, **kw)
+        except Exception:
+            self.show_stored_state()
+            raise
         if result is not None:
             self.after_triage()
         return result is not None
 
     async def _bulk(self, ids: list[int], action: str, value: Any = None) -> None:
         session = self.session
-        done, refused = await session.service.bulk(
-            ids, action, value, analyst=session.analyst, now=session.now()
-        )
+        try:
+            done, refused = await session.service.bulk(
+                ids, action, value, analyst=session.analyst, now=session.now()
+            )
+        except Exception:
+            self.show_stored_state()  # the selection stays, to try again
+            raise
         message = f"{len(done)} of {len(ids)} tips: {action.replace('_', ' ')}"
         if refused:
             message += "\nnot done: " + "; ".join(refused[:3])

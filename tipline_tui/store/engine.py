@@ -26,6 +26,7 @@ from tipline_tui.store.migrations import (
     ensure_schema,
     is_new_store,
 )
+from tipline_tui.store.problems import storage_problem
 
 __all__ = [
     "Store",
@@ -182,7 +183,7 @@ def open_store(
         raise
     except (DatabaseError, OperationalError, sqlite3.DatabaseError) as exc:
         engine.dispose()
-        reason = getattr(exc, "orig", exc)
+        reason = storage_problem(exc) or str(getattr(exc, "orig", exc))
         raise StoreError(f"cannot open store {path}: {reason}") from None
     return Store(path, engine)
 

@@ -3,8 +3,10 @@
 Network errors and 5xx back off exponentially with jitter (so a fleet of
 analysts does not hammer a hub that is coming back); a refusal (bad token,
 wrong role) stops retrying until the analyst asks again. Anything else that
-raises (a hub answering garbage, a bug) becomes the `failed` state, a backoff
-and a logged traceback: the loop itself never stops. Every change of state is
+raises (a hub answering garbage, a full disk, a bug) becomes the `failed`
+state, a backoff and a logged traceback: the loop itself never stops. A page
+that cannot be written leaves the store as it was (page and cursor commit
+together), so the retry pulls it again. Every change of state is
 reported through `on_status`, which the TUI turns into its badge.
 """
 
@@ -19,6 +21,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 
 from tipline_tui.store import sync_state
+from tipline_tui.store.problems import describe_failure
 from tipline_tui.sync.client import HubRefused, HubUnavailable, SyncClient
 
 INTERVAL = 5.0
@@ -39,6 +42,7 @@ class SyncStatus:
     last_error: str | None = None
     refused: bool = False
     failed: bool = False  # an unexpected error (not the network, not a refusal): see the log
+    store_problem: str | None = None  # the store could not be written: why, in words
     pulled_total: int = 0  # changes pulled so far: when it grows, the screens reload
 
 
@@ -86,14 +90,17 @@ class SyncLoop:
         except Exception as exc:  # whatever it is, the next round may go better
             log.exception("sync round failed")
             self.failures += 1
+            # a full disk or damaged store in words (its SQL and values stay in the log)
+            words = describe_failure(exc, self.client.store.path.name)
             self._set(
                 replace(
                     self.status,
                     online=False,
                     offline_since=self.status.offline_since or int(self.clock()),
-                    last_error=f"{type(exc).__name__}: {exc}",
+                    last_error=words or f"{type(exc).__name__}: {exc}",
                     refused=False,
                     failed=True,
+                    store_problem=words,
                 )
             )
             return backoff_delay(self.failures, self.rng)
@@ -116,6 +123,7 @@ class SyncLoop:
                     last_error=str(exc),
                     refused=False,
                     failed=False,
+                    store_problem=None,
                     pending=counts.pending,
                     conflicts=counts.conflicts,
                     rejected=counts.rejected,
@@ -126,7 +134,14 @@ class SyncLoop:
         except HubRefused as exc:
             self.failures += 1
             self._set(
-                replace(self.status, online=False, last_error=str(exc), refused=True, failed=False)
+                replace(
+                    self.status,
+                    online=False,
+                    last_error=str(exc),
+                    refused=True,
+                    failed=False,
+                    store_problem=None,
+                )
             )
             return BACKOFF_MAX * 10  # waits for a poke
         self.failures = 0
