@@ -76,6 +76,7 @@ async def _pull(store: Store, url: str, token: str, **kw: object) -> int:
         return await client.pull()
     finally:
         await client.aclose()
+        await store.aclose()  # on this loop (the store stays usable; its pools reopen)
 
 
 def _fingerprint(store: Store) -> dict[str, object]:
@@ -120,7 +121,7 @@ async def _triage_on_hub(
             actions.add_note(conn, local, f"Synthetic note on {hub_id}", analyst=name, now=NOW)
     await client.push()
     await client.aclose()
-    bob.close()
+    await bob.aclose()  # on this loop: a connection left to the GC fires on a closed loop
 
 
 def test_the_keeper_catches_up_and_publishes_only_what_moved(
