@@ -57,6 +57,28 @@ async def test_paging_and_jumping_across_fetched_windows(make_store) -> None:
         assert len(visited) == 40 and last_id not in visited
 
 
+async def test_a_page_move_repaints_every_row_it_changes(make_store) -> None:
+    """PageDown/PageUp show other rows: the whole table is repainted, not just two lines
+    (a terminal that is sent two lines keeps the rest of the last page on screen)."""
+    app = make_app(make_store(queue_reports(200)))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one(QueueTable)
+        for key in ("pagedown", "pageup"):
+            asked: list[tuple[object, ...]] = []
+            repaint = table.refresh
+
+            def record(*regions, _asked=asked, _repaint=repaint, **kw):
+                _asked.append(regions)
+                return _repaint(*regions, **kw)
+
+            table.refresh = record
+            await pilot.press(key)
+            table.refresh = repaint
+            assert () in asked, f"{key} repainted only {asked}"  # a call with no region: all
+            await settle(pilot)
+
+
 async def test_open_tip_read_every_pane_and_come_back(make_store) -> None:
     reports = queue_reports(5)
     reports.insert(0, full_report())

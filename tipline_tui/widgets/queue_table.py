@@ -339,11 +339,15 @@ class QueueTable(ReportsFailures, Widget, can_focus=True):
     def _last_loaded(self) -> int:
         return self._base + len(self._rows) - 1
 
-    def _move_to(self, index: int) -> None:
+    def _move_to(self, index: int, *, top: int | None = None) -> None:
+        """Put the cursor on `index` (and the first shown row at `top`, for a page move);
+        repaint the whole table when the rows shown change, else just the two cursor lines."""
         if not self._rows:
             return
         index = max(self._base, min(index, self._last_loaded()))
         old_cursor, old_top = self._cursor, self._top
+        if top is not None:
+            self._top = top
         self._cursor = index
         height = self.page_height
         if index >= self._top + height:
@@ -379,14 +383,11 @@ class QueueTable(ReportsFailures, Widget, can_focus=True):
     def action_page_down(self) -> None:
         height = self.page_height
         target = self._cursor + height
-        if target <= self._last_loaded():
-            self._top += height
-        self._move_to(target)
+        self._move_to(target, top=self._top + height if target <= self._last_loaded() else None)
 
     def action_page_up(self) -> None:
         height = self.page_height
-        self._top = max(0, self._top - height)
-        self._move_to(self._cursor - height)
+        self._move_to(self._cursor - height, top=max(0, self._top - height))
 
     def action_first(self) -> None:
         if self._at_start and self._base == 0:
