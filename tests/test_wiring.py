@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.factories import BASE_TIME, simple_report
 from tests.hub_helpers import ThreadHub
-from tests.tui_helpers import settle, table_lines
+from tests.tui_helpers import settle, static_text, table_lines
 from tests.waiting import until
 from tipline_tui.app import TiplineApp
 from tipline_tui.config import bundled_demo_store
@@ -17,6 +19,7 @@ from tipline_tui.domain.cybertip_xml_write import report_to_xml
 from tipline_tui.hub.auth import create_account
 from tipline_tui.hub.db import HubDB, open_hub
 from tipline_tui.hub.operator import import_reports
+from tipline_tui.screens.report import ReportScreen
 from tipline_tui.settings import AppSettings, SettingsError, load_settings
 from tipline_tui.store import open_store
 from tipline_tui.wiring import DEMO_HUB_NAME, demo_workspace, make_app
@@ -135,3 +138,46 @@ async def test_demo_gets_its_demo_hub_and_feed(monkeypatch: pytest.MonkeyPatch) 
             assert app.sub_title == "DEMO"
         await app.sync.client.aclose()
         await store.aclose()
+
+
+async def test_an_open_tip_follows_what_sync_brings(
+    settings_file: Path, hub: HubDB, server: ThreadHub, tmp_path: Path
+) -> None:
+    """Another analyst claims the tip on the hub while it is open here: the title says so."""
+    store = open_store(tmp_path / "bob.sqlite")
+    app = make_app(store, load_settings(), urgent_poll_seconds=3600)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(
+            lambda: app.sync_status is not None and app.sync_status.pulled_total >= 3,
+            pilot=pilot,
+            what="the hub's three tips to be pulled",
+        )
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, ReportScreen) and screen.tip is not None
+        hub_id = screen.tip.report.hub_id
+        assert ":cy" not in static_text(app, "#report-title")
+        with hub.write() as conn:
+            secret = create_account(conn, kind="user", name="cy", role="analyst", now=BASE_TIME)
+        claim = {
+            "action_id": str(uuid.uuid4()),
+            "kind": "claim",
+            "report_id": hub_id,
+            "base_version": 1,
+            "payload": {},
+            "created_at": BASE_TIME,
+        }
+        async with httpx.AsyncClient(
+            base_url=server.url, headers={"Authorization": f"Bearer cy:{secret}"}
+        ) as other:
+            answer = (await other.post("/v1/actions", json={"actions": [claim]})).json()
+        assert answer["results"][0]["outcome"] == "applied"
+        app.poke_sync()
+        await until(
+            lambda: "claimed:cy" in static_text(app, "#report-title"),
+            pilot=pilot,
+            what="the open tip to show cy's claim",
+        )
+        assert isinstance(app.screen, ReportScreen)  # still reading the same tip

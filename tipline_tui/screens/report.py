@@ -17,7 +17,7 @@ from tipline_tui.domain.enums import incident_short, is_urgent
 from tipline_tui.domain.literal import literal
 from tipline_tui.domain.views import AuditEntry, RelatedReport, TipView
 from tipline_tui.screens.triage import TRIAGE_BINDINGS, TipDetails, TriageMixin, TriageState
-from tipline_tui.session import failed
+from tipline_tui.session import SyncChanged, failed
 from tipline_tui.store.service import TipService
 from tipline_tui.widgets.format import age_text, priority_text, utc_text
 from tipline_tui.widgets.report_panes import PANES
@@ -101,6 +101,12 @@ class ReportScreen(TriageMixin, Screen[None]):
 
     def show_stored_state(self) -> None:
         self.load()
+
+    def on_sync_changed(self, message: SyncChanged) -> None:
+        """What sync brings (an agency's acknowledgement, another analyst's claim) shows at
+        once: an open tip is read again whenever a round pulled changes."""
+        if message.pulled and self.tip is not None:
+            self.load()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """A failed load or search says so where its result would be (the app logs it)."""
