@@ -12,6 +12,7 @@ from tests.tui_helpers import CLOCK_NOW, make_app, settle, static_text, table_li
 from tests.waiting import until
 from tipline_tui.screens.prompts import PriorityPicker, TextPrompt
 from tipline_tui.screens.report import ReportScreen
+from tipline_tui.store import actions
 from tipline_tui.store.reports import write_reports
 from tipline_tui.store.tip_load import load_tip
 from tipline_tui.widgets.queue_table import QueueTable
@@ -287,3 +288,37 @@ async def test_the_six_on_call_keys_work_typed_ahead_without_waiting(make_store)
     tip = _tip(store, target.id)
     assert tip.analysis.claimed_by == "ana" and tip.analysis.priority == "E"
     assert [r.agency for r in tip.analysis.referrals] == ["Ohio ICAC Task Force (DEMO)"]
+
+
+async def test_a_key_typed_right_after_y_reaches_the_queue(make_store) -> None:
+    """`d y j` in one breath while the store is slow: the referral is sent, then j moves
+    the queue's cursor (it used to reach the closing dialog and be lost)."""
+    store = make_store([*queue_reports(20), _located_report(30, escalated=True)])
+    _with_directory(store)
+    app = make_app(store)
+    real_act = app.service.act
+    keys_sent = asyncio.Event()
+
+    async def slow_act(action, *args, **kw):  # type: ignore[no-untyped-def]
+        if action is actions.dispatch:
+            await keys_sent.wait()  # a busy store: j arrives while the dispatch is written
+        return await real_act(action, *args, **kw)
+
+    app.service.act = slow_act  # type: ignore[method-assign]
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        target = app.screen.query_one(QueueTable).cursor_row
+        await pilot.press("a", "enter")  # the suggested agency
+        await settle(pilot)
+        await pilot.press("d")
+        await settle(pilot)
+        await pilot.press("y", "j")  # as fast as the keyboard sends
+        keys_sent.set()
+        await until(
+            lambda: _tip(store, target.id).analysis.referrals,
+            pilot=pilot,
+            what="the dispatch to be stored",
+        )
+        await settle(pilot)
+        assert not isinstance(app.screen, ModalScreen)
+        assert static_text(app, "#queue-position").startswith("2/")  # j was not lost

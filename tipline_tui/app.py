@@ -147,7 +147,8 @@ class TiplineApp(SessionNode, App[None]):
         the keys typed while it loads, so `a enter d y` typed in one breath
         means the same as typed slowly: nothing reaches a screen too early.
         """
-        self._held_keys = []
+        if self._held_keys is None:  # already holding: keep what is held, in order
+            self._held_keys = []
 
     def release_keys(self) -> None:
         held, self._held_keys = self._held_keys, None

@@ -86,6 +86,8 @@ class DispatchScreen(SessionNode, ModalScreen[bool]):
         self.ready = True
         if self.yes_early and not self.earlier:  # a second referral is never typed ahead
             self.action_confirm()
+        elif self.yes_early:
+            self.session.release_keys()  # the held keys now answer the second-referral question
 
     def _describe(self) -> Text:
         tip, agency, contents = self.tip, self.agency, self.contents
@@ -148,9 +150,17 @@ class DispatchScreen(SessionNode, ModalScreen[bool]):
 
     @work(exclusive=True, group="dispatch-send", description="Dispatching", exit_on_error=False)
     async def action_confirm(self) -> None:
+        session = self.session
+        session.hold_keys()  # keys typed after y belong to the screen y returns to
         if not self.ready:
-            self.yes_early = True
+            self.yes_early = True  # held until the referral shows and is sent
             return
+        try:
+            await self._confirm()
+        finally:
+            self.app.call_after_refresh(session.release_keys)
+
+    async def _confirm(self) -> None:
         if self.agency is None or self.contents is None or self.agency.id is None:
             return
         if self.earlier and not self.confirmed_once:
