@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+from textual import events
 from textual.screen import ModalScreen
 
 from tests.conftest import queue_reports
@@ -312,7 +313,9 @@ async def test_a_key_typed_right_after_y_reaches_the_queue(make_store) -> None:
         await settle(pilot)
         await pilot.press("d")
         await settle(pilot)
-        await pilot.press("y", "j")  # as fast as the keyboard sends
+        for key in ("y", "j"):  # one read from the terminal: both queued before either runs
+            app.post_message(events.Key(key, key))
+        await pilot.pause()
         keys_sent.set()
         await until(
             lambda: _tip(store, target.id).analysis.referrals,

@@ -157,7 +157,9 @@ class TiplineApp(SessionNode, App[None]):
 
     async def on_event(self, event: events.Event) -> None:
         held = getattr(self, "_held_keys", None)
-        if held is not None and isinstance(event, events.Key) and not event.is_forwarded:
+        # a key forwarded to a screen before holding began comes back here unhandled on its
+        # way to the bindings: it was typed ahead too, so it is held with the rest, in order
+        if held is not None and isinstance(event, events.Key):
             held.append((event.key, event.character))
             return
         await super().on_event(event)

@@ -148,17 +148,21 @@ class DispatchScreen(SessionNode, ModalScreen[bool]):
         else:
             keys.update("y  dispatch    esc  cancel")
 
+    def action_confirm(self) -> None:
+        # at once, in y's own handler (not in the worker): a key typed in the same breath
+        # is already on its way, and must be held for the screen y returns to
+        self.session.hold_keys()
+        self._send()
+
     @work(exclusive=True, group="dispatch-send", description="Dispatching", exit_on_error=False)
-    async def action_confirm(self) -> None:
-        session = self.session
-        session.hold_keys()  # keys typed after y belong to the screen y returns to
+    async def _send(self) -> None:
         if not self.ready:
-            self.yes_early = True  # held until the referral shows and is sent
+            self.yes_early = True  # still held; sent (and released) once the referral shows
             return
         try:
             await self._confirm()
         finally:
-            self.app.call_after_refresh(session.release_keys)
+            self.app.call_after_refresh(self.session.release_keys)
 
     async def _confirm(self) -> None:
         if self.agency is None or self.contents is None or self.agency.id is None:
