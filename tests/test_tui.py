@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import asyncio
+
 from tests.conftest import queue_reports
 from tests.factories import full_report, simple_report
 from tests.tui_helpers import make_app, settle, static_text, table_lines
@@ -77,6 +79,30 @@ async def test_a_page_move_repaints_every_row_it_changes(make_store) -> None:
             table.refresh = repaint
             assert () in asked, f"{key} repainted only {asked}"  # a call with no region: all
             await settle(pilot)
+
+
+async def test_a_cursor_move_during_a_reload_is_kept(make_store) -> None:
+    """A reload keeps the cursor's row; a key moved it while the reload was on its way
+    (a dispatch's reload, then j typed at once): the reload follows the move."""
+    app = make_app(make_store(queue_reports(60)))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        gate = asyncio.Event()
+        real_around = app.service.queue_around
+
+        async def slow_around(*args, **kw):
+            await gate.wait()  # a busy store
+            return await real_around(*args, **kw)
+
+        app.service.queue_around = slow_around
+        screen = app.screen
+        assert isinstance(screen, QueueScreen)
+        screen.reload(keep_cursor=True)  # keeps row 1...
+        await pilot.press("j")  # ...but the analyst moved on before it came back
+        gate.set()
+        await settle(pilot)
+        assert static_text(app, "#queue-position") == "2/60"
+        assert table_lines(app)[2].startswith(">")
 
 
 async def test_open_tip_read_every_pane_and_come_back(make_store) -> None:

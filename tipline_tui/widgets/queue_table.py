@@ -181,6 +181,7 @@ class QueueTable(ReportsFailures, Widget, can_focus=True):
         self._failed = False  # the last load raised: say so instead of "loading…"
         self._generation = 0
         self._fetching: set[str] = set()
+        self._keep_id: int | None = None  # the row a pending reload keeps the cursor on
 
     # ------------------------------------------------------------------ data
 
@@ -214,6 +215,7 @@ class QueueTable(ReportsFailures, Widget, can_focus=True):
         self._source = source
         self._generation += 1
         self._fetching.clear()
+        self._keep_id = keep_id
         self._load(self._generation, keep_id)
         self._count(self._generation)
 
@@ -237,10 +239,14 @@ class QueueTable(ReportsFailures, Widget, can_focus=True):
     async def _load(self, generation: int, keep_id: int | None) -> None:
         source = self._loaded_source()
         limit = self.window_limit
-        if keep_id is not None:
+        while keep_id is not None:
             found = await source.around(keep_id, limit)
             if generation != self._generation:
                 return
+            if self._keep_id != keep_id:  # the cursor moved while this loaded: follow it
+                keep_id = self._keep_id
+                continue
+            self._keep_id = None
             if found is not None:
                 rows, at, first = found
                 self._replace(
@@ -251,6 +257,7 @@ class QueueTable(ReportsFailures, Widget, can_focus=True):
                     at_end=len(rows) - at - 1 < limit - limit // 2 - 1,
                 )
                 return
+            break
         rows = await source.window(limit=limit)
         if generation == self._generation:
             self._replace(rows, 0, 0, at_start=True, at_end=len(rows) < limit)
@@ -363,6 +370,8 @@ class QueueTable(ReportsFailures, Widget, can_focus=True):
             self._refresh_line(old_cursor)
             self._refresh_line(index)
         if old_cursor != index:
+            if self._keep_id is not None:  # a reload is on its way: it keeps this row now
+                self._keep_id = self._rows[index - self._base].id
             self._post_highlight()
         self._maybe_prefetch()
 
