@@ -105,6 +105,17 @@ async def test_a_cursor_move_during_a_reload_is_kept(make_store) -> None:
         assert table_lines(app)[2].startswith(">")
 
 
+async def test_the_queue_draws_under_no_color(make_store, monkeypatch) -> None:
+    """NO_COLOR turns on Textual's monochrome filter, which reads every segment's style."""
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = make_app(make_store(queue_reports(5)))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert app.no_color
+        screen = app.export_screenshot()  # renders every line through the filters
+        assert "jurisdiction" in screen and "1/5" in screen
+
+
 async def test_open_tip_read_every_pane_and_come_back(make_store) -> None:
     reports = queue_reports(5)
     reports.insert(0, full_report())
