@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import glob
 import os
+import resource
 import shutil
 import signal
 import socket
@@ -99,8 +100,16 @@ class ProcessHub:
     """`tipline hub serve` as a child process: what a crash test can SIGKILL."""
 
     def __init__(
-        self, db_url: str, evidence_dir: Path, port: int | None = None, *extra: str
+        self,
+        db_url: str,
+        evidence_dir: Path,
+        port: int | None = None,
+        *extra: str,
+        env: dict[str, str] | None = None,
+        open_files: int | None = None,
     ) -> None:
+        self.env = env or {}  # more TIPLINE_HUB_ settings
+        self.open_files = open_files  # the child's RLIMIT_NOFILE, to run it out of descriptors
         self.db_url = db_url
         self.evidence_dir = evidence_dir
         self.extra = extra  # more `tipline hub serve` options
@@ -127,6 +136,8 @@ class ProcessHub:
             cwd=ROOT,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
+            env={**os.environ, **self.env},
+            preexec_fn=self._limit_files if self.open_files else None,
         )
         process = self.process
         try:
@@ -135,6 +146,10 @@ class ProcessHub:
             self.kill()
             raise
         return self
+
+    def _limit_files(self) -> None:
+        assert self.open_files is not None
+        resource.setrlimit(resource.RLIMIT_NOFILE, (self.open_files, self.open_files))
 
     def kill(self) -> None:
         """SIGKILL: no shutdown, no flush; whatever was mid-transaction is lost."""

@@ -754,20 +754,27 @@ def test_cli_makes_accounts_and_prints_each_secret_once(
 def test_serve_warns_when_bound_beyond_loopback(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
     import uvicorn
 
+    from tipline_tui.hub import server
+
     calls: list[dict[str, Any]] = []
     monkeypatch.setattr(uvicorn, "run", lambda app, **kw: calls.append(kw))
+    monkeypatch.setattr(server, "configure_server_logging", lambda: None)  # keep pytest's
     url = f"sqlite:///{tmp_path / 'hub.sqlite'}"
     evidence = tmp_path / "ev"
     args = ["hub", "serve", "--db", url, "--evidence", str(evidence), "--port", "9999"]
     assert main([*args, "--host", "0.0.0.0"]) == 0
-    assert calls[-1] == {"host": "0.0.0.0", "port": 9999, "log_level": "info", "access_log": False}
+    served = {key: calls[-1][key] for key in ("host", "port", "access_log", "backlog")}
+    assert served == {"host": "0.0.0.0", "port": 9999, "access_log": False, "backlog": 64}
     assert evidence.is_dir() and (evidence.stat().st_mode & 0o777) == 0o700
 
 
 def test_serve_warning_text(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch):
     import uvicorn
 
+    from tipline_tui.hub import server
+
     monkeypatch.setattr(uvicorn, "run", lambda app, **kw: None)
+    monkeypatch.setattr(server, "configure_server_logging", lambda: None)
     url = f"sqlite:///{tmp_path / 'hub.sqlite'}"
     main(["hub", "serve", "--db", url, "--evidence", str(tmp_path / "e"), "--host", "0.0.0.0"])
     assert "TLS" in capsys.readouterr().err

@@ -128,13 +128,13 @@ def _add_accounts(actions: Commands) -> None:
 def serve_hub(hub: HubDB, args: argparse.Namespace) -> int:
     import ipaddress
 
-    import uvicorn
-
     from tipline_tui.hub.app import create_app
+    from tipline_tui.hub.server import run_server
     from tipline_tui.hub.settings import default_snapshot_dir
     from tipline_tui.hub.snapshot import SnapshotKeeper
 
-    evidence: Path = args.evidence or HubSettings().evidence_dir()
+    settings = HubSettings()
+    evidence: Path = args.evidence or settings.evidence_dir()
     try:
         loopback = ipaddress.ip_address(args.host).is_loopback
     except ValueError:
@@ -150,12 +150,11 @@ def serve_hub(hub: HubDB, args: argparse.Namespace) -> int:
         if args.no_snapshots
         else SnapshotKeeper(hub, args.snapshots or default_snapshot_dir(args.hub_url))
     )
-    uvicorn.run(  # the app's lifespan starts and stops the snapshot keeper's thread
+    run_server(  # the app's lifespan starts and stops the snapshot keeper's thread
         create_app(hub, evidence_dir=evidence, snapshots=keeper, sweep_every=EXPIRY_SWEEP_EVERY),
         host=args.host,
         port=args.port,
-        log_level="info",
-        access_log=False,  # request lines carry no secrets, but keep logs lean
+        limits=settings.connection_limits(),
     )
     return 0
 

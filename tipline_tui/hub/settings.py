@@ -8,18 +8,26 @@ The only place the hub reads its configuration; command-line options win over it
     TIPLINE_HUB_ESP_OPEN_REPORTS   unfinished reports one ESP may hold at once (default 1,000)
     TIPLINE_HUB_ESP_BYTES_PER_DAY  bytes one ESP may send per UTC day, documents and files
                                    (default 64 GiB)
+    TIPLINE_HUB_MAX_CONNECTIONS    connections open at once; more are answered 503
+                                   (default: the descriptor limit less 160, at most 4,096)
+    TIPLINE_HUB_HEADER_TIMEOUT     seconds a client has to send a request's headers (10)
+    TIPLINE_HUB_KEEP_ALIVE_TIMEOUT seconds an idle connection stays open between requests (5)
+    TIPLINE_HUB_BODY_IDLE_TIMEOUT  seconds a request body may stop arriving (30)
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import platformdirs
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from tipline_tui.config import APP_NAME
+
+if TYPE_CHECKING:
+    from tipline_tui.hub.connections import ConnectionLimits
 
 HUB_ENV_PREFIX = "TIPLINE_HUB_"
 HUB_DB_ENV = "TIPLINE_HUB_DB"
@@ -40,6 +48,11 @@ class HubSettings(BaseSettings):
     # per-ESP quotas (README "Limits"): one ESP cannot fill the disk or crowd out the others
     esp_open_reports: int = Field(default=1_000, ge=1)
     esp_bytes_per_day: int = Field(default=64 * 1024**3, ge=1)
+    # connections (README "Limits"): slow or idle clients cannot hold the hub's descriptors
+    max_connections: int | None = Field(default=None, ge=1)
+    header_timeout: float = Field(default=10.0, gt=0)
+    keep_alive_timeout: int = Field(default=5, ge=1)
+    body_idle_timeout: float = Field(default=30.0, gt=0)
 
     @field_validator("db", "evidence", "xsd", mode="before")
     @classmethod
@@ -57,6 +70,17 @@ class HubSettings(BaseSettings):
     def database_url(self) -> str:
         """TIPLINE_HUB_DB, else a SQLite file in the user data dir."""
         return self.db or f"sqlite:///{Path(platformdirs.user_data_dir(APP_NAME)) / 'hub.sqlite'}"
+
+    def connection_limits(self) -> ConnectionLimits:
+        """The limits `hub serve` enforces; the connection cap follows the descriptor limit."""
+        from tipline_tui.hub.connections import ConnectionLimits, default_max_connections
+
+        return ConnectionLimits(
+            max_connections=self.max_connections or default_max_connections(),
+            header_timeout=self.header_timeout,
+            keep_alive_timeout=self.keep_alive_timeout,
+            body_idle_timeout=self.body_idle_timeout,
+        )
 
     def evidence_dir(self) -> Path:
         """TIPLINE_HUB_EVIDENCE, else `hub-evidence/` in the user data dir (never an analyst's)."""
