@@ -211,3 +211,33 @@ async def test_key_derivation_runs_off_the_loop_once_per_token_and_refusals_shar
         assert await get("nobody:wrong") == 401 and len(threads) == 3, "unknown: the same work"
         assert await get("ana:wrong") == 401 and len(threads) == 4, "refusals are never cached"
     assert loop_thread not in threads, "scrypt ran on the event loop"
+
+
+async def test_refused_esp_logins_are_throttled_in_the_protocols_terms(
+    hub: HubDB, tokens: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An ESP guessing secrets gets 401 every time (the CyberTipline API has no 429), but
+    past the bucket no key derivation: the flood costs the hub a sleep, not scrypt."""
+    app = create_app(hub, evidence_dir=tmp_path / "evidence")
+    app.state.auth_guard = AuthGuard(throttled_delay=0.01)
+    derivations: list[str] = []
+    real = auth.verify_secret
+
+    def counting(secret: str, stored: str) -> bool:
+        derivations.append(secret)
+        return real(secret, stored)
+
+    monkeypatch.setattr(auth, "verify_secret", counting)
+    transport = httpx.ASGITransport(app=app)
+    esp_name = "Example ESP"
+    async with httpx.AsyncClient(transport=transport, base_url="http://hub") as http:
+        assert (await http.get("/ispws/status", auth=(esp_name, tokens["esp"]))).status_code == 200
+        answers = [
+            await http.get("/ispws/status", auth=(esp_name, f"guess-{n}"))
+            for n in range(BUCKET_SIZE + 10)
+        ]
+        assert {answer.status_code for answer in answers} == {401}
+        assert all(answer.content == b"" for answer in answers)
+        assert len(derivations) == 1 + BUCKET_SIZE, "throttled guesses still ran scrypt"
+        # the ESP that signed in before keeps working (its token is cached)
+        assert (await http.get("/ispws/status", auth=(esp_name, tokens["esp"]))).status_code == 200

@@ -221,22 +221,30 @@ def forget_account(app: Any, name: str) -> None:
 
 
 async def checked_account(
-    request: Request, kind: str, name: str, secret: str, *, throttle: bool = True
+    request: Request, kind: str, name: str, secret: str, *, esp_terms: bool = False
 ) -> Account | None:
     """The one credential check: a cached token, else a throttled scrypt off the loop.
 
     None when refused; HTTPException 429 (with Retry-After) when the source
-    address or the account name has had too many refusals lately. `throttle=False`
-    (ESP intake) skips the buckets but not the cache or the worker thread.
+    address or the account name has had too many refusals lately.
+
+    `esp_terms` (ESP intake): the CyberTipline API answers refused credentials 401
+    and nothing else, so a throttled check is refused (after the same delay, with
+    no derivation) instead of 429; and it is throttled by source address only, so
+    a stranger guessing an ESP's secret from elsewhere cannot lock that ESP out.
     """
     guard = guard_of(request.app)
     cached = guard.tokens.get(kind, name, secret)
     if cached is not None:
         return cached
-    keys = guard.keys(request.client.host if request.client else "", kind, name) if throttle else []
+    keys = guard.keys(request.client.host if request.client else "", kind, name)
+    if esp_terms:
+        keys = keys[:1]
     wait = guard.throttle.take(keys)
     if wait is not None:
         retry_after = await guard.throttled(wait)
+        if esp_terms:
+            return None
         raise HTTPException(
             status_code=429,
             detail="too many refused credentials: try again later",
@@ -262,8 +270,7 @@ async def esp_account(request: Request, _doc: Annotated[Any, Depends(_basic)]) -
         raise EspAuthError from None
     if not sep:
         raise EspAuthError
-    # not throttled: the CyberTipline API answers refused credentials 401 and nothing else
-    account = await checked_account(request, "esp", name, secret, throttle=False)
+    account = await checked_account(request, "esp", name, secret, esp_terms=True)
     if account is None:
         raise EspAuthError
     return account
