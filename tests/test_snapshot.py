@@ -185,7 +185,7 @@ def test_the_snapshot_carries_no_local_meta_and_the_client_keeps_its_own(
     with store.read() as conn:
         meta = read_meta(conn)
     assert pulled == TIPS
-    assert meta == {"sync_cursor": str(TIPS + 1), "ui_theme": "dark"}
+    assert meta == {"sync_cursor": str(TIPS + 1), "ui_theme": "dark", "hub_role": "analyst"}
     assert not [p for p in tmp_path.iterdir() if ".snapshot-" in p.name]  # temp file gone
 
 

@@ -333,3 +333,35 @@ def test_tipline_sync_command_runs_one_round(
     assert main(["sync", "--db", db]) == 1
     err = capsys.readouterr().err
     assert "refused the token" in err and "wrong" not in err
+
+
+async def test_a_supervisors_store_learns_the_role_and_may_override_a_claim(
+    hub: HubDB, server: ThreadHub, tmp_path: Path
+) -> None:
+    """The hub lets a supervisor act on a tip another analyst claimed; the supervisor's own
+    store must too, so it learns the account's role from the hub (it was refused locally)."""
+    (hub_id,) = import_reports(hub, [report_to_xml(simple_report(1))])
+    ana_store, sue_store = _store(tmp_path, "ana"), _store(tmp_path, "sue")
+    ana = _client(ana_store, server.url, _account(hub, "ana", role="analyst"))
+    sue = _client(sue_store, server.url, _account(hub, "sue", role="supervisor"))
+    await ana.sync_once()
+    with ana_store.write() as conn:
+        actions.claim(conn, _local(ana_store, hub_id), analyst="ana", now=NOW)
+    await ana.sync_once()
+    await sue.sync_once()
+    local = _local(sue_store, hub_id)
+    with sue_store.write() as conn:  # no role passed: as the app calls it
+        actions.set_priority(conn, local, "1", analyst="sue", now=NOW)
+    round_ = await sue.sync_once()
+    assert round_.counts.conflicts == 0 and round_.counts.rejected == 0
+    with hub.read() as conn:
+        priority = conn.exec_driver_sql("SELECT priority FROM hub_report").scalar()
+    assert priority == "1"
+    # a plain analyst's store still refuses it, as the hub would
+    bob_store = _store(tmp_path, "bob")
+    bob = _client(bob_store, server.url, _account(hub, "bob", role="analyst"))
+    await bob.sync_once()
+    with bob_store.write() as conn, pytest.raises(actions.TriageError, match="claimed by ana"):
+        actions.set_priority(conn, _local(bob_store, hub_id), "2", analyst="bob", now=NOW)
+    for client in (ana, sue, bob):
+        await client.aclose()

@@ -39,6 +39,7 @@ from tipline_tui.domain.wire import (
 )
 
 __all__ = [
+    "ROLES",
     "STRONG_RELATED",
     "SUPERVISOR",
     "Actor",
@@ -55,6 +56,7 @@ __all__ = [
 ]
 
 SUPERVISOR = "supervisor"  # the role that may act on a tip another analyst claimed
+ROLES = ("analyst", "oncall", SUPERVISOR)  # a hub user account's roles
 STRONG_RELATED = 0.5  # related reports at least this strong travel with a referral
 RefusalKind = Literal["conflict", "rejected"]
 

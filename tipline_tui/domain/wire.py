@@ -84,6 +84,9 @@ __all__ = [
     "INT64_MIN",
     "MAX_ACTIONS",
     "MAX_BODY_BYTES",
+    "ROLE_HEADER",
+    "SCHEMA_HEADER",
+    "SEQ_HEADER",
     "STATE_KINDS",
     "ActionBatch",
     "ActionDict",
@@ -124,6 +127,10 @@ ACTION_KINDS = STATE_KINDS | APPEND_KINDS
 # (PUSH_BATCH = 200 actions, a note at most 10,000 characters, \u-escaped at worst 12
 # bytes each) stays under it.
 MAX_BODY_BYTES = 32 * 1024**2
+# response headers: a snapshot's feed position and schema; the account's role with each page
+SEQ_HEADER = "X-Tipline-Seq"
+SCHEMA_HEADER = "X-Tipline-Schema"
+ROLE_HEADER = "X-Tipline-Role"
 MAX_ACTIONS = 5000  # actions in one push
 ANALYSIS_FIELDS = (
     "status",

@@ -32,6 +32,7 @@ from fastapi.security import (
 from sqlalchemy import Connection, insert, select, update
 from starlette.requests import HTTPConnection
 
+from tipline_tui.domain.transitions import ROLES
 from tipline_tui.hub.auth_guard import AuthGuard
 from tipline_tui.hub.db import HubDB
 from tipline_tui.hub.tables import Account
@@ -39,7 +40,6 @@ from tipline_tui.store.tables import table_of
 
 __all__ = [
     "KINDS",
-    "ROLES",
     "AccountError",
     "AgencyAccount",
     "AgencyRoute",
@@ -60,7 +60,6 @@ __all__ = [
 ]
 
 KINDS = ("esp", "user", "agency")
-ROLES = ("analyst", "oncall", "supervisor")
 _account = table_of(Account)
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1}
 

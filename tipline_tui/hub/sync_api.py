@@ -14,10 +14,14 @@ from fastapi.responses import FileResponse
 from pydantic import BaseModel
 from sqlalchemy import select, update
 
+from tipline_tui.domain.transitions import ROLES
 from tipline_tui.domain.wire import (
     INT64_MAX,
     MAX_ACTIONS,
     MAX_BODY_BYTES,
+    ROLE_HEADER,
+    SCHEMA_HEADER,
+    SEQ_HEADER,
     ActionBatch,
     AnswerBatch,
     AnswerDict,
@@ -38,7 +42,7 @@ MAX_LIMIT = 5000
 router = APIRouter(
     prefix="/v1", tags=["analyst sync"], max_body_size=MAX_BODY_BYTES, route_class=UserRoute
 )
-Analyst = Annotated[Account, Depends(require_user("analyst", "oncall", "supervisor"))]
+Analyst = Annotated[Account, Depends(require_user(*ROLES))]
 
 
 @router.get(
@@ -48,7 +52,7 @@ Analyst = Annotated[Account, Depends(require_user("analyst", "oncall", "supervis
 )
 def get_changes(
     request: Request,
-    _user: Analyst,
+    user: Analyst,
     since: int = Query(
         0, ge=0, le=INT64_MAX, description="the last seq already stored (0: from the start)"
     ),
@@ -61,6 +65,7 @@ def get_changes(
     return Response(
         json.dumps(page, ensure_ascii=False, separators=(",", ":")),
         media_type="application/json",
+        headers={ROLE_HEADER: user.role or ""},
     )
 
 
@@ -77,11 +82,11 @@ SNAPSHOT_MEDIA_TYPE = "application/vnd.sqlite3"
             "install it, then pull `/v1/changes?since=<X-Tipline-Seq>`.",
             "content": {SNAPSHOT_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}}},
             "headers": {
-                "X-Tipline-Seq": {
+                SEQ_HEADER: {
                     "description": "the last change the store holds",
                     "schema": {"type": "integer"},
                 },
-                "X-Tipline-Schema": {
+                SCHEMA_HEADER: {
                     "description": "its local store schema version; refuse a different one",
                     "schema": {"type": "integer"},
                 },
@@ -100,7 +105,7 @@ def get_snapshot(request: Request, _user: Analyst) -> FileResponse:
     return FileResponse(
         path,
         media_type=SNAPSHOT_MEDIA_TYPE,
-        headers={"X-Tipline-Seq": str(seq), "X-Tipline-Schema": str(SCHEMA_VERSION)},
+        headers={SEQ_HEADER: str(seq), SCHEMA_HEADER: str(SCHEMA_VERSION)},
     )
 
 

@@ -41,6 +41,7 @@ from tipline_tui.domain.transitions import (
 from tipline_tui.domain.triage import TriageError
 from tipline_tui.domain.wire import ANALYSIS_FIELDS, ActionKind
 from tipline_tui.store import audit
+from tipline_tui.store.hub_account import hub_role
 
 __all__ = ["ActionError", "ActionResult", "TriageError"]
 
@@ -134,7 +135,8 @@ def _act(
     state = _current(conn, report_id)
     tip = Tip.of(report_id, state["version"], state)
     facts = _facts(conn, report_id, kind, payload)
-    done = decide(tip, kind, payload, Actor(analyst, role), facts, base_version=tip.version)
+    actor = Actor(analyst, role or hub_role(conn))  # the hub's word on this account
+    done = decide(tip, kind, payload, actor, facts, base_version=tip.version)
     version = tip.version + 1 if done.versioned else tip.version
     if done.versioned:
         _write_changes(conn, report_id, state, done.changes, version, now)

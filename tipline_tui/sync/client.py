@@ -26,8 +26,14 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from tipline_tui.domain.wire import AnswerBatch, ChangesPage
-from tipline_tui.store import snapshot, sync_state
+from tipline_tui.domain.wire import (
+    ROLE_HEADER,
+    SCHEMA_HEADER,
+    SEQ_HEADER,
+    AnswerBatch,
+    ChangesPage,
+)
+from tipline_tui.store import hub_account, snapshot, sync_state
 from tipline_tui.store.engine import Store, create_private_file
 from tipline_tui.store.migrations import SCHEMA_VERSION
 
@@ -106,6 +112,7 @@ class SyncClient:
     ) -> None:
         self.store = store
         self.clock = clock
+        self.hub_role: str | None = None  # what the hub last said this account's role is
         base = (
             config.url
             if transport is not None
@@ -125,6 +132,7 @@ class SyncClient:
         except httpx.HTTPError as exc:
             raise HubUnavailable(f"hub unreachable: {type(exc).__name__}") from None
         self._check_status(response)
+        self.hub_role = response.headers.get(ROLE_HEADER) or self.hub_role
         try:
             return response.json()
         except ValueError:
@@ -168,11 +176,11 @@ class SyncClient:
                 if response.status_code >= 400:
                     await response.aread()
                     self._check_status(response)
-                schema = response.headers.get("X-Tipline-Schema")
+                schema = response.headers.get(SCHEMA_HEADER)
                 if schema != str(SCHEMA_VERSION):
                     log.debug("snapshot schema %s, not ours: pulling the feed", schema)
                     return None
-                seq = int(response.headers.get("X-Tipline-Seq", "-1"))
+                seq = int(response.headers.get(SEQ_HEADER, "-1"))
                 await asyncio.to_thread(create_private_file, temp)
                 with temp.open("r+b") as out:  # no fsync: a crash leaves a temp file, not a store
                     buffer = bytearray()
@@ -238,6 +246,8 @@ class SyncClient:
                     total += await self._write(sync_state.apply_changes, changes, next_seq)
                 since = next_seq
                 if not more:
+                    if self.hub_role:
+                        await self._write(hub_account.remember_hub_role, self.hub_role)
                     return total
         finally:
             if not fetch.done():  # a write failed: the page fetched ahead is not wanted
