@@ -325,3 +325,35 @@ async def test_a_key_typed_right_after_y_reaches_the_queue(make_store) -> None:
         await settle(pilot)
         assert not isinstance(app.screen, ModalScreen)
         assert static_text(app, "#queue-position").startswith("2/")  # j was not lost
+
+
+async def test_a_refused_dispatch_closes_the_dialog_and_shows_the_tip_as_it_is(make_store) -> None:
+    """The tip was closed while the dialog was open (another window, a sync): y is refused,
+    the notice says why, and the report screen shows the tip closed, not the stale state."""
+    from tipline_tui.screens.dispatch import DispatchScreen
+
+    store = make_store([_located_report(1)])
+    _with_directory(store)
+    with store.write() as conn:
+        agency_id = conn.exec_driver_sql("SELECT id FROM agency ORDER BY id LIMIT 1").scalar()
+        actions.assign(conn, 1, agency_id, analyst="ana", now=CLOCK_NOW)
+    app = make_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "assigned" in static_text(app, "#report-title")
+        await pilot.press("d")
+        await settle(pilot)
+        assert isinstance(app.screen, DispatchScreen)
+        with store.write() as conn:
+            actions.close(conn, 1, analyst="ben", now=CLOCK_NOW)
+        await pilot.press("y")
+        await settle(pilot)
+        assert isinstance(app.screen, ReportScreen)
+        await until(
+            lambda: "closed" in static_text(app, "#report-title"), what="the reload", pilot=pilot
+        )
+        shown = [n.message for n in app._notifications]
+        assert any("closed" in message for message in shown), shown
+    assert "dispatch" not in _outbox_kinds(store)

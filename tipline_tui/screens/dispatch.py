@@ -178,5 +178,6 @@ class DispatchScreen(SessionNode, ModalScreen[bool]):
             contents=self.contents,
             again=bool(self.earlier),
         )
-        if result is not None:
-            self.dismiss(True)
+        # refused (the tip changed under the dialog: closed, claimed, referred by someone
+        # else): the notice says why, and the screen below reloads to show the tip as it is
+        self.dismiss(result is not None)
