@@ -1037,3 +1037,53 @@ def test_tipline_hub_serve_takes_a_report_end_to_end(tmp_path: Path) -> None:
         kinds = conn.execute(select(Change.__table__.c.kind)).scalars().all()
     assert "report" in kinds
     db.close()
+
+
+async def test_an_upload_to_a_report_it_may_not_add_to_is_refused_before_the_file_streams(
+    hub: Hub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another ESP's report, an unknown id, a finished report: refused as the file part begins,
+    not after gigabytes have been written to the hub's disk and thrown away."""
+    with hub.client() as esp:
+        mine = submit(esp)
+    with hub.client(hub.other_esp) as other:
+        theirs = submit(other)
+    app = create_app(hub.db, evidence_dir=hub.evidence)
+    chunk, chunks = 1 << 20, 64
+    consumed = 0
+
+    def streamed(report_id: int) -> tuple[str, Any]:
+        content_type, head = go_multipart(report_id, "big.bin", b"")
+        head = head[: head.rindex(b"\r\n--")]  # the file part's headers, no data yet
+
+        async def body() -> Any:
+            nonlocal consumed
+            yield head
+            for _ in range(chunks):
+                consumed += chunk
+                yield b"\0" * chunk
+            yield f"\r\n--{content_type.split('boundary=')[1]}--\r\n".encode()
+
+        return content_type, body()
+
+    transport = httpx.ASGITransport(app=app)
+    base = "http://hub/ispws"
+    async with httpx.AsyncClient(transport=transport, base_url=base, auth=hub.esp) as http:
+        for report_id, code in ((theirs, 5001), (999_999, 5001)):
+            consumed = 0
+            content_type, body = streamed(report_id)
+            length = str(chunk * chunks + 4096)
+            headers = {"Content-Type": content_type, "Content-Length": length}
+            got = envelope(await http.post("/upload", content=body, headers=headers))
+            assert got["code"] == code, got
+            assert consumed <= 2 * chunk, f"{consumed} bytes streamed before the refusal"
+        # a quota the declared length would cross: 3300 before the bytes
+        monkeypatch.setenv("TIPLINE_HUB_ESP_BYTES_PER_DAY", str(32 * chunk))
+        consumed = 0
+        content_type, body = streamed(mine)
+        headers = {"Content-Type": content_type, "Content-Length": str(chunk * chunks + 4096)}
+        got = envelope(await http.post("/upload", content=body, headers=headers))
+        assert got["code"] == 3300, got
+        assert consumed <= 2 * chunk
+    incoming = hub.evidence / ".incoming"
+    assert not incoming.exists() or list(incoming.iterdir()) == []

@@ -229,16 +229,16 @@ async def checked_account(
 
     `esp_terms` (ESP intake): the CyberTipline API answers refused credentials 401
     and nothing else, so a throttled check is refused (after the same delay, with
-    no derivation) instead of 429; and it is throttled by source address only, so
-    a stranger guessing an ESP's secret from elsewhere cannot lock that ESP out.
+    no derivation) instead of 429; and it is throttled by the pair of source address
+    and account name, so a stranger guessing an ESP's secret from elsewhere cannot
+    lock that ESP out, nor one ESP's mistakes another ESP at the same address.
     """
     guard = guard_of(request.app)
     cached = guard.tokens.get(kind, name, secret)
     if cached is not None:
         return cached
-    keys = guard.keys(request.client.host if request.client else "", kind, name)
-    if esp_terms:
-        keys = keys[:1]
+    address = request.client.host if request.client else ""
+    keys = (guard.pair_keys if esp_terms else guard.keys)(address, kind, name)
     wait = guard.throttle.take(keys)
     if wait is not None:
         retry_after = await guard.throttled(wait)

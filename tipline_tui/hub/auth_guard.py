@@ -173,6 +173,12 @@ class AuthGuard:
         named = hashlib.sha256(f"{kind}\x00{name}".encode()).hexdigest()[:32]
         return [f"addr:{address}", f"name:{named}"]
 
+    @staticmethod
+    def pair_keys(address: str, kind: str, name: str) -> list[str]:
+        """One bucket for this account name from this address (ESP intake's throttle)."""
+        named = hashlib.sha256(f"{kind}\x00{name}".encode()).hexdigest()[:32]
+        return [f"pair:{address}:{named}"]
+
     async def derive(self, fn: Callable[..., T], *args: object) -> T:
         """`fn(*args)` in a worker thread, at most `kdf_threads` at a time."""
         if self._limiter is None:

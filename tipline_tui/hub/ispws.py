@@ -61,7 +61,12 @@ from tipline_tui.hub.ispws_common import (
     touch,
     xml_response,
 )
-from tipline_tui.hub.ispws_limits import admit_details, admit_report, check_report_bytes
+from tipline_tui.hub.ispws_limits import (
+    admit_details,
+    admit_report,
+    admit_upload_early,
+    check_report_bytes,
+)
 from tipline_tui.hub.ispws_upload import Upload, receive, store_file
 from tipline_tui.hub.ispws_xml import describe, report_done_response, report_response
 from tipline_tui.hub.operator import ESP_ID_FLOOR  # ESP ids at and above it, imports below
@@ -178,8 +183,21 @@ async def upload(request: Request, account: EspAccount) -> Response:
     """Stream the file to disk while hashing it, then file it under the open report."""
     hub = hub_of(request)
     evidence = evidence_dir(request)
-    up = Upload(evidence / INCOMING)
+    declared = request.headers.get("content-length", "")
     report_id: int | None = None
+
+    def before_file(fields: dict[str, str]) -> None:
+        nonlocal report_id
+        if "id" in fields:  # the form names its report first, as clients send it
+            early_id = report_id = report_id_of(fields["id"])
+            length = int(declared) if declared.isdigit() else None
+
+            def check(conn: Connection, now: int) -> None:
+                admit_upload_early(conn, account, early_id, length, now)
+
+            in_write(hub, check)
+
+    up = Upload(evidence / INCOMING, before_file=before_file)
     try:
         await receive(request, up)
         report_id = report_id_of(up.fields.get("id"))

@@ -15,14 +15,21 @@ from sqlalchemy import Connection, Row, func, insert, select, update
 
 from tipline_tui.domain.limits import FILE_DETAILS_PER_REPORT, FILES_PER_REPORT, REPORT_BYTES, Limit
 from tipline_tui.hub.expiry import is_expired
-from tipline_tui.hub.ispws_common import C, Refusal, file_table, report_table
+from tipline_tui.hub.ispws_common import C, Refusal, file_table, own_open_report, report_table
 from tipline_tui.hub.settings import HubSettings
 from tipline_tui.hub.tables import Account, EspUsage, table_of
 
-__all__ = ["admit_details", "admit_file", "admit_report", "check_report_bytes"]
+__all__ = [
+    "admit_details",
+    "admit_file",
+    "admit_report",
+    "admit_upload_early",
+    "check_report_bytes",
+]
 
 _usage = table_of(EspUsage)
 _DAY = 86_400
+FORM_OVERHEAD_BYTES = 64 * 1024  # boundaries, part headers and the id field, at most
 
 
 def check_report_bytes(size: int) -> None:
@@ -46,13 +53,29 @@ def admit_report(conn: Connection, account: Account, size: int, now: int) -> Non
     _spend(conn, account, size, now, C.NOT_AUTHORISED_TO_SUBMIT, settings)
 
 
-def admit_file(conn: Connection, account: Account, report_id: int, size: int, now: int) -> None:
-    """Before a file is recorded: files per report (4000), then the daily bytes (3300)."""
+def admit_file(
+    conn: Connection, account: Account, report_id: int, size: int, now: int, *, spend: bool = True
+) -> None:
+    """Before a file is recorded: files per report (4000), then the daily bytes (3300).
+
+    `spend=False` checks without counting the bytes (before the file has arrived).
+    """
     count = conn.execute(
         select(func.count()).select_from(file_table).where(file_table.c.report_id == report_id)
     ).scalar_one()
     _within(FILES_PER_REPORT, int(count) + 1)
-    _spend(conn, account, size, now, C.NOT_AUTHORISED_TO_UPDATE, HubSettings())
+    _spend(conn, account, size, now, C.NOT_AUTHORISED_TO_UPDATE, HubSettings(), spend=spend)
+
+
+def admit_upload_early(
+    conn: Connection, account: Account, report_id: int, declared: int | None, now: int
+) -> None:
+    """Before any byte of the file is read: the report is this ESP's and open, it has room
+    for another file, and today's quota has room for the body's declared length (less the
+    form's own bytes). The same checks run again, counting, once the file is in."""
+    own_open_report(conn, account, report_id, now)
+    size = max(0, (declared or 0) - FORM_OVERHEAD_BYTES)
+    admit_file(conn, account, report_id, size, now, spend=False)
 
 
 def admit_details(
@@ -76,7 +99,14 @@ def _within(limit: Limit, actual: int) -> None:
 
 
 def _spend(
-    conn: Connection, account: Account, size: int, now: int, code: C, settings: HubSettings
+    conn: Connection,
+    account: Account,
+    size: int,
+    now: int,
+    code: C,
+    settings: HubSettings,
+    *,
+    spend: bool = True,
 ) -> None:
     """Add `size` to today's meter, or refuse with `code` if that passes the daily quota."""
     day = now // _DAY
@@ -86,6 +116,8 @@ def _spend(
     total = int(sent or 0) + size
     if total > quota.value:
         raise Refusal(code, f"{quota.crossed(total)}; the quota resets at 00:00 UTC")
+    if not spend:
+        return
     if sent is None:
         conn.execute(insert(_usage).values(account_id=account.id, day=day, sent=total))
     else:

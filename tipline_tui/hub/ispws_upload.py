@@ -13,6 +13,7 @@ import contextlib
 import hashlib
 import os
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -49,6 +50,9 @@ class Upload:
     """One multipart upload as it streams in: small fields in memory, the file on disk."""
 
     incoming: Path
+    # called with the fields read so far as the file part begins: may refuse the upload
+    # before any of its bytes are stored (the report is not the ESP's, the quota is spent)
+    before_file: Callable[[dict[str, str]], None] | None = None
     fields: dict[str, str] = field(default_factory=dict)
     path: Path | None = None
     fd: int | None = None
@@ -104,6 +108,8 @@ class Upload:
             self.files += 1
             if self.files > 1:
                 raise Refusal(C.INVALID_REQUEST, "one file per upload")
+            if self.before_file is not None:
+                self.before_file(self.fields)
             raw = options.get(b"filename")
             self.filename = raw.decode("utf-8", "replace") if raw is not None else None
             self.incoming.mkdir(mode=0o700, parents=True, exist_ok=True)
