@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 
 from fastapi import FastAPI, Request, Response
 from fastapi.exception_handlers import http_exception_handler
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from tipline_tui import __version__
@@ -112,6 +114,17 @@ def create_app(
     @app.exception_handler(EspAuthError)
     async def _esp_refused(_request: Request, _exc: EspAuthError) -> Response:
         return Response(status_code=401, headers={"WWW-Authenticate": 'Basic realm="ispws"'})
+
+    @app.exception_handler(OperationalError)
+    async def _database_unavailable(request: Request, exc: OperationalError) -> Response:
+        # a lock wait that timed out, a session ended by the server, a database gone: the
+        # call did nothing (its transaction rolled back), so the client may simply retry
+        log.warning("a call failed on the database (%s): answered 503", type(exc.orig).__name__)
+        return JSONResponse(
+            {"detail": "the hub's database is busy or unreachable: try again shortly"},
+            status_code=503,
+            headers={"Retry-After": "1"},
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:

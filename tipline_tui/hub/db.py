@@ -5,6 +5,12 @@ Every write runs in a transaction that is serialised across all writers
 first). So `change.seq` values are assigned in commit order: once a client has
 seen seq N, no transaction can later commit a row with a seq below N, and
 `GET /v1/changes?since=N` never misses a row.
+
+Containment on PostgreSQL: one hub process frozen while it holds that lock (a hung VM,
+SIGSTOP, a half-open partition) must not stall every host. Each write transaction gives
+up the lock if its session sits idle for WRITE_IDLE_LIMIT (the server ends that session
+and rolls it back) and waits at most WRITE_LOCK_WAIT for it; every connection has a
+statement timeout and TCP keepalives, so a dead peer is noticed in seconds, not hours.
 """
 
 from __future__ import annotations
@@ -30,6 +36,23 @@ BUSY_TIMEOUT_MS = 10_000
 # uvicorn runs sync routes on up to 40 threads: enough connections that reads never queue long
 _POOL: dict[str, Any] = {"pool_size": 10, "max_overflow": 30}
 WRITE_LOCK_KEY = 0x7469706C696E65  # "tipline": the advisory lock every PostgreSQL writer takes
+WRITE_IDLE_LIMIT_MS = 3_000  # a write's session idle this long (frozen) is ended by the server
+WRITE_LOCK_WAIT_MS = 5_000  # a writer waits this long for the lock, then the call fails (503)
+STATEMENT_LIMIT_MS = 60_000
+PG_CONNECT_ARGS: dict[str, Any] = {
+    "connect_timeout": 5,
+    # a peer that stops answering is dropped after about 10 + 3 x 5 s
+    "keepalives": 1,
+    "keepalives_idle": 10,
+    "keepalives_interval": 5,
+    "keepalives_count": 3,
+    "tcp_user_timeout": 25_000,
+    "options": f"-c statement_timeout={STATEMENT_LIMIT_MS}",
+}
+_PG_WRITE_LIMITS = (
+    "SELECT set_config('idle_in_transaction_session_timeout', "
+    f"'{WRITE_IDLE_LIMIT_MS}', true), set_config('lock_timeout', '{WRITE_LOCK_WAIT_MS}', true)"
+)
 _change = table_of(Change)
 # built once: executed with parameters, it skips SQL building
 _APPEND = insert(_change).returning(_change.c.seq)
@@ -70,6 +93,7 @@ class HubDB:
             conn = conn.execution_options(hub_write=True)
             with conn.begin():
                 if self.dialect == "postgresql":
+                    conn.exec_driver_sql(_PG_WRITE_LIMITS)  # this transaction only
                     conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})")
                 yield conn
 
@@ -107,7 +131,7 @@ def open_hub(url: str, *, clock: Callable[[], float] = time.time) -> HubDB:
     elif backend == "postgresql":
         if parsed.drivername in ("postgresql", "postgres"):
             parsed = parsed.set(drivername="postgresql+psycopg")
-        engine = create_engine(parsed, pool_pre_ping=True, **_POOL)
+        engine = create_engine(parsed, pool_pre_ping=True, connect_args=PG_CONNECT_ARGS, **_POOL)
     else:
         raise HubError(f"the hub stores in SQLite or PostgreSQL, not {backend!r}")
     hub_metadata.create_all(engine)
