@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 import sqlite3
 import stat
+import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -427,3 +429,34 @@ async def test_the_app_shows_the_tips_of_a_bootstrapped_store(
     await client.aclose()
     assert app.sync_status is not None and app.sync_status.pulled_total == TIPS  # the snapshot
     assert sum("user_" in line or "Examplegram" in line for line in lines) >= 10
+
+
+def test_hosts_sharing_a_snapshot_directory_never_touch_each_others_files(
+    hub: HubDB, tmp_path: Path
+) -> None:
+    """Two keepers (two hub processes) on one directory: unique temporary names, so one's
+    clean-up cannot remove the other's file mid-export, and every snapshot is 0600 whatever
+    the umask; a crash's leftovers are swept by age at start, another's fresh ones are not."""
+    import_reports(hub, [report_to_xml(simple_report(n)) for n in range(3)])
+    shared = tmp_path / "shared"
+    first = SnapshotKeeper(hub, shared)
+    first.catch_up()
+    # what another host exporting the same feed position is writing right now
+    someone_elses = shared / f".snapshot-{first._live_cursor()}.tmp"
+    someone_elses.write_bytes(b"being written by another host")
+    crashed = shared / ".snapshot-7.17.deadbeef.tmp"
+    crashed.write_bytes(b"left by a crash")
+    old = time.time() - 2 * 3600
+    os.utime(crashed, (old, old))
+    old_umask = os.umask(0o022)
+    try:
+        second = SnapshotKeeper(hub, shared)
+        assert not crashed.exists() and someone_elses.exists()
+        published = first.publish()
+        assert published is not None
+        assert (published.stat().st_mode & 0o777) == 0o600
+        assert someone_elses.read_bytes() == b"being written by another host"
+    finally:
+        os.umask(old_umask)
+        first.stop()
+        second.stop()

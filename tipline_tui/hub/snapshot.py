@@ -14,9 +14,11 @@ The work runs in one background thread; a request only lists the directory.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
+import secrets
 import threading
 import time
 from collections.abc import Callable
@@ -35,6 +37,7 @@ PAGE = 1000  # changes applied per transaction of the live store
 EVERY = 5.0  # seconds between polls of the feed
 MIN_CHANGES = 5000  # publish once the live store is this far past the last snapshot...
 MAX_AGE = 300.0  # ...or this many seconds after it, if anything changed at all
+STALE_TEMP_SECONDS = 3_600  # an export takes seconds to minutes; older temps are a crash's
 _NAME = re.compile(r"^snapshot-(\d+)\.sqlite$")
 
 
@@ -60,10 +63,19 @@ class SnapshotKeeper:
         self.max_age = max_age
         self.clock = clock
         self._published_at = clock()
+        self._sweep_stale_temps()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()  # catch_up and publish never overlap
         self._store: Store | None = None
+
+    def _sweep_stale_temps(self) -> None:
+        """Remove half-written snapshots a crash left; not ones another process is writing."""
+        cutoff = time.time() - STALE_TEMP_SECONDS
+        for temp in self.directory.glob(".snapshot-*.tmp*"):
+            with contextlib.suppress(FileNotFoundError):
+                if temp.stat().st_mtime < cutoff:
+                    temp.unlink()
 
     # ---------------------------------------------------------------- the work
 
@@ -132,9 +144,11 @@ class SnapshotKeeper:
             newest = self.latest()
             if seq == 0 or (newest is not None and newest[1] == seq):
                 return None
-            temp = self.directory / f".snapshot-{seq}.tmp"
-            remove_with_sidecars(temp)
+            # a name no other process can pick: hosts may share this directory, and one's
+            # clean-up must never remove (and so let SQLite recreate, 0644) another's file
+            temp = self.directory / f".snapshot-{seq}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
             written = export_snapshot(self.live_path, temp)
+            os.chmod(temp, 0o600)  # whatever the umask: a snapshot holds every tip
             path = self.directory / f"snapshot-{written}.sqlite"
             os.replace(temp, path)
             fd = os.open(self.directory, os.O_RDONLY)
