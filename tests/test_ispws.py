@@ -36,12 +36,12 @@ from tipline_tui.hub.app import create_app
 from tipline_tui.hub.auth import create_account
 from tipline_tui.hub.db import HubDB, open_hub
 from tipline_tui.hub.evidence import STALE_SECONDS
+from tipline_tui.hub.evidence_store import evidence_path, evidence_store_for
 from tipline_tui.hub.expiry import expire_reports
 from tipline_tui.hub.ispws import XSD_ENV
-from tipline_tui.hub.ispws_upload import evidence_path
 from tipline_tui.hub.ispws_xml import ResponseCode as C
 from tipline_tui.hub.operator import ESP_ID_FLOOR, import_reports
-from tipline_tui.hub.tables import Change, HubFile, HubReport
+from tipline_tui.hub.tables import Change, HubBlob, HubFile, HubReport
 
 SPEC_XSD = Path(__file__).resolve().parents[2] / "shared" / "spec" / "cyber_tipline.xsd"
 HOUR = 3600
@@ -168,6 +168,16 @@ def submit(esp: httpx.Client, data: bytes | None = None) -> int:
     got = envelope(esp.post("/submit", content=data, headers=XML))
     assert got["code"] == 0, got
     return int(str(got["reportId"]))
+
+
+def stored(hub: Hub, sha256: str) -> bytes:
+    """The bytes the hub keeps under `sha256`, wherever its evidence store keeps them."""
+    return b"".join(evidence_store_for(hub.db, hub.evidence).chunks(sha256))
+
+
+def in_directory(hub: Hub) -> bool:
+    """A SQLite hub keeps evidence in its directory; a PostgreSQL hub in the database."""
+    return hub.db.dialect == "sqlite"
 
 
 def upload(esp: httpx.Client, report_id: int, data: bytes = b"synthetic bytes") -> str:
@@ -419,11 +429,13 @@ def test_upload_hashes_and_files_the_bytes_privately(esp: httpx.Client, hub: Hub
         sha256,
     )
     assert row.original_name == "original name.png" and row.details_xml is None
-    path = evidence_path(hub.evidence, sha256)
-    assert path.read_bytes() == data
-    assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
-    assert stat.S_IMODE(hub.evidence.stat().st_mode) == 0o700
+    assert stored(hub, sha256) == data
+    assert row.stored_in == ("directory" if in_directory(hub) else "database")
+    if in_directory(hub):
+        path = evidence_path(hub.evidence, sha256)
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+        assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+        assert stat.S_IMODE(hub.evidence.stat().st_mode) == 0o700
     assert list((hub.evidence / ".incoming").iterdir()) == []  # no temp file left behind
 
 
@@ -443,7 +455,7 @@ def test_an_upload_streams_past_the_document_limit(
     assert got["code"] == 0 and got["hash"] == hashlib.md5(data).hexdigest()
     [row] = file_rows(hub, report_id)
     assert row.size == len(data) == 16 << 20
-    assert evidence_path(hub.evidence, row.sha256).read_bytes() == data
+    assert stored(hub, row.sha256) == data
 
 
 def test_the_same_bytes_twice_are_two_files_stored_once(esp: httpx.Client, hub: Hub) -> None:
@@ -452,7 +464,14 @@ def test_the_same_bytes_twice_are_two_files_stored_once(esp: httpx.Client, hub: 
     first, second = upload(esp, report_id, data), upload(esp, report_id, data)
     assert first != second
     sha256 = hashlib.sha256(data).hexdigest()
-    assert [p.name for p in evidence_path(hub.evidence, sha256).parent.iterdir()] == [sha256]
+    if in_directory(hub):
+        assert [p.name for p in evidence_path(hub.evidence, sha256).parent.iterdir()] == [sha256]
+    else:
+        with hub.db.read() as conn:
+            blobs = conn.execute(
+                select(HubBlob.__table__).where(HubBlob.__table__.c.sha256 == sha256)
+            ).all()
+        assert len(blobs) == 1
 
 
 def test_upload_refusals(esp: httpx.Client, hub: Hub) -> None:
@@ -512,6 +531,26 @@ def test_a_form_cut_before_its_closing_boundary_is_refused(esp: httpx.Client, hu
     assert upload_code(esp, whole_type, whole) == 0  # the report is still open for the rest
 
 
+def _database_sweep(esp: httpx.Client, hub: Hub) -> None:
+    """PostgreSQL: a blob whose copy stopped and one no file row names go; kept ones stay."""
+    report_id = submit(esp)
+    data = os.urandom(64)
+    upload(esp, report_id, data)
+    blob = HubBlob.__table__
+    old = int(time.time() - 2 * STALE_SECONDS)
+    with hub.db.write() as conn:
+        conn.execute(blob.update().values(stored_at=old))
+        for sha256, complete in (("a" * 64, False), ("b" * 64, True)):
+            conn.execute(
+                blob.insert().values(sha256=sha256, size=1, complete=complete, stored_at=old)
+            )
+    create_app(hub.db, evidence_dir=hub.evidence)  # a hub starting over the same database
+    with hub.db.read() as conn:
+        left = set(conn.execute(select(blob.c.sha256)).scalars())
+    assert "a" * 64 not in left and "b" * 64 not in left
+    assert stored(hub, hashlib.sha256(data).hexdigest()) == data
+
+
 def upload_code(esp: httpx.Client, content_type: str, body: bytes) -> int:
     response = esp.post("/upload", content=body, headers={"Content-Type": content_type})
     return int(str(envelope(response)["code"]))
@@ -522,6 +561,9 @@ def test_what_a_crash_left_in_the_evidence_store_is_swept_at_start(
 ) -> None:
     """A stale .part and a file no row names go when a hub starts; kept evidence and a
     fresh .part (another process may be mid-upload) stay."""
+    if not in_directory(hub):
+        _database_sweep(esp, hub)
+        return
     report_id = submit(esp)
     data = os.urandom(64)
     upload(esp, report_id, data)

@@ -83,6 +83,7 @@ def create_app(
     What a crash left in the evidence store (hub/evidence.py) is swept here, at start.
     """
     from tipline_tui.hub.agency_api import router as agency_router
+    from tipline_tui.hub.agency_files import router as agency_files_router
     from tipline_tui.hub.sync_api import router as sync_router
 
     @asynccontextmanager
@@ -101,14 +102,22 @@ def create_app(
                 snapshots.stop()
 
     from tipline_tui.hub.evidence import sweep_evidence
+    from tipline_tui.hub.evidence_store import DatabaseEvidence, evidence_store_for
 
     sweep_evidence(hub, Path(evidence_dir))  # what a crash left: before any upload begins
+    evidence_store = evidence_store_for(hub, Path(evidence_dir))
+    if isinstance(evidence_store, DatabaseEvidence):
+        try:
+            evidence_store.sweep()
+        except Exception:  # the hub still starts; the next start sweeps again
+            log.exception("evidence sweep in the database failed")
     app = FastAPI(
         title="tipline hub", version=__version__, description=DESCRIPTION, lifespan=lifespan
     )
     app.state.hub = hub
     app.state.snapshots = snapshots
-    app.state.evidence_dir = Path(evidence_dir)
+    app.state.evidence_dir = Path(evidence_dir)  # uploads stream into its .incoming/
+    app.state.evidence_store = evidence_store
     app.state.auth_guard = AuthGuard()  # refusal throttle and verified-token cache, per app
 
     @app.exception_handler(EspAuthError)
@@ -134,6 +143,7 @@ def create_app(
 
     app.include_router(sync_router)
     app.include_router(agency_router)
+    app.include_router(agency_files_router)
     # ESP intake, when this build has it; an import error inside it is a bug and is raised
     if importlib.util.find_spec("tipline_tui.hub.ispws") is not None:
         from tipline_tui.hub.ispws import router as ispws_router

@@ -135,7 +135,20 @@ def open_hub(url: str, *, clock: Callable[[], float] = time.time) -> HubDB:
     else:
         raise HubError(f"the hub stores in SQLite or PostgreSQL, not {backend!r}")
     hub_metadata.create_all(engine)
+    _add_missing_columns(engine)
     return HubDB(engine, clock=clock)
+
+
+def _add_missing_columns(engine: Engine) -> None:
+    """Columns added to tables a hub database already has (create_all adds only tables)."""
+    from sqlalchemy import inspect
+
+    present = {column["name"] for column in inspect(engine).get_columns("hub_file")}
+    if "stored_in" not in present:
+        with engine.begin() as conn:
+            conn.exec_driver_sql(
+                "ALTER TABLE hub_file ADD COLUMN stored_in VARCHAR NOT NULL DEFAULT 'directory'"
+            )
 
 
 def append_change(

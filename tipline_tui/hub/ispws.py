@@ -41,11 +41,13 @@ from tipline_tui.domain.wire import ID_MAX
 from tipline_tui.hub.auth import esp_account, hub_of
 from tipline_tui.hub.db import HubDB
 from tipline_tui.hub.evidence import INCOMING
+from tipline_tui.hub.evidence_store import EvidenceStore
 from tipline_tui.hub.feed import publish_report
 from tipline_tui.hub.ispws_common import (
     C,
     Refusal,
     evidence_dir,
+    evidence_store,
     file_table,
     form_id,
     in_write,
@@ -205,7 +207,8 @@ async def upload(request: Request, account: EspAccount) -> Response:
             raise Refusal(C.INVALID_REQUEST, "the form has no 'file' part")
         if up.size == 0:
             raise Refusal(C.MALFORMED_FILE, "the file is empty")
-        file_id = await run_in_threadpool(store_file, hub, evidence, account, report_id, up)
+        store = evidence_store(request)
+        file_id = await run_in_threadpool(store_file, hub, store, account, report_id, up)
     except Refusal as refusal:
         return refused(refusal, report_id)
     except Exception:
@@ -274,7 +277,8 @@ async def finish(request: Request, account: EspAccount) -> Response:
     report_id: int | None = None
     try:
         report_id = await form_id(request)
-        file_ids = await run_in_threadpool(_finish, hub, account, report_id)
+        store = evidence_store(request)
+        file_ids = await run_in_threadpool(_finish, hub, store, account, report_id)
     except Refusal as refusal:  # echoing the id asked about tells the ESP nothing new
         return xml_response(report_done_response(refusal.code, report_id), refusal.status)
     except Exception:
@@ -283,9 +287,10 @@ async def finish(request: Request, account: EspAccount) -> Response:
     return xml_response(report_done_response(C.SUCCESS, report_id, file_ids))
 
 
-def _finish(hub: HubDB, account: Account, report_id: int) -> list[str]:
+def _finish(hub: HubDB, store: EvidenceStore, account: Account, report_id: int) -> list[str]:
     def work(conn: Connection, now: int) -> list[str]:
         own_open_report(conn, account, report_id, now)
+        _check_bytes_present(conn, store, report_id)
         conn.execute(
             update(report_table)
             .where(report_table.c.id == report_id)
@@ -301,6 +306,23 @@ def _finish(hub: HubDB, account: Account, report_id: int) -> list[str]:
         )
 
     return in_write(hub, work)
+
+
+def _check_bytes_present(conn: Connection, store: EvidenceStore, report_id: int) -> None:
+    """Every file recorded for the report has its bytes where its row says (else 1100)."""
+    rows = conn.execute(
+        select(file_table.c.file_id, file_table.c.sha256, file_table.c.stored_in).where(
+            file_table.c.report_id == report_id
+        )
+    ).all()
+    missing = store.missing(conn, {row.sha256 for row in rows})
+    for row in rows:
+        if row.stored_in != store.where or row.sha256 in missing:
+            raise Refusal(
+                C.FILE_UPLOAD_FAILED,
+                f"file {row.file_id}'s bytes are not in this hub's evidence store "
+                f"({row.stored_in}); upload it again",
+            )
 
 
 @router.post("/retract", summary="Cancel an unfinished report: form field `id`")

@@ -11,7 +11,7 @@ import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from fastapi import Request
 from fastapi.responses import Response
@@ -21,6 +21,7 @@ from tipline_tui.domain.cybertip_xml import INTERNAL_ERROR, MAX_DOCUMENT_BYTES, 
 from tipline_tui.domain.wire import fits_id
 from tipline_tui.domain.xml_reader import Refused, read
 from tipline_tui.hub.db import HubDB
+from tipline_tui.hub.evidence_store import EvidenceStore
 from tipline_tui.hub.expiry import is_expired
 from tipline_tui.hub.ispws_xml import CONTENT_TYPE, ResponseCode, describe, is_utf8, report_response
 from tipline_tui.hub.tables import Account, HubFile, HubReport
@@ -76,6 +77,10 @@ def server_error(where: str) -> Refusal:
 
 def evidence_dir(request: Request) -> Path:
     return Path(request.app.state.evidence_dir)
+
+
+def evidence_store(request: Request) -> EvidenceStore:
+    return cast("EvidenceStore", request.app.state.evidence_store)
 
 
 def moment(hub: HubDB) -> datetime:

@@ -22,9 +22,11 @@ from fastapi import Request
 from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
 from sqlalchemy import Connection, insert
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 
 from tipline_tui.hub.db import HubDB
+from tipline_tui.hub.evidence_store import EvidenceStore
 from tipline_tui.hub.ispws_common import (
     C,
     Refusal,
@@ -179,15 +181,24 @@ async def receive(request: Request, up: Upload) -> None:
         up.close()
 
 
-def store_file(hub: HubDB, evidence: Path, account: Account, report_id: int, up: Upload) -> str:
-    """Check the report, move the bytes into the evidence store, record the file."""
+def store_file(
+    hub: HubDB, store: EvidenceStore, account: Account, report_id: int, up: Upload
+) -> str:
+    """Check the report, put the bytes in the evidence store, record the file.
+
+    A directory takes the bytes inside the recording transaction (a rename; a crash
+    between the two leaves an orphan the start-up sweep removes). The database takes
+    them before it, outside the write lock: a row never names bytes not yet stored.
+    """
     assert up.path is not None
     temp, sha256 = up.path, up.sha256.hexdigest()
+    inside = store.where == "directory"
 
     def work(conn: Connection, now: int) -> str:
         own_open_report(conn, account, report_id, now)
         admit_file(conn, account, report_id, up.size, now)  # in this transaction: no race
-        _file_away(evidence, temp, sha256)
+        if inside:
+            store.put(sha256, temp)
         file_id = secrets.token_hex(16)
         conn.execute(
             insert(file_table).values(
@@ -200,36 +211,18 @@ def store_file(hub: HubDB, evidence: Path, account: Account, report_id: int, up:
                 original_name=up.filename,
                 details_xml=None,
                 uploaded_at=now,
+                stored_in=store.where,
             )
         )
         touch(conn, report_id, now)
         return file_id
 
     try:
+        if not inside:
+            store.put(sha256, temp)
         return in_write(hub, work)
     except Refusal:
         raise
-    except OSError:
+    except (OSError, SQLAlchemyError):
         log.exception("ispws upload: the evidence store could not take a file")
         raise Refusal(C.FILE_UPLOAD_FAILED, "the hub could not store the file") from None
-
-
-def evidence_path(evidence: Path, sha256: str) -> Path:
-    """Where bytes with this SHA-256 live: `<dir>/<first two hex>/<sha256>`."""
-    return evidence / sha256[:2] / sha256
-
-
-def _file_away(evidence: Path, temp: Path, sha256: str) -> None:
-    """Move the temp file to its content address (0600 in 0700 directories).
-
-    The same bytes uploaded twice are kept once; the second temp file is dropped.
-    """
-    target = evidence_path(evidence, sha256)
-    for directory in (evidence, target.parent):
-        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-        os.chmod(directory, 0o700)
-    if target.exists():
-        temp.unlink()
-        return
-    os.chmod(temp, 0o600)
-    os.replace(temp, target)

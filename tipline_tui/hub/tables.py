@@ -6,7 +6,7 @@ sequence numbers. `change.seq` is the one monotonic order every client pulls in.
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, Index, Integer, LargeBinary, MetaData
+from sqlalchemy import BigInteger, Column, Index, Integer, LargeBinary, MetaData, String
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
@@ -78,6 +78,42 @@ class HubFile(HubModel, table=True):
     original_name: str | None = None
     details_xml: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
     uploaded_at: int
+    # where the bytes are (hub/evidence_store.py): "directory" (this host's) or "database"
+    stored_in: str = Field(
+        default="directory", sa_column=Column(String, nullable=False, server_default="directory")
+    )
+
+
+class HubBlob(HubModel, table=True):
+    """File bytes kept in the database (PostgreSQL hubs): one row a distinct SHA-256."""
+
+    __tablename__ = "hub_blob"
+
+    sha256: str = Field(primary_key=True)
+    size: int = Field(default=0, sa_type=BigInteger)
+    complete: bool = False  # every chunk committed; until then no file row may name it
+    stored_at: int  # the last chunk's time: a copy that stopped is swept by age
+
+
+class HubBlobChunk(HubModel, table=True):
+    __tablename__ = "hub_blob_chunk"
+
+    sha256: str = Field(primary_key=True)
+    n: int = Field(primary_key=True)
+    data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+
+
+class EvidenceDownload(HubModel, table=True):
+    """Every file an agency downloaded, for the record."""
+
+    __tablename__ = "evidence_download"
+
+    id: int | None = Field(default=None, primary_key=True)
+    file_id: str = Field(index=True)
+    referral_id: int
+    agency_id: int
+    account: str
+    at: int
 
 
 class HubNote(HubModel, table=True):

@@ -1,0 +1,197 @@
+"""Where uploaded files' bytes live: a directory on one host, or the database every host reaches.
+
+A single-host SQLite hub keeps today's content-addressed directory
+(`<evidence>/<sha[:2]>/<sha256>`). A PostgreSQL hub may run as several processes on several
+machines behind a balancer, so an ESP's upload, fileinfo and finish can each land on another
+host: there the bytes go into the database itself, in 1 MiB chunks keyed by SHA-256, written
+and committed *before* the transaction that records the file (and outside the write lock),
+then marked complete. The file row says where its bytes are (`stored_in`); finish refuses a
+file whose bytes are missing; blobs never completed (a crash mid-copy) are swept by age.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import time
+from collections.abc import Collection, Iterator
+from pathlib import Path
+from typing import Protocol
+
+from sqlalchemy import Connection, delete, insert, select, update
+
+from tipline_tui.hub.db import HubDB
+from tipline_tui.hub.tables import HubBlob, HubBlobChunk, HubFile, table_of
+
+__all__ = [
+    "CHUNK_BYTES",
+    "DatabaseEvidence",
+    "DirectoryEvidence",
+    "EvidenceStore",
+    "evidence_path",
+    "evidence_store_for",
+]
+
+log = logging.getLogger(__name__)
+
+CHUNK_BYTES = 1 << 20
+STALE_BLOB_SECONDS = 15 * 60  # a copy in progress writes a chunk far more often than this
+_blob = table_of(HubBlob)
+_chunk = table_of(HubBlobChunk)
+_file = table_of(HubFile)
+
+
+class EvidenceStore(Protocol):
+    """Content-addressed file bytes: put before recording, read back for agencies."""
+
+    where: str  # what a file row's `stored_in` says: "directory" or "database"
+
+    def put(self, sha256: str, source: Path) -> None:
+        """Store `source`'s bytes under `sha256` (idempotent); `source` may be consumed."""
+        ...
+
+    def has(self, sha256: str) -> bool: ...
+
+    def missing(self, conn: Connection, sha256s: Collection[str]) -> set[str]:
+        """Which of these are not stored (in `conn`'s transaction: one query, no more)."""
+        ...
+
+    def chunks(self, sha256: str) -> Iterator[bytes]:
+        """The bytes, in order; FileNotFoundError if they are not here."""
+        ...
+
+
+def evidence_path(evidence: Path, sha256: str) -> Path:
+    """Where bytes with this SHA-256 live in a directory: `<dir>/<first two hex>/<sha256>`."""
+    return evidence / sha256[:2] / sha256
+
+
+class DirectoryEvidence:
+    """One host's directory (0700 directories, 0600 files)."""
+
+    where = "directory"
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = Path(directory)
+
+    def put(self, sha256: str, source: Path) -> None:
+        target = evidence_path(self.directory, sha256)
+        for folder in (self.directory, target.parent):
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            os.chmod(folder, 0o700)
+        if target.exists():  # the same bytes again: kept once
+            source.unlink()
+            return
+        os.chmod(source, 0o600)
+        os.replace(source, target)
+
+    def has(self, sha256: str) -> bool:
+        return evidence_path(self.directory, sha256).is_file()
+
+    def missing(self, conn: Connection, sha256s: Collection[str]) -> set[str]:
+        return {sha256 for sha256 in sha256s if not self.has(sha256)}
+
+    def chunks(self, sha256: str) -> Iterator[bytes]:
+        with evidence_path(self.directory, sha256).open("rb") as handle:
+            while block := handle.read(CHUNK_BYTES):
+                yield block
+
+
+class DatabaseEvidence:
+    """The hub's PostgreSQL database: every host reads what any host stored."""
+
+    where = "database"
+
+    def __init__(self, hub: HubDB) -> None:
+        self.hub = hub
+
+    def put(self, sha256: str, source: Path) -> None:
+        engine = self.hub.engine
+        with engine.begin() as conn:  # not hub.write(): no feed row, so no global lock
+            row = conn.execute(select(_blob.c.complete).where(_blob.c.sha256 == sha256)).first()
+            if row is not None and row.complete:
+                return
+            if row is None:
+                conn.execute(
+                    insert(_blob).values(
+                        sha256=sha256, size=0, complete=False, stored_at=int(time.time())
+                    )
+                )
+            conn.execute(delete(_chunk).where(_chunk.c.sha256 == sha256))
+        size = 0
+        with source.open("rb") as handle:
+            number = 0
+            while block := handle.read(CHUNK_BYTES):
+                with engine.begin() as conn:  # a chunk a transaction: no giant one
+                    conn.execute(insert(_chunk).values(sha256=sha256, n=number, data=block))
+                    conn.execute(
+                        update(_blob)
+                        .where(_blob.c.sha256 == sha256)
+                        .values(stored_at=int(time.time()))
+                    )
+                number += 1
+                size += len(block)
+        with engine.begin() as conn:
+            conn.execute(
+                update(_blob).where(_blob.c.sha256 == sha256).values(size=size, complete=True)
+            )
+        with contextlib.suppress(FileNotFoundError):
+            source.unlink()
+
+    def has(self, sha256: str) -> bool:
+        with self.hub.read() as conn:
+            complete = conn.execute(
+                select(_blob.c.complete).where(_blob.c.sha256 == sha256)
+            ).scalar()
+        return bool(complete)
+
+    def missing(self, conn: Connection, sha256s: Collection[str]) -> set[str]:
+        if not sha256s:
+            return set()
+        complete = conn.execute(
+            select(_blob.c.sha256).where(_blob.c.sha256.in_(list(sha256s)), _blob.c.complete)
+        ).scalars()
+        return set(sha256s) - set(complete)
+
+    def chunks(self, sha256: str) -> Iterator[bytes]:
+        if not self.has(sha256):
+            raise FileNotFoundError(sha256)
+        number = 0
+        while True:  # one chunk a query: a 4 GiB file never sits in memory
+            with self.hub.read() as conn:
+                block = conn.execute(
+                    select(_chunk.c.data).where(_chunk.c.sha256 == sha256, _chunk.c.n == number)
+                ).scalar()
+            if block is None:
+                return
+            yield bytes(block)
+            number += 1
+
+    def sweep(self, now: float | None = None) -> int:
+        """Remove blobs whose copy never completed (a crash mid-copy) or that no file row
+        names (the recording transaction was refused or crashed); how many."""
+        cutoff = int((time.time() if now is None else now) - STALE_BLOB_SECONDS)
+        with self.hub.engine.begin() as conn:
+            named = select(_file.c.sha256).where(_file.c.stored_in == self.where)
+            stale = list(
+                conn.execute(
+                    select(_blob.c.sha256).where(
+                        _blob.c.stored_at < cutoff,
+                        _blob.c.complete.is_(False) | _blob.c.sha256.not_in(named),
+                    )
+                ).scalars()
+            )
+            for sha256 in stale:
+                conn.execute(delete(_chunk).where(_chunk.c.sha256 == sha256))
+                conn.execute(delete(_blob).where(_blob.c.sha256 == sha256))
+        if stale:
+            log.warning("evidence: removed %d incomplete or orphan blob(s)", len(stale))
+        return len(stale)
+
+
+def evidence_store_for(hub: HubDB, directory: Path) -> DirectoryEvidence | DatabaseEvidence:
+    """The database for a PostgreSQL hub (hosts share it), else the directory."""
+    if hub.dialect == "postgresql":
+        return DatabaseEvidence(hub)
+    return DirectoryEvidence(directory)
