@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 
 from tests.conftest import queue_reports
-from tests.factories import BASE_TIME
+from tests.factories import BASE_TIME, simple_report
 from tests.test_related import person_report
 from tests.test_tui_triage import _located_report, _with_directory
 from tests.tui_helpers import CLOCK_NOW, make_app, settle, static_text
@@ -131,3 +131,30 @@ def test_a_related_reason_shows_the_other_spelling_without_double_parentheses(
         found = related_reports(conn, 2)
     reasons = " · ".join(found[0].reasons)
     assert "same phone: +1 619 555 0100" in reasons and "((" not in reasons
+
+
+async def test_a_new_urgent_tip_is_one_short_line_clear_of_the_rows(make_store) -> None:
+    from textual.widgets._toast import Toast
+
+    from tipline_tui.store.reports import write_reports
+
+    store = make_store(queue_reports(30))
+    app = make_app(store)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        app.bell = lambda: None  # type: ignore[method-assign]
+        await settle(pilot)
+        app.watch_urgent()
+        await settle(pilot)
+        with store.write() as conn:
+            write_reports(conn, [simple_report(99, escalated=True)], now=CLOCK_NOW)
+        app.watch_urgent()
+        await settle(pilot)
+        await pilot.pause(0.2)
+        (toast,) = app.screen.query(Toast)
+        assert toast.region.height == 1 and toast.region.width <= 30, toast.region
+        footer = app.screen.size.height - 1
+        shown = {app.screen.get_widget_at(x, footer)[0] for x in range(80)}
+        assert toast in shown  # seen, over the footer
+        rows = app.screen.query_one(QueueTable).region
+        for y in range(rows.y, rows.bottom):  # and over no row of the queue
+            assert all(app.screen.get_widget_at(x, y)[0] is not toast for x in range(80))
