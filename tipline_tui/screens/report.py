@@ -152,7 +152,9 @@ class ReportScreen(TriageMixin, Screen[None]):
         options = self.query_one("#related-list", OptionList)
         highlighted = options.highlighted
         options.clear_options()
-        options.add_options([Option(related_prompt(r), id=str(r.report_id)) for r in found])
+        options.add_options(
+            [Option(IndentedContent.of(related_prompt(r)), id=str(r.report_id)) for r in found]
+        )
         if found:
             options.highlighted = min(highlighted or 0, len(found) - 1)
         tab = self.query_one(TabbedContent).get_tab("pane-related")
