@@ -157,7 +157,7 @@ def test_handles_alike_but_for_digits_are_weak_and_typos_still_match(make_store)
         by_id = {r.report_id: r for r in related_reports(conn, 1)}
     assert 2 not in by_id, "differing only in digits is not enough on its own"
     assert "%" in by_id[3].reasons[0] and "dark_wolfe_77" in by_id[3].reasons[0]
-    assert by_id[4].reasons[0] == "look-alike screen name on the same service (d4rk_w0lf_77)"
+    assert by_id[4].reasons[0] == "look-alike screen name on the same service: d4rk_w0lf_77"
     assert by_id[5].reasons[0] == "screen name same but for leetspeak"
     assert by_id[4].score > by_id[5].score, "a look-alike on one service is the stronger lead"
 
@@ -251,8 +251,8 @@ def test_a_screen_name_counts_the_services_it_was_reported_on(make_store) -> Non
         found = related_reports(conn, 1, limit=50)
     assert len(found) == 40 and all(r.score >= 0.3 for r in found)  # 40 tips, 2 accounts
     assert found[0].reasons[0] in (
-        "same screen name (HazelCrane)",
-        "same screen name (hazel.crane)",
+        "same screen name: HazelCrane",
+        "same screen name: hazel.crane",
     )
 
 
@@ -268,7 +268,7 @@ def test_an_email_user_name_counts_the_addresses_behind_it(make_store) -> None:
         busy = related_reports(conn, 1, limit=50)
         common = related_reports(conn, 32, limit=50)
     assert len(busy) == 30 and all("same email user name" in r.reasons[0] for r in busy)
-    assert "(velvet.orca19@mail.example.net)" in busy[0].reasons[0]
+    assert ": velvet.orca19@mail.example.net" in busy[0].reasons[0]
     assert common == []
 
 

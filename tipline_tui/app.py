@@ -195,13 +195,8 @@ class TiplineApp(SessionNode, App[None]):
         self._newest_urgent = newest if seen is None else max(seen, newest or 0)
         if seen is not None and newest is not None and newest > seen:
             self.bell()
-            self.notify(
-                f"New urgent tip #{newest}",
-                title="URGENT",
-                severity="warning",
-                timeout=30,
-                markup=False,
-            )
+            # one line, no title: app.tcss lays a warning over the footer, clear of the rows
+            self.notify(f"New urgent tip #{newest}", severity="warning", timeout=15, markup=False)
 
     async def on_unmount(self) -> None:
         self.failure_log.uninstall()

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from tipline_tui.cli.common import Commands, audit_cli_action, opened_store, store_option
 from tipline_tui.cli.output import file_error, one_line, print_table
+from tipline_tui.widgets.format import plural
 
 if TYPE_CHECKING:
     from tipline_tui.domain.agency import Agency
@@ -58,7 +59,8 @@ def read_agency_file(path: Path) -> list[Agency] | None:
     except AgencyFileError as exc:
         for problem in exc.problems:
             print(f"{name}:{one_line(problem)}", file=sys.stderr)
-        print(f"tipline: {len(exc.problems)} problems; nothing was imported", file=sys.stderr)
+        found = plural(len(exc.problems), "problem")
+        print(f"tipline: {found}; nothing was imported", file=sys.stderr)
         return None
 
 
@@ -97,7 +99,7 @@ def export_agencies(args: argparse.Namespace) -> int:
             out.write(text)
     except OSError as exc:
         return file_error(f"cannot write {one_line(args.file)}: {exc.strerror or exc}")
-    print(f"{len(agencies)} agencies written to {one_line(args.file)}")
+    print(f"{plural(len(agencies), 'agency', 'agencies')} written to {one_line(args.file)}")
     return 0
 
 

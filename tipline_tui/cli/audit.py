@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import argparse
 from dataclasses import asdict
-from datetime import UTC, datetime
 
 from tipline_tui.cli.common import Commands, opened_store, store_option
 from tipline_tui.cli.output import compact_value, fail, one_line, safe_json
+from tipline_tui.widgets.format import plural, utc_text
 
 
 def add_commands(commands: Commands) -> None:
@@ -34,9 +34,10 @@ def verify_log(args: argparse.Namespace) -> int:
     with opened_store(args, writes=False) as store, store.read() as conn:
         check = audit.verify(conn)
     if check.ok:
-        print(f"audit log intact: {check.entries} entries")
+        print(f"audit log intact: {plural(check.entries, 'entry', 'entries')}")
         return 0
-    print(f"audit log NOT intact: {len(check.problems)} problems in {check.entries} entries")
+    problems = plural(len(check.problems), "problem")
+    print(f"audit log NOT intact: {problems} in {plural(check.entries, 'entry', 'entries')}")
     for problem in check.problems:
         print(f"  {one_line(problem)}")
     return 1
@@ -57,7 +58,7 @@ def show_history(args: argparse.Namespace) -> int:
     if not entries:
         print(f"no audit entries for tip #{args.report_id}")
     for e in entries:
-        when = datetime.fromtimestamp(e.at, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+        when = utc_text(e.at, seconds=True)  # the one date format; seconds, as evidence
         line = f"{when}  {one_line(e.actor)}  {one_line(e.action)}"
         if e.before is not None or e.after is not None:
             line += f"  {compact_value(e.before)} → {compact_value(e.after)}"

@@ -33,6 +33,7 @@ def import_documents(args: argparse.Namespace) -> int:
     """Exit 1 when anything was quarantined, so a script notices. The paths are checked
     before the store is opened: a mistyped path creates no store."""
     from tipline_tui.importer import Importer, ImportUsageError, find_documents
+    from tipline_tui.widgets.format import plural
 
     try:
         files = find_documents(args.paths)
@@ -47,7 +48,8 @@ def import_documents(args: argparse.Namespace) -> int:
         except ImportUsageError as exc:
             return fail(str(exc))
     print(
-        f"{counts[Outcome.IMPORTED]} imported, {counts[Outcome.ATTACHED]} files attached, "
+        f"{counts[Outcome.IMPORTED]} imported, "
+        f"{plural(counts[Outcome.ATTACHED], 'file')} attached, "
         f"{counts[Outcome.DUPLICATE]} already in the store, "
         f"{counts[Outcome.QUARANTINED]} quarantined",
         file=sys.stderr,
@@ -63,7 +65,10 @@ def describe(result: DocumentResult) -> str:
         return f"{name}: attached {one_line(result.detail)} to tip #{result.report_id}"
     if result.outcome is Outcome.DUPLICATE:
         return f"{name}: {one_line(result.detail)}"
-    lines = [f"{name}: QUARANTINED as #{result.quarantine_id} ({len(result.problems)} problems)"]
+    from tipline_tui.widgets.format import plural
+
+    problems = plural(len(result.problems), "problem")
+    lines = [f"{name}: QUARANTINED as #{result.quarantine_id} ({problems})"]
     if result.detail:
         lines[0] += f"; {result.detail}"
     lines += [f"    {one_line(p)}" for p in result.problems]
@@ -73,7 +78,7 @@ def describe(result: DocumentResult) -> str:
 def quarantine(args: argparse.Namespace) -> int:
     from tipline_tui.domain.literal import literal
     from tipline_tui.store import intake
-    from tipline_tui.widgets.format import utc_text
+    from tipline_tui.widgets.format import plural, utc_text
 
     with opened_store(args, writes=False) as store, store.read() as conn:
         if args.id is None:
@@ -84,7 +89,7 @@ def quarantine(args: argparse.Namespace) -> int:
                 first = one_line(doc.problems[0]) if doc.problems else ""
                 print(
                     f"#{doc.id}  {utc_text(doc.received_at)}  {one_line(doc.file_name)}  "
-                    f"{len(doc.problems)} problems: {first}"
+                    f"{plural(len(doc.problems), 'problem')}: {first}"
                 )
             return 0
         shown = intake.get_quarantined(conn, args.id)
@@ -96,7 +101,7 @@ def quarantine(args: argparse.Namespace) -> int:
         return 0
     print(f"#{doc.id} {one_line(doc.file_name)}")
     print(f"received {utc_text(doc.received_at)}, {doc.size:,} bytes, sha256 {doc.sha256}")
-    print(f"{len(doc.problems)} problems:")
+    print(f"{plural(len(doc.problems), 'problem')}:")
     for problem in doc.problems:
         print(f"  {one_line(problem)}")
     print("document (shown literally; --raw writes the original bytes):")

@@ -9,6 +9,7 @@ from tipline_tui.cli.common import Commands, open_command_store, store_option
 from tipline_tui.cli.output import warn
 from tipline_tui.settings import HUB_TOKEN_ENV, HUB_URL_ENV, load_settings
 from tipline_tui.store import Store
+from tipline_tui.widgets.format import plural
 
 
 def add_commands(commands: Commands) -> None:
@@ -58,8 +59,8 @@ async def _one_round(store: Store, url: str, token: str, *, insecure: bool) -> i
         await store.aclose()
     c = result.counts
     print(
-        f"pushed {result.pushed} actions, pulled {result.pulled} changes; "
-        f"{c.pending} pending, {c.conflicts} conflicts, {c.rejected} rejected"
+        f"pushed {plural(result.pushed, 'action')}, pulled {plural(result.pulled, 'change')}; "
+        f"{c.pending} pending, {plural(c.conflicts, 'conflict')}, {c.rejected} rejected"
         + (f", {c.local_only} on tips the hub does not have" if c.local_only else "")
     )
     return 0

@@ -19,7 +19,7 @@ from textual.widgets.option_list import Option
 from tipline_tui.domain.literal import literal
 from tipline_tui.session import SessionNode
 from tipline_tui.store.sync_state import Conflict
-from tipline_tui.widgets.format import utc_text
+from tipline_tui.widgets.format import plural, utc_text
 
 
 def _values(values: dict[str, Any]) -> str:
@@ -65,7 +65,8 @@ class ConflictsScreen(SessionNode, Screen[None]):
             listing.highlighted = 0
         title = self.query_one("#conflicts-title", Static)
         title.update(
-            f"{len(found)} actions the hub did not take: h keeps the hub's, m sends yours again"
+            f"{plural(len(found), 'action')} the hub did not take: "
+            "h keeps the hub's, m sends yours again"
             if found
             else "No conflicts: every action reached the hub or is still on its way."
         )

@@ -23,7 +23,7 @@ from tipline_tui.domain.triage import age_range_text
 from tipline_tui.domain.views import TipView
 from tipline_tui.session import SessionNode
 from tipline_tui.store import actions
-from tipline_tui.widgets.format import priority_text, utc_text
+from tipline_tui.widgets.format import plural, priority_text, utc_text
 
 
 class DispatchScreen(SessionNode, ModalScreen[bool]):
@@ -109,12 +109,12 @@ class DispatchScreen(SessionNode, ModalScreen[bool]):
         age = age_range_text(tip.analysis.victim_age_min, tip.analysis.victim_age_max)
         text.append(
             f"  analysis: priority {priority_text(contents['priority'])}; labels {labels}; "
-            f"victim age {age}; {contents['notes']} note(s)\n"
+            f"victim age {age}; {plural(contents['notes'], 'note')}\n"
         )
         related = ", ".join(f"#{r}" for r in contents["related"]) or "none"
         text.append(f"  related reports (score >= {STRONG_RELATED}): {related}\n")
         text.append(
-            f"  file metadata: {contents['files']} file(s): hashes, names, annotations; "
+            f"  file metadata: {plural(contents['files'], 'file')}: hashes, names, annotations; "
             "never the files\n"
         )
         law = tip.report.law_enforcement

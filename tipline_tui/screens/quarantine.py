@@ -15,7 +15,8 @@ from textual.worker import Worker
 from tipline_tui.domain.intake import QuarantinedDocument
 from tipline_tui.domain.literal import literal
 from tipline_tui.session import SessionNode, failed
-from tipline_tui.widgets.format import utc_text
+from tipline_tui.widgets.format import plural, utc_text
+from tipline_tui.widgets.indented import IndentedContent
 
 PREVIEW_BYTES = 4000
 
@@ -26,7 +27,7 @@ def describe(doc: QuarantinedDocument) -> Text:
     text.append(literal(doc.file_name, multiline=False), style="bold")
     text.append(f"\nreceived {utc_text(doc.received_at)}, {doc.size:,} bytes\n")
     text.append(f"sha256 {doc.sha256}\n\n")
-    text.append(f"{len(doc.problems)} problems\n", style="bold underline")
+    text.append(f"{plural(len(doc.problems), 'problem')}\n", style="bold underline")
     for problem in doc.problems:
         text.append(f"  {literal(problem, multiline=False)}\n")
     content = doc.content or b""
@@ -37,12 +38,21 @@ def describe(doc: QuarantinedDocument) -> Text:
     return text
 
 
+class DocumentList(OptionList):
+    """The quarantined documents; enter opens the highlighted one (and says so in the footer)."""
+
+    BINDINGS = [Binding("enter", "select", "Open", id="quarantine.open")]
+
+
 class QuarantineScreen(SessionNode, Screen[None]):
-    BINDINGS = [Binding("escape,backspace", "app.pop_screen", "Back", id="quarantine.back")]
+    """The list above, the highlighted document's detail below; enter gives the detail
+    the whole screen (to read a long document), esc goes back to the list."""
+
+    BINDINGS = [Binding("escape,backspace", "back", "Back", id="quarantine.back")]
 
     def compose(self) -> ComposeResult:
         yield Static("Quarantine: loading…", id="quarantine-title", markup=False)
-        yield OptionList(id="quarantine-list")
+        yield DocumentList(id="quarantine-list")
         with VerticalScroll(id="quarantine-detail"):
             yield Static("", id="quarantine-text", markup=False)
         yield Footer()
@@ -59,13 +69,15 @@ class QuarantineScreen(SessionNode, Screen[None]):
     async def load(self) -> None:
         documents = await self.session.service.list_quarantine()
         title = self.query_one("#quarantine-title", Static)
-        title.update(f"Quarantine: {len(documents):,} documents that could not be imported")
+        title.update(f"Quarantine: {plural(len(documents), 'document')} that could not be imported")
         options = self.query_one(OptionList)
         for doc in documents:
             first = literal(doc.problems[0], multiline=False) if doc.problems else ""
             prompt = Text(f"#{doc.id} {literal(doc.file_name, multiline=False)}: {first}")
             options.add_option(Option(prompt, id=str(doc.id)))
-        if not documents:
+        if documents:
+            options.highlighted = 0  # the first document's detail shows at once
+        else:
             self.query_one("#quarantine-text", Static).update("Nothing is quarantined.")
         options.focus()
 
@@ -73,6 +85,24 @@ class QuarantineScreen(SessionNode, Screen[None]):
         if failed(event, "quarantine"):
             title = self.query_one("#quarantine-title", Static)
             title.update("Quarantine: could not be loaded — see the log.")
+
+    @on(OptionList.OptionSelected)
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        self.action_open()
+
+    def action_open(self) -> None:
+        """The detail takes the whole screen and the keys, to scroll a long document."""
+        if self.query_one(OptionList).highlighted is None:
+            return
+        self.add_class("-reading")
+        self.query_one("#quarantine-detail").focus()
+
+    def action_back(self) -> None:
+        if self.has_class("-reading"):
+            self.remove_class("-reading")
+            self.query_one(OptionList).focus()
+        else:
+            self.app.pop_screen()
 
     @on(OptionList.OptionHighlighted)
     def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
@@ -88,4 +118,4 @@ class QuarantineScreen(SessionNode, Screen[None]):
     async def show(self, quarantine_id: int) -> None:
         doc = await self.session.service.get_quarantined(quarantine_id)
         if doc is not None:
-            self.query_one("#quarantine-text", Static).update(describe(doc))
+            self.query_one("#quarantine-text", Static).update(IndentedContent.of(describe(doc)))

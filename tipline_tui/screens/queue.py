@@ -230,10 +230,10 @@ class QueueScreen(TriageMixin, Screen[None]):
     def _open(self, event: QueueTable.Selected) -> None:
         self.session.open_tip(event.row.id)
 
-    def _set(self, filt: QueueFilter) -> None:
+    def _set(self, filt: QueueFilter, *, keep_cursor: bool = False) -> None:
         self.filt = filt
         self._show_header()
-        self.reload()
+        self.reload(keep_cursor=keep_cursor)
 
     def action_cycle_sort(self) -> None:
         self.sort = _cycle(tuple(QueueSort), self.sort)
@@ -297,18 +297,24 @@ class QueueScreen(TriageMixin, Screen[None]):
         search = self.query_one("#search", Input)
         search.display = False
         self.table.focus()
-        if self.filt.search:
+        if self._search_timer is not None:
+            self._search_timer.stop()  # a search still being typed is cleared with the rest
+        if self.filt.search or search.value:
             search.value = ""
-            self._set(replace(self.filt, search=""))
+            # the tip the cursor is on is the one the analyst found: it stays under the cursor
+            self._set(replace(self.filt, search=""), keep_cursor=True)
 
     @on(Input.Changed, "#search")
     def _search_changed(self, event: Input.Changed) -> None:
         if self._search_timer is not None:
             self._search_timer.stop()
         value = event.value
-        self._search_timer = self.set_timer(
-            0.2, lambda: self._set(replace(self.filt, search=value))
-        )
+        self._search_timer = self.set_timer(0.2, lambda: self._apply_search(value))
+
+    def _apply_search(self, value: str) -> None:
+        # clearing sets the value too: its Changed finds the search already applied
+        if value != self.filt.search:
+            self._set(replace(self.filt, search=value))
 
     @on(Input.Submitted, "#search")
     def _search_done(self, event: Input.Submitted) -> None:

@@ -15,11 +15,13 @@ from textual.worker import Worker
 
 from tipline_tui.domain.enums import incident_short, is_urgent
 from tipline_tui.domain.literal import literal
-from tipline_tui.domain.views import AuditEntry, RelatedReport, TipView
+from tipline_tui.domain.views import RelatedReport, TipView
 from tipline_tui.screens.triage import TRIAGE_BINDINGS, TipDetails, TriageMixin, TriageState
 from tipline_tui.session import SyncChanged, failed
 from tipline_tui.store.service import TipService
-from tipline_tui.widgets.format import age_text, priority_text, utc_text
+from tipline_tui.widgets.format import age_text, plural, priority_text, utc_text
+from tipline_tui.widgets.history import agency_ids, history_text
+from tipline_tui.widgets.indented import IndentedContent
 from tipline_tui.widgets.report_panes import PANES
 
 
@@ -129,7 +131,11 @@ class ReportScreen(TriageMixin, Screen[None]):
         self._show(tip)
         self.find_related()
         history = await self.service.history(self.report_id)
-        self.query_one("#text-history", Static).update(history_text(history))
+        names: dict[int, str] = {}
+        if agency_ids(history):  # the directory is read only when the history names an agency
+            names = {a.id: a.name for a in await self.service.agencies() if a.id is not None}
+        text = IndentedContent.of(history_text(history, names))
+        self.query_one("#text-history", Static).update(text)
 
     @work(exclusive=True, group="related", description="Related search", exit_on_error=False)
     async def find_related(self) -> None:
@@ -138,7 +144,7 @@ class ReportScreen(TriageMixin, Screen[None]):
         self.related = found
         status = self.query_one("#related-status", Static)
         status.update(
-            f"{len(found)} related reports, strongest first (enter opens; m same person, "
+            f"{plural(len(found), 'related report')}, strongest first (enter opens; m same person, "
             "n not the same)"
             if found
             else "No related reports found."
@@ -146,7 +152,9 @@ class ReportScreen(TriageMixin, Screen[None]):
         options = self.query_one("#related-list", OptionList)
         highlighted = options.highlighted
         options.clear_options()
-        options.add_options([Option(related_prompt(r), id=str(r.report_id)) for r in found])
+        options.add_options(
+            [Option(IndentedContent.of(related_prompt(r)), id=str(r.report_id)) for r in found]
+        )
         if found:
             options.highlighted = min(highlighted or 0, len(found) - 1)
         tab = self.query_one(TabbedContent).get_tab("pane-related")
@@ -169,7 +177,7 @@ class ReportScreen(TriageMixin, Screen[None]):
             title.append(f"  -> {literal(a.jurisdiction, multiline=False)}")
         self.query_one("#report-title", Static).update(title)
         for key, _, build in PANES:
-            self.query_one(f"#text-{key}", Static).update(build(tip, now))
+            self.query_one(f"#text-{key}", Static).update(IndentedContent.of(build(tip, now)))
         self._focus_pane()
 
     @on(OptionList.OptionSelected, "#related-list")
@@ -227,29 +235,4 @@ def related_prompt(related: RelatedReport) -> Text:
         f"{literal(related.jurisdiction, multiline=False) or '-'}{mark}\n"
     )
     text.append("   " + literal(" · ".join(related.reasons), multiline=False))
-    return text
-
-
-def _value(value: object) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, dict):
-        return ", ".join(f"{k} {_value(v)}" for k, v in value.items())
-    if isinstance(value, list):
-        return "[" + ", ".join(_value(v) for v in value) + "]"
-    return literal(str(value), multiline=False)
-
-
-def history_text(entries: list[AuditEntry]) -> Text:
-    """The tip's audit trail, oldest first: who did what, before and after."""
-    text = Text()
-    text.append("History (from the audit log; tipline audit verify checks it)\n", style="bold")
-    if not entries:
-        text.append("  nothing recorded yet\n")
-    for e in entries:
-        text.append(f"  {utc_text(e.at)}  {literal(e.actor, multiline=False)}  ")
-        text.append(e.action, style="bold")
-        if e.before is not None or e.after is not None:
-            text.append(f"  {_value(e.before)} -> {_value(e.after)}")
-        text.append("\n")
     return text

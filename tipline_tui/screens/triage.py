@@ -23,6 +23,7 @@ from tipline_tui.screens.prompts import PriorityPicker, TextPrompt
 from tipline_tui.session import SessionNode
 from tipline_tui.store import actions
 from tipline_tui.store.actions import ActionResult
+from tipline_tui.widgets.format import plural
 
 TRIAGE_BINDINGS = [
     Binding("c", "triage_claim", "Claim", priority=True, id="triage.claim"),
@@ -142,7 +143,7 @@ class TriageMixin(SessionNode, TriageTarget):
         except Exception:
             self.show_stored_state()  # the selection stays, to try again
             raise
-        message = f"{len(done)} of {len(ids)} tips: {action.replace('_', ' ')}"
+        message = f"{len(done)} of {plural(len(ids), 'tip')}: {action.replace('_', ' ')}"
         if refused:
             message += "\nnot done: " + "; ".join(refused[:3])
             message += f" (+{len(refused) - 3} more)" if len(refused) > 3 else ""

@@ -176,7 +176,12 @@ def _hash_of(row: Any) -> str | None:
 
 
 def _span(first: int, last: int) -> str:
-    return f"entries {first}..{last}"
+    """The entries from `first` to `last` and their verb: "entry 4 was", "entries 3..4 were"."""
+    return f"entry {first} was" if first == last else f"entries {first}..{last} were"
+
+
+def _newest(count: int) -> str:
+    return "entry was" if count == 1 else f"{count} entries were"
 
 
 def verify(conn: Connection) -> AuditCheck:
@@ -202,11 +207,11 @@ def verify(conn: Connection) -> AuditCheck:
             problems.append(f"entry {seq} has a number tipline never writes (forged)")
         elif seq != prev_seq + 1:
             if prev_seq == 0:
-                problems.append(f"entry {seq} is the first entry: {_span(1, seq - 1)} were deleted")
+                problems.append(f"entry {seq} is the first entry: {_span(1, seq - 1)} deleted")
             else:
                 problems.append(
                     f"entry {seq} does not follow entry {prev_seq}: "
-                    f"{_span(prev_seq + 1, seq - 1)} were deleted"
+                    f"{_span(prev_seq + 1, seq - 1)} deleted"
                 )
         elif row.prev_hash != prev_hash:
             if own_ok and prev_seq:
@@ -229,10 +234,10 @@ def verify(conn: Connection) -> AuditCheck:
             )
     elif head.seq > prev_seq:
         problems.append(
-            f"the newest {head.seq - prev_seq} entries were deleted (head was seq {head.seq})"
+            f"the newest {_newest(head.seq - prev_seq)} deleted (head was seq {head.seq})"
         )
     elif head.seq < prev_seq:
         problems.append(
-            f"{_span(head.seq + 1, prev_seq)} were added outside tipline (head was seq {head.seq})"
+            f"{_span(head.seq + 1, prev_seq)} added outside tipline (head was seq {head.seq})"
         )
     return AuditCheck(ok=not problems, entries=count, problems=tuple(problems))

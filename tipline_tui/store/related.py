@@ -357,7 +357,8 @@ def _reason_texts(conn: Connection, shown: dict[int, list[Reason]]) -> dict[int,
             elif reason[0] == "key":
                 _, template, key_type, key, mine = reason
                 theirs = key_raw.get((other, key_type, key), mine)
-                texts.append(template + (f" ({theirs})" if theirs != mine else ""))
+                # the other tip's spelling after a colon: a phone's own parentheses stay single
+                texts.append(template + (f": {theirs}" if theirs != mine else ""))
             else:
                 _, prefix, value_id = reason
                 texts.append(prefix + value_raw.get((other, int(value_id)), "?"))

@@ -28,7 +28,7 @@ from tipline_tui.domain.report import (
 )
 from tipline_tui.domain.triage import age_range_text
 from tipline_tui.domain.views import ReferralView, TipView
-from tipline_tui.widgets.format import age_text, priority_text, utc_text
+from tipline_tui.widgets.format import age_text, plural, priority_text, report_time_text, utc_text
 
 LABEL = "bold"
 HEADING = "bold underline"
@@ -92,14 +92,13 @@ def _address(a: Address) -> str:
 
 def _ip(e: IpCaptureEvent) -> str:
     text = e.ip_address + (f" port {e.port}" if e.port is not None else "")
-    extra = [
-        x for x in (e.event_name, e.date_time, "possible proxy" if e.possible_proxy else None) if x
-    ]
+    when = report_time_text(e.date_time) if e.date_time else None
+    extra = [x for x in (e.event_name, when, "possible proxy" if e.possible_proxy else None) if x]
     return text + (f"  {' · '.join(extra)}" if extra else "")
 
 
 def _device(d: DeviceId) -> str:
-    extra = [x for x in (d.event_name, d.date_time) if x]
+    extra = [x for x in (d.event_name, report_time_text(d.date_time or "")) if x]
     return f"{d.id_type} {d.id_value}" + (f"  {' · '.join(extra)}" if extra else "")
 
 
@@ -111,6 +110,8 @@ def _disabled(label: str, d: AccountDisabled | None) -> tuple[str, str | None]:
         value = getattr(d, name)
         if isinstance(value, bool):
             value = "yes" if value else "no"
+        elif isinstance(value, str):
+            value = report_time_text(value)
         if value is not None:
             facts.append(f"{name.replace('_', ' ')} {value}")
     return label, ", ".join(str(f) for f in facts)
@@ -205,17 +206,17 @@ def summary_pane(tip: TipView, now: float) -> Text:
     pane.line("Reporting ESP", report.esp_name)
     pane.line("Incident type", report.incident_type)
     pane.line("Platform", report.platform)
-    pane.line("Incident time", report.incident_date_time)
+    pane.line("Incident time", report_time_text(report.incident_date_time))
     pane.line("Incident time note", report.incident_date_time_description)
     pane.line("ESP annotations", ", ".join(report.report_annotations))
     if report.batched_reason:
         pane.line("Batched report", report.batched_reason)
     counts = (
-        f"{sum(p.role == r for p in report.persons)} {label}"
-        for r, label in (
-            ("reported", "reported"),
-            ("victim", "victims"),
-            ("recipient", "recipients"),
+        plural(sum(p.role == role for p in report.persons), one, many)
+        for role, one, many in (
+            ("reported", "reported", "reported"),
+            ("victim", "victim", "victims"),
+            ("recipient", "recipient", "recipients"),
         )
     )
     pane.line("People", ", ".join(counts))
@@ -299,7 +300,7 @@ def _file(pane: _Pane, number: int, f: FileDetails) -> None:
         ("EXIF viewed by ESP", f.exif_viewed_by_esp),
         ("Publicly available", f.publicly_available),
         ("Relevance", f.file_relevance),
-        ("Uploaded to ESP", f.uploaded_to_esp_timestamp),
+        ("Uploaded to ESP", report_time_text(f.uploaded_to_esp_timestamp or "")),
         ("Location of file", f.location_of_file),
         ("IP", _ip(f.ip_capture_event) if f.ip_capture_event else None),
     )
