@@ -22,7 +22,7 @@ from typing import Protocol
 from sqlalchemy import Connection, delete, insert, select, update
 
 from tipline_tui.hub.db import HubDB
-from tipline_tui.hub.tables import HubBlob, HubBlobChunk, HubFile, table_of
+from tipline_tui.hub.tables import HubBlob, HubBlobChunk, HubFile, HubSnapshot, table_of
 
 __all__ = [
     "CHUNK_BYTES",
@@ -40,6 +40,7 @@ STALE_BLOB_SECONDS = 15 * 60  # a copy in progress writes a chunk far more often
 _blob = table_of(HubBlob)
 _chunk = table_of(HubBlobChunk)
 _file = table_of(HubFile)
+_snapshot = table_of(HubSnapshot)
 
 
 class EvidenceStore(Protocol):
@@ -174,11 +175,13 @@ class DatabaseEvidence:
         cutoff = int((time.time() if now is None else now) - STALE_BLOB_SECONDS)
         with self.hub.engine.begin() as conn:
             named = select(_file.c.sha256).where(_file.c.stored_in == self.where)
+            published = select(_snapshot.c.sha256)  # snapshots are blobs too
             stale = list(
                 conn.execute(
                     select(_blob.c.sha256).where(
                         _blob.c.stored_at < cutoff,
-                        _blob.c.complete.is_(False) | _blob.c.sha256.not_in(named),
+                        _blob.c.complete.is_(False)
+                        | (_blob.c.sha256.not_in(named) & _blob.c.sha256.not_in(published)),
                     )
                 ).scalars()
             )

@@ -26,6 +26,7 @@ from pathlib import Path
 
 from tipline_tui.hub.changes import changes_page, head_seq
 from tipline_tui.hub.db import HubDB
+from tipline_tui.hub.snapshot_fleet import FleetSnapshots, newest_published
 from tipline_tui.store import Store, open_store, sync_state
 from tipline_tui.store.snapshot import export_snapshot, remove_with_sidecars
 
@@ -68,11 +69,13 @@ class SnapshotKeeper:
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()  # catch_up and publish never overlap
         self._store: Store | None = None
+        # PostgreSQL: one builder for the fleet, publishing into the database
+        self.fleet = FleetSnapshots(hub) if hub.dialect == "postgresql" else None
 
     def _sweep_stale_temps(self) -> None:
         """Remove half-written snapshots a crash left; not ones another process is writing."""
         cutoff = time.time() - STALE_TEMP_SECONDS
-        for temp in self.directory.glob(".snapshot-*.tmp*"):
+        for temp in self.directory.glob(".snapshot-*"):
             with contextlib.suppress(FileNotFoundError):
                 if temp.stat().st_mtime < cutoff:
                     temp.unlink()
@@ -132,6 +135,14 @@ class SnapshotKeeper:
         seq, path = max(found)
         return path, seq
 
+    def _newest_seq(self) -> int | None:
+        """The newest published snapshot's seq: the fleet's (in the database) or this host's."""
+        if self.fleet is not None:
+            published = newest_published(self.hub)
+            return None if published is None else published.seq
+        found = self.latest()
+        return None if found is None else found[1]
+
     def publish(self) -> Path | None:
         """Write `snapshot-SEQ.sqlite` if the live store moved past the newest snapshot.
 
@@ -141,8 +152,7 @@ class SnapshotKeeper:
         """
         with self._lock:
             seq = self._live_cursor()
-            newest = self.latest()
-            if seq == 0 or (newest is not None and newest[1] == seq):
+            if seq == 0 or self._newest_seq() == seq:
                 return None
             # a name no other process can pick: hosts may share this directory, and one's
             # clean-up must never remove (and so let SQLite recreate, 0644) another's file
@@ -151,6 +161,10 @@ class SnapshotKeeper:
             os.chmod(temp, 0o600)  # whatever the umask: a snapshot holds every tip
             path = self.directory / f"snapshot-{written}.sqlite"
             os.replace(temp, path)
+            if self.fleet is not None:  # a second name for the same bytes, consumed by the copy
+                into_database = self.directory / f".snapshot-{written}.{secrets.token_hex(4)}.db"
+                os.link(path, into_database)
+                self.fleet.publish(into_database, written)
             fd = os.open(self.directory, os.O_RDONLY)
             try:
                 os.fsync(fd)  # the rename itself survives a crash
@@ -168,10 +182,12 @@ class SnapshotKeeper:
 
     def tick(self) -> Path | None:
         """One poll: catch up, then publish if the feed moved far enough or long enough ago."""
+        if self.fleet is not None and not self.fleet.lead():
+            return None  # another process builds the fleet's snapshots
         self.catch_up()
         seq = self._live_cursor()
-        newest = self.latest()
-        behind = seq - (newest[1] if newest else 0)
+        newest = self._newest_seq()
+        behind = seq - (newest or 0)
         if behind <= 0:
             return None
         if newest is None or behind >= self.min_changes:
@@ -205,3 +221,5 @@ class SnapshotKeeper:
             self._thread = None
         with self._lock:
             self._close_live()
+        if self.fleet is not None:
+            self.fleet.resign()

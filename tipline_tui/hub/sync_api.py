@@ -10,7 +10,7 @@ import json
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, StreamingResponse
 from pydantic import BaseModel
 from sqlalchemy import select, update
 
@@ -29,7 +29,9 @@ from tipline_tui.domain.wire import (
 )
 from tipline_tui.hub.auth import UserRoute, forget_account, hub_of, require_user
 from tipline_tui.hub.changes import changes_page
+from tipline_tui.hub.evidence_store import DatabaseEvidence
 from tipline_tui.hub.rules import apply_action
+from tipline_tui.hub.snapshot_fleet import newest_published
 from tipline_tui.hub.tables import Account, table_of
 from tipline_tui.store.migrations import SCHEMA_VERSION
 
@@ -75,7 +77,7 @@ SNAPSHOT_MEDIA_TYPE = "application/vnd.sqlite3"
 @router.get(
     "/snapshot",
     summary="Download a ready-made local store, for a new analyst's first sync",
-    response_class=FileResponse,
+    response_class=Response,
     responses={
         200: {
             "description": "A local store (SQLite file) holding the feed up to `X-Tipline-Seq`: "
@@ -95,8 +97,25 @@ SNAPSHOT_MEDIA_TYPE = "application/vnd.sqlite3"
         404: {"description": "no snapshot yet (or none kept): pull the feed from 0"},
     },
 )
-def get_snapshot(request: Request, _user: Analyst) -> FileResponse:
-    """The newest snapshot the hub published; it may lag the feed by a few minutes."""
+def get_snapshot(request: Request, _user: Analyst) -> Response:
+    """The newest snapshot the hub published; it may lag the feed by a few minutes.
+
+    On PostgreSQL the fleet's newest, from the database, whichever process built it.
+    """
+    hub = hub_of(request)
+    if hub.dialect == "postgresql":
+        published = newest_published(hub)
+        if published is None:
+            raise HTTPException(status_code=404, detail="no snapshot yet: pull /v1/changes from 0")
+        return StreamingResponse(
+            DatabaseEvidence(hub).chunks(published.sha256),
+            media_type=SNAPSHOT_MEDIA_TYPE,
+            headers={
+                "Content-Length": str(published.size),
+                SEQ_HEADER: str(published.seq),
+                SCHEMA_HEADER: str(SCHEMA_VERSION),
+            },
+        )
     keeper = getattr(request.app.state, "snapshots", None)
     found = keeper.latest() if keeper is not None else None
     if found is None:

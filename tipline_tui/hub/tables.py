@@ -103,6 +103,17 @@ class HubBlobChunk(HubModel, table=True):
     data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
 
 
+class HubSnapshot(HubModel, table=True):
+    """A published snapshot (PostgreSQL fleets): its bytes are the blob named by sha256."""
+
+    __tablename__ = "hub_snapshot"
+
+    seq: int = Field(primary_key=True, sa_type=BigInteger)
+    sha256: str
+    size: int = Field(sa_type=BigInteger)
+    published_at: int
+
+
 class EvidenceDownload(HubModel, table=True):
     """Every file an agency downloaded, for the record."""
 
