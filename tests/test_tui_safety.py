@@ -3,12 +3,15 @@ closed with one key, and every close says how to undo it (issue 13, items 9 and 
 
 from __future__ import annotations
 
+import asyncio
+
 from textual.screen import ModalScreen
 from textual.widgets import OptionList
 
 from tests.conftest import queue_reports
 from tests.factories import full_report, simple_report
 from tests.tui_helpers import make_app, settle, static_text
+from tests.waiting import until
 from tipline_tui.demo.generator import demo_agencies
 from tipline_tui.domain.jurisdiction import Outcome
 from tipline_tui.screens.assign import AssignScreen
@@ -62,6 +65,37 @@ async def test_six_keys_on_a_none_found_tip_do_not_dispatch(make_store) -> None:
     tip = _tip(store, target.id)
     assert tip.analysis.claimed_by == "ana" and tip.analysis.priority == "E"
     assert tip.analysis.jurisdiction_id is None
+    assert tip.analysis.referrals == []
+
+
+async def test_six_keys_typed_ahead_of_a_slow_store_do_not_dispatch_either(make_store) -> None:
+    """Every key arrives before the suggestion: enter still waits for it, and picks nothing."""
+    store = _store_with_directory(make_store, [simple_report(1, escalated=True), *queue_reports(5)])
+    app = make_app(store, on_call=True)
+    real_suggestion = app.service.suggestion
+    keys_sent = asyncio.Event()
+
+    async def slow_suggestion(report_id: int):  # type: ignore[no-untyped-def]
+        await keys_sent.wait()
+        return await real_suggestion(report_id)
+
+    app.service.suggestion = slow_suggestion  # type: ignore[method-assign]
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        target = app.screen.query_one(QueueTable).cursor_row
+        await pilot.press("c", "e", "a", "enter", "d", "y")
+        keys_sent.set()
+        await until(
+            lambda: not isinstance(app.screen, AssignScreen) or app.screen.loaded,
+            pilot=pilot,
+            what="the assign list to load (or, wrongly, to close)",
+        )
+        await settle(pilot)
+        assert isinstance(app.screen, AssignScreen)
+        assert app.screen.suggestion is not None
+        assert app.screen.suggestion.outcome is Outcome.NONE
+    tip = _tip(store, target.id)
+    assert tip.analysis.priority == "E" and tip.analysis.jurisdiction_id is None
     assert tip.analysis.referrals == []
 
 
