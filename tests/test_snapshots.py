@@ -145,8 +145,12 @@ def test_assign_dialog(snap_compare, make_store) -> None:
     assert _snap(snap_compare, _dialog_store(make_store), *OPEN, ["a"])
 
 
+# the full report's signals conflict, so nothing is preselected: the analyst chooses (down)
+CHOOSE = (["a"], ["down"], ["enter"])
+
+
 def test_dispatch_confirm(snap_compare, make_store) -> None:
-    assert _snap(snap_compare, _dialog_store(make_store), *OPEN, ["a"], ["enter"], ["d"])
+    assert _snap(snap_compare, _dialog_store(make_store), *OPEN, *CHOOSE, ["d"])
 
 
 def test_dispatch_without_a_jurisdiction(snap_compare, make_store) -> None:
@@ -154,7 +158,7 @@ def test_dispatch_without_a_jurisdiction(snap_compare, make_store) -> None:
 
 
 def test_dispatch_a_second_referral(snap_compare, make_store) -> None:
-    groups = (*OPEN, ["a"], ["enter"], ["d"], ["y"], ["d"])
+    groups = (*OPEN, *CHOOSE, ["d"], ["y"], ["d"])
     assert _snap(snap_compare, _dialog_store(make_store), *groups)
 
 
@@ -198,3 +202,26 @@ def test_conflicts(snap_compare, make_store) -> None:
 
 def test_conflicts_when_there_are_none(snap_compare, make_store) -> None:
     assert _snap(snap_compare, _dialog_store(make_store), ["C"])
+
+
+# ------------------------------------------------------------------ safety (issue 13: 9, 10, 14)
+
+
+def _snap_at(snap_compare, store, size, *groups: Sequence[str]) -> bool:  # type: ignore[no-untyped-def]
+    app = make_app(store)
+    app._disable_notifications = app._disable_tooltips = True
+    return bool(snap_compare(app, terminal_size=size, run_before=_keys(*groups)))
+
+
+def test_assign_dialog_keeps_its_key_line_at_60x20(snap_compare, make_store) -> None:
+    assert _snap_at(snap_compare, _dialog_store(make_store), (60, 20), *OPEN, ["a"])
+
+
+def test_assign_dialog_when_no_jurisdiction_is_found(snap_compare, make_store) -> None:
+    """Nothing preselected, the reason said; enter alone has just been refused."""
+    store = _dialog_store(make_store)
+    assert _snap_at(snap_compare, store, (80, 24), ["a"], ["enter"])
+
+
+def test_closing_an_urgent_tip_asks(snap_compare, make_store) -> None:
+    assert _snap_at(snap_compare, _dialog_store(make_store), (80, 24), ["x"])

@@ -315,7 +315,7 @@ async def test_an_assignment_the_disk_cannot_take_says_so_and_may_be_chosen_agai
         tip_id = app.screen.report_id
         await pilot.press("a")
         await settle(pilot)
-        await pilot.press("enter")
+        await pilot.press("down", "enter")  # no jurisdiction signal: the analyst chooses
         await settle(pilot)
         still_open = isinstance(app.screen, AssignScreen)
         messages = [n.message for n in app._notifications]

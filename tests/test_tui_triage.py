@@ -114,7 +114,7 @@ async def test_bulk_select_with_space_then_close_and_info_only(make_store) -> No
     app = make_app(store)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await pilot.press("space", "space", "x")
+        await pilot.press("space", "space", "x", "y")  # a bulk close asks first
         await settle(pilot)
         assert "10 tips" in static_text(app, "#queue-counts")
         assert static_text(app, "#queue-position") == "1/8"  # two closed: gone from "open"
@@ -240,6 +240,15 @@ async def test_whole_workflow_open_claim_analyse_assign_dispatch(make_store) -> 
         assert action in history
 
 
+async def _suggested(suggestion_of, report_id: int) -> None:  # type: ignore[no-untyped-def]
+    """Six keys are counted only where the report suggests an agency: with no signal (none
+    found) or signals that disagree (conflict), enter alone picks nothing (test_tui_safety)."""
+    from tipline_tui.domain.jurisdiction import Outcome
+
+    suggestion = await suggestion_of(report_id)
+    assert suggestion is not None and suggestion.outcome is Outcome.SUGGESTED
+
+
 async def test_on_call_claims_sets_e_assigns_and_dispatches_in_six_keys(make_store) -> None:
     store = make_store([*queue_reports(20), _located_report(30, escalated=True)])
     _with_directory(store)
@@ -249,6 +258,7 @@ async def test_on_call_claims_sets_e_assigns_and_dispatches_in_six_keys(make_sto
         await settle(pilot)
         target = app.screen.query_one(QueueTable).cursor_row
         assert target is not None and target.escalated
+        await _suggested(app.service.suggestion, target.id)
         for key in keys:
             await pilot.press(key)
             await settle(pilot)
@@ -275,6 +285,7 @@ async def test_the_six_on_call_keys_work_typed_ahead_without_waiting(make_store)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         target = app.screen.query_one(QueueTable).cursor_row
+        await _suggested(real_suggestion, target.id)
         await pilot.press("c", "e", "a", "enter", "d", "y")  # as fast as the keyboard sends
         keys_sent.set()  # only now may the assign list's suggestion come back
         await until(

@@ -1,14 +1,16 @@
 """Choose a tip's jurisdiction: suggested agencies first with reasons, then any by name.
 
 Typing filters the whole directory with rapidfuzz; enter assigns the
-highlighted agency, so enter straight away takes the top suggestion.
+highlighted agency, so enter straight away takes the top suggestion. When
+the report gives no signal (none found) or signals that disagree (conflict),
+nothing is highlighted: enter alone picks nothing, and the dialog says why.
 """
 
 from __future__ import annotations
 
-from rapidfuzz import fuzz, process
+from rapidfuzz import fuzz, process, utils
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -24,6 +26,10 @@ from tipline_tui.session import SessionNode, failed
 from tipline_tui.store import actions
 
 FILTER_LIMIT = 40
+LIST_HEIGHT = 12  # rows of the agency list, borders included, when the terminal has them
+AROUND_LIST = 11  # the dialog's other rows at most: borders, title, summary (4), box (3), keys
+KEYS = "enter  assign    ↑↓  choose    esc  cancel"
+NOTHING_CHOSEN = "Nothing chosen: ↑↓ picks an agency, or type to search"
 
 
 def agency_line(agency: Agency) -> str:
@@ -37,8 +43,31 @@ def filter_agencies(agencies: list[Agency], query: str) -> list[Agency]:
     if not query.strip():
         return agencies
     choices = [f"{a.name} {a.kind} {a.state or ''} {a.country or ''}" for a in agencies]
-    found = process.extract(query, choices, scorer=fuzz.WRatio, limit=FILTER_LIMIT, score_cutoff=50)
+    found = process.extract(
+        query,
+        choices,
+        scorer=fuzz.WRatio,
+        processor=utils.default_process,  # "texas icac" finds "Texas ICAC …" first
+        limit=FILTER_LIMIT,
+        score_cutoff=50,
+    )
     return [agencies[index] for _, _, index in found]
+
+
+def summary_text(suggestion: Suggestion) -> Text:
+    """Where the report points; for none and conflict, first why nothing is preselected."""
+    text = Text()
+    if suggestion.outcome is Outcome.NONE:
+        text.append("No jurisdiction in the report: search the directory", style="bold")
+        text.append("\n")
+    elif suggestion.outcome is Outcome.CONFLICT:
+        places = suggestion.summary.partition(": ")[2] or suggestion.summary
+        text.append(f"Signals conflict: {literal(places, multiline=False)} — choose", style="bold")
+    if suggestion.outcome is not Outcome.CONFLICT:  # a conflict's summary is the line above
+        text.append(literal(suggestion.summary, multiline=False))
+    if suggestion.legal_process:
+        text.append("\n" + literal(suggestion.legal_process, multiline=False))
+    return text
 
 
 class AssignScreen(SessionNode, ModalScreen[int | None]):
@@ -67,10 +96,15 @@ class AssignScreen(SessionNode, ModalScreen[int | None]):
                 placeholder="type to search every agency", id="assign-filter", disabled=True
             )
             yield OptionList(id="assign-list")
-            yield Static("enter  assign    ↑↓  choose    esc  cancel", markup=False)
+            yield Static(KEYS, id="assign-keys", markup=False)
 
     def on_mount(self) -> None:
         self.load()
+
+    def on_resize(self, event: events.Resize) -> None:
+        """The list gives way on a short terminal, so the key line below it stays in view."""
+        rows = max(3, min(LIST_HEIGHT, event.size.height - AROUND_LIST))
+        self.query_one(OptionList).styles.height = rows
 
     @work(
         exclusive=True,
@@ -93,14 +127,8 @@ class AssignScreen(SessionNode, ModalScreen[int | None]):
         service = self.session.service
         self.agencies = await service.agencies()
         self.suggestion = await service.suggestion(self.report_id)
-        summary = self.query_one("#assign-summary", Static)
         if self.suggestion is not None:
-            text = Text(literal(self.suggestion.summary, multiline=False))
-            if self.suggestion.legal_process:
-                text.append("\n" + literal(self.suggestion.legal_process, multiline=False))
-            if self.suggestion.outcome is Outcome.NONE:
-                text.append("\nThe tip stays with the clearinghouse unless you choose below.")
-            summary.update(text)
+            self.query_one("#assign-summary", Static).update(summary_text(self.suggestion))
         self._fill(self.query_one(Input).value)
         self.loaded = True
         box = self.query_one(Input)
@@ -124,8 +152,14 @@ class AssignScreen(SessionNode, ModalScreen[int | None]):
         listing = self.query_one(OptionList)
         listing.clear_options()
         listing.add_options(options)
-        if listing.option_count:
-            listing.highlighted = 0
+        # the top suggestion, or the best match for what was typed: never a guess
+        listing.highlighted = 0 if listing.option_count and (query.strip() or self.signal) else None
+
+    @property
+    def signal(self) -> bool:
+        """The report points somewhere: its top suggestion may be taken with enter alone."""
+        s = self.suggestion
+        return s is not None and s.outcome is Outcome.SUGGESTED and bool(s.agencies)
 
     @on(Input.Changed, "#assign-filter")
     def _filter(self, event: Input.Changed) -> None:
@@ -135,8 +169,14 @@ class AssignScreen(SessionNode, ModalScreen[int | None]):
         if not self.loaded:
             return
         listing = self.query_one(OptionList)
-        if listing.highlighted is not None:
-            self._choose(listing.get_option_at_index(listing.highlighted).id)
+        if listing.highlighted is None:
+            self.query_one("#assign-keys", Static).update(Text(NOTHING_CHOSEN, style="bold"))
+            return
+        self._choose(listing.get_option_at_index(listing.highlighted).id)
+
+    @on(OptionList.OptionHighlighted, "#assign-list")
+    def _chosen(self) -> None:
+        self.query_one("#assign-keys", Static).update(KEYS)
 
     @on(OptionList.OptionSelected, "#assign-list")
     def _selected(self, event: OptionList.OptionSelected) -> None:

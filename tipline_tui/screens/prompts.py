@@ -1,4 +1,4 @@
-"""Small modal prompts for triage: pick a priority, type a line.
+"""Small modal prompts for triage: pick a priority, type a line, confirm a step.
 
 Each returns its answer through `dismiss` (None when cancelled), so the
 screen that asked decides what to do with it.
@@ -91,3 +91,28 @@ class TextPrompt(ModalScreen[str | None]):
                 self.query_one("#prompt-error", Static).update(f"! {exc}")
                 return
         self.dismiss(event.value)
+
+
+class ConfirmPrompt(ModalScreen[bool]):
+    """Yes or no before a step that is easy to take by mistake; y confirms, n or esc keeps.
+
+    Pushed from the key handler that asks, so a `y` typed in the same burst
+    answers it, as the dispatch dialog's `y` does.
+    """
+
+    BINDINGS = [
+        Binding("y", "dismiss(True)", "Yes", id="confirm.yes"),
+        Binding("n,escape,q", "dismiss(False)", "No", id="confirm.no"),
+    ]
+
+    def __init__(self, title: str, body: str, *, yes: str, no: str) -> None:
+        super().__init__()
+        self.title_text = title
+        self.body = body
+        self.keys = f"y  {yes}    esc  {no}"
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="prompt", id="confirm"):
+            yield Static(self.title_text, classes="prompt-title", markup=False)
+            yield Static(self.body, id="confirm-body", markup=False)
+            yield Static(self.keys, id="confirm-keys", markup=False)

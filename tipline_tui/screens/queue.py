@@ -135,9 +135,9 @@ class QueueScreen(TriageMixin, Screen[None]):
             self.reload(keep_cursor=True)
         self._shown_once = True
 
-    def reload(self, *, keep_cursor: bool = False) -> None:
+    def reload(self, *, keep_cursor: bool = False, keep_id: int | None = None) -> None:
         row = self.table.cursor_row
-        keep = row.id if keep_cursor and row is not None else None
+        keep = row.id if keep_cursor and row is not None else keep_id
         if self.on_call:
             # cut-offs move with the clock: recomputed on every load
             cutoffs = self.session.time_limits.cutoffs(self.session.now())
@@ -283,11 +283,15 @@ class QueueScreen(TriageMixin, Screen[None]):
         row = self.table.cursor_row
         if row is None or self.table.marked:
             return None
-        return TriageState(row.claimed_by, row.status, row.priority)
+        return TriageState(row.claimed_by, row.status, row.priority, escalated=row.escalated)
 
     def after_triage(self) -> None:
         self.table.clear_marks()
         self.reload(keep_cursor=True)
+
+    def after_reopen(self, report_ids: list[int]) -> None:
+        self.table.clear_marks()
+        self.reload(keep_id=report_ids[0])  # undone: the cursor is back on the tip
 
     def show_stored_state(self) -> None:
         self.reload(keep_cursor=True)

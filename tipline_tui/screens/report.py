@@ -96,7 +96,9 @@ class ReportScreen(TriageMixin, Screen[None]):
             return None
         a = self.tip.analysis
         details = TipDetails(tuple(a.labels), a.victim_age_min, a.victim_age_max)
-        return TriageState(a.claimed_by, a.status, a.priority, details)
+        return TriageState(
+            a.claimed_by, a.status, a.priority, details, escalated=self.tip.report.escalated
+        )
 
     def after_triage(self) -> None:
         self.load()

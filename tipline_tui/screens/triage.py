@@ -17,9 +17,10 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Input
 
+from tipline_tui.domain.enums import is_urgent
 from tipline_tui.domain.triage import CONTENT_LABELS as _LABELS
 from tipline_tui.domain.triage import TriageError, age_range_text, clean_labels, parse_age_range
-from tipline_tui.screens.prompts import PriorityPicker, TextPrompt
+from tipline_tui.screens.prompts import ConfirmPrompt, PriorityPicker, TextPrompt
 from tipline_tui.session import SessionNode
 from tipline_tui.store import actions
 from tipline_tui.store.actions import ActionResult
@@ -40,6 +41,14 @@ TRIAGE_BINDINGS = [
     Binding("a", "triage_assign", "Assign", priority=True, id="triage.assign"),
     Binding("d", "triage_dispatch", "Dispatch", priority=True, id="triage.dispatch"),
     Binding("x", "triage_close", "Close/reopen", show=False, priority=True, id="triage.close"),
+    Binding(
+        "X",
+        "triage_undo_close",
+        "Reopen what x closed",
+        show=False,
+        priority=True,
+        id="triage.reopen",
+    ),
 ]
 
 LABEL_HINT = "Labels: " + ", ".join(_LABELS) + ". Other words become free tags."
@@ -62,6 +71,11 @@ class TriageState:
     status: str
     priority: str | None
     details: TipDetails | None = None
+    escalated: bool = False  # by the ESP: urgent until an analyst sets a priority
+
+    @property
+    def urgent(self) -> bool:
+        return is_urgent(self.priority, self.escalated)
 
 
 class TriageTarget:
@@ -76,6 +90,10 @@ class TriageTarget:
 
     def after_triage(self) -> None:
         raise NotImplementedError
+
+    def after_reopen(self, report_ids: list[int]) -> None:
+        """An undone close: show the tips again (the queue puts its cursor back on them)."""
+        self.after_triage()
 
     def show_stored_state(self) -> None:
         """Show the tips as stored: an action that could not be saved changed nothing."""
@@ -123,18 +141,26 @@ class TriageMixin(SessionNode, TriageTarget):
         a = tip.analysis
         return TipDetails(tuple(a.labels), a.victim_age_min, a.victim_age_max)
 
-    async def _perform(self, action: Callable[..., ActionResult], *args: Any, **kw: Any) -> bool:
-        """Act; if that raises (a full disk), show the tip's true state before the app says why."""
+    async def _perform(
+        self,
+        action: Callable[..., ActionResult],
+        *args: Any,
+        after: Callable[[], None] | None = None,
+        **kw: Any,
+    ) -> bool:
+        """Act, then `after` (else `after_triage`); if that raises (a full disk), show the
+        tip's true state before the app says why."""
         try:
             result = await self.session.perform(action, *args, **kw)
         except Exception:
             self.show_stored_state()
             raise
         if result is not None:
-            self.after_triage()
+            (after or self.after_triage)()
         return result is not None
 
-    async def _bulk(self, ids: list[int], action: str, value: Any = None) -> None:
+    async def _bulk(self, ids: list[int], action: str, value: Any = None) -> list[int]:
+        """One action over the selection; the ids it applied to."""
         session = self.session
         try:
             done, refused = await session.service.bulk(
@@ -143,14 +169,18 @@ class TriageMixin(SessionNode, TriageTarget):
         except Exception:
             self.show_stored_state()  # the selection stays, to try again
             raise
-        message = f"{len(done)} of {plural(len(ids), 'tip')}: {action.replace('_', ' ')}"
+        self._say_bulk(len(done), len(ids), action.replace("_", " "), refused)
+        self.after_triage()
+        return [result.report_id for result in done]
+
+    def _say_bulk(self, done: int, asked: int, what: str, refused: list[str]) -> None:
+        message = f"{done} of {plural(asked, 'tip')}: {what}"
         if refused:
             message += "\nnot done: " + "; ".join(refused[:3])
             message += f" (+{len(refused) - 3} more)" if len(refused) > 3 else ""
         self._screen().notify(
             message, severity="warning" if refused else "information", markup=False
         )
-        self.after_triage()
 
     @work(group="triage", description="Claiming", exit_on_error=False)
     async def action_triage_claim(self) -> None:
@@ -274,17 +304,83 @@ class TriageMixin(SessionNode, TriageTarget):
         prompt = TextPrompt(f"Note on tip #{report_id} (kept as written, never edited)")
         self._ask(prompt, then, "Adding the note")
 
-    @work(group="triage", description="Closing or reopening", exit_on_error=False)
-    async def action_triage_close(self) -> None:
+    closed_last: tuple[int, ...] = ()  # what x last closed on this screen: X reopens it
+
+    def action_triage_close(self) -> None:
+        """x closes (or reopens a closed tip); an urgent tip, or a selection, asks first.
+
+        The question opens here, in the key handler, so a `y` typed in the same
+        burst answers it. Every close says how to undo it (X).
+        """
         ids = self.triage_ids()
-        if len(ids) > 1:
-            await self._bulk(ids, "close")
-            return
         state = self.triage_state()
-        if not ids or state is None:
+        if not ids or (len(ids) == 1 and state is None):
             return
-        closed = state.status == "closed"
-        await self._perform(actions.reopen if closed else actions.close, ids[0])
+        if state is not None and state.status == "closed":
+            self._run(self._reopen(ids), "Reopening")
+            return
+        question = _close_question(ids, state)
+        if question is None:
+            self._run(self._close(ids), "Closing")
+            return
+
+        async def then(yes: bool) -> None:
+            if yes:
+                await self._close(ids)
+
+        self._ask(question, then, "Closing")
+
+    async def _close(self, ids: list[int]) -> None:
+        if len(ids) > 1:
+            closed = await self._bulk(ids, "close")
+        else:
+            closed = ids if await self._perform(actions.close, ids[0]) else []
+        if not closed:
+            return
+        self.closed_last = tuple(closed)
+        what = f"tip #{closed[0]}" if len(closed) == 1 else f"the {len(closed)} tips closed"
+        self._screen().notify(f"X reopens {what}", title="Undo", timeout=10, markup=False)
+
+    def action_triage_undo_close(self) -> None:
+        if not self.closed_last:
+            self._screen().notify(
+                "Nothing closed here to reopen. f shows closed tips; x reopens one.",
+                markup=False,
+            )
+            return
+        self._run(self._reopen(list(self.closed_last)), "Reopening")
+
+    async def _reopen(self, ids: list[int]) -> None:
+        """The reopen rule (domain/transitions.py) for each; it syncs like any action."""
+        if len(ids) == 1:
+            done = await self._perform(actions.reopen, ids[0], after=lambda: self.after_reopen(ids))
+            reopened = ids if done else []
+        else:
+            reopened = await self._reopen_many(ids)
+        self.closed_last = tuple(i for i in self.closed_last if i not in reopened)
+
+    async def _reopen_many(self, ids: list[int]) -> list[int]:
+        session = self.session
+        reopened: list[int] = []
+        refused: list[str] = []
+        try:
+            for report_id in ids:
+                try:
+                    await session.service.act(
+                        actions.reopen, report_id, analyst=session.analyst, now=session.now()
+                    )
+                except TriageError as exc:
+                    refused.append(f"#{report_id}: {exc}")
+                else:
+                    reopened.append(report_id)
+        except Exception:
+            self.show_stored_state()
+            raise
+        finally:
+            session.poke_sync()
+        self._say_bulk(len(reopened), len(ids), "reopened", refused)
+        self.after_reopen(reopened or ids)
+        return reopened
 
     def action_triage_assign(self) -> None:
         from tipline_tui.screens.assign import AssignScreen
@@ -310,6 +406,26 @@ class TriageMixin(SessionNode, TriageTarget):
             self.after_triage()
 
         self._ask(DispatchScreen(report_id), then, "Dispatching")
+
+
+def _close_question(ids: list[int], state: TriageState | None) -> ConfirmPrompt | None:
+    """The question before x closes, or None when one key may close (a single calm tip)."""
+    if len(ids) > 1:
+        return ConfirmPrompt(
+            f"Close {len(ids)} selected tips?",
+            "They leave the open queue. X reopens them.",
+            yes="close them",
+            no="keep them open",
+        )
+    if state is None or not state.urgent:
+        return None
+    why = "priority E" if state.priority == "E" else "escalated by the ESP"
+    return ConfirmPrompt(
+        f"Close urgent tip #{ids[0]}?",
+        f"It is urgent ({why}). Closed, it leaves the open queue and on-call; X reopens it.",
+        yes="close it",
+        no="keep it open",
+    )
 
 
 def _words(text: str) -> list[str]:
