@@ -8,7 +8,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker
 
@@ -16,6 +16,7 @@ from tipline_tui.domain.intake import QuarantinedDocument
 from tipline_tui.domain.literal import literal
 from tipline_tui.session import SessionNode, failed
 from tipline_tui.widgets.format import utc_text
+from tipline_tui.widgets.frugal import QuietFooter
 
 PREVIEW_BYTES = 4000
 
@@ -45,7 +46,7 @@ class QuarantineScreen(SessionNode, Screen[None]):
         yield OptionList(id="quarantine-list")
         with VerticalScroll(id="quarantine-detail"):
             yield Static("", id="quarantine-text", markup=False)
-        yield Footer()
+        yield QuietFooter()
 
     def on_mount(self) -> None:
         self.load()
