@@ -238,7 +238,10 @@ class Measured:
 
 
 def walk(app: PtyApp, steps: list[Step], quiet: float, timeout: float) -> list[Measured]:
-    """Press each step's key once the previous step has gone quiet; its bytes are its cost."""
+    """Press each step's key once the previous step has gone quiet; its bytes are its cost.
+
+    What the app wrote before the first key stays in `app.raw`, for `--trace`.
+    """
     if not app.wait_for(0, re.compile(r"Tip #|#\s*\d+|\d+ tips?"), 60.0):
         tail = strip_ansi(app.raw[-400:].decode("utf-8", "replace"))
         raise SystemExit(f"the queue never painted; tail: {tail!r}")
@@ -260,8 +263,10 @@ def walk(app: PtyApp, steps: list[Step], quiet: float, timeout: float) -> list[M
     return done
 
 
-def run(size: tuple[int, int], quiet: float, timeout: float, source: Path) -> list[Measured]:
-    """The walk on a fresh copy of `source`, in a throwaway home."""
+def run(
+    size: tuple[int, int], quiet: float, timeout: float, source: Path
+) -> tuple[bytes, list[Measured]]:
+    """The walk on a fresh copy of `source`, in a throwaway home, and all the app wrote."""
     columns, lines = size
     with tempfile.TemporaryDirectory(prefix="tipline-bytes-") as tmp:
         home = Path(tmp)
@@ -270,9 +275,10 @@ def run(size: tuple[int, int], quiet: float, timeout: float, source: Path) -> li
         app = PtyApp(store, home, columns, lines)
         app.start()
         try:
-            return walk(app, STEPS, quiet, timeout)
+            measured = walk(app, STEPS, quiet, timeout)
         finally:
             app.close()
+        return bytes(app.raw), measured
 
 
 # ------------------------------------------------------------------ report
@@ -332,10 +338,13 @@ def main(argv: list[str] | None = None) -> int:
     runs = []
     for number in range(1, args.runs + 1):
         print(f"run {number}/{args.runs} ...", file=sys.stderr, flush=True)
-        runs.append(run(args.size, args.quiet, args.timeout, args.store))
-    if args.trace is not None:
+        raw, measured = run(args.size, args.quiet, args.timeout, args.store)
+        runs.append(measured)
+    if args.trace is not None:  # the last walk: first paint, then each step (then the quit)
         with args.trace.open("w") as fh:
-            for n, m in enumerate(runs[-1], 1):
+            first = raw.find(measured[0].output) if measured and measured[0].output else 0
+            fh.write(f"--- 0 start: {first} bytes\n{raw[:first]!r}\n")
+            for n, m in enumerate(measured, 1):
                 fh.write(f"--- {n} {m.step.name}: {len(m.output)} bytes\n{m.output!r}\n")
     print(table(runs, args.size))
     return 0

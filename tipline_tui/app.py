@@ -9,10 +9,11 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from textual import events, on, work
+from textual import constants, events, on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.dom import DOMNode
+from textual.driver import Driver
 from textual.filter import LineFilter
 from textual.screen import Screen
 
@@ -30,7 +31,7 @@ from tipline_tui.store.actions import ActionResult
 from tipline_tui.store.problems import describe_failure
 from tipline_tui.store.service import TipService
 from tipline_tui.sync.loop import SyncLoop, SyncStatus
-from tipline_tui.widgets.frugal import TerseStyles, quiet_focus_repaint
+from tipline_tui.widgets.frugal import TerseStyles, quiet_focus_repaint, row_memory_driver
 from tipline_tui.widgets.queue_table import QueueTable
 
 
@@ -94,6 +95,13 @@ class TiplineApp(SessionNode, App[None]):
     def log_path(self) -> Path:
         """Where worker failures and sync errors are written, with their tracebacks."""
         return self.failure_log.path
+
+    def get_driver_class(self) -> type[Driver]:
+        """Textual's terminal driver, writing only the rows a frame changes."""
+        driver = super().get_driver_class()
+        if constants.DRIVER is None and driver.__name__ == "LinuxDriver":
+            return row_memory_driver(driver)
+        return driver
 
     def get_line_filters(self) -> Sequence[LineFilter]:
         return [*super().get_line_filters(), self._terse_styles]
