@@ -57,8 +57,8 @@ def test_default_colours_are_dropped_and_runs_of_one_style_joined() -> None:
     default = Style(color="default", bgcolor="default")
     bold = Style(bold=True, color="default", bgcolor="default")
     blue = Style(color="blue", bgcolor="default")
-    segments = [Segment(" ", default), Segment("a", default), Segment("B", bold), Segment("c", blue)]
-    joined = TerseStyles().apply(segments, Color(0, 0, 0))
+    segments = [Segment(" ", default), Segment("a", default), Segment("B", bold)]
+    joined = TerseStyles().apply([*segments, Segment("c", blue)], Color(0, 0, 0))
     assert [s.text for s in joined] == [" a", "B", "c"]
     assert joined[0].style == Style()  # nothing left to write: the terminal's default
     assert joined[1].style == Style(bold=True)
