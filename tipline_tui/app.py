@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import getpass
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from functools import partial
 from pathlib import Path
 from typing import Any
 
-from textual import events, on, work
+from textual import constants, events, on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.dom import DOMNode
+from textual.driver import Driver
+from textual.filter import LineFilter
 from textual.screen import Screen
 
 from tipline_tui.config import default_log_path
@@ -29,6 +31,7 @@ from tipline_tui.store.actions import ActionResult
 from tipline_tui.store.problems import describe_failure
 from tipline_tui.store.service import TipService
 from tipline_tui.sync.loop import SyncLoop, SyncStatus
+from tipline_tui.widgets.frugal import TerseStyles, quiet_focus_repaint, row_memory_driver
 from tipline_tui.widgets.queue_table import QueueTable
 
 
@@ -64,6 +67,11 @@ class TiplineApp(SessionNode, App[None]):
         log_path: Path | None = None,
     ) -> None:
         super().__init__()
+        # the terminal's own colours and no animations: a fraction of the bytes over SSH
+        self.theme = "ansi-dark"
+        self.animation_level = "none"
+        self._terse_styles = TerseStyles()
+        quiet_focus_repaint()
         self.service = service
         self.demo = demo
         self.clock = clock
@@ -87,6 +95,16 @@ class TiplineApp(SessionNode, App[None]):
     def log_path(self) -> Path:
         """Where worker failures and sync errors are written, with their tracebacks."""
         return self.failure_log.path
+
+    def get_driver_class(self) -> type[Driver]:
+        """Textual's terminal driver, writing only the rows a frame changes."""
+        driver = super().get_driver_class()
+        if constants.DRIVER is None and driver.__name__ == "LinuxDriver":
+            return row_memory_driver(driver)
+        return driver
+
+    def get_line_filters(self) -> Sequence[LineFilter]:
+        return [*super().get_line_filters(), self._terse_styles]
 
     def on_mount(self) -> None:
         self.failure_log.install()

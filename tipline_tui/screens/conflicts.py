@@ -13,13 +13,14 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from tipline_tui.domain.literal import literal
 from tipline_tui.session import SessionNode
 from tipline_tui.store.sync_state import Conflict
 from tipline_tui.widgets.format import plural, utc_text
+from tipline_tui.widgets.frugal import QuietFooter
 
 
 def _values(values: dict[str, Any]) -> str:
@@ -48,7 +49,7 @@ class ConflictsScreen(SessionNode, Screen[None]):
     def compose(self) -> ComposeResult:
         yield Static("Sync conflicts and rejected actions", id="conflicts-title", markup=False)
         yield OptionList(id="conflicts-list")
-        yield Footer()
+        yield QuietFooter()
 
     def on_mount(self) -> None:
         self.load()

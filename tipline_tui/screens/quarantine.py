@@ -8,7 +8,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker
 
@@ -16,6 +16,7 @@ from tipline_tui.domain.intake import QuarantinedDocument
 from tipline_tui.domain.literal import literal
 from tipline_tui.session import SessionNode, failed
 from tipline_tui.widgets.format import plural, utc_text
+from tipline_tui.widgets.frugal import QuietFooter
 from tipline_tui.widgets.indented import IndentedContent
 
 PREVIEW_BYTES = 4000
@@ -55,7 +56,7 @@ class QuarantineScreen(SessionNode, Screen[None]):
         yield DocumentList(id="quarantine-list")
         with VerticalScroll(id="quarantine-detail"):
             yield Static("", id="quarantine-text", markup=False)
-        yield Footer()
+        yield QuietFooter()
 
     def on_mount(self) -> None:
         self.load()

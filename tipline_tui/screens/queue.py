@@ -14,7 +14,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 from textual.worker import Worker
 
 from tipline_tui.domain.views import (
@@ -28,6 +28,7 @@ from tipline_tui.domain.views import (
 from tipline_tui.screens.triage import TRIAGE_BINDINGS, TriageMixin, TriageState
 from tipline_tui.session import SyncChanged, failed
 from tipline_tui.store.service import TipService
+from tipline_tui.widgets.frugal import QuietFooter
 from tipline_tui.widgets.queue_table import QueueTable
 
 EMPTY_STORE_TEXT = (
@@ -114,7 +115,7 @@ class QueueScreen(TriageMixin, Screen[None]):
             id="queue",
         )
         yield Input(placeholder="search id, platform, ESP, screen name, email", id="search")
-        yield Footer()
+        yield QuietFooter()
 
     @property
     def service(self) -> TipService:

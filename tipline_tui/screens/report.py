@@ -9,7 +9,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, OptionList, Static, TabbedContent, TabPane
+from textual.widgets import OptionList, Static, TabbedContent, TabPane
 from textual.widgets.option_list import Option
 from textual.worker import Worker
 
@@ -20,6 +20,7 @@ from tipline_tui.screens.triage import TRIAGE_BINDINGS, TipDetails, TriageMixin,
 from tipline_tui.session import SyncChanged, failed
 from tipline_tui.store.service import TipService
 from tipline_tui.widgets.format import age_text, plural, priority_text, utc_text
+from tipline_tui.widgets.frugal import QuietFooter
 from tipline_tui.widgets.history import agency_ids, history_text
 from tipline_tui.widgets.indented import IndentedContent
 from tipline_tui.widgets.report_panes import PANES
@@ -72,7 +73,7 @@ class ReportScreen(TriageMixin, Screen[None]):
                 yield OptionList(id="related-list")
             with TabPane("History", id="pane-history"), VerticalScroll():
                 yield Static("", id="text-history", markup=False)
-        yield Footer()
+        yield QuietFooter()
 
     @property
     def service(self) -> TipService:
