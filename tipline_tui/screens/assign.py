@@ -17,7 +17,7 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker
 
-from tipline_tui.domain.agency import Agency
+from tipline_tui.domain.agency import NO_DIRECTORY, Agency
 from tipline_tui.domain.jurisdiction import Outcome, Suggestion
 from tipline_tui.domain.literal import literal
 from tipline_tui.session import SessionNode, failed
@@ -101,6 +101,8 @@ class AssignScreen(SessionNode, ModalScreen[int | None]):
             if self.suggestion.outcome is Outcome.NONE:
                 text.append("\nThe tip stays with the clearinghouse unless you choose below.")
             summary.update(text)
+        if not self.agencies:
+            summary.update(NO_DIRECTORY)
         self._fill(self.query_one(Input).value)
         self.loaded = True
         box = self.query_one(Input)
