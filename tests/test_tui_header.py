@@ -145,3 +145,28 @@ def test_suggest_without_a_directory_says_how_to_load_one(
     assert main(["suggest", "--db", str(tmp_path / "store.sqlite"), "1"]) == 0
     out = capsys.readouterr().out
     assert "no agency directory" in out and "tipline agencies import FILE.csv" in out, out
+
+
+def test_header_pieces_fit_any_width_and_keep_the_filter() -> None:
+    from tipline_tui.domain.views import QueueCounts, QueueFilter, QueueSort
+    from tipline_tui.widgets.queue_header import (
+        count_pieces,
+        header_texts,
+        sync_pieces,
+        view_pieces,
+    )
+
+    filt = QueueFilter(status="claimed", priority="E", urgent_only=True, search="wolf")
+    states = [None, SyncStatus(online=True, pending=12, conflicts=2), SyncStatus(failed=True)]
+    for status in states:
+        groups = [
+            count_pieces(QueueCounts(100_000, 1_234, 99_000), 7),
+            view_pieces(QueueSort.RECEIVED, filt, on_call=False),
+            sync_pieces(status, 4),
+        ]
+        for width in range(45, 121):
+            lead, sync = header_texts(groups, width, demo=True)
+            assert lead.cell_len + 1 + sync.cell_len <= width, (width, lead, sync)
+            assert "claimed pri E urgent /wolf" in lead.plain, (width, lead)
+            if status is not None and not status.online:
+                assert "SYNC ERR" in sync.plain, (width, sync)

@@ -50,18 +50,22 @@ SHRINK_ORDER = (
     "quarantined",
     "urgent",
     "sort",
-    "filter",
     "sync",
     "online",
     "filter",
+    "sort",
+    "pending",
+    "quarantined",
+    "conflicts",
+    "urgent",
 )
 JOIN = " · "  # between pieces of a group
 GROUP_JOIN = " │ "  # between groups
 
 _SORT_FORMS = {
-    QueueSort.URGENCY: ("sorted by urgency", "by urgency", "urgency"),
-    QueueSort.AGE: ("sorted oldest first", "oldest first", "oldest"),
-    QueueSort.RECEIVED: ("sorted newest first", "newest first", "newest"),
+    QueueSort.URGENCY: ("sorted by urgency", "by urgency", "urgency", ""),
+    QueueSort.AGE: ("sorted oldest first", "oldest first", "oldest", ""),
+    QueueSort.RECEIVED: ("sorted newest first", "newest first", "newest", ""),
 }
 
 
@@ -72,7 +76,7 @@ def count_pieces(counts: QueueCounts | None, quarantined: int) -> list[Piece]:
         Piece("total", (f"{counts.total:,} tips", "")),
         Piece(
             "urgent",
-            (f"{counts.urgent:,} urgent", f"{counts.urgent:,} urg"),
+            (f"{counts.urgent:,} urgent", f"{counts.urgent:,} urg", ""),
             STRONG if counts.urgent else "",
         ),
         Piece("unassigned", (f"{counts.unassigned:,} unassigned", "")),
@@ -80,7 +84,7 @@ def count_pieces(counts: QueueCounts | None, quarantined: int) -> list[Piece]:
             [
                 Piece(
                     "quarantined",
-                    (f"{quarantined:,} quarantined", f"{quarantined:,} quar"),
+                    (f"{quarantined:,} quarantined", f"{quarantined:,} quar", ""),
                     STRONG,
                 )
             ]
@@ -93,10 +97,11 @@ def count_pieces(counts: QueueCounts | None, quarantined: int) -> list[Piece]:
 def view_pieces(sort: QueueSort, filt: QueueFilter, *, on_call: bool) -> list[Piece]:
     """What the rows are: the filter (never dropped, only shortened) and the sort."""
     search = literal(filt.search.strip(), multiline=False)
+    found = f" /{search}" if search else ""
+    short_found = f" /{search[:8]}…" if len(search) > 9 else found
     if on_call:
-        found = f" /{search}" if search else ""
         return [
-            Piece("filter", (f"ON-CALL{found}", f"ON-CALL{found}", "ON-CALL", "ON-CALL"), ALARM)
+            Piece("filter", (f"ON-CALL{found}", f"ON-CALL{found}", f"ON-CALL{short_found}"), ALARM)
         ]
     words = [filt.status or "all"]
     if filt.priority:
@@ -104,17 +109,10 @@ def view_pieces(sort: QueueSort, filt: QueueFilter, *, on_call: bool) -> list[Pi
     if filt.urgent_only:
         words.append("urgent")
     shown = " ".join(words)
-    found = f" /{search}" if search else ""
-    short_found = f" /{search[:8]}…" if len(search) > 9 else found
     return [
         Piece(
             "filter",
-            (
-                f"showing: {shown}{found}",
-                f"{shown}{found}",
-                f"{shown}{short_found}",
-                f"{shown}{short_found}",
-            ),
+            (f"showing: {shown}{found}", f"{shown}{found}", f"{shown}{short_found}"),
             STRONG if shown != "open" or search else "",
         ),
         Piece("sort", _SORT_FORMS[sort]),
@@ -129,11 +127,17 @@ def sync_pieces(status: SyncStatus | None, pending: int) -> list[Piece]:
         return [Piece("pending", (f"no hub: {pending:,} queued", f"{pending:,} queued"), STRONG)]
     pieces = [_state_piece(status)]
     if status.pending:
-        pieces.append(Piece("pending", (f"{status.pending:,} pending", f"{status.pending:,} pend")))
+        pieces.append(
+            Piece("pending", (f"{status.pending:,} pending", f"{status.pending:,} pend", ""))
+        )
     problems = status.conflicts + status.rejected
     if problems:
         pieces.append(
-            Piece("conflicts", (f"{problems:,} conflicts (C)", f"{problems:,} confl (C)"), STRONG)
+            Piece(
+                "conflicts",
+                (f"{problems:,} conflicts (C)", f"{problems:,} confl (C)", f"{problems:,} confl"),
+                STRONG,
+            )
         )
     return pieces
 
@@ -159,12 +163,12 @@ def _width(pieces: Sequence[Piece], levels: dict[str, int]) -> int:
 
 
 def fit(
-    groups: Sequence[Sequence[Piece]], width: int, *, last_gap: int = len(GROUP_JOIN)
+    groups: Sequence[Sequence[Piece]], width: int, *, last_gap: int
 ) -> list[list[tuple[str, str]]]:
     """Each group's pieces as (text, style), in the longest forms that fit `width` together.
 
-    Pieces within a group are joined by JOIN, groups by GROUP_JOIN (the last group by
-    `last_gap` cells); pieces give way in
+    Pieces within a group are joined by JOIN, groups by GROUP_JOIN, and `last_gap` cells
+    always come before the last group (its widget's margin); pieces give way in
     SHRINK_ORDER, and what still does not fit is cut by the widget that shows it.
     """
     levels = {p.name: 0 for group in groups for p in group}
@@ -172,7 +176,7 @@ def fit(
     def total() -> int:
         used = [_width(g, levels) for g in groups]
         gaps = len(GROUP_JOIN) * max(0, len([u for u in used[:-1] if u]) - 1)
-        return sum(used) + gaps + (last_gap if used[-1] else 0)
+        return sum(used) + gaps + last_gap
 
     forms = {p.name: len(p.forms) for group in groups for p in group}
     taken: list[str] = []
