@@ -14,6 +14,7 @@ from sqlalchemy import (
     Connection,
     Select,
     and_,
+    case,
     func,
     or_,
     select,
@@ -101,8 +102,8 @@ def filter_clause(filt: QueueFilter) -> ColumnElement[bool]:
 
 
 def _latest_referral_status() -> Any:
-    """How far the tip's latest referral has got: read through the (report_id, agency_id)
-    index, and only for the rows a window returns."""
+    """How far a referred tip's latest referral has got: read through the (report_id,
+    agency_id) index, only for the referred rows a window returns."""
     mine = _referral.alias("latest")
     latest = (
         select(func.max(mine.c.id))
@@ -110,12 +111,11 @@ def _latest_referral_status() -> Any:
         .correlate(_report)
         .scalar_subquery()
     )
-    return (
-        select(_referral.c.status)
-        .where(_referral.c.id == latest)
-        .scalar_subquery()
-        .label("referral_status")
-    )
+    status = select(_referral.c.status).where(_referral.c.id == latest).scalar_subquery()
+    return case((_report.c.status == "referred", status)).label("referral_status")
+
+
+_REFERRAL_STATUS = _latest_referral_status()
 
 
 def _window_select() -> Select[Any]:
@@ -136,7 +136,7 @@ def _window_select() -> Select[Any]:
         _agency.c.name.label("jurisdiction"),
         _report.c.jurisdiction_outcome,
         _report.c.jurisdiction_place,
-        _latest_referral_status(),
+        _REFERRAL_STATUS,
     ).select_from(_report.outerjoin(_agency, _agency.c.id == _report.c.jurisdiction_id))
 
 
