@@ -18,6 +18,8 @@ from tipline_tui.store import actions, intake, sync_state
 from tipline_tui.store.directory import write_agencies
 
 SIZES = [(80, 24), (120, 40)]
+# the queue's header, footer and columns fit themselves to the width: also the narrowest
+QUEUE_SIZES = [*SIZES, (60, 20)]
 
 
 def _store(make_store):
@@ -26,7 +28,7 @@ def _store(make_store):
     return make_store(reports)
 
 
-@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("size", QUEUE_SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_queue_screen(snap_compare, make_store, size) -> None:
     async def run_before(pilot: Pilot) -> None:
         await idle(pilot)
@@ -92,10 +94,12 @@ def _keys(*groups: Sequence[str]) -> Callable[[Pilot], Awaitable[None]]:
     return run_before
 
 
-def _snap(snap_compare, store, *groups: Sequence[str]) -> bool:  # type: ignore[no-untyped-def]
+def _snap(  # type: ignore[no-untyped-def]
+    snap_compare, store, *groups: Sequence[str], size: tuple[int, int] = (80, 24)
+) -> bool:
     app = make_app(store)
     app._disable_notifications = app._disable_tooltips = True  # run_test's defaults
-    return bool(snap_compare(app, terminal_size=(80, 24), run_before=_keys(*groups)))
+    return bool(snap_compare(app, terminal_size=size, run_before=_keys(*groups)))
 
 
 # the tip with every part of the schema filled in, found by search and opened
@@ -108,6 +112,10 @@ def test_on_call_queue(snap_compare, make_store) -> None:
 
 def test_empty_queue_says_how_to_get_data(snap_compare, make_store) -> None:
     assert _snap(snap_compare, make_store([]))
+
+
+def test_empty_queue_at_60_columns(snap_compare, make_store) -> None:
+    assert _snap(snap_compare, make_store([]), size=(60, 20))
 
 
 @pytest.mark.parametrize(

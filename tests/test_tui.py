@@ -245,8 +245,8 @@ async def test_empty_store_says_how_to_get_data(make_store) -> None:
     app = make_app(make_store([]), demo=True)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        assert "No tips yet" in table_lines(app)[1]
-        assert "tipline demo" in table_lines(app)[1]
+        assert "No tips in this store yet" in table_lines(app)[1]
+        assert "tipline demo" in table_lines(app)[2]
         assert "DEMO" in static_text(app, "#queue-counts")
         await pilot.press("enter", "j", "G")
         assert isinstance(app.screen, QueueScreen)

@@ -54,3 +54,8 @@ def table_lines(app: TiplineApp) -> list[str]:
 def static_text(app: TiplineApp, selector: str) -> str:
     widget = app.screen.query_one(selector)
     return str(widget.render())
+
+
+def screen_lines(app: TiplineApp) -> list[str]:
+    """The screen as the terminal shows it, line by line: what is cut is cut here too."""
+    return [strip.text for strip in app.screen._compositor.render_strips()]

@@ -89,7 +89,9 @@ def suggest_agencies(args: argparse.Namespace) -> int:
         geo_note = "not configured" if geoip_path is None else f"{geoip_path} not found"
     else:
         geo_note = f"on ({geoip_path})"
-    _print_suggestion(args.report_id, found, urgent=urgent, geo_note=geo_note)
+    _print_suggestion(
+        args.report_id, found, urgent=urgent, geo_note=geo_note, empty_directory=not agencies
+    )
     return 0
 
 
@@ -127,7 +129,9 @@ def _as_json(report_id: int, found: Suggestion, *, urgent: bool, geolocated: boo
     }
 
 
-def _print_suggestion(report_id: int, found: Suggestion, *, urgent: bool, geo_note: str) -> None:
+def _print_suggestion(
+    report_id: int, found: Suggestion, *, urgent: bool, geo_note: str, empty_directory: bool
+) -> None:
     print(f"tip #{report_id}: {maybe_line(found.summary)}")
     if found.legal_process:
         print(f"  {one_line(found.legal_process)}")
@@ -139,6 +143,10 @@ def _print_suggestion(report_id: int, found: Suggestion, *, urgent: bool, geo_no
             "the tip stays with the clearinghouse" if not found.places else "none in the directory"
         )
         print(f"agencies: none ({why})")
+        if empty_directory:
+            from tipline_tui.domain.agency import NO_DIRECTORY
+
+            print(NO_DIRECTORY)
         return
     order = "urgent tip: agencies taking urgent referrals first" if urgent else "best first"
     print(f"agencies ({order}):")

@@ -5,6 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
+# said wherever a directory is needed and the store has none (the assign dialog, `suggest`)
+NO_DIRECTORY = (
+    "This store has no agency directory. Load one with "
+    "`tipline agencies import FILE.csv`, or sync with a hub, which sends its directory."
+)
+
 # what an import may change; the name is the key (referrals name their agency)
 AGENCY_FIELDS = ("kind", "state", "country", "contact", "takes_urgent")
 

@@ -140,6 +140,21 @@ def locate(
     return _outcome(contenders), places
 
 
+def locate_contenders(report: Report) -> tuple[Outcome, tuple[Place, ...]]:
+    """Outcome and the places it names: one when SUGGESTED, each contender in a CONFLICT.
+
+    What intake stores for the queue's jurisdiction column, which must not read a
+    report to say where a tip points.
+    """
+    _, contenders = _ranked_places(jurisdiction_signals(report))
+    return _outcome(contenders), tuple(contenders)
+
+
+def places_text(places: Sequence[Place]) -> str | None:
+    """Places as stored beside the outcome: their labels, space-separated ("US-NY US-CA")."""
+    return " ".join(p.label() for p in places) or None
+
+
 def _outcome(contenders: Sequence[Place]) -> Outcome:
     if not contenders:
         return Outcome.NONE

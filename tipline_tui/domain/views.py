@@ -77,6 +77,8 @@ class QueueRow:
     claimed_by: str | None
     jurisdiction: str | None
     jurisdiction_outcome: str | None = None
+    jurisdiction_place: str | None = None  # the outcome's place labels: "US-NY US-CA"
+    referral_status: str | None = None  # the latest referral's: queued, sent, acknowledged…
 
     def sort_key(self, sort: QueueSort) -> tuple[int, ...]:
         """The keyset position of this row under `sort`."""

@@ -19,7 +19,7 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker
 
-from tipline_tui.domain.agency import Agency
+from tipline_tui.domain.agency import NO_DIRECTORY, Agency
 from tipline_tui.domain.jurisdiction import Outcome, Suggestion
 from tipline_tui.domain.literal import literal
 from tipline_tui.session import SessionNode, failed
@@ -127,8 +127,11 @@ class AssignScreen(SessionNode, ModalScreen[int | None]):
         service = self.session.service
         self.agencies = await service.agencies()
         self.suggestion = await service.suggestion(self.report_id)
+        summary = self.query_one("#assign-summary", Static)
         if self.suggestion is not None:
-            self.query_one("#assign-summary", Static).update(summary_text(self.suggestion))
+            summary.update(summary_text(self.suggestion))
+        if not self.agencies:
+            summary.update(NO_DIRECTORY)
         self._fill(self.query_one(Input).value)
         self.loaded = True
         box = self.query_one(Input)

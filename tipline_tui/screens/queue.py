@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import TypeVar
 
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -28,12 +26,34 @@ from tipline_tui.domain.views import (
 from tipline_tui.screens.triage import TRIAGE_BINDINGS, TriageMixin, TriageState
 from tipline_tui.session import SyncChanged, failed
 from tipline_tui.store.service import TipService
-from tipline_tui.widgets.frugal import QuietFooter
+from tipline_tui.widgets.fitting_footer import FittingFooter
+from tipline_tui.widgets.queue_header import count_pieces, header_texts, sync_pieces, view_pieces
 from tipline_tui.widgets.queue_table import QueueTable
 
+# what a first run shows: every way tips get into a store (the table wraps it to its width)
 EMPTY_STORE_TEXT = (
-    "No tips yet. Try `tipline demo`, or fill this store with "
-    "`tipline demo-data --out FILE` and open it with --db FILE."
+    "No tips in this store yet. Three ways to get some:\n"
+    "  tipline demo          try the app on synthetic tips, in a throwaway copy\n"
+    "  tipline import PATH   import CyberTipline report XML (files or folders)\n"
+    "  hub sync              set TIPLINE_HUB_URL and TIPLINE_HUB_TOKEN (or [hub] in "
+    "settings.toml); tips then arrive by themselves"
+)
+
+# the footer's hints, most important first: what is left out at 80 columns is in help (?)
+FOOTER_IMPORTANCE = (
+    "select",
+    "help",
+    "triage_claim",
+    "triage_priority('E')",
+    "triage_assign",
+    "triage_dispatch",
+    "search",
+    "quit",
+    "cycle_sort",
+    "cycle_status",
+    "toggle_urgent",
+    "cycle_priority",
+    "toggle_on_call",
 )
 
 
@@ -115,7 +135,7 @@ class QueueScreen(TriageMixin, Screen[None]):
             id="queue",
         )
         yield Input(placeholder="search id, platform, ESP, screen name, email", id="search")
-        yield QuietFooter()
+        yield FittingFooter(FOOTER_IMPORTANCE)
 
     @property
     def service(self) -> TipService:
@@ -163,61 +183,33 @@ class QueueScreen(TriageMixin, Screen[None]):
         self.quarantined = await self.service.quarantine_count()
         self.pending = await self.service.pending_actions()
         self._show_header()
-        self._show_badge()
 
     def on_sync_changed(self, message: SyncChanged) -> None:
         """The sync state changed; new rows show at once."""
         if message.pulled and self.is_current:
             self.reload(keep_cursor=True)
-        self._show_badge()
+        self._show_header()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if failed(event, "counts"):
             self.query_one("#queue-counts", Static).update("Could not count the tips: see the log")
 
-    def _show_badge(self) -> None:
-        text = Text()
-        status = self.session.sync_status
-        if status is None:
-            if self.pending:
-                text.append(f"no hub: {self.pending} queued ", style="bold")
-        else:
-            if status.online:
-                text.append("online ")
-            elif status.refused:
-                text.append("REFUSED ", style="reverse bold")
-            elif status.failed and status.store_problem:
-                text.append(f"SYNC ERROR: {status.store_problem} ", style="reverse bold")
-            elif status.failed:
-                text.append("SYNC ERROR (see the log) ", style="reverse bold")
-            else:
-                since = time.strftime("%H:%M", time.gmtime(status.offline_since or 0))
-                text.append(f"OFFLINE since {since} ", style="reverse bold")
-            if status.pending:
-                text.append(f"{status.pending} pending ")
-            problems = status.conflicts + status.rejected
-            if problems:
-                text.append(f"{problems} conflicts (C) ", style="bold")
-        self.query_one("#sync-badge", Static).update(text)
-
     def _show_header(self) -> None:
-        text = Text()
-        if self.demo:
-            text.append(" DEMO ", style="reverse bold")
-            text.append(" ")
-        c = self.counts
-        if c is not None:
-            text.append(f"{c.total:,} tips ")
-            text.append(f"{c.urgent:,} urgent", style="bold" if c.urgent else "")
-            text.append(f" {c.unassigned:,} unassigned")
-        if self.quarantined:
-            text.append(f" │ {self.quarantined:,} quarantined", style="bold")
-        if self.on_call:
-            text.append(" │ ")
-            text.append("ON-CALL", style="reverse bold")
-        else:
-            text.append(f" │ {self.sort.label} │ {self.filt.describe()}")
-        self.query_one("#queue-counts", Static).update(text)
+        """Counts, what the rows are (filter and sort) and sync, fitted to the width."""
+        position = self.query_one("#queue-position").styles.width
+        # the position and the space before it (the space before sync is the fit's)
+        width = self.size.width - (int(position.value) if position else 0) - 1
+        groups = [
+            count_pieces(self.counts, self.quarantined),
+            view_pieces(self.sort, self.filt, on_call=self.on_call),
+            sync_pieces(self.session.sync_status, self.pending),
+        ]
+        lead, sync = header_texts(groups, max(width, 20), demo=self.demo)
+        self.query_one("#queue-counts", Static).update(lead)
+        self.query_one("#sync-badge", Static).update(sync)
+
+    def on_resize(self) -> None:
+        self._show_header()
 
     @on(QueueTable.Highlighted)
     def _show_position(self, event: QueueTable.Highlighted) -> None:
@@ -225,7 +217,14 @@ class QueueScreen(TriageMixin, Screen[None]):
         shown = f"{event.index + 1:,}/{total}" if event.row is not None else f"0/{total}"
         if self.table.marked:
             shown = f"{len(self.table.marked)} sel {shown}"
-        self.query_one("#queue-position", Static).update(shown)
+        position = self.query_one("#queue-position", Static)
+        # as wide as the longest position this total gives, so the header around it is
+        # fitted again only when the total's digits or a selection change that
+        wide = len(shown) - len(f"{event.index + 1:,}") + len(total)
+        if position.styles.width is None or position.styles.width.value != wide:
+            position.styles.width = wide
+            self.call_after_refresh(self._show_header)
+        position.update(shown)
 
     @on(QueueTable.Selected)
     def _open(self, event: QueueTable.Selected) -> None:

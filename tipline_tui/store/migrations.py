@@ -15,7 +15,7 @@ from tipline_tui.store import tables
 from tipline_tui.store.tables import table_of
 
 APPLICATION_ID = 0x54495031  # "TIP1"
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 Migration = Callable[[Connection], None]
 
@@ -97,6 +97,17 @@ def _identify_notes(conn: Connection) -> None:
         )
 
 
+def _add_jurisdiction_place(conn: Connection) -> None:
+    """v7: the place a tip's signals point to, kept beside the outcome for the queue.
+
+    Intake fills it; tips stored before are left without (the queue says "suggested"
+    for them): working it out again reads every report, minutes for a large store.
+    """
+    columns = {row[1] for row in conn.exec_driver_sql("PRAGMA table_info(report)")}
+    if "jurisdiction_place" not in columns:
+        conn.exec_driver_sql("ALTER TABLE report ADD COLUMN jurisdiction_place VARCHAR")
+
+
 # MIGRATIONS[n] takes a store from version n-1 to n. Version 1 is the baseline.
 MIGRATIONS: dict[int, Migration] = {
     2: _add_quarantine,
@@ -104,6 +115,7 @@ MIGRATIONS: dict[int, Migration] = {
     4: _add_actions,
     5: _rekey_names,
     6: _identify_notes,
+    7: _add_jurisdiction_place,
 }
 
 

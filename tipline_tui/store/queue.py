@@ -14,6 +14,7 @@ from sqlalchemy import (
     Connection,
     Select,
     and_,
+    case,
     func,
     or_,
     select,
@@ -23,11 +24,12 @@ from sqlalchemy import (
 
 from tipline_tui.domain.enums import WAITING_STATUSES, IdentifierKind
 from tipline_tui.domain.views import QueueCounts, QueueFilter, QueueRow, QueueSort
-from tipline_tui.store.tables import AgencyRow, IdentifierRow, ReportRow, table_of
+from tipline_tui.store.tables import AgencyRow, IdentifierRow, ReferralRow, ReportRow, table_of
 
 _report = table_of(ReportRow)
 _agency = table_of(AgencyRow)
 _ident = table_of(IdentifierRow)
+_referral = table_of(ReferralRow)
 
 _SEARCH_KINDS = (
     IdentifierKind.EMAIL.value,
@@ -99,6 +101,23 @@ def filter_clause(filt: QueueFilter) -> ColumnElement[bool]:
     return and_(true(), *clauses)
 
 
+def _latest_referral_status() -> Any:
+    """How far a referred tip's latest referral has got: read through the (report_id,
+    agency_id) index, only for the referred rows a window returns."""
+    mine = _referral.alias("latest")
+    latest = (
+        select(func.max(mine.c.id))
+        .where(mine.c.report_id == _report.c.id)
+        .correlate(_report)
+        .scalar_subquery()
+    )
+    status = select(_referral.c.status).where(_referral.c.id == latest).scalar_subquery()
+    return case((_report.c.status == "referred", status)).label("referral_status")
+
+
+_REFERRAL_STATUS = _latest_referral_status()
+
+
 def _window_select() -> Select[Any]:
     escalated = and_(
         _report.c.escalate_text.is_not(None), func.trim(_report.c.escalate_text) != ""
@@ -116,6 +135,8 @@ def _window_select() -> Select[Any]:
         _report.c.claimed_by,
         _agency.c.name.label("jurisdiction"),
         _report.c.jurisdiction_outcome,
+        _report.c.jurisdiction_place,
+        _REFERRAL_STATUS,
     ).select_from(_report.outerjoin(_agency, _agency.c.id == _report.c.jurisdiction_id))
 
 

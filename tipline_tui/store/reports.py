@@ -18,7 +18,7 @@ from sqlmodel import SQLModel
 
 from tipline_tui.domain.enums import urgency_rank
 from tipline_tui.domain.identifiers import Identifier, report_identifiers
-from tipline_tui.domain.jurisdiction import locate
+from tipline_tui.domain.jurisdiction import locate_contenders, places_text
 from tipline_tui.domain.report import (
     Address,
     DeviceId,
@@ -325,6 +325,7 @@ def add_files(
 
 
 def _report_row(report: Report, source: str | None, now: int) -> dict[str, Any]:
+    outcome, places = locate_contenders(report)
     return {
         "hub_id": report.hub_id,
         "source_sha256": source,
@@ -345,7 +346,8 @@ def _report_row(report: Report, source: str | None, now: int) -> dict[str, Any]:
         "labels": None,
         "version": 1,
         # where the report's own signals point; IP geolocation is left to suggest
-        "jurisdiction_outcome": locate(report)[0].value,
+        "jurisdiction_outcome": outcome.value,
+        "jurisdiction_place": places_text(places),
     }
 
 

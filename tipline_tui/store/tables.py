@@ -67,6 +67,8 @@ class ReportRow(SQLModel, table=True):
     jurisdiction_id: int | None = Field(default=None, foreign_key="agency.id")
     # where the report's own signals point: suggested, conflict or none (schema v4)
     jurisdiction_outcome: str | None = None
+    # the place(s) the outcome names, as labels: "US-NY", or "US-NY US-CA" for a conflict (v7)
+    jurisdiction_place: str | None = None
     claimed_at: int | None = None
     # sync bookkeeping
     version: int = 1

@@ -10,6 +10,7 @@ text and goes through `literal` before it is drawn.
 
 from __future__ import annotations
 
+import textwrap
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -63,8 +64,13 @@ class Column:
     right: bool = False
 
 
+NARROW = 72  # below this the age column gives way: the limit column still says what is late
+AGE = 2  # the age column's place in `layout` and in a row's cells (after the cursor marker)
+
+
 def layout(width: int) -> list[Column]:
-    """Column widths for a table `width` cells wide (80 is the smallest we design for)."""
+    """Column widths for a table `width` cells wide (80 is the smallest we design for;
+    below NARROW the age column is left out and the jurisdiction keeps room for a place)."""
     fixed = [
         Column("", 1),
         Column("id", 7, True),
@@ -75,33 +81,54 @@ def layout(width: int) -> list[Column]:
         Column("type", 7),
         Column("status", 8),
     ]
-    used = sum(c.width for c in fixed) + 9  # one space between the ten columns
+    if width < NARROW:
+        del fixed[AGE]
+    used = sum(c.width for c in fixed) + len(fixed) + 1  # one space between columns
     flexible = max(10, width - used)
-    platform = flexible // 2
+    jurisdiction = max(flexible - flexible // 2, min(12, flexible - 4))
     return [
-        *fixed[:7],
-        Column("platform/ESP", platform),
-        fixed[7],
-        Column("jurisdiction", flexible - platform),
+        *fixed[:-1],
+        Column("platform/ESP", flexible - jurisdiction),
+        fixed[-1],
+        Column("jurisdiction", jurisdiction),
     ]
 
 
-_OUTCOME_TEXT = {"none": "none found", "conflict": "conflict?"}
+_OUTCOME_TEXT = {"none": "none found", "conflict": "conflict?", "suggested": "suggested"}
+# a referred tip's status is how far its referral has got (the agency is in the next column)
+_REFERRAL_TEXT = {"queued": "queued", "sent": "sent", "acknowledged": "ack'd", "failed": "FAILED"}
+
+
+def status_text(row: QueueRow) -> str:
+    """A status that reads whole in the column's eight cells."""
+    if row.status == "claimed" and row.claimed_by:  # who has it says more than "claimed"
+        return f"@{row.claimed_by}"
+    if row.status == "referred" and row.referral_status:
+        return _REFERRAL_TEXT.get(row.referral_status, row.referral_status)
+    return row.status
+
+
+def jurisdiction_text(row: QueueRow) -> str:
+    """The agency it is assigned to, else where its signals point: a place ("US-NY"),
+    the places that contend ("US-NY/US-CA?"), or that none was found."""
+    if row.jurisdiction:
+        return row.jurisdiction
+    places = (row.jurisdiction_place or "").split()
+    if row.jurisdiction_outcome == "suggested" and places:
+        return places[0]
+    if row.jurisdiction_outcome == "conflict" and places:
+        return "/".join(places) + "?"
+    return _OUTCOME_TEXT.get(row.jurisdiction_outcome or "", "-")
 
 
 def row_cells(row: QueueRow, now: float, limits: TimeLimits | None = None) -> list[str]:
     urgent = row.urgency_rank == 0
     source = " / ".join(literal(v, multiline=False) for v in (row.platform, row.esp_name) if v)
-    status = row.status
-    if row.claimed_by:  # who has it matters more than the word "claimed"
-        prefix = "" if row.status == "claimed" else row.status[:3]
-        status = f"{prefix}@{row.claimed_by}"
     clock = ""
     if limits is not None and row.status in WAITING_STATUSES:
         clock = clock_text(now, limits.deadline(row.received_at, row.priority, row.escalated))
-    jurisdiction = literal(row.jurisdiction, multiline=False) or _OUTCOME_TEXT.get(
-        row.jurisdiction_outcome or "", "-"
-    )
+    status = status_text(row)
+    jurisdiction = jurisdiction_text(row)
     return [
         str(row.id),
         age_text(now - row.received_at),
@@ -111,8 +138,25 @@ def row_cells(row: QueueRow, now: float, limits: TimeLimits | None = None) -> li
         incident_short(row.incident_type),
         source,
         literal(status, multiline=False),
-        jurisdiction,
+        literal(jurisdiction, multiline=False),
     ]
+
+
+def message_lines(message: str, width: int) -> list[str]:
+    """`message` wrapped to `width`: a wrapped line keeps its own indent, and one that
+    continues a command line lines up under the command's description."""
+    out: list[str] = []
+    for line in message.splitlines():
+        body = line.lstrip(" ")
+        indent = line[: len(line) - len(body)]
+        gap = body.find("   ")  # "tipline demo      try the app…": the description's column
+        hang = (
+            indent + " " * (gap + len(body[gap:]) - len(body[gap:].lstrip())) if gap > 0 else indent
+        )
+        out += textwrap.wrap(
+            body, max(10, width), initial_indent=indent, subsequent_indent=hang
+        ) or [""]
+    return out
 
 
 def _fit(text: str, column: Column) -> str:
@@ -462,10 +506,12 @@ class QueueTable(ReportsFailures, Widget, can_focus=True):
         index = self._top + y - 1
         row = self._row_at(index)
         if row is None:
-            return Strip([Segment(" " * width, PLAIN)]) if y != 1 else self._message_line(width)
+            return self._message_line(y - 1, width)
         cells = row_cells(row, self.clock(), self.limits)
         marker = "*" if row.id in self.marked else ">" if index == self._cursor else " "
         texts = [marker, *cells]
+        if len(columns) < len(texts):
+            del texts[AGE]
         line = set_cell_size(
             " ".join(_fit(t, c) for t, c in zip(texts, columns, strict=True)), width
         )
@@ -473,13 +519,16 @@ class QueueTable(ReportsFailures, Widget, can_focus=True):
         style = Style(reverse=index == self._cursor, bold=urgent)
         return Strip([Segment(line, style)], width)
 
-    def _message_line(self, width: int) -> Strip:
+    def _message_line(self, line: int, width: int) -> Strip:
+        """Line `line` of what the table says instead of rows (blank below it)."""
         if self._failed:
-            message = " The queue could not be loaded: see the log."
+            message = "The queue could not be loaded: see the log."
         elif not self._loaded:
-            message = " loading…"
+            message = "loading…"
         elif not self._rows:
-            message = f" {self.empty_text}"
+            message = self.empty_text
         else:
             message = ""
-        return Strip([Segment(set_cell_size(message, width), PLAIN)], width)
+        lines = message_lines(message, width - 2) if line < self.size.height else []
+        text = f" {lines[line]}" if line < len(lines) else ""
+        return Strip([Segment(set_cell_size(text, width), PLAIN)], width)

@@ -1,0 +1,78 @@
+"""A footer that shows only the key hints that fit, most important first.
+
+Textual's footer lays every hint in one row and cuts the row at the edge
+("/ Searc"), so at 80 columns the last hint shown is half a word. This one
+keeps whole hints: it ranks them by the screen's own order of importance
+and hides those that no longer fit; the help screen (`?`) lists every key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from rich.cells import cell_len
+
+from tipline_tui.widgets.frugal import QuietFooter
+
+PALETTE_ACTION = "command_palette"
+
+
+def hint_width(key_display: str, description: str, *, palette: bool = False) -> int:
+    """Cells one hint takes in the footer's default (not compact) style."""
+    width = cell_len(key_display) + 2 + (cell_len(description) + 1 if description else 0)
+    return width + 2 if palette else width  # the palette's border and right padding
+
+
+def choose_hints(
+    hints: Sequence[tuple[str, int]], importance: Sequence[str], width: int
+) -> set[str]:
+    """The actions whose hints are shown: most important first while they fit `width`;
+    hints not named in `importance` come after, the command palette last."""
+
+    def rank(hint: tuple[str, int]) -> tuple[int, int]:
+        action = hint[0]
+        if action in importance:
+            return 0, importance.index(action)
+        return (2, 0) if action == PALETTE_ACTION else (1, 0)
+
+    shown: set[str] = set()
+    for action, needed in sorted(hints, key=rank):
+        if needed <= width:
+            shown.add(action)
+            width -= needed
+    return shown
+
+
+class FittingFooter(QuietFooter):
+    """Footer whose hints are never cut: those that do not fit are left out whole
+    (and, as QuietFooter, rebuilt only when its keys change)."""
+
+    def __init__(self, importance: Sequence[str] = (), *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.importance = tuple(importance)
+
+    async def recompose(self) -> None:
+        await super().recompose()
+        self.fit_hints()
+
+    def on_resize(self) -> None:
+        self.fit_hints()
+
+    def fit_hints(self) -> None:
+        # by CSS type name: Textual does not export FooterKey (key, key_display, description)
+        keys: list[Any] = list(self.query("FooterKey"))
+        widths = [
+            (
+                key.action,
+                hint_width(
+                    key.key_display,
+                    key.description,
+                    palette=key.has_class("-command-palette"),
+                ),
+            )
+            for key in keys
+        ]
+        shown = choose_hints(widths, self.importance, self.size.width)
+        for key in keys:
+            key.display = key.action in shown
