@@ -341,7 +341,7 @@ def test_strength_ladder() -> None:
     order = ["name", "skeleton", "deleet", "stem"]
     assert [screen[t] for t in order] == sorted(screen.values(), reverse=True)
     assert screen["name"] == 0.9 and display["name"] == 0.5
-    assert screen["stem"] == 0.4 and display["stem"] == 0.2
+    assert screen["stem"] == 0.25 and display["stem"] == 0.2
     assert all(display[t] < screen[t] for t in order)
 
 

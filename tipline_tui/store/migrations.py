@@ -15,7 +15,7 @@ from tipline_tui.store import tables
 from tipline_tui.store.tables import table_of
 
 APPLICATION_ID = 0x54495031  # "TIP1"
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 Migration = Callable[[Connection], None]
 
@@ -97,6 +97,16 @@ def _identify_notes(conn: Connection) -> None:
         )
 
 
+def _rekey_people_phones_networks(conn: Connection) -> None:
+    """v7: people's full names with birth dates, international phone prefixes, networks in
+    time, names in other scripts and one-slip screen names: new identifier rows and keys."""
+    from tipline_tui.store.related_index import add_full_names, add_slip_variants, rebuild_keys
+
+    add_full_names(conn)
+    rebuild_keys(conn, ("full_name", "phone", "ip", "screen_name", "display_name"))
+    add_slip_variants(conn)
+
+
 # MIGRATIONS[n] takes a store from version n-1 to n. Version 1 is the baseline.
 MIGRATIONS: dict[int, Migration] = {
     2: _add_quarantine,
@@ -104,6 +114,7 @@ MIGRATIONS: dict[int, Migration] = {
     4: _add_actions,
     5: _rekey_names,
     6: _identify_notes,
+    7: _rekey_people_phones_networks,
 }
 
 

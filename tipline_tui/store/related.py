@@ -29,6 +29,7 @@ from tipline_tui.store.related_common import (
     rarity,
 )
 from tipline_tui.store.related_fuzzy import fuzzy_evidence
+from tipline_tui.store.related_people import PERSON_KEYS, person_evidence
 
 KEY_LIMIT = 300  # more tips than this share the value: it says nothing about a person
 ACCOUNT_COUNT_CAP = 5000  # accounts shared more widely than this count as shared this widely
@@ -45,8 +46,11 @@ _KEY_REASONS = {
     "ip": "same IP",
     "net24": "same /24",
     "net64": "same /64",
+    "net24_near": "same /24 on the same service within 2 days",
+    "net64_near": "same IPv6 /64 on the same service within 2 days",
     "name": "same {kind}",
     "skeleton": "look-alike {kind}",
+    "translit": "same {kind} in another script",
     "deleet": "{kind} same but for leetspeak",
     "leet": "{kind} same but for leetspeak",
     "stem": "{kind} same but for digits",
@@ -57,7 +61,9 @@ _KEY_REASONS = {
     "hash": "same file hash",
 }
 # reasons from these keys also show the other tip's spelling
-RAW_REASON_KEYS = ("email", "e164", "name", "handle", "handle_alike", "stem", "email_local")
+RAW_REASON_KEYS = (
+    "email", "e164", "name", "handle", "handle_alike", "stem", "email_local", "translit",
+)  # fmt: skip
 
 
 # Keys that name one account: many tips sharing one usually means one prolific person,
@@ -77,7 +83,12 @@ LINK_WEIGHT = 0.2
 # are services it was reported on: counted through the handle keys of the same value
 # (next to each other in the index), a prolific person's forty tips on two services are
 # two accounts, and a common name on three hundred services is three hundred.
-NAME_ACCOUNTS = {"name": "handle", "skeleton": "handle_alike", "deleet": "handle_alike"}
+NAME_ACCOUNTS = {
+    "name": "handle",
+    "skeleton": "handle_alike",
+    "translit": "handle_alike",
+    "deleet": "handle_alike",
+}
 CROSS_SERVICE = 0.7  # the same handle elsewhere is less sure than an account itself
 # An email user name stands for that name at several providers: how many people share
 # one is told by how many distinct addresses stand behind its tips, not by how many
@@ -102,7 +113,8 @@ def _own_keys(conn: Connection, report_id: int) -> _Mine:
         "SELECT kind, raw, key_type, key, strength FROM identifier_key WHERE report_id = ?",
         (report_id,),
     ):
-        mine.setdefault((key_type, key), []).append((kind, raw, strength))
+        if key_type not in PERSON_KEYS:  # compared by related_people, never shared as such
+            mine.setdefault((key_type, key), []).append((kind, raw, strength))
     return mine
 
 
@@ -141,6 +153,19 @@ def _usable_keys(
     return usable, overflow, services
 
 
+# A network seen on one service within days (see ip_keys.near_network_keys) is evidence
+# only when the network itself is rare: the plain key of a network many tips share
+# (a carrier block, a documentation range) is not usable, and then neither is this.
+_NEAR_NETWORKS = {"net24_near": "net24", "net64_near": "net64"}
+
+
+def _rare_networks_only(usable: dict[tuple[str, str], int]) -> None:
+    for key_type, key in list(usable):
+        plain = _NEAR_NETWORKS.get(key_type)
+        if plain and (plain, key.partition(SCOPE_MARK)[0]) not in usable:
+            del usable[(key_type, key)]
+
+
 def _newest_holders(conn: Connection, key_type: str, key: str, report_id: int) -> list[int]:
     """The newest KEY_LIMIT other tips holding an overflowing key."""
     return [
@@ -165,6 +190,7 @@ def _exact(
     if not mine:
         return set(), {}
     usable, overflow, services = _usable_keys(conn, mine)
+    _rare_networks_only(usable)
     if not usable:
         return set(mine), {}
     whole = [k for k in usable if k not in overflow and k[0] not in PARTIAL_KEYS]
@@ -359,8 +385,8 @@ def _reason_texts(conn: Connection, shown: dict[int, list[Reason]]) -> dict[int,
                 theirs = key_raw.get((other, key_type, key), mine)
                 texts.append(template + (f" ({theirs})" if theirs != mine else ""))
             else:
-                _, prefix, value_id = reason
-                texts.append(prefix + value_raw.get((other, int(value_id)), "?"))
+                _, prefix, value_id, *suffix = reason
+                texts.append(prefix + value_raw.get((other, int(value_id)), "?") + "".join(suffix))
         out[other] = tuple(texts)
     return out
 
@@ -382,6 +408,7 @@ def related_reports(conn: Connection, report_id: int, limit: int = 20) -> list[R
     own, sources = _exact(conn, report_id, evidence)
     _linked(conn, report_id, own, sources, evidence)
     fuzzy_evidence(conn, report_id, evidence)
+    person_evidence(conn, report_id, evidence)
     marks = _marks(conn, report_id)
     for other, (same, analyst) in marks.items():
         if same:
