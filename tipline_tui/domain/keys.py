@@ -133,7 +133,7 @@ def handle_keys(service: str, raw: str) -> list[Key]:
     for key in name_keys(raw, SCREEN):
         if key.type == "name":
             keys.append(Key("handle", f"{key.value}{SCOPE_MARK}{scope}", 1.0))
-        elif key.type in ("skeleton", "translit", "deleet") and key.value not in alike:
+        elif key.type in ("skeleton", "deleet") and key.value not in alike:
             alike.add(key.value)
             keys.append(Key("handle_alike", f"{key.value}{SCOPE_MARK}{scope}", 0.8))
     return keys

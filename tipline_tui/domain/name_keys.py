@@ -178,10 +178,12 @@ def name_keys(raw: str, strengths: tuple[float, float, float, float]) -> list[Ke
     skeleton = folded.translate(_DROP_LOOSE)
     if len(skeleton) >= _MIN_NAME:
         keys.append(Key("skeleton", skeleton, s_skel))
-    if not text.isascii():  # another script, read in Latin letters: "Дерек" -> "derek"
+    if not text.isascii():
+        # Another script read in Latin letters ("Дерек" -> "derek"), a second skeleton a
+        # little weaker than the look-alike one: it meets the Latin spelling's skeleton.
         latin = anyascii(text).casefold().translate(_DROP_LOOSE)
         if len(latin) >= _MIN_NAME and latin != skeleton:
-            keys.append(Key("translit", latin, s_leet))
+            keys.append(Key("skeleton", latin, s_leet))
     # Readings never coincide (the second reads a digit as a letter), so no de-duplication;
     # all de-leet keys go before all stems to keep the list strongest first.
     readings = _leet_readings(folded.translate(_LEET_SYMBOLS))

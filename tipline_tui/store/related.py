@@ -50,7 +50,6 @@ _KEY_REASONS = {
     "net64_near": "same IPv6 /64 on the same service within 2 days",
     "name": "same {kind}",
     "skeleton": "look-alike {kind}",
-    "translit": "same {kind} in another script",
     "deleet": "{kind} same but for leetspeak",
     "leet": "{kind} same but for leetspeak",
     "stem": "{kind} same but for digits",
@@ -61,9 +60,7 @@ _KEY_REASONS = {
     "hash": "same file hash",
 }
 # reasons from these keys also show the other tip's spelling
-RAW_REASON_KEYS = (
-    "email", "e164", "name", "handle", "handle_alike", "stem", "email_local", "translit",
-)  # fmt: skip
+RAW_REASON_KEYS = ("email", "e164", "name", "handle", "handle_alike", "stem", "email_local")
 
 
 # Keys that name one account: many tips sharing one usually means one prolific person,
@@ -83,12 +80,7 @@ LINK_WEIGHT = 0.2
 # are services it was reported on: counted through the handle keys of the same value
 # (next to each other in the index), a prolific person's forty tips on two services are
 # two accounts, and a common name on three hundred services is three hundred.
-NAME_ACCOUNTS = {
-    "name": "handle",
-    "skeleton": "handle_alike",
-    "translit": "handle_alike",
-    "deleet": "handle_alike",
-}
+NAME_ACCOUNTS = {"name": "handle", "skeleton": "handle_alike", "deleet": "handle_alike"}
 CROSS_SERVICE = 0.7  # the same handle elsewhere is less sure than an account itself
 # An email user name stands for that name at several providers: how many people share
 # one is told by how many distinct addresses stand behind its tips, not by how many
