@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from sqlalchemy import Connection
 from sqlmodel import SQLModel
 
+from tipline_tui.domain.name_keys import SCREEN
 from tipline_tui.store import tables
 from tipline_tui.store.tables import table_of
 
@@ -100,10 +101,22 @@ def _identify_notes(conn: Connection) -> None:
 def _rekey_people_phones_networks(conn: Connection) -> None:
     """v7: people's full names with birth dates, international phone prefixes, networks in
     time, names in other scripts and one-slip screen names: new identifier rows and keys."""
-    from tipline_tui.store.related_index import add_full_names, add_slip_variants, rebuild_keys
+    from tipline_tui.store.related_index import (
+        add_full_names,
+        add_near_network_keys,
+        add_slip_variants,
+        rebuild_keys,
+    )
 
     add_full_names(conn)
-    rebuild_keys(conn, ("full_name", "phone", "ip", "screen_name", "display_name"))
+    rebuild_keys(conn, ("full_name", "phone"))
+    add_near_network_keys(conn)
+    # Only names in other scripts get new keys; the digit-less stem of a screen name weighs less.
+    rebuild_keys(conn, ("screen_name", "display_name"), only="i.raw GLOB '*[^ -~]*'")
+    conn.exec_driver_sql(
+        "UPDATE identifier_key SET strength = ? WHERE key_type = 'stem' AND kind = 'screen_name'",
+        (SCREEN[3],),
+    )
     add_slip_variants(conn)
 
 

@@ -149,8 +149,13 @@ def _value_ids(conn: Connection, values: list[tuple[str, str]]) -> dict[tuple[st
     return found
 
 
-def _stored_items(conn: Connection, kinds: Sequence[str] | None) -> Iterator[IndexItem]:
-    """Index items rebuilt from stored identifier rows, one tip at a time, in id order."""
+def _stored_items(
+    conn: Connection, kinds: Sequence[str] | None, only: str = ""
+) -> Iterator[IndexItem]:
+    """Index items rebuilt from stored identifier rows, one tip at a time, in id order.
+
+    `only` is an SQL condition on the identifier row `i` narrowing which are read.
+    """
     hints: dict[int, list[str]] = {}
     for report_id, country in conn.exec_driver_sql(
         "SELECT report_id, country FROM address WHERE country IS NOT NULL "
@@ -158,13 +163,20 @@ def _stored_items(conn: Connection, kinds: Sequence[str] | None) -> Iterator[Ind
     ):
         if len(country) == 2:
             hints.setdefault(report_id, []).append(country.upper())
-    seen_at: dict[tuple[int, str], str] = {}  # an IP's first capture time, for near keys
+    # An address's first capture time in the tip (people's and incidents' events, then
+    # files'), for the networks-in-time keys; one time per address, not per role.
+    seen_at: dict[tuple[int, str], str] = {}
     if not kinds or IdentifierKind.IP in kinds:
         for report_id, address, date_time in conn.exec_driver_sql(
-            "SELECT report_id, ip_address, date_time FROM ip_event WHERE date_time IS NOT NULL"
+            "SELECT report_id, ip_address, date_time FROM ip_event WHERE date_time IS NOT NULL "
+            "UNION ALL SELECT report_id, json_extract(extra, '$.ip_capture_event.ip_address'), "
+            "json_extract(extra, '$.ip_capture_event.date_time') FROM file "
+            "WHERE json_extract(extra, '$.ip_capture_event.date_time') IS NOT NULL"
         ):
             seen_at.setdefault((report_id, address), date_time)
     where = f"WHERE i.kind IN ({', '.join('?' for _ in kinds)}) " if kinds else ""
+    if only:
+        where = f"{where}AND {only} " if where else f"WHERE {only} "
     rows = conn.exec_driver_sql(
         "SELECT i.report_id, i.kind, i.raw, i.norm, i.role, r.esp_name FROM identifier i "
         f"JOIN report r ON r.id = i.report_id {where}ORDER BY i.report_id",
@@ -194,19 +206,44 @@ def backfill(conn: Connection, batch: int = 2000) -> None:
     index_identifiers(conn, items)
 
 
-def rebuild_keys(conn: Connection, kinds: Sequence[str], batch: int = 5000) -> None:
-    """Recompute the canonical keys of these identifier kinds after their rules changed."""
+def rebuild_keys(conn: Connection, kinds: Sequence[str], batch: int = 5000, only: str = "") -> None:
+    """Recompute the canonical keys of these identifier kinds after their rules changed.
+
+    `only` (an SQL condition on the `raw` value, e.g. non-ASCII ones) limits the rebuild
+    to the values whose keys the change can alter.
+    """
     marks = marks_sql(len(kinds))
-    conn.exec_driver_sql(f"DELETE FROM identifier_key WHERE kind IN ({marks})", tuple(kinds))
+    narrowed = f" AND {only.replace('i.raw', 'raw')}" if only else ""
+    conn.exec_driver_sql(
+        f"DELETE FROM identifier_key WHERE kind IN ({marks}){narrowed}", tuple(kinds)
+    )
+    _insert_keys(conn, _stored_items(conn, kinds, only), batch)
+
+
+def _insert_keys(
+    conn: Connection, items_in: Iterator[IndexItem], batch: int, key_types: Sequence[str] = ()
+) -> None:
+    """Insert the keys of these items (only those of `key_types`, if given), in batches."""
     items: list[IndexItem] = []
-    for item in _stored_items(conn, kinds):
+    for item in items_in:
         items.append(item)
         if len(items) >= batch:
-            conn.exec_driver_sql(_INSERT_KEYS, _key_rows(items))
+            _insert_rows(conn, _key_rows(items), key_types)
             items = []
-    rows = _key_rows(items)
+    _insert_rows(conn, _key_rows(items), key_types)
+
+
+def _insert_rows(conn: Connection, rows: list[_KeyRow], key_types: Sequence[str]) -> None:
+    if key_types:
+        rows = [row for row in rows if row[3] in key_types]
     if rows:
         conn.exec_driver_sql(_INSERT_KEYS, rows)
+
+
+def add_near_network_keys(conn: Connection, batch: int = 5000) -> None:
+    """Add the networks-in-time keys of IPs stored before v7 (their other keys stand)."""
+    near = ("net24_near", "net64_near")
+    _insert_keys(conn, _stored_items(conn, (IdentifierKind.IP,)), batch, near)
 
 
 def add_full_names(conn: Connection) -> None:
