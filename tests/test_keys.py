@@ -274,10 +274,10 @@ def test_optional_marks_drop_from_the_skeleton_but_spelling_marks_stay() -> None
     zalgo = "".join(f"{c}\u0337" for c in "darkwolf")
     assert one("screen_name", zalgo, "skeleton") == "darkwolf"
     vowelled = "\u0645\u064f\u062d\u064e\u0645\u0651\u064e\u062f"  # Muhammad with harakat
-    assert one("display_name", vowelled, "skeleton") == "\u0645\u062d\u0645\u062f"
+    assert values("display_name", vowelled, "skeleton")[0] == "\u0645\u062d\u0645\u062f"
     assert "skeleton" in shared_types("display_name", vowelled, "\u0645\u062d\u0645\u062f")
     # Devanagari vowel signs are letters of the name: "raamkumaar" is not "ramkumar"
-    assert one("display_name", "राम कुमार", "skeleton") == "रामकुमार"
+    assert values("display_name", "राम कुमार", "skeleton")[0] == "रामकुमार"
     assert "skeleton" not in shared_types("display_name", "राम कुमार", "रम कुमर")
 
 
@@ -341,7 +341,7 @@ def test_strength_ladder() -> None:
     order = ["name", "skeleton", "deleet", "stem"]
     assert [screen[t] for t in order] == sorted(screen.values(), reverse=True)
     assert screen["name"] == 0.9 and display["name"] == 0.5
-    assert screen["stem"] == 0.4 and display["stem"] == 0.2
+    assert screen["stem"] == 0.25 and display["stem"] == 0.2
     assert all(display[t] < screen[t] for t in order)
 
 
@@ -357,13 +357,15 @@ def test_non_latin_names_keep_their_letters() -> None:
     assert one("display_name", "محمد علي", "name") == "محمدعلي"
     assert one("display_name", "محمـــد", "name") == "محمد"  # tatweel is decoration
     assert one("display_name", "さくら 太郎", "name") == "さくら太郎"
-    # a Cyrillic name is not folded into Latin: its skeleton keeps Cyrillic letters
-    assert not one("display_name", "Дмитрий", "skeleton").isascii()
+    # a Cyrillic name keeps its letters in the look-alike skeleton, and is read in Latin
+    # letters (anyascii) as a second skeleton
+    skeletons = values("display_name", "Дмитрий", "skeleton")
+    assert not skeletons[0].isascii() and skeletons[1] == "dmitriy"
 
 
 def test_all_look_alike_cyrillic_word_meets_the_latin_one() -> None:
     coco = f"{CYR_ES}{CYR_O}{CYR_ES}{CYR_O}"
-    assert one("screen_name", coco, "skeleton") == "coco"
+    assert values("screen_name", coco, "skeleton")[0] == "coco"
     assert "skeleton" in shared_types("screen_name", coco, "coco")
 
 

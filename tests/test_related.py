@@ -92,10 +92,7 @@ def test_crafted_pairs_rank_by_strength_with_reasons(make_store) -> None:
     assert {2, 3, 4, 5} <= set(by_id)
     assert "same email" in by_id[2].reasons[0]
     assert "same phone" in by_id[3].reasons[0]
-    assert any(
-        "screen name" in reason and "%" in reason and "dark_wolfe_77" in reason
-        for reason in by_id[5].reasons
-    )
+    assert "screen name one letter off (dark_wolfe_77 ~ dark_wolf_77)" in by_id[5].reasons
     assert by_id[2].score > by_id[5].score and by_id[3].score > by_id[5].score
     if 7 in by_id:  # a shared /24 is weak evidence: below any direct identifier
         assert "same /24" in by_id[7].reasons[0]
@@ -156,7 +153,7 @@ def test_handles_alike_but_for_digits_are_weak_and_typos_still_match(make_store)
     with store.read() as conn:
         by_id = {r.report_id: r for r in related_reports(conn, 1)}
     assert 2 not in by_id, "differing only in digits is not enough on its own"
-    assert "%" in by_id[3].reasons[0] and "dark_wolfe_77" in by_id[3].reasons[0]
+    assert by_id[3].reasons[0] == "screen name one letter off (dark_wolfe_77 ~ dark_wolf_77)"
     assert by_id[4].reasons[0] == "look-alike screen name on the same service: d4rk_w0lf_77"
     assert by_id[5].reasons[0] == "screen name same but for leetspeak"
     assert by_id[4].score > by_id[5].score, "a look-alike on one service is the stronger lead"

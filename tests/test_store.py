@@ -54,6 +54,7 @@ def test_identifiers_are_indexed_for_every_kind(make_store) -> None:
         "ip",
         "device_id",
         "file_hash",
+        "full_name",
     }
     assert "dark.wolf@example.com" in norms and "2125550147" in norms and "2001:db8::7" in norms
 

@@ -168,12 +168,32 @@ def _e164(raw: str, regions: tuple[str, ...]) -> str | None:
     return possible
 
 
+# International call prefixes written before a country code: 00 (most of the world) and
+# 011 (the NANP). "001 518 555 0168" is +1 518 555 0168 whatever country it was dialled from.
+_IDD_PREFIXES = ("011", "00")
+
+
+def _international(text: str, digits: str) -> str:
+    """A number written after an international call prefix, as "+" and its digits."""
+    if text.startswith("+"):
+        return text
+    for prefix in _IDD_PREFIXES:
+        if digits.startswith(prefix) and len(digits) - len(prefix) >= 8:
+            return "+" + digits[len(prefix) :]
+    return text
+
+
 def phone_keys(raw: str, country_hints: Sequence[str]) -> list[Key]:
-    """E.164 plus the last seven digits (a number written without its area code)."""
+    """E.164 plus the last seven digits (a number written without its area code).
+
+    With no country context a national number is read as the hints say, else as NANP;
+    international prefixes ("001 ...", "00 44 ...", "+1.") are understood.
+    """
     text = nfkc(raw).strip()
     digits = text.translate(_DIGITS_ONLY)
     if len(digits) < 3:
         return []
+    text = _international(text, digits)
     e164 = _e164(text, _regions(tuple(country_hints)))
     if e164 is not None:
         keys = [Key("e164", e164, 1.0)]

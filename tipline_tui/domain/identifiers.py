@@ -13,7 +13,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from tipline_tui.domain.enums import IdentifierKind, PersonRole
-from tipline_tui.domain.report import DeviceId, Email, IpCaptureEvent, Person, Phone, Report
+from tipline_tui.domain.person_keys import FULL_NAME, full_name_value
+from tipline_tui.domain.report import (
+    DeviceId,
+    Email,
+    IpCaptureEvent,
+    Person,
+    PersonDetails,
+    Phone,
+    Report,
+)
 
 _NON_DIGITS = re.compile(r"\D+")
 
@@ -24,6 +33,7 @@ class Identifier:
     raw: str
     norm: str
     role: str
+    when: str | None = None  # when it was seen (an IP's capture time), for time-scoped keys
 
 
 def normalise(kind: str, raw: str) -> str:
@@ -46,9 +56,18 @@ def normalise(kind: str, raw: str) -> str:
     return value.casefold()
 
 
-def _ident(kind: IdentifierKind, raw: str | None, role: str) -> Iterator[Identifier]:
+def _ident(
+    kind: IdentifierKind, raw: str | None, role: str, when: str | None = None
+) -> Iterator[Identifier]:
     if raw is not None and raw.strip():
-        yield Identifier(kind.value, raw, normalise(kind, raw), role)
+        yield Identifier(kind.value, raw, normalise(kind, raw), role, when)
+
+
+def _full_name(details: PersonDetails, role: str) -> Iterator[Identifier]:
+    """A person's full name with their birth date: together they tell people apart."""
+    value = full_name_value(details.first_name, details.last_name, details.date_of_birth)
+    if value is not None:
+        yield Identifier(FULL_NAME, value, normalise(FULL_NAME, value), role)
 
 
 def _emails(emails: list[Email], role: str) -> Iterator[Identifier]:
@@ -63,7 +82,7 @@ def _phones(phones: list[Phone], role: str) -> Iterator[Identifier]:
 
 def _ips(events: list[IpCaptureEvent], role: str) -> Iterator[Identifier]:
     for event in events:
-        yield from _ident(IdentifierKind.IP, event.ip_address, role)
+        yield from _ident(IdentifierKind.IP, event.ip_address, role, event.date_time)
 
 
 def _devices(devices: list[DeviceId], role: str) -> Iterator[Identifier]:
@@ -75,6 +94,7 @@ def _devices(devices: list[DeviceId], role: str) -> Iterator[Identifier]:
 def person_identifiers(person: Person) -> Iterator[Identifier]:
     """Every identifier of one person, including their associated accounts."""
     role = person.role
+    yield from _full_name(person.person, role)
     yield from _emails(person.person.emails, role)
     yield from _phones(person.person.phones, role)
     yield from _ident(IdentifierKind.SCREEN_NAME, person.screen_name, role)
@@ -89,6 +109,7 @@ def person_identifiers(person: Person) -> Iterator[Identifier]:
     yield from _devices(person.device_ids, role)
     for account in person.associated_accounts:
         sub = PersonRole.ASSOCIATED.value
+        yield from _full_name(account.person, sub)
         yield from _emails(account.person.emails, sub)
         yield from _phones(account.person.phones, sub)
         yield from _ident(IdentifierKind.SCREEN_NAME, account.screen_name, sub)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import ipaddress
+from datetime import UTC, datetime
 
-from tipline_tui.domain.key import Key, nfkc
+from tipline_tui.domain.key import SCOPE_MARK, Key, nfkc
 
 IP_STRENGTH = 0.7
 NET_STRENGTH = 0.15
@@ -109,3 +110,49 @@ def ip_keys(raw: str) -> list[Key]:
             LOCAL_NET_STRENGTH if local else NET_STRENGTH,
         )
     return [Key("ip", value, LOCAL_IP_STRENGTH if local else IP_STRENGTH), net_key]
+
+
+# ------------------------------------------------------------------ networks in time
+
+# The same network on the same service within a few days: a household or a phone's
+# carrier block, seen again soon. Weak alone (a /64 is a household, a /24 many), but
+# enough to show when nothing else in the store shares it, and it lifts other evidence.
+NEAR_STRENGTH = 0.3
+NEAR_DAYS = 4  # two tips at most NEAR_DAYS / 2 days apart always share a window
+_NEAR_TYPES = {"net24": "net24_near", "net64": "net64_near"}
+
+
+def _day(when: str) -> float | None:
+    """Days since the epoch of an ISO 8601 time (UTC when it names no zone)."""
+    try:
+        moment = datetime.fromisoformat(nfkc(when).strip())
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.timestamp() / 86_400
+
+
+def near_network_keys(raw: str, service: str, when: str | None) -> list[Key]:
+    """The address's network on one service in two staggered windows of NEAR_DAYS days.
+
+    Windows offset by half their width: any two times at most NEAR_DAYS / 2 days apart
+    fall in one window of one of the two grids. Local networks get none.
+    """
+    scope = service.strip().casefold()
+    day = _day(when) if when else None
+    if not scope or day is None:
+        return []
+    keys = ip_keys(raw)
+    if len(keys) != 2 or keys[1].strength != NET_STRENGTH:
+        return []
+    net = keys[1]
+    half = NEAR_DAYS / 2
+    return [
+        Key(
+            _NEAR_TYPES[net.type],
+            f"{net.value}{SCOPE_MARK}{scope}{SCOPE_MARK}{grid}:{cell}",
+            NEAR_STRENGTH,
+        )
+        for grid, cell in ((0, int(day // NEAR_DAYS)), (1, int((day + half) // NEAR_DAYS)))
+    ]

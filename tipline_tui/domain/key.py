@@ -5,6 +5,11 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 
+# Between a key's value and its scope (a service, a time window): a handle key is the name
+# key's value, this mark, then the service, so the handles of one name on every service
+# sit together in the index and can be counted as accounts.
+SCOPE_MARK = "\x1f"
+
 
 @dataclass(frozen=True, slots=True)
 class Key:

@@ -27,8 +27,9 @@ from tipline_tui.domain.contact_keys import (
 )
 from tipline_tui.domain.enums import IdentifierKind
 from tipline_tui.domain.ip_keys import ip_keys
-from tipline_tui.domain.key import Key, nfkc
+from tipline_tui.domain.key import SCOPE_MARK, Key, nfkc
 from tipline_tui.domain.name_keys import DISPLAY, SCREEN, name_form, name_keys
+from tipline_tui.domain.person_keys import FULL_NAME, full_name_keys
 
 # ------------------------------------------------------------------ scoped ids
 
@@ -94,6 +95,7 @@ _BUILDERS: dict[str, Callable[[str], list[Key]]] = {
     IdentifierKind.IP: ip_keys,
     IdentifierKind.DEVICE_ID: _device_keys,
     IdentifierKind.FILE_HASH: _hash_keys,
+    FULL_NAME: full_name_keys,
 }
 
 
@@ -114,11 +116,6 @@ def identifier_keys(kind: str, raw: str, *, country_hints: Sequence[str] = ()) -
         raise ValueError(f"unknown identifier kind {kind!r}") from None
     # Each builder emits distinct keys, strongest first, so nothing is sorted here.
     return builder(raw)
-
-
-# A handle key is the name key's value, this mark, then the service: the handles of one
-# name on every service sit together in the index, so they can be counted as accounts.
-SCOPE_MARK = "\x1f"
 
 
 def handle_keys(service: str, raw: str) -> list[Key]:

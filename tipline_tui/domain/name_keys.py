@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import unicodedata
 
+from anyascii import anyascii
+from rapidfuzz.distance import OSA
+
 from tipline_tui.domain.key import Key, nfkc
 
 
@@ -112,8 +115,9 @@ _ASCII_DIGITS = "0123456789"
 
 _MIN_NAME = 4  # shorter names ("bob", "ace") collide by chance: exact key only
 
-# strengths: (name, skeleton, de-leet, stem)
-SCREEN = (0.9, 0.8, 0.7, 0.4)
+# strengths: (name, skeleton, de-leet, stem). The same words with other digits are as
+# often another person who liked the same words: weak, under a slip or a shared network.
+SCREEN = (0.9, 0.8, 0.7, 0.25)
 DISPLAY = (0.5, 0.45, 0.4, 0.2)
 
 
@@ -174,6 +178,12 @@ def name_keys(raw: str, strengths: tuple[float, float, float, float]) -> list[Ke
     skeleton = folded.translate(_DROP_LOOSE)
     if len(skeleton) >= _MIN_NAME:
         keys.append(Key("skeleton", skeleton, s_skel))
+    if not text.isascii():
+        # Another script read in Latin letters ("Дерек" -> "derek"), a second skeleton a
+        # little weaker than the look-alike one: it meets the Latin spelling's skeleton.
+        latin = anyascii(text).casefold().translate(_DROP_LOOSE)
+        if len(latin) >= _MIN_NAME and latin != skeleton:
+            keys.append(Key("skeleton", latin, s_leet))
     # Readings never coincide (the second reads a digit as a letter), so no de-duplication;
     # all de-leet keys go before all stems to keep the list strongest first.
     readings = _leet_readings(folded.translate(_LEET_SYMBOLS))
@@ -184,3 +194,44 @@ def name_keys(raw: str, strengths: tuple[float, float, float, float]) -> list[Ke
         if len(stem) >= _MIN_NAME:
             keys.append(Key("stem", stem, s_stem))
     return keys
+
+
+# ------------------------------------------------------------------ one slip
+
+# Distinctive: a word part of SLIP_MIN_STEM letters or more and a number of SLIP_MIN_DIGITS
+# digits or more after it. Word pairs alone one letter apart (rusty_finch, dusty_finch)
+# are as often two people who liked similar words; the same number too is not.
+SLIP_MIN_STEM = 6
+SLIP_MIN_DIGITS = 2
+
+
+def _split_digits(form: str) -> tuple[str, str]:
+    stem = form.rstrip(_ASCII_DIGITS)
+    return stem, form[len(stem) :]
+
+
+def slip_variants(form: str) -> set[str]:
+    """The name form and it with one letter of its word part deleted (a symmetric-delete index).
+
+    Two forms one insertion, deletion, substitution or transposition apart in their word
+    part (same number after it) always share one of these. Empty for short word parts.
+    """
+    stem, tail = _split_digits(form)
+    if len(stem) < SLIP_MIN_STEM or len(tail) < SLIP_MIN_DIGITS:
+        return set()
+    return {form} | {stem[:i] + stem[i + 1 :] + tail for i in range(len(stem))}
+
+
+def one_slip(a: str, b: str) -> bool:
+    """True for two distinctive name forms one slip apart in the word part, same number.
+
+    A change in the digits only is not a slip: other people pick the same words with
+    other numbers (that is the weak digit-less stem key's business).
+    """
+    stem_a, tail_a = _split_digits(a)
+    stem_b, tail_b = _split_digits(b)
+    if tail_a != tail_b or stem_a == stem_b or len(tail_a) < SLIP_MIN_DIGITS:
+        return False
+    if min(len(stem_a), len(stem_b)) < SLIP_MIN_STEM:
+        return False
+    return OSA.distance(stem_a, stem_b, score_cutoff=1) <= 1

@@ -11,11 +11,12 @@ from collections.abc import Callable, Mapping
 from sqlalchemy import Connection
 from sqlmodel import SQLModel
 
+from tipline_tui.domain.name_keys import SCREEN
 from tipline_tui.store import tables
 from tipline_tui.store.tables import table_of
 
 APPLICATION_ID = 0x54495031  # "TIP1"
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 Migration = Callable[[Connection], None]
 
@@ -108,6 +109,28 @@ def _add_jurisdiction_place(conn: Connection) -> None:
         conn.exec_driver_sql("ALTER TABLE report ADD COLUMN jurisdiction_place VARCHAR")
 
 
+def _rekey_people_phones_networks(conn: Connection) -> None:
+    """v8: people's full names with birth dates, international phone prefixes, networks in
+    time, names in other scripts and one-slip screen names: new identifier rows and keys."""
+    from tipline_tui.store.related_index import (
+        add_full_names,
+        add_near_network_keys,
+        add_slip_variants,
+        rebuild_keys,
+    )
+
+    add_full_names(conn)
+    rebuild_keys(conn, ("full_name", "phone"))
+    add_near_network_keys(conn)
+    # Only names in other scripts get new keys; the digit-less stem of a screen name weighs less.
+    rebuild_keys(conn, ("screen_name", "display_name"), only="i.raw GLOB '*[^ -~]*'")
+    conn.exec_driver_sql(
+        "UPDATE identifier_key SET strength = ? WHERE key_type = 'stem' AND kind = 'screen_name'",
+        (SCREEN[3],),
+    )
+    add_slip_variants(conn)
+
+
 # MIGRATIONS[n] takes a store from version n-1 to n. Version 1 is the baseline.
 MIGRATIONS: dict[int, Migration] = {
     2: _add_quarantine,
@@ -116,6 +139,7 @@ MIGRATIONS: dict[int, Migration] = {
     5: _rekey_names,
     6: _identify_notes,
     7: _add_jurisdiction_place,
+    8: _rekey_people_phones_networks,
 }
 
 

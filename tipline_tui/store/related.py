@@ -29,6 +29,7 @@ from tipline_tui.store.related_common import (
     rarity,
 )
 from tipline_tui.store.related_fuzzy import fuzzy_evidence
+from tipline_tui.store.related_people import PERSON_KEYS, person_evidence
 
 KEY_LIMIT = 300  # more tips than this share the value: it says nothing about a person
 ACCOUNT_COUNT_CAP = 5000  # accounts shared more widely than this count as shared this widely
@@ -45,6 +46,8 @@ _KEY_REASONS = {
     "ip": "same IP",
     "net24": "same /24",
     "net64": "same /64",
+    "net24_near": "same /24 on the same service within 2 days",
+    "net64_near": "same IPv6 /64 on the same service within 2 days",
     "name": "same {kind}",
     "skeleton": "look-alike {kind}",
     "deleet": "{kind} same but for leetspeak",
@@ -102,7 +105,8 @@ def _own_keys(conn: Connection, report_id: int) -> _Mine:
         "SELECT kind, raw, key_type, key, strength FROM identifier_key WHERE report_id = ?",
         (report_id,),
     ):
-        mine.setdefault((key_type, key), []).append((kind, raw, strength))
+        if key_type not in PERSON_KEYS:  # compared by related_people, never shared as such
+            mine.setdefault((key_type, key), []).append((kind, raw, strength))
     return mine
 
 
@@ -141,6 +145,19 @@ def _usable_keys(
     return usable, overflow, services
 
 
+# A network seen on one service within days (see ip_keys.near_network_keys) is evidence
+# only when the network itself is rare: the plain key of a network many tips share
+# (a carrier block, a documentation range) is not usable, and then neither is this.
+_NEAR_NETWORKS = {"net24_near": "net24", "net64_near": "net64"}
+
+
+def _rare_networks_only(usable: dict[tuple[str, str], int]) -> None:
+    for key_type, key in list(usable):
+        plain = _NEAR_NETWORKS.get(key_type)
+        if plain and (plain, key.partition(SCOPE_MARK)[0]) not in usable:
+            del usable[(key_type, key)]
+
+
 def _newest_holders(conn: Connection, key_type: str, key: str, report_id: int) -> list[int]:
     """The newest KEY_LIMIT other tips holding an overflowing key."""
     return [
@@ -165,6 +182,7 @@ def _exact(
     if not mine:
         return set(), {}
     usable, overflow, services = _usable_keys(conn, mine)
+    _rare_networks_only(usable)
     if not usable:
         return set(mine), {}
     whole = [k for k in usable if k not in overflow and k[0] not in PARTIAL_KEYS]
@@ -360,8 +378,8 @@ def _reason_texts(conn: Connection, shown: dict[int, list[Reason]]) -> dict[int,
                 # the other tip's spelling after a colon: a phone's own parentheses stay single
                 texts.append(template + (f": {theirs}" if theirs != mine else ""))
             else:
-                _, prefix, value_id = reason
-                texts.append(prefix + value_raw.get((other, int(value_id)), "?"))
+                _, prefix, value_id, *suffix = reason
+                texts.append(prefix + value_raw.get((other, int(value_id)), "?") + "".join(suffix))
         out[other] = tuple(texts)
     return out
 
@@ -383,6 +401,7 @@ def related_reports(conn: Connection, report_id: int, limit: int = 20) -> list[R
     own, sources = _exact(conn, report_id, evidence)
     _linked(conn, report_id, own, sources, evidence)
     fuzzy_evidence(conn, report_id, evidence)
+    person_evidence(conn, report_id, evidence)
     marks = _marks(conn, report_id)
     for other, (same, analyst) in marks.items():
         if same:

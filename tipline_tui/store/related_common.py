@@ -23,13 +23,18 @@ Reason = str | tuple[str, ...]
 @dataclass(slots=True)
 class Evidence:
     best: dict[str, tuple[float, Reason]] = field(default_factory=dict)  # family -> best
+    against: float = 0.0  # the strongest evidence of another person (0..1)
 
     def add(self, family: str, weight: float, reason: Reason) -> None:
         if weight > self.best.get(family, (0.0, ""))[0]:
             self.best[family] = (weight, reason)
 
+    def oppose(self, weight: float) -> None:
+        """Evidence of another person (the same name, another birth date) scales the score down."""
+        self.against = max(self.against, weight)
+
     def score(self) -> float:
-        return 1.0 - math.prod(1.0 - w for w, _ in self.best.values())
+        return (1.0 - math.prod(1.0 - w for w, _ in self.best.values())) * (1.0 - self.against)
 
     def ranked(self) -> list[Reason]:
         return [reason for _, reason in sorted(self.best.values(), key=lambda wr: -wr[0])]

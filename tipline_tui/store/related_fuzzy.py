@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from rapidfuzz import fuzz
 from sqlalchemy import Connection
 
+from tipline_tui.domain.name_keys import one_slip, slip_variants
 from tipline_tui.store.related_common import (
     KIND_NAMES,
     Evidence,
@@ -19,7 +20,7 @@ from tipline_tui.store.related_common import (
     marks_sql,
     rarity,
 )
-from tipline_tui.store.related_index import trigrams
+from tipline_tui.store.related_index import SLIP_MARK, trigrams
 
 CANDIDATES = 300
 FUZZY_CUTOFF = 90.0  # weight grows linearly from here to a perfect match
@@ -34,6 +35,12 @@ GRAM_BUDGET = 4000
 MIN_GRAMS = 2
 # similar is not same: near-identical handles of different people are common
 _FUZZY_STRENGTH = {"screen_name": 0.5, "display_name": 0.25, "email": 0.3}
+# One slip (a letter swapped, dropped, added or changed) in a distinctive screen name's
+# word part, same number: a typing slip or a way back after a ban, not another person.
+SLIP_STRENGTH = 0.45
+SLIP_CANDIDATES = 2000  # variants shared more widely than this are not distinctive
+# a match: (identifier kind, similarity, weight, reason suffix: "" but for a slip)
+_Match = tuple[str, float, float, str]
 
 
 def _stem(value: str) -> str:
@@ -89,11 +96,48 @@ def _fuzzy_candidates(
     return wanted
 
 
+def _slip_candidates(
+    conn: Connection, mine: Sequence[tuple[int, str, str]], raw_of: dict[str, str]
+) -> dict[int, tuple[str, str]]:
+    """Screen names sharing a one-slip variant with one of mine: value id -> (mine, my raw)."""
+    own_ids = {value_id for value_id, _, _ in mine}
+    mark_of: dict[str, str] = {}
+    for _, kind, value in mine:
+        if kind == "screen_name":
+            for variant in slip_variants(value):
+                mark_of.setdefault(SLIP_MARK + variant, value)
+    found: dict[int, tuple[str, str]] = {}
+    for chunk in chunks(list(mark_of)):
+        for gram, value_id in conn.exec_driver_sql(
+            f"SELECT gram, value_id FROM trigram WHERE gram IN ({marks_sql(len(chunk))}) LIMIT ?",
+            (*chunk, SLIP_CANDIDATES),
+        ):
+            if value_id not in own_ids:
+                mine_value = mark_of[gram]
+                found.setdefault(value_id, (mine_value, raw_of.get(mine_value, mine_value)))
+    return found
+
+
 def _fuzzy_matches(
-    conn: Connection, wanted: dict[int, list[tuple[str, str]]]
-) -> dict[int, list[tuple[str, float, float]]]:
-    """Candidates rapidfuzz finds close enough: value id -> [(kind, similarity, weight)]."""
-    matches: dict[int, list[tuple[str, float, float]]] = {}
+    conn: Connection,
+    wanted: dict[int, list[tuple[str, str]]],
+    slips: dict[int, tuple[str, str]],
+) -> dict[int, list[_Match]]:
+    """Candidates close enough: value id -> [(kind, similarity, weight, reason suffix)].
+
+    Slip candidates that are one slip off (rapidfuzz's OSA distance) are strong; other
+    candidates are scored by rapidfuzz's ratio.
+    """
+    matches: dict[int, list[_Match]] = {}
+    for chunk in chunks(list(slips)):
+        for value_id, other_value in conn.exec_driver_sql(
+            f"SELECT id, value FROM fuzzy_value WHERE id IN ({marks_sql(len(chunk))})",
+            tuple(chunk),
+        ):
+            mine, raw = slips[value_id]
+            if one_slip(mine, other_value):
+                matches[value_id] = [("screen_name", 0.0, SLIP_STRENGTH, f" ~ {raw})")]
+    wanted = {v: w for v, w in wanted.items() if v not in matches}
     for chunk in chunks(list(wanted)):
         for value_id, other_kind, other_value in conn.exec_driver_sql(
             f"SELECT id, kind, value FROM fuzzy_value WHERE id IN ({marks_sql(len(chunk))})",
@@ -107,20 +151,23 @@ def _fuzzy_matches(
                     continue  # identical normalised values are exact-key evidence already
                 strength = min(_FUZZY_STRENGTH.get(kind, 0.4), _FUZZY_STRENGTH.get(other_kind, 0.4))
                 closeness = (similarity - FUZZY_CUTOFF) / (100 - FUZZY_CUTOFF)
-                matches.setdefault(value_id, []).append((kind, similarity, strength * closeness))
+                weight = strength * closeness
+                matches.setdefault(value_id, []).append((kind, similarity, weight, ""))
     return matches
 
 
 def fuzzy_evidence(conn: Connection, report_id: int, evidence: dict[int, Evidence]) -> None:
     mine = conn.exec_driver_sql(
-        "SELECT DISTINCT o.value_id, v.kind, v.value FROM fuzzy_occurrence o "
-        "JOIN fuzzy_value v ON v.id = o.value_id WHERE o.report_id = ?",
+        "SELECT o.value_id, v.kind, v.value, min(o.raw) FROM fuzzy_occurrence o "
+        "JOIN fuzzy_value v ON v.id = o.value_id WHERE o.report_id = ? GROUP BY o.value_id",
         (report_id,),
     ).fetchall()
     if not mine:
         return
-    wanted = _fuzzy_candidates(conn, [tuple(row) for row in mine])
-    matches = _fuzzy_matches(conn, wanted) if wanted else {}
+    own_values = [(value_id, kind, value) for value_id, kind, value, _ in mine]
+    wanted = _fuzzy_candidates(conn, own_values)
+    slips = _slip_candidates(conn, own_values, {value: raw for _, _, value, raw in mine})
+    matches = _fuzzy_matches(conn, wanted, slips) if wanted or slips else {}
     if not matches:
         return
     values = list(matches)
@@ -140,9 +187,11 @@ def fuzzy_evidence(conn: Connection, report_id: int, evidence: dict[int, Evidenc
                 others_of.setdefault(value_id, set()).add(other)
         for value_id, others in others_of.items():
             scarcity = rarity(len(others))
-            for kind, similarity, weight in matches[value_id]:
+            for kind, similarity, weight, suffix in matches[value_id]:
                 label = KIND_NAMES.get(kind, kind)
-                reason = ("fuzzy", f"{label} {similarity:.0f}% ~ ", str(value_id))
+                reason: tuple[str, ...] = ("fuzzy", f"{label} {similarity:.0f}% ~ ", str(value_id))
+                if suffix:
+                    reason = ("fuzzy", f"{label} one letter off (", str(value_id), suffix)
                 for other in others:
                     evidence.setdefault(other, Evidence()).add(
                         f"fuzzy:{kind}", weight * scarcity, reason

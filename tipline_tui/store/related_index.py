@@ -14,18 +14,35 @@ from dataclasses import dataclass
 from sqlalchemy import Connection
 
 from tipline_tui.domain.enums import IdentifierKind, PersonRole
-from tipline_tui.domain.identifiers import Identifier
+from tipline_tui.domain.identifiers import Identifier, normalise
+from tipline_tui.domain.ip_keys import near_network_keys
 from tipline_tui.domain.key import Key
 from tipline_tui.domain.keys import fuzzy_text, handle_keys, identifier_keys
+from tipline_tui.domain.name_keys import slip_variants
+from tipline_tui.domain.person_keys import FULL_NAME, full_name_value
 from tipline_tui.domain.report import Report
 from tipline_tui.store.related_common import chunks, marks_sql
 
 FUZZY_KINDS = ("screen_name", "display_name", "email")
 
 
+# Screen names' one-slip variants (see name_keys.slip_variants) share the trigram table,
+# marked by this first character so they never meet a trigram: one (text, value) index
+# serves both the trigram blocking and the symmetric-delete lookup.
+SLIP_MARK = "\x1e"
+
+
 def trigrams(value: str) -> set[str]:
     padded = f" {value} "
     return {padded[i : i + 3] for i in range(len(padded) - 2)}
+
+
+def blocking_grams(kind: str, value: str) -> set[str]:
+    """The value's trigrams, and for a screen name its marked one-slip variants."""
+    grams = trigrams(value)
+    if kind == IdentifierKind.SCREEN_NAME:
+        grams.update(SLIP_MARK + variant for variant in slip_variants(value))
+    return grams
 
 
 def country_hints(report: Report) -> list[str]:
@@ -58,6 +75,8 @@ def _keys_of(item: IndexItem, ident: Identifier) -> list[Key]:
         and ident.role != PersonRole.ASSOCIATED.value  # a linked account lives elsewhere
     ):
         keys[:0] = handle_keys(item.service, ident.raw)
+    if ident.kind == IdentifierKind.IP and item.service:
+        keys.extend(near_network_keys(ident.raw, item.service, ident.when))
     return keys
 
 
@@ -105,7 +124,7 @@ def index_identifiers(conn: Connection, items: Sequence[IndexItem]) -> None:
     if new:
         conn.exec_driver_sql("INSERT INTO fuzzy_value (kind, value) VALUES (?, ?)", new)
         ids.update(_value_ids(conn, new))
-        grams = [(gram, ids[v]) for v in new for gram in trigrams(v[1])]
+        grams = [(gram, ids[v]) for v in new for gram in blocking_grams(*v)]
         conn.exec_driver_sql("INSERT OR IGNORE INTO trigram (gram, value_id) VALUES (?, ?)", grams)
     conn.exec_driver_sql(
         "INSERT INTO fuzzy_occurrence (value_id, report_id, raw) VALUES (?, ?, ?)",
@@ -130,8 +149,13 @@ def _value_ids(conn: Connection, values: list[tuple[str, str]]) -> dict[tuple[st
     return found
 
 
-def _stored_items(conn: Connection, kinds: Sequence[str] | None) -> Iterator[IndexItem]:
-    """Index items rebuilt from stored identifier rows, one tip at a time, in id order."""
+def _stored_items(
+    conn: Connection, kinds: Sequence[str] | None, only: str = ""
+) -> Iterator[IndexItem]:
+    """Index items rebuilt from stored identifier rows, one tip at a time, in id order.
+
+    `only` is an SQL condition on the identifier row `i` narrowing which are read.
+    """
     hints: dict[int, list[str]] = {}
     for report_id, country in conn.exec_driver_sql(
         "SELECT report_id, country FROM address WHERE country IS NOT NULL "
@@ -139,7 +163,20 @@ def _stored_items(conn: Connection, kinds: Sequence[str] | None) -> Iterator[Ind
     ):
         if len(country) == 2:
             hints.setdefault(report_id, []).append(country.upper())
+    # An address's first capture time in the tip (people's and incidents' events, then
+    # files'), for the networks-in-time keys; one time per address, not per role.
+    seen_at: dict[tuple[int, str], str] = {}
+    if not kinds or IdentifierKind.IP in kinds:
+        for report_id, address, date_time in conn.exec_driver_sql(
+            "SELECT report_id, ip_address, date_time FROM ip_event WHERE date_time IS NOT NULL "
+            "UNION ALL SELECT report_id, json_extract(extra, '$.ip_capture_event.ip_address'), "
+            "json_extract(extra, '$.ip_capture_event.date_time') FROM file "
+            "WHERE json_extract(extra, '$.ip_capture_event.date_time') IS NOT NULL"
+        ):
+            seen_at.setdefault((report_id, address), date_time)
     where = f"WHERE i.kind IN ({', '.join('?' for _ in kinds)}) " if kinds else ""
+    if only:
+        where = f"{where}AND {only} " if where else f"WHERE {only} "
     rows = conn.exec_driver_sql(
         "SELECT i.report_id, i.kind, i.raw, i.norm, i.role, r.esp_name FROM identifier i "
         f"JOIN report r ON r.id = i.report_id {where}ORDER BY i.report_id",
@@ -153,7 +190,7 @@ def _stored_items(conn: Connection, kinds: Sequence[str] | None) -> Iterator[Ind
                 yield item
             identifiers = []
             item = IndexItem(report_id, identifiers, hints.get(report_id, []), esp)
-        identifiers.append(Identifier(kind, raw, norm, role))
+        identifiers.append(Identifier(kind, raw, norm, role, seen_at.get((report_id, raw))))
     if item is not None:
         yield item
 
@@ -169,16 +206,75 @@ def backfill(conn: Connection, batch: int = 2000) -> None:
     index_identifiers(conn, items)
 
 
-def rebuild_keys(conn: Connection, kinds: Sequence[str], batch: int = 5000) -> None:
-    """Recompute the canonical keys of these identifier kinds after their rules changed."""
+def rebuild_keys(conn: Connection, kinds: Sequence[str], batch: int = 5000, only: str = "") -> None:
+    """Recompute the canonical keys of these identifier kinds after their rules changed.
+
+    `only` (an SQL condition on the `raw` value, e.g. non-ASCII ones) limits the rebuild
+    to the values whose keys the change can alter.
+    """
     marks = marks_sql(len(kinds))
-    conn.exec_driver_sql(f"DELETE FROM identifier_key WHERE kind IN ({marks})", tuple(kinds))
+    narrowed = f" AND {only.replace('i.raw', 'raw')}" if only else ""
+    conn.exec_driver_sql(
+        f"DELETE FROM identifier_key WHERE kind IN ({marks}){narrowed}", tuple(kinds)
+    )
+    _insert_keys(conn, _stored_items(conn, kinds, only), batch)
+
+
+def _insert_keys(
+    conn: Connection, items_in: Iterator[IndexItem], batch: int, key_types: Sequence[str] = ()
+) -> None:
+    """Insert the keys of these items (only those of `key_types`, if given), in batches."""
     items: list[IndexItem] = []
-    for item in _stored_items(conn, kinds):
+    for item in items_in:
         items.append(item)
         if len(items) >= batch:
-            conn.exec_driver_sql(_INSERT_KEYS, _key_rows(items))
+            _insert_rows(conn, _key_rows(items), key_types)
             items = []
-    rows = _key_rows(items)
+    _insert_rows(conn, _key_rows(items), key_types)
+
+
+def _insert_rows(conn: Connection, rows: list[_KeyRow], key_types: Sequence[str]) -> None:
+    if key_types:
+        rows = [row for row in rows if row[3] in key_types]
     if rows:
         conn.exec_driver_sql(_INSERT_KEYS, rows)
+
+
+def add_near_network_keys(conn: Connection, batch: int = 5000) -> None:
+    """Add the networks-in-time keys of IPs stored before v8 (their other keys stand)."""
+    near = ("net24_near", "net64_near")
+    _insert_keys(conn, _stored_items(conn, (IdentifierKind.IP,)), batch, near)
+
+
+def add_full_names(conn: Connection) -> None:
+    """Identifier rows for the full names (and birth dates) of people stored before v8."""
+    rows = []
+    for report_id, role, first, last, born in conn.exec_driver_sql(
+        "SELECT report_id, role, first_name, last_name, date_of_birth FROM person "
+        "WHERE first_name IS NOT NULL AND last_name IS NOT NULL"
+    ):
+        value = full_name_value(first, last, born)
+        if value is not None:
+            rows.append((report_id, FULL_NAME, value, normalise(FULL_NAME, value), role))
+    if rows:
+        conn.exec_driver_sql(
+            "INSERT INTO identifier (report_id, kind, raw, norm, role) VALUES (?, ?, ?, ?, ?)",
+            rows,
+        )
+
+
+def add_slip_variants(conn: Connection, batch: int = 20_000) -> None:
+    """Index the one-slip variants of screen names stored before v8."""
+    values = conn.exec_driver_sql(
+        "SELECT id, value FROM fuzzy_value WHERE kind = 'screen_name'"
+    ).fetchall()
+    for rows in chunks(values, batch):
+        grams = [
+            (SLIP_MARK + variant, value_id)
+            for value_id, value in rows
+            for variant in slip_variants(value)
+        ]
+        if grams:
+            conn.exec_driver_sql(
+                "INSERT OR IGNORE INTO trigram (gram, value_id) VALUES (?, ?)", grams
+            )
