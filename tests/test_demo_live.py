@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import shutil
+import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 from tipline_tui.config import bundled_demo_store
-from tipline_tui.demo.live import DemoFeed, DemoHub
-from tipline_tui.store import actions, open_store, sync_state
+from tipline_tui.demo.answers import (
+    INVESTIGATION_OPENED,
+    NO_ACTION,
+    NOT_OUR_JURISDICTION,
+    AgencyTiming,
+)
+from tipline_tui.demo.live import DEMO_ANALYST, DemoFeed, DemoHub
+from tipline_tui.store import Store, actions, open_store, sync_state
 from tipline_tui.store.tip_load import load_tip
+from tipline_tui.sync.client import SyncClient
+
+T = TypeVar("T")
 
 
 async def test_demo_hub_seeds_feeds_and_acknowledges_through_the_real_sync_path(
@@ -68,3 +82,90 @@ def test_demo_never_uses_a_configured_real_hub(monkeypatch) -> None:  # type: ig
     assert app.sync is not None
     assert str(app.sync.client.http.base_url).rstrip("/") == DEMO_URL
     assert "real-secret" not in str(app.sync.client.http.headers)
+
+
+FAST = AgencyTiming(ack_after=0.0, outcome_after=0.0, tick=0.01)
+
+
+async def _synced_until(client: SyncClient, store: Store, check: Callable[[Any], T]) -> T:
+    """Sync with the demo hub until `check(conn)` holds (its agencies answer meanwhile)."""
+    deadline = time.monotonic() + 15
+    while True:
+        await client.sync_once()
+        with store.read() as conn:
+            value = check(conn)
+        if value:
+            return value
+        assert time.monotonic() < deadline, "the demo agencies never answered"
+        await asyncio.sleep(0.01)
+
+
+def _referrals(conn: Any, report_id: int) -> list[tuple[str, int | None, str | None]]:
+    return [
+        (r.status, r.acknowledged_at, r.outcome)
+        for r in load_tip(conn, report_id).analysis.referrals  # type: ignore[union-attr]
+    ]
+
+
+async def test_at_pace_zero_agencies_acknowledge_then_report_outcomes_and_failed_sends_back(
+    tmp_path: Path,
+) -> None:
+    """No new tips (pace 0), yet every referral is acknowledged, then answered in turn:
+    investigation opened, not our jurisdiction (the tip comes back), no action."""
+    copy = tmp_path / "demo.sqlite"
+    shutil.copyfile(bundled_demo_store(), copy)
+    store = open_store(copy)
+    demo = DemoHub(tmp_path, store)
+    feed = DemoFeed(demo, pace=0, timing=FAST)
+    running = asyncio.create_task(feed.run_forever())
+    try:
+        await demo.seeded.wait()
+        loop = demo.sync_loop()
+        await loop.ready()  # type: ignore[misc]
+        client = loop.client
+        now = int(demo.clock())
+        with store.write() as conn:
+            tips = list(
+                conn.exec_driver_sql(
+                    "SELECT id FROM report WHERE status = 'new' ORDER BY id DESC LIMIT 3"
+                ).scalars()
+            )
+            agency = conn.exec_driver_sql("SELECT min(id) FROM agency").scalar()
+            for tip in tips:
+                actions.claim(conn, tip, analyst=DEMO_ANALYST, now=now)
+                actions.assign(conn, tip, agency, analyst=DEMO_ANALYST, now=now)
+                actions.dispatch(conn, tip, agency, analyst=DEMO_ANALYST, now=now, contents={})
+        await _synced_until(
+            client,
+            store,
+            lambda conn: all(_referrals(conn, tip)[0][2] for tip in tips),
+        )
+        assert feed.fed == 0
+        with store.read() as conn:
+            opened, refused, no_action = (_referrals(conn, tip) for tip in tips)
+            back = load_tip(conn, tips[1])
+        assert opened[0][0] == "acknowledged" and opened[0][1] is not None
+        assert opened[0][2] == INVESTIGATION_OPENED
+        assert refused[0][0] == "failed" and refused[0][1] is not None
+        assert refused[0][2] == NOT_OUR_JURISDICTION
+        assert no_action[0][0] == "acknowledged" and no_action[0][2] == NO_ACTION
+        assert back is not None
+        assert back.analysis.status == "claimed" and back.analysis.jurisdiction_id is None
+        # back with the trainee: assigned elsewhere and sent again, no second confirmation
+        other = agency + 1
+        with store.write() as conn:
+            actions.assign(conn, tips[1], other, analyst=DEMO_ANALYST, now=now)
+            actions.dispatch(conn, tips[1], other, analyst=DEMO_ANALYST, now=now, contents={})
+        pushed = await client.sync_once()
+        assert pushed.counts.conflicts == 0 and pushed.counts.rejected == 0
+        await client.aclose()
+    finally:
+        running.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await running
+        demo.hub.close()
+        await store.aclose()
+
+
+def test_demo_agencies_answer_about_eight_seconds_after_a_dispatch() -> None:
+    assert AgencyTiming().ack_after == 8.0 and AgencyTiming().tick <= 1.0

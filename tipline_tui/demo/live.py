@@ -5,8 +5,8 @@ temporary SQLite file, reached through httpx's ASGI transport: no socket,
 no network, never a configured real hub. The hub starts with the demo
 store's own tips and agencies (same ids), so every action the trainer
 takes goes through the real sync path; then `DemoFeed` files a new tip
-every `pace` seconds (some escalated, so on-call rings) and plays the
-agencies, acknowledging referrals a little after they are sent.
+every `pace` seconds (some escalated, so on-call rings) while the demo's
+agencies (`answers.DemoAgencies`) answer every referral whatever the pace.
 """
 
 from __future__ import annotations
@@ -16,11 +16,13 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 from xml.etree import ElementTree
 
 import httpx
 from sqlalchemy import insert
 
+from tipline_tui.demo.answers import AgencyTiming, DemoAgencies
 from tipline_tui.demo.synth import generate_reports
 from tipline_tui.domain.cybertip_xml_write import report_to_xml
 from tipline_tui.domain.report import Report
@@ -40,7 +42,6 @@ DEMO_ANALYST = "trainee"
 DEMO_ESP = "Example ESP (demo)"
 DEMO_URL = "http://demo-hub.invalid"  # never resolved: the ASGI transport answers
 ESCALATE_EVERY = 3  # one new tip in three arrives ESP-escalated
-ACK_AFTER = 8.0  # seconds before a demo agency acknowledges a referral
 FEED_BATCH = 500
 
 
@@ -107,6 +108,10 @@ class DemoHub:
             conn.execute(insert(table_of(HubReport)), rows)
         return list(range(1, len(rows) + 1))
 
+    def http(self, **options: Any) -> httpx.AsyncClient:
+        """A client of the in-process hub (no socket): for the demo's ESP and agencies."""
+        return httpx.AsyncClient(transport=self.transport, base_url=DEMO_URL, **options)
+
     def sync_loop(self) -> SyncLoop:
         """The app's sync loop; it starts once the hub is seeded (the token exists then)."""
         client = SyncClient(
@@ -121,15 +126,23 @@ class DemoHub:
 
 
 class DemoFeed:
-    """New tips every `pace` seconds, and demo agencies acknowledging referrals."""
+    """New tips every `pace` seconds (0: none), and the demo's agencies answering always."""
 
-    def __init__(self, demo: DemoHub, *, pace: float, seed: int = 1, start: int = 1500) -> None:
+    def __init__(
+        self,
+        demo: DemoHub,
+        *,
+        pace: float,
+        seed: int = 1,
+        start: int = 1500,
+        timing: AgencyTiming | None = None,
+    ) -> None:
         self.demo = demo
         self.pace = pace
         self.seed = seed
         self.start = start
         self.fed = 0
-        self._tokens: dict[int, str] = {}
+        self.agencies = DemoAgencies(demo, timing)
         self._esp_auth: tuple[str, str] | None = None
         self._stream: Iterator[tuple[Report, list[int]]] | None = None
 
@@ -157,9 +170,7 @@ class DemoFeed:
                 secret = create_account(conn, kind="esp", name=DEMO_ESP, now=int(self.demo.clock()))
             self._esp_auth = (DEMO_ESP, secret)
         document = report_to_xml(self._next_report())
-        async with httpx.AsyncClient(
-            transport=self.demo.transport, base_url=DEMO_URL, auth=self._esp_auth
-        ) as esp:
+        async with self.demo.http(auth=self._esp_auth) as esp:
             submitted = await esp.post(
                 "/ispws/submit",
                 content=document,
@@ -172,40 +183,26 @@ class DemoFeed:
         return report_id
 
     async def acknowledge_due(self) -> int:
-        """Play the agencies: acknowledge referrals sent more than ACK_AFTER seconds ago."""
-        now = int(self.demo.clock())
-        with self.demo.hub.read() as conn:
-            due = conn.exec_driver_sql(
-                "SELECT id, agency_id FROM hub_referral WHERE status = 'sent' AND created_at <= ?",
-                (now - ACK_AFTER,),
-            ).all()
-        async with httpx.AsyncClient(transport=self.demo.transport, base_url=DEMO_URL) as http:
-            for referral_id, agency_id in due:
-                token = self._agency_token(agency_id)
-                await http.post(
-                    f"/v1/agency/referrals/{referral_id}/ack",
-                    headers={"Authorization": f"Bearer {token}"},
-                )
-        return len(due)
-
-    def _agency_token(self, agency_id: int) -> str:
-        if agency_id not in self._tokens:
-            name = f"demo-agency-{agency_id}"
-            with self.demo.hub.write() as conn:
-                secret = create_account(
-                    conn, kind="agency", name=name, agency_id=agency_id, now=int(self.demo.clock())
-                )
-            self._tokens[agency_id] = f"{name}:{secret}"
-        return self._tokens[agency_id]
+        """The agencies acknowledge what is due now (see DemoAgencies)."""
+        return await self.agencies.acknowledge_due()
 
     async def run_forever(self) -> None:
+        """Seed the hub, then file tips at the pace while the agencies answer on their tick."""
         await self.demo.seed_in_background()
-        if self.pace <= 0:
-            return
+        async with asyncio.TaskGroup() as tasks:
+            tasks.create_task(self._answer_forever())
+            if self.pace > 0:
+                tasks.create_task(self._file_forever())
+
+    async def _file_forever(self) -> None:
         while True:
             await asyncio.sleep(self.pace)
             await self.file_one()
-            await self.acknowledge_due()
+
+    async def _answer_forever(self) -> None:
+        while True:
+            await asyncio.sleep(self.agencies.timing.tick)
+            await self.agencies.answer_due()
 
 
 def _response_code(answer: bytes) -> int:
