@@ -57,7 +57,7 @@ async def test_demo_hub_seeds_feeds_and_acknowledges_through_the_real_sync_path(
     assert pushed.pushed == 2 and pushed.counts.conflicts == 0
 
     now[0] += 60  # the demo agency answers a little later
-    assert await feed.acknowledge_due() == 1
+    assert await feed.acknowledge_due() >= 1  # with the history's last referrals, still "sent"
     await client.sync_once()
     with store.read() as conn:
         tip = load_tip(conn, local)

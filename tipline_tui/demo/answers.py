@@ -68,7 +68,8 @@ class DemoAgencies:
             ).all()
         for referral_id, agency_id in due:
             await self._post(agency_id, f"/v1/agency/referrals/{referral_id}/ack", None)
-            self._waiting[referral_id] = agency_id
+            if referral_id > self.demo.history_referrals:  # the history keeps its own answers
+                self._waiting[referral_id] = agency_id
         return len(due)
 
     async def report_outcomes_due(self) -> int:
