@@ -9,7 +9,7 @@ import pytest
 
 from tests.tui_helpers import make_app, settle
 from tipline_tui.cli import main
-from tipline_tui.demo.exercise import ExerciseKey, build_exercise, key_path
+from tipline_tui.demo.exercise import SCENARIOS, ExerciseKey, build_exercise, key_path
 from tipline_tui.demo.scoring import (
     JURISDICTION,
     KINDS,
@@ -27,8 +27,14 @@ NOW = 1_796_000_000
 TRAINEE = "ana"
 
 
+@pytest.fixture(params=sorted(SCENARIOS))
+def exercise(tmp_path: Path, request: pytest.FixtureRequest) -> tuple[Path, ExerciseKey]:
+    path = tmp_path / "exercise.sqlite"
+    return path, build_exercise(path, request.param, 1, NOW)
+
+
 @pytest.fixture
-def exercise(tmp_path: Path) -> tuple[Path, ExerciseKey]:
+def night_shift(tmp_path: Path) -> tuple[Path, ExerciseKey]:
     path = tmp_path / "night.sqlite"
     return path, build_exercise(path, "night-shift", 1, NOW)
 
@@ -63,9 +69,9 @@ def _play(store: Store, key: ExerciseKey, *, mistakes: dict[int, str] | None = N
 
 
 def test_the_key_lives_beside_the_store_and_names_urgent_tips_places_and_same_people(
-    exercise: tuple[Path, ExerciseKey],
+    night_shift: tuple[Path, ExerciseKey],
 ) -> None:
-    path, key = exercise
+    path, key = night_shift
     assert key_path(path).is_file() and ExerciseKey.load(key_path(path)) == key
     assert sum(t.urgent for t in key.tips.values()) == 4 and len(key.tips) == 16
     assert key.same_person  # this seed links two pairs of tips
@@ -73,6 +79,14 @@ def test_the_key_lives_beside_the_store_and_names_urgent_tips_places_and_same_pe
         tables = set(conn.exec_driver_sql("SELECT name FROM sqlite_master").scalars())
         stored = conn.exec_driver_sql("SELECT count(*) FROM report").scalar()
     assert stored == 16 and not any("key" in t and "identifier" not in t for t in tables)
+
+
+def test_the_scenarios_have_their_focus(tmp_path: Path) -> None:
+    abroad = build_exercise(tmp_path / "a.sqlite", "international", 1, NOW)
+    assert all(not t.jurisdiction.startswith("US") for t in abroad.tips.values())
+    repeats = build_exercise(tmp_path / "r.sqlite", "repeat-offenders", 1, NOW)
+    linked = {tip for pair in repeats.same_person for tip in pair[:2]}
+    assert len(linked) >= len(repeats.tips) - 2
 
 
 def test_a_perfect_night_shift_scores_everything_right(
@@ -86,8 +100,9 @@ def test_a_perfect_night_shift_scores_everything_right(
     store.close()
     assert card.mistakes == [] and card.missed == []
     assert all(card.right[k] == card.total[k] for k in KINDS)
-    assert card.total[URGENT] == 4 and card.total[SAME_PERSON] == len(key.same_person)
-    assert sorted(card.first_action_seconds.values()) == [20, 20, 20, 20]
+    urgent = sum(t.urgent for t in key.tips.values())
+    assert card.total[URGENT] == urgent and card.total[SAME_PERSON] == len(key.same_person)
+    assert list(card.first_action_seconds.values()) == [20] * urgent
 
 
 def test_a_bad_night_shift_names_each_planted_mistake(
@@ -139,10 +154,10 @@ def test_train_new_and_score_from_the_command_line(
 
 
 async def test_a_trainee_catches_an_urgent_tip_in_the_app_and_the_scorecard_sees_it(
-    exercise: tuple[Path, ExerciseKey],
+    night_shift: tuple[Path, ExerciseKey],
 ) -> None:
     """The ordinary app on the exercise store: the first row is urgent; `c e` catches it."""
-    path, key = exercise
+    path, key = night_shift
     store = open_store(path, create=False)
     app = make_app(store)
     async with app.run_test(size=(100, 30)) as pilot:

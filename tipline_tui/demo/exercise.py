@@ -9,7 +9,6 @@ It is written to a sidecar file (`key_path`), which no screen of the app reads.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from itertools import combinations
 from pathlib import Path
@@ -33,15 +32,28 @@ class Scenario:
     about: str
     routine: int  # tips not urgent, received over the last hours
     urgent: int  # ESP-escalated tips, received in the last half hour
+    focus: str = "any"  # any; abroad (reported people outside the US); repeats (same people)
 
 
 SCENARIOS = {
-    "night-shift": Scenario(
-        "night-shift",
-        "a night shift: a few urgent escalations among routine tips",
-        routine=12,
-        urgent=4,
-    ),
+    s.name: s
+    for s in (
+        Scenario("night-shift", "urgent escalations among routine tips", routine=12, urgent=4),
+        Scenario(
+            "international",
+            "referrals abroad: foreign phones, addresses and partners",
+            routine=10,
+            urgent=1,
+            focus="abroad",
+        ),
+        Scenario(
+            "repeat-offenders",
+            "the same people reported again across services: tips to link",
+            routine=10,
+            urgent=1,
+            focus="repeats",
+        ),
+    )
 }
 
 
@@ -95,19 +107,33 @@ def _place_of(seed: int, truth: list[int]) -> tuple[str, str]:
     return place.country, f"the reported person lives in {place.city}, {place.country}"
 
 
-def _picked(scenario: Scenario, seed: int) -> Iterator[tuple[Report, list[int]]]:
+def _picked(scenario: Scenario, seed: int) -> list[tuple[Report, list[int]]]:
     """The scenario's tips in generator order: enough urgent ones, enough routine ones."""
-    urgent = routine = 0
-    for report, truth in generate_reports(_POOL, seed):
-        if report.escalated and urgent < scenario.urgent:
-            urgent += 1
-            yield report, truth
-        elif not report.escalated and routine < scenario.routine:
-            routine += 1
-            yield report, truth
-        if urgent == scenario.urgent and routine == scenario.routine:
-            return
-    raise ValueError(f"seed {seed} has too few tips for the {scenario.name} scenario")
+    pool = list(generate_reports(_POOL, seed))
+    if scenario.focus == "repeats":
+        pool = _repeats(pool)
+    elif scenario.focus == "abroad":
+        pool = [(r, t) for r, t in pool if _abroad(seed, t)]
+    urgent = [item for item in pool if item[0].escalated][: scenario.urgent]
+    routine = [item for item in pool if not item[0].escalated][: scenario.routine]
+    if len(urgent) < scenario.urgent or len(routine) < scenario.routine:
+        raise ValueError(f"seed {seed} has too few tips for the {scenario.name} scenario")
+    return urgent + routine
+
+
+def _abroad(seed: int, truth: list[int]) -> bool:
+    place, _ = _place_of(seed, truth)
+    return place != NONE and not place.startswith("US")
+
+
+def _repeats(pool: list[tuple[Report, list[int]]]) -> list[tuple[Report, list[int]]]:
+    """Tips whose first reported person is reported again in the pool, grouped by person."""
+    by_person: dict[int, list[tuple[Report, list[int]]]] = {}
+    for item in pool:
+        if item[1] and item[1][0] != NOT_IN_POOL:
+            by_person.setdefault(item[1][0], []).append(item)
+    groups = [items[:3] for items in by_person.values() if len(items) >= 2]
+    return [item for group in groups for item in group]
 
 
 def _retimed(picked: list[tuple[Report, list[int]]], now: int) -> None:
@@ -126,7 +152,7 @@ def build_exercise(path: Path, scenario_name: str, seed: int, now: int) -> Exerc
     path = Path(path).expanduser()
     if path.exists() or key_path(path).exists():
         raise FileExistsError(f"{path} already exists; an exercise is always a new file")
-    picked = list(_picked(scenario, seed))
+    picked = _picked(scenario, seed)
     _retimed(picked, now)
     picked.sort(key=lambda item: item[0].received_at or 0)
     store = open_store(path, make_dirs=True)
