@@ -21,6 +21,7 @@ from tipline_tui.demo.live import DEMO_ANALYST, DemoFeed, DemoHub
 from tipline_tui.store import Store, actions, open_store, sync_state
 from tipline_tui.store.tip_load import load_tip
 from tipline_tui.sync.client import SyncClient
+from tipline_tui.widgets.report_panes import analysis_pane
 
 T = TypeVar("T")
 
@@ -151,6 +152,8 @@ async def test_at_pace_zero_agencies_acknowledge_then_report_outcomes_and_failed
         assert no_action[0][0] == "acknowledged" and no_action[0][2] == NO_ACTION
         assert back is not None
         assert back.analysis.status == "claimed" and back.analysis.jurisdiction_id is None
+        shown = analysis_pane(back, now).plain  # the open tip's Analysis pane
+        assert "FAILED" in shown and shown.count(NOT_OUR_JURISDICTION) == 1
         # back with the trainee: assigned elsewhere and sent again, no second confirmation
         other = agency + 1
         with store.write() as conn:
