@@ -16,7 +16,9 @@ def add_commands(commands: Commands) -> None:
     new = actions.add_parser(
         "new", help="write a new exercise store and its answer key (PATH.key.json)"
     )
-    new.add_argument("--scenario", required=True, help="night-shift, international or repeat-offenders")
+    new.add_argument(
+        "--scenario", required=True, help="night-shift, international or repeat-offenders"
+    )
     new.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
     new.add_argument("--out", type=Path, required=True, help="new store file to write")
     new.set_defaults(func=new_exercise)
