@@ -172,3 +172,41 @@ async def test_at_pace_zero_agencies_acknowledge_then_report_outcomes_and_failed
 
 def test_demo_agencies_answer_about_eight_seconds_after_a_dispatch() -> None:
     assert AgencyTiming().ack_after == 8.0 and AgencyTiming().tick <= 1.0
+
+
+async def test_in_the_demo_at_pace_zero_the_open_tip_shows_its_referral_acknowledged() -> None:
+    """`tipline demo --pace 0`, through the keys: open a new tip, `c a enter d y`, and the
+    open tip's Analysis pane shows ACKNOWLEDGED, then the agency's outcome (fast agencies)."""
+    from tests.tui_helpers import settle
+    from tests.waiting import until
+    from tipline_tui.screens.report import ReportScreen
+    from tipline_tui.settings import AppSettings
+    from tipline_tui.wiring import demo_workspace, make_app
+
+    with demo_workspace(bundled_demo_store()) as (store, demo_hub):
+        app = make_app(store, AppSettings.from_values(), demo_hub=demo_hub, pace=0)
+        app.feed.agencies.timing = AgencyTiming(ack_after=0.0, outcome_after=0.3, tick=0.05)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await until(lambda: demo_hub.seeded.is_set(), pilot=pilot, what="the seeded hub")
+            await pilot.press("slash", *"1500", "enter")  # search the queue for the newest tip
+            await settle(pilot)
+            await pilot.press("enter")
+            await until(
+                lambda: isinstance(app.screen, ReportScreen) and app.screen.tip is not None,
+                pilot=pilot,
+                what="tip #1500 open",
+            )
+            screen = app.screen
+            assert isinstance(screen, ReportScreen) and screen.report_id == 1500
+            for key in ("c", "a", "enter", "d", "y"):
+                await pilot.press(key)
+                await settle(pilot)
+
+            def analysis() -> str:
+                return str(screen.query_one("#text-analysis").render())
+
+            await until(lambda: "ACKNOWLEDGED" in analysis(), pilot=pilot, what="ACKNOWLEDGED")
+            await until(lambda: INVESTIGATION_OPENED in analysis(), pilot=pilot, what="the outcome")
+        assert app.sync is not None
+        await app.sync.client.aclose()
+        await store.aclose()
