@@ -46,7 +46,7 @@ def plan_and_play(shift: Shift, tips: list[ShiftTip]) -> None:
             _history(shift, tip, contested=tip.id in contested)
     for tip in recent:
         if tip in late_urgent:
-            _urgent_waiting(shift, tip)
+            _urgent_waiting(shift, tip, claimed=tip == late_urgent[0])
         elif tip == late_p1:
             _triaged(shift, tip, "1", assign=False)
         else:
@@ -143,13 +143,17 @@ def _triaged(shift: Shift, tip: ShiftTip, priority: str, *, assign: bool) -> Non
         shift.act(actions.assign, tip.id, agencies[0], analyst=analyst, now=at + 120)
 
 
-def _urgent_waiting(shift: Shift, tip: ShiftTip) -> None:
-    """Urgent and not yet referred: escalated and untouched, or claimed and made E."""
+def _urgent_waiting(shift: Shift, tip: ShiftTip, *, claimed: bool = True) -> None:
+    """Urgent and not yet referred: escalated and untouched, or made E by an analyst,
+    who is working it (`claimed`) or left it for whoever is free (the trainee may take it)."""
     if tip.escalated:
         return
     at = _start(shift, tip, True)
-    analyst = shift.claim(tip, _analyst(shift), at, contested=False)
-    shift.triage(tip, analyst, at + 60, "E")
+    if claimed:
+        analyst = shift.claim(tip, _analyst(shift), at, contested=False)
+        shift.triage(tip, analyst, at + 60, "E")
+    else:
+        shift.act(actions.set_priority, tip.id, "E", analyst=_analyst(shift), now=at)
 
 
 def _backlog(shift: Shift, tip: ShiftTip) -> None:
@@ -173,5 +177,5 @@ def _backlog(shift: Shift, tip: ShiftTip) -> None:
 def _last_hour(shift: Shift, tips: list[ShiftTip]) -> None:
     """The last hour's tips wait; if too few are escalated, analysts have made some E."""
     short = max(0, URGENT_IN_LIMIT - sum(t.escalated for t in tips))
-    for tip in [t for t in tips if not t.escalated][:short]:
-        _urgent_waiting(shift, tip)
+    for n, tip in enumerate([t for t in tips if not t.escalated][:short]):
+        _urgent_waiting(shift, tip, claimed=n == 0)  # one being worked, the rest free
