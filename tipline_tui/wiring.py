@@ -60,6 +60,8 @@ def make_app(
     if demo_hub is not None:
         from tipline_tui.demo.live import DEMO_ANALYST, DemoFeed
 
+        clock = demo_hub.clock  # the demo runs on its own time (demo/live.py demo_clock)
+
         sync = demo_hub.sync_loop()
         feed = DemoFeed(demo_hub, pace=pace)
         hub_url = DEMO_HUB_NAME
@@ -115,9 +117,11 @@ def _geoip(settings: AppSettings) -> GeoIp | None:
 
 @contextmanager
 def demo_workspace(source: Path) -> Iterator[tuple[Store, DemoHub]]:
-    """A temporary copy of the demo store `source`, its tips backdated to end five minutes
-    ago, and a DemoHub beside it (seeded by the app's feed); all removed afterwards."""
+    """A temporary copy of the demo store `source` and a DemoHub beside it (seeded by the
+    app's feed); all removed afterwards. A mid-shift store (meta `demo_now`) runs on the
+    demo hub's clock; an older one has its tips backdated to end five minutes ago."""
     from tipline_tui.demo.live import DemoHub
+    from tipline_tui.store.directory import read_meta
     from tipline_tui.store.maintenance import newest_received, shift_received
 
     workdir = Path(tempfile.mkdtemp(prefix="tipline-demo-"))
@@ -129,7 +133,7 @@ def demo_workspace(source: Path) -> Iterator[tuple[Store, DemoHub]]:
         try:
             with store.write() as conn:
                 newest = newest_received(conn)
-                if newest is not None:
+                if newest is not None and "demo_now" not in read_meta(conn):
                     shift_received(conn, int(time.time()) - DEMO_BACKDATE - newest)
             demo_hub = DemoHub(workdir, store)
             try:

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from tipline_tui import __version__
-from tipline_tui.cli import agencies, audit, hub, intake, run, suggest, sync
+from tipline_tui.cli import agencies, audit, hub, intake, run, suggest, sync, train
 from tipline_tui.cli.failures import storage_failed
 from tipline_tui.cli.output import fail
 from tipline_tui.config import default_store_path
@@ -49,6 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_demo_command(commands)
     sync.add_commands(commands)
     run.add_demo_data_command(commands)
+    train.add_commands(commands)
     return parser
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from tipline_tui.demo.agencies import demo_agencies
 from tipline_tui.demo.clock import DEMO_EPOCH
 from tipline_tui.demo.places import DEMO_COUNTRIES
+from tipline_tui.demo.shift import SHIFT_NOW, play_shift, squeeze_reports
 from tipline_tui.demo.synth import GENERATOR_VERSION, NOT_IN_POOL, generate_reports
 from tipline_tui.domain.report import Report
 from tipline_tui.store import Store, open_store
@@ -47,8 +48,10 @@ def _collect_between_batches() -> Iterator[None]:
             gc.enable()
 
 
-def _write_batch(store: Store, batch: list[tuple[Report, list[int]]]) -> None:
+def _write_batch(store: Store, batch: list[tuple[Report, list[int]]], *, shift: bool) -> None:
     """One transaction: the reports, then who each stored pool person really is."""
+    if shift:
+        squeeze_reports([report for report, _ in batch])
     with store.write() as conn:
         ids = write_reports(conn, [report for report, _ in batch], DEMO_EPOCH)
         truth = [n for _, numbers in batch for n in numbers]
@@ -76,6 +79,7 @@ def build_demo_store(
     seed: int,
     *,
     progress: Callable[[int], None] | None = None,
+    shift: bool = False,
 ) -> None:
     """Create a new store at `path` holding `reports` synthetic reports for `seed`.
 
@@ -83,7 +87,9 @@ def build_demo_store(
     into a real store. `progress` is called with the number of reports
     written after each batch. On any error the partly built file is removed.
     Ground truth rows are written for pool persons only (not victims or
-    intended recipients).
+    intended recipients). `shift` makes the bundled demo's mid-shift store:
+    the last tips squeezed towards SHIFT_NOW, then worked up to it
+    (demo/shift.py); its meta records `demo_now`.
     """
     path = Path(path).expanduser()
     if path.exists():
@@ -100,18 +106,21 @@ def build_demo_store(
                     "demo_seed": str(seed),
                     "demo_reports": str(reports),
                     "generator_version": GENERATOR_VERSION,
+                    **({"demo_shift": "1", "demo_now": str(SHIFT_NOW)} if shift else {}),
                 },
             )
         stream = generate_reports(reports, seed)
         done = 0
         with _collect_between_batches():
             while batch := list(islice(stream, BATCH_SIZE)):
-                _write_batch(store, batch)
+                _write_batch(store, batch, shift=shift)
                 done += len(batch)
                 full = (done // BATCH_SIZE) % _FULL_GC_EVERY == 0
                 gc.collect(2 if full else 0)
                 if progress is not None:
                     progress(done)
+        if shift:
+            play_shift(store, seed)
         store.close()
         _finish_as_single_file(path)
     except BaseException:

@@ -5,30 +5,34 @@ temporary SQLite file, reached through httpx's ASGI transport: no socket,
 no network, never a configured real hub. The hub starts with the demo
 store's own tips and agencies (same ids), so every action the trainer
 takes goes through the real sync path; then `DemoFeed` files a new tip
-every `pace` seconds (some escalated, so on-call rings) and plays the
-agencies, acknowledging referrals a little after they are sent.
+every `pace` seconds (some escalated, so on-call rings) while the demo's
+agencies (`answers.DemoAgencies`) answer every referral whatever the pace.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 from xml.etree import ElementTree
 
 import httpx
-from sqlalchemy import insert
+from sqlalchemy import bindparam, insert, update
 
+from tipline_tui.demo.answers import AgencyTiming, DemoAgencies
 from tipline_tui.demo.synth import generate_reports
 from tipline_tui.domain.cybertip_xml_write import report_to_xml
 from tipline_tui.domain.report import Report
+from tipline_tui.domain.wire import ANALYSIS_FIELDS
 from tipline_tui.hub.app import create_app
 from tipline_tui.hub.auth import create_account
 from tipline_tui.hub.db import HubDB, open_hub
 from tipline_tui.hub.operator import finished_report, import_agencies
-from tipline_tui.hub.tables import HubReport
+from tipline_tui.hub.tables import HubReferral, HubReport
 from tipline_tui.store import Store
 from tipline_tui.store.directory import list_agencies, read_meta, write_meta
 from tipline_tui.store.sync_state import CURSOR_KEY
@@ -40,20 +44,49 @@ DEMO_ANALYST = "trainee"
 DEMO_ESP = "Example ESP (demo)"
 DEMO_URL = "http://demo-hub.invalid"  # never resolved: the ASGI transport answers
 ESCALATE_EVERY = 3  # one new tip in three arrives ESP-escalated
-ACK_AFTER = 8.0  # seconds before a demo agency acknowledges a referral
 FEED_BATCH = 500
+_REFERRAL_COLUMNS = (
+    "action_id",
+    "agency_id",
+    "status",
+    "priority",
+    "created_by",
+    "created_at",
+    "sent_at",
+    "acknowledged_at",
+    "failed_at",
+    "detail",
+    "outcome",
+)
+
+
+def demo_clock(store: Store, real: Callable[[], float] = time.time) -> Callable[[], float]:
+    """The demo's own time: a mid-shift store runs from the `demo_now` its meta records,
+    at the real rate, so tips' ages and the history's times look right on any date.
+
+    A store without it runs on the real clock.
+    """
+    with store.read() as conn:
+        recorded = read_meta(conn).get("demo_now")
+    if recorded is None:
+        return real
+    offset = int(recorded) - real()
+    return lambda: real() + offset
 
 
 class DemoHub:
     """The hub app for the demo, seeded from the demo store."""
 
-    def __init__(self, workdir: Path, store: Store, *, clock: Callable[[], float] = time.time):
+    def __init__(
+        self, workdir: Path, store: Store, *, clock: Callable[[], float] | None = None
+    ) -> None:
         self.store = store
-        self.clock = clock
-        self.hub: HubDB = open_hub(f"sqlite:///{workdir / 'hub.sqlite'}", clock=clock)
+        self.clock = clock or demo_clock(store)
+        self.hub: HubDB = open_hub(f"sqlite:///{workdir / 'hub.sqlite'}", clock=self.clock)
         self.app = create_app(self.hub, evidence_dir=workdir / "evidence")
         self.transport = httpx.ASGITransport(app=self.app)
         self.analyst_token = ""
+        self.history_referrals = 0  # the highest referral id the seeded history holds
         self.seeded = asyncio.Event()
 
     async def seed_in_background(self) -> None:
@@ -77,6 +110,7 @@ class DemoHub:
         seed = int(meta.get("demo_seed", "1"))
         reports = [report for report, _ in generate_reports(len(local_ids), seed)]
         hub_ids = self._seed_reports([report_to_xml(r) for r in reports])
+        self._seed_history(dict(zip(local_ids, hub_ids, strict=True)))
         with self.store.write() as conn:
             conn.exec_driver_sql(
                 "UPDATE report SET hub_id = ? WHERE id = ?",
@@ -107,6 +141,50 @@ class DemoHub:
             conn.execute(insert(table_of(HubReport)), rows)
         return list(range(1, len(rows) + 1))
 
+    def _seed_history(self, hub_id: dict[int, int]) -> None:
+        """What the store's history did (demo/shift.py), as the hub would hold it after:
+        each tip's analysis and version, and every referral with its agency's answers."""
+        fields = ("version", *ANALYSIS_FIELDS)
+        with self.store.read() as conn:
+            tips = conn.exec_driver_sql(
+                f"SELECT id, {', '.join(fields)} FROM report WHERE version > 1"
+            ).all()
+            referrals = conn.exec_driver_sql(
+                f"SELECT report_id, contents, {', '.join(_REFERRAL_COLUMNS)} FROM referral"
+            ).all()
+        analyses = [
+            {"hub_id": hub_id[local], **dict(zip(fields, values, strict=True))}
+            for local, *values in tips
+        ]
+        for analysis in analyses:
+            labels = analysis["labels"]
+            analysis["labels"] = json.loads(labels) if isinstance(labels, str) else labels or []
+        rows = [
+            {
+                "report_id": hub_id[local],
+                "contents": json.loads(contents) if isinstance(contents, str) else contents,
+                **dict(zip(_REFERRAL_COLUMNS, values, strict=True)),
+            }
+            for local, contents, *values in referrals
+        ]
+        report = table_of(HubReport)
+        with self.hub.write() as conn:
+            if analyses:
+                conn.execute(
+                    update(report)
+                    .where(report.c.id == bindparam("hub_id"))
+                    .values({name: bindparam(name) for name in fields}),
+                    analyses,
+                )
+            if rows:
+                conn.execute(insert(table_of(HubReferral)), rows)
+            top = conn.exec_driver_sql("SELECT coalesce(max(id), 0) FROM hub_referral").scalar()
+        self.history_referrals = int(top or 0)
+
+    def http(self, **options: Any) -> httpx.AsyncClient:
+        """A client of the in-process hub (no socket): for the demo's ESP and agencies."""
+        return httpx.AsyncClient(transport=self.transport, base_url=DEMO_URL, **options)
+
     def sync_loop(self) -> SyncLoop:
         """The app's sync loop; it starts once the hub is seeded (the token exists then)."""
         client = SyncClient(
@@ -121,15 +199,23 @@ class DemoHub:
 
 
 class DemoFeed:
-    """New tips every `pace` seconds, and demo agencies acknowledging referrals."""
+    """New tips every `pace` seconds (0: none), and the demo's agencies answering always."""
 
-    def __init__(self, demo: DemoHub, *, pace: float, seed: int = 1, start: int = 1500) -> None:
+    def __init__(
+        self,
+        demo: DemoHub,
+        *,
+        pace: float,
+        seed: int = 1,
+        start: int = 1500,
+        timing: AgencyTiming | None = None,
+    ) -> None:
         self.demo = demo
         self.pace = pace
         self.seed = seed
         self.start = start
         self.fed = 0
-        self._tokens: dict[int, str] = {}
+        self.agencies = DemoAgencies(demo, timing)
         self._esp_auth: tuple[str, str] | None = None
         self._stream: Iterator[tuple[Report, list[int]]] | None = None
 
@@ -157,9 +243,7 @@ class DemoFeed:
                 secret = create_account(conn, kind="esp", name=DEMO_ESP, now=int(self.demo.clock()))
             self._esp_auth = (DEMO_ESP, secret)
         document = report_to_xml(self._next_report())
-        async with httpx.AsyncClient(
-            transport=self.demo.transport, base_url=DEMO_URL, auth=self._esp_auth
-        ) as esp:
+        async with self.demo.http(auth=self._esp_auth) as esp:
             submitted = await esp.post(
                 "/ispws/submit",
                 content=document,
@@ -172,40 +256,26 @@ class DemoFeed:
         return report_id
 
     async def acknowledge_due(self) -> int:
-        """Play the agencies: acknowledge referrals sent more than ACK_AFTER seconds ago."""
-        now = int(self.demo.clock())
-        with self.demo.hub.read() as conn:
-            due = conn.exec_driver_sql(
-                "SELECT id, agency_id FROM hub_referral WHERE status = 'sent' AND created_at <= ?",
-                (now - ACK_AFTER,),
-            ).all()
-        async with httpx.AsyncClient(transport=self.demo.transport, base_url=DEMO_URL) as http:
-            for referral_id, agency_id in due:
-                token = self._agency_token(agency_id)
-                await http.post(
-                    f"/v1/agency/referrals/{referral_id}/ack",
-                    headers={"Authorization": f"Bearer {token}"},
-                )
-        return len(due)
-
-    def _agency_token(self, agency_id: int) -> str:
-        if agency_id not in self._tokens:
-            name = f"demo-agency-{agency_id}"
-            with self.demo.hub.write() as conn:
-                secret = create_account(
-                    conn, kind="agency", name=name, agency_id=agency_id, now=int(self.demo.clock())
-                )
-            self._tokens[agency_id] = f"{name}:{secret}"
-        return self._tokens[agency_id]
+        """The agencies acknowledge what is due now (see DemoAgencies)."""
+        return await self.agencies.acknowledge_due()
 
     async def run_forever(self) -> None:
+        """Seed the hub, then file tips at the pace while the agencies answer on their tick."""
         await self.demo.seed_in_background()
-        if self.pace <= 0:
-            return
+        async with asyncio.TaskGroup() as tasks:
+            tasks.create_task(self._answer_forever())
+            if self.pace > 0:
+                tasks.create_task(self._file_forever())
+
+    async def _file_forever(self) -> None:
         while True:
             await asyncio.sleep(self.pace)
             await self.file_one()
-            await self.acknowledge_due()
+
+    async def _answer_forever(self) -> None:
+        while True:
+            await asyncio.sleep(self.agencies.timing.tick)
+            await self.agencies.answer_due()
 
 
 def _response_code(answer: bytes) -> int:

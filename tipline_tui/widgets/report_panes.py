@@ -374,7 +374,9 @@ def analysis_pane(tip: TipView, now: float) -> Text:
             1,
         )
         if r.outcome or r.detail:
-            pane.line("Agency says", " ".join(x for x in (r.outcome, r.detail) if x), 2)
+            # a failure's text is both its outcome and its detail: say it once
+            says = dict.fromkeys(x for x in (r.outcome, r.detail) if x)
+            pane.line("Agency says", " ".join(says), 2)
     pane.heading("Notes")
     if not a.notes:
         pane.plain("No notes yet.", 1)

@@ -1,0 +1,67 @@
+"""`tipline train new` (an exercise store and its answer key) and `tipline train score`."""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+from tipline_tui.cli.common import Commands
+from tipline_tui.cli.output import fail, one_line, safe_json
+
+
+def add_commands(commands: Commands) -> None:
+    train = commands.add_parser("train", help="training exercises: make one, score one")
+    actions = train.add_subparsers(dest="train_command", metavar="ACTION", required=True)
+    new = actions.add_parser(
+        "new", help="write a new exercise store and its answer key (PATH.key.json)"
+    )
+    new.add_argument(
+        "--scenario", required=True, help="night-shift, international or repeat-offenders"
+    )
+    new.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+    new.add_argument("--out", type=Path, required=True, help="new store file to write")
+    new.set_defaults(func=new_exercise)
+    score = actions.add_parser("score", help="score a worked exercise against its key")
+    score.add_argument("path", type=Path, metavar="PATH", help="the exercise store")
+    score.add_argument("--json", action="store_true", help="machine-readable output")
+    score.set_defaults(func=score_exercise)
+
+
+def new_exercise(args: argparse.Namespace) -> int:
+    from tipline_tui.demo.exercise import SCENARIOS, build_exercise, key_path
+
+    if args.scenario not in SCENARIOS:
+        return fail(f"no scenario {args.scenario!r}; choose one of: {', '.join(SCENARIOS)}")
+    try:
+        key = build_exercise(args.out, args.scenario, args.seed, int(time.time()))
+    except FileExistsError as exc:
+        return fail(str(exc))
+    urgent = sum(t.urgent for t in key.tips.values())
+    print(f"wrote {len(key.tips)} exercise tips ({urgent} urgent) to {args.out}")
+    print(f"answer key: {key_path(args.out)} (keep it from the trainee)")
+    print(f"the trainee works it with: tipline --db {args.out}")
+    return 0
+
+
+def score_exercise(args: argparse.Namespace) -> int:
+    from tipline_tui.demo.exercise import ExerciseKey, key_path
+    from tipline_tui.demo.scoring import score, scorecard_text
+    from tipline_tui.store import open_store
+
+    sidecar = key_path(args.path)
+    if not args.path.is_file() or not sidecar.is_file():
+        return fail(f"{args.path}: not an exercise (the store or its key {sidecar} is missing)")
+    key = ExerciseKey.load(sidecar)
+    store = open_store(args.path, create=False)
+    try:
+        with store.read() as conn:
+            card = score(conn, key)
+    finally:
+        store.close()
+    if args.json:
+        print(safe_json(card.as_dict()))
+    else:
+        for line in scorecard_text(card):
+            print(one_line(line))
+    return 0
