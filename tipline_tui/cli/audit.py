@@ -14,7 +14,9 @@ def add_commands(commands: Commands) -> None:
     audit = commands.add_parser(
         "audit", parents=[store_option()], help="verify the audit log, or show a tip's history"
     )
-    actions = audit.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
+    actions = audit.add_subparsers(
+        dest="audit_command", metavar="ACTION", required=True, help="what to do"
+    )
     verify = actions.add_parser(
         "verify",
         parents=[store_option()],
@@ -22,7 +24,7 @@ def add_commands(commands: Commands) -> None:
     )
     verify.set_defaults(func=verify_log)
     show = actions.add_parser("show", parents=[store_option()], help="a tip's audit history")
-    show.add_argument("report_id", type=int, metavar="REPORT_ID")
+    show.add_argument("report_id", type=int, metavar="REPORT_ID", help="the tip's number")
     show.add_argument("--json", action="store_true", help="machine-readable output")
     show.set_defaults(func=show_history)
 

@@ -17,12 +17,20 @@ def add_commands(commands: Commands) -> None:
         parents=[store_option()],
         help="import CyberTipline report and fileDetails XML documents (files or directories)",
     )
-    imports.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    imports.add_argument(
+        "paths",
+        nargs="+",
+        type=Path,
+        metavar="PATH",
+        help="XML files, or directories (every *.xml under them)",
+    )
     imports.set_defaults(func=import_documents)
     quarantined = commands.add_parser(
         "quarantine", parents=[store_option()], help="list quarantined documents, or show one"
     )
-    quarantined.add_argument("id", nargs="?", type=int, help="quarantine id to show")
+    quarantined.add_argument(
+        "id", nargs="?", type=int, help="quarantine id to show (none: list them all)"
+    )
     quarantined.add_argument(
         "--raw", action="store_true", help="write the document's original bytes to stdout"
     )

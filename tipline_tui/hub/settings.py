@@ -22,7 +22,6 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from tipline_tui.config import APP_NAME
 
 HUB_ENV_PREFIX = "TIPLINE_HUB_"
-HUB_DB_ENV = "TIPLINE_HUB_DB"
 EVIDENCE_ENV = "TIPLINE_HUB_EVIDENCE"
 XSD_ENV = "TIPLINE_HUB_XSD"
 

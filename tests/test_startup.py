@@ -1,0 +1,107 @@
+"""Quick to start: `tipline --help` and every command's help import nothing heavy.
+
+Each case runs in a fresh interpreter and reads which modules it imported, not
+how long it took (times belong in bench/startup.py, not in a test).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+
+from tipline_tui.cli import build_parser
+
+# The store's SQL, the settings' validation, the UI, the network, the fuzzy matcher, the hub.
+HEAVY = (
+    "sqlalchemy",
+    "sqlmodel",
+    "aiosqlite",
+    "pydantic",
+    "pydantic_settings",
+    "textual",
+    "rich",
+    "httpx",
+    "rapidfuzz",
+    "phonenumbers",
+    "maxminddb",
+    "fastapi",
+    "uvicorn",
+    "psycopg",
+)
+
+# Runs main() on each argv of its JSON argument, then prints every module it imported.
+RUNNER = """
+import contextlib, io, json, sys
+from tipline_tui.cli import main
+for argv in json.loads(sys.argv[1]):
+    with contextlib.redirect_stdout(io.StringIO()):
+        try:
+            main(argv)
+        except SystemExit:
+            pass
+print(json.dumps(sorted(sys.modules)))
+"""
+
+
+def heavy_among(modules: list[str]) -> list[str]:
+    return sorted({name.split(".")[0] for name in modules} & set(HEAVY))
+
+
+def command_paths(
+    parser: argparse.ArgumentParser, path: tuple[str, ...] = ()
+) -> Iterator[list[str]]:
+    """Every command and sub-command: [], ["agencies"], ["agencies", "import"], ..."""
+    yield list(path)
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                yield from command_paths(sub, (*path, name))
+
+
+def imported_by(argvs: list[list[str]]) -> list[str]:
+    done = subprocess.run(
+        [sys.executable, "-c", RUNNER, json.dumps(argvs)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    modules: list[str] = json.loads(done.stdout)
+    return modules
+
+
+def test_python_m_tipline_help_imports_nothing_heavy() -> None:
+    """The command as a user types it, `-m` and all: its import trace names no heavy module."""
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "tipline_tui", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("usage: tipline")
+    traced = [
+        line.rsplit("|", 1)[1].strip()
+        for line in done.stderr.splitlines()
+        if line.startswith("import time:") and "|" in line
+    ]
+    assert "tipline_tui.cli" in traced
+    assert heavy_among(traced) == []
+
+
+def test_every_commands_help_and_the_version_import_nothing_heavy() -> None:
+    paths = list(command_paths(build_parser()))
+    assert ["agencies", "import"] in paths and ["hub", "user", "add"] in paths
+    modules = imported_by([[*path, "--help"] for path in paths] + [["--version"]])
+    assert "tipline_tui.cli.hub" in modules
+    assert heavy_among(modules) == []
+
+
+def test_a_usage_error_imports_nothing_heavy() -> None:
+    """argparse's own refusals (exit 2) come before any command runs."""
+    modules = imported_by([["related"], ["suggest", "not-a-number"], ["no-such-command"]])
+    assert heavy_among(modules) == []
