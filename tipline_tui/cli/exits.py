@@ -28,8 +28,8 @@ EXIT_CODES: tuple[tuple[int, str], ...] = (
     (INTERRUPTED, "interrupted with Ctrl-C"),
     (
         READER_GONE,
-        "the reader of the output stopped early (`tipline suggest 1 | head -3`): "
-        "the output was cut short",
+        "the program reading the output stopped early (as `head` does): the output was "
+        "cut short (128 + SIGPIPE, what a shell reports for any tool stopped that way)",
     ),
 )
 
