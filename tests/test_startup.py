@@ -10,9 +10,12 @@ import argparse
 import json
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 
+from tests.conftest import queue_reports
 from tipline_tui.cli import build_parser
+from tipline_tui.domain.report import Report
+from tipline_tui.store import Store
 
 # The store's SQL, the settings' validation, the UI, the network, the fuzzy matcher, the hub.
 HEAVY = (
@@ -105,3 +108,54 @@ def test_a_usage_error_imports_nothing_heavy() -> None:
     """argparse's own refusals (exit 2) come before any command runs."""
     modules = imported_by([["related"], ["suggest", "not-a-number"], ["no-such-command"]])
     assert heavy_among(modules) == []
+
+
+# Opens the store named by argv[1] in the app as `tipline` wires it (no hub configured),
+# waits for the queue's rows, then prints every module imported by then.
+APP_RUNNER = """
+import asyncio, json, sys
+from tipline_tui.store import open_store
+from tests.tui_helpers import make_app, settle, table_lines
+
+async def first_paint():
+    store = open_store(sys.argv[1], create=False)
+    app = make_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert any(" 7 " in line for line in table_lines(app)), table_lines(app)
+    store.close()
+
+asyncio.run(first_paint())
+print(json.dumps(sorted(sys.modules)))
+"""
+
+# What the queue's first paint does not need: the sync client (httpx), the hub, the
+# XML reader (a pull or an import parses XML), the importer, related-report matching.
+NOT_BEFORE_FIRST_PAINT = (
+    "httpx",
+    "rapidfuzz",
+    "fastapi",
+    "uvicorn",
+    "tipline_tui.sync.client",
+    "tipline_tui.hub.db",
+    "tipline_tui.domain.cybertip_xml",
+    "tipline_tui.importer",
+)
+
+
+def test_the_queue_paints_without_the_sync_client_hub_or_xml_reader(
+    make_store: Callable[[Sequence[Report]], Store],
+) -> None:
+    store = make_store(queue_reports(10))
+    store.close()
+    done = subprocess.run(
+        [sys.executable, "-c", APP_RUNNER, str(store.path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    modules = set(json.loads(done.stdout.splitlines()[-1]))
+    assert "tipline_tui.screens.queue" in modules
+    assert sorted(set(NOT_BEFORE_FIRST_PAINT) & modules) == []
