@@ -4,10 +4,11 @@ Everything is measured in one run, on the same machine, against floors measured
 beside it: the interpreter alone (`python -c pass`, `python -c "import argparse"`)
 for the commands, and a bare Textual app (one Static) for the first paint.
 
-    .venv/bin/python bench/startup.py [--runs 11] [--paint-runs 7] [--root DIR]
+    .venv/bin/python bench/startup.py [--runs 11] [--paint-runs 7] [--root DIR] [--before DIR]
 
-`--root` runs another checkout of the code (its folder goes first on PYTHONPATH),
-so one script measures the code before and after a change. The commands run
+`--root` runs another checkout of the code (its folder goes first on PYTHONPATH);
+`--before DIR` measures a second checkout beside it, in turn, so the figures before
+and after a change come from the same minutes of the same machine. The commands run
 with no settings file and no TIPLINE_ variables, on a temporary copy of
 demo_db.sqlite. It prints measurements, not pass/fail: the exit status is 0 even
 when a target is missed (the line says MISSED).
@@ -21,6 +22,7 @@ import contextlib
 import fcntl
 import os
 import re
+import resource
 import select
 import shutil
 import signal
@@ -63,6 +65,7 @@ def quiet_env(root: Path, home: Path) -> dict[str, str]:
     """The environment every run gets: this checkout first, no user settings, no devtools."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TIPLINE_", "TEXTUAL"))}
     env["PYTHONPATH"] = os.pathsep.join([str(root), *filter(None, [env.get("PYTHONPATH")])])
+    env["HOME"] = str(home)  # also the working directory: `-m` puts it first on sys.path
     env["TIPLINE_CONFIG"] = str(home / "no-settings.toml")  # absent: defaults
     env["XDG_DATA_HOME"] = str(home / "data")  # the default store and log, if anything asks
     env["XDG_STATE_HOME"] = str(home / "state")
@@ -74,46 +77,79 @@ def quiet_env(root: Path, home: Path) -> dict[str, str]:
 # ------------------------------------------------------------------ commands
 
 
-def wall_time(argv: list[str], env: dict[str, str]) -> float:
-    """Seconds from spawn to exit of one run; a failing command stops the benchmark."""
+@dataclass
+class Timing:
+    """One run: wall seconds from spawn to exit, and the CPU seconds (user + system) the
+    child used, which a busy shared machine disturbs less than the wall clock."""
+
+    wall: float
+    cpu: float
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed_run(argv: list[str], env: dict[str, str]) -> Timing:
+    """One run of a command; a failing command stops the benchmark."""
+    cpu_before = _children_cpu()
     started = time.perf_counter()
-    done = subprocess.run(argv, env=env, capture_output=True, stdin=subprocess.DEVNULL)
+    done = subprocess.run(
+        argv, env=env, capture_output=True, stdin=subprocess.DEVNULL, cwd=env["HOME"]
+    )
     elapsed = time.perf_counter() - started
     if done.returncode != 0:
         raise SystemExit(f"{argv} exited {done.returncode}: {done.stderr.decode()[-400:]}")
-    return elapsed
+    return Timing(elapsed, _children_cpu() - cpu_before)
 
 
-def medians(commands: dict[str, list[str]], env: dict[str, str], runs: int) -> dict[str, float]:
-    """The median wall time of each command over `runs` rounds, the commands in turn
-    within a round (so a slow spell of the machine hits all of them alike)."""
-    for argv in commands.values():  # warm the file cache and the .pyc files
-        wall_time(argv, env)
-    times: dict[str, list[float]] = {name: [] for name in commands}
+Command = tuple[list[str], dict[str, str]]  # argv, environment
+
+
+def medians(commands: dict[str, Command], runs: int) -> dict[str, Timing]:
+    """The median wall and CPU time of each command over `runs` rounds, the commands in
+    turn within a round (so a slow spell of the machine hits all of them alike)."""
+    for argv, env in commands.values():  # warm the file cache and the .pyc files
+        timed_run(argv, env)
+    times: dict[str, list[Timing]] = {name: [] for name in commands}
     for _ in range(runs):
-        for name, argv in commands.items():
-            times[name].append(wall_time(argv, env))
-    return {name: statistics.median(values) for name, values in times.items()}
+        for name, (argv, env) in commands.items():
+            times[name].append(timed_run(argv, env))
+    return {
+        name: Timing(statistics.median(t.wall for t in ts), statistics.median(t.cpu for t in ts))
+        for name, ts in times.items()
+    }
+
+
+FLOORS = {
+    "python -c pass": ["-c", "pass"],
+    'python -c "import argparse"': ["-c", "import argparse"],
+}
 
 
 def no_ui_commands(store: Path, tip_id: int) -> dict[str, list[str]]:
-    python = [sys.executable]
-    tipline = [*python, "-m", "tipline_tui"]
+    """`tipline` commands that open no UI: help, and two that read the store."""
+    db = ["--db", str(store)]
     return {
-        "python -c pass": [*python, "-c", "pass"],
-        'python -c "import argparse"': [*python, "-c", "import argparse"],
-        "tipline --help": [*tipline, "--help"],
-        "tipline agencies --help": [*tipline, "agencies", "--help"],
-        "tipline --version": [*tipline, "--version"],
-        f"tipline suggest --db DEMO {tip_id}": [
-            *tipline,
-            "suggest",
-            "--db",
-            str(store),
-            str(tip_id),
-        ],
-        "tipline agencies list --db DEMO": [*tipline, "agencies", "list", "--db", str(store)],
+        "tipline --help": ["--help"],
+        "tipline agencies --help": ["agencies", "--help"],
+        "tipline --version": ["--version"],
+        f"tipline suggest --db DEMO {tip_id}": ["suggest", *db, str(tip_id)],
+        "tipline agencies list --db DEMO": ["agencies", "list", *db],
     }
+
+
+def command_table(
+    checkouts: dict[str, dict[str, str]], store: Path, tip_id: int
+) -> dict[str, Command]:
+    """Every command to time, keyed "name|checkout"; the floors once, under the first."""
+    first_env = next(iter(checkouts.values()))
+    table = {f"{name}|": ([sys.executable, *args], first_env) for name, args in FLOORS.items()}
+    for name, args in no_ui_commands(store, tip_id).items():
+        for label, env in checkouts.items():
+            table[f"{name}|{label}"] = ([sys.executable, "-m", "tipline_tui", *args], env)
+    return table
 
 
 # ------------------------------------------------------------------ first paint
@@ -129,6 +165,7 @@ class PtyRun:
     master: int = -1
     proc: subprocess.Popen[bytes] | None = None
     raw: bytearray = field(default_factory=bytearray)
+    first_byte: float | None = None  # perf_counter time the program first wrote anything
 
     def start(self) -> float:
         master, slave = os.openpty()
@@ -137,7 +174,7 @@ class PtyRun:
         started = time.perf_counter()
         self.proc = subprocess.Popen(  # Textual draws on stderr and reads stdin
             self.argv, stdin=slave, stdout=slave, stderr=slave, env=self.env,
-            start_new_session=True,
+            start_new_session=True, cwd=self.env["HOME"],
         )  # fmt: skip
         os.close(slave)
         return started
@@ -150,6 +187,8 @@ class PtyRun:
             chunk = os.read(self.master, 65536)
         except OSError:  # EIO once the child has closed the terminal
             chunk = b""
+        if chunk and self.first_byte is None:
+            self.first_byte = time.perf_counter()
         self.raw += chunk
         return chunk
 
@@ -190,8 +229,17 @@ class PtyRun:
             self.master = -1
 
 
-def first_paint(run: PtyRun, pattern: re.Pattern[str], timeout: float = 60.0) -> float:
-    """Seconds from spawn until `pattern` is on the terminal."""
+@dataclass
+class Paint:
+    """Seconds from spawn to the program's first output, and to its first full frame."""
+
+    first_output: float
+    frame: float
+
+
+def first_paint(run: PtyRun, pattern: re.Pattern[str], timeout: float = 60.0) -> Paint:
+    """Seconds from spawn until `pattern` is on the terminal (and until the first byte:
+    imports and start-up come before it, drawing and the first queries after)."""
     started = run.start()
     try:
         seen = run.wait_for(pattern, timeout)
@@ -200,7 +248,8 @@ def first_paint(run: PtyRun, pattern: re.Pattern[str], timeout: float = 60.0) ->
     if seen is None:
         tail = ANSI.sub("", run.raw[-400:].decode("utf-8", "replace"))
         raise SystemExit(f"{run.argv} never showed {pattern.pattern!r}; tail: {tail!r}")
-    return seen - started
+    assert run.first_byte is not None  # something was seen
+    return Paint(run.first_byte - started, seen - started)
 
 
 def first_tip_id(store: Path) -> int:
@@ -215,22 +264,31 @@ QUEUE_ROW = re.compile(r">\s+\d+\s")  # the cursor row: mark, padding, a tip id
 
 
 def paint_times(
-    store_copy: Callable[[], Path], env: dict[str, str], runs: int
-) -> tuple[list[float], list[float]]:
-    """First paint of the bare app and of the queue (`tipline --db COPY`), alternated."""
-    bare_argv = [sys.executable, "-c", BARE_APP]
-    bare: list[float] = []
-    queue: list[float] = []
+    store_copy: Callable[[], Path], checkouts: dict[str, dict[str, str]], runs: int
+) -> dict[str, list[Paint]]:
+    """First paint of the bare app and of the queue (`tipline --db COPY`) of each checkout,
+    taken in turn, the order rotating each round."""
+    first_env = next(iter(checkouts.values()))
+    programs: dict[str, Callable[[], Paint]] = {
+        "bare": lambda: first_paint(
+            PtyRun([sys.executable, "-c", BARE_APP], first_env, CTRL_Q), re.compile(BARE_MARK)
+        )
+    }
+    for label, env in checkouts.items():
+
+        def queue(env: dict[str, str] = env) -> Paint:
+            argv = [sys.executable, "-m", "tipline_tui", "--db", str(store_copy())]
+            return first_paint(PtyRun(argv, env, b"q"), QUEUE_ROW)
+
+        programs[label] = queue
+    paints: dict[str, list[Paint]] = {name: [] for name in programs}
+    names = list(programs)
     for n in range(runs + 1):  # the first round warms the caches and is not counted
-        order = ("bare", "queue") if n % 2 else ("queue", "bare")
-        for which in order:
-            if which == "bare":
-                elapsed = first_paint(PtyRun(bare_argv, env, CTRL_Q), re.compile(BARE_MARK))
-                bare.append(elapsed)
-            else:
-                argv = [sys.executable, "-m", "tipline_tui", "--db", str(store_copy())]
-                queue.append(first_paint(PtyRun(argv, env, b"q"), QUEUE_ROW))
-    return bare[1:], queue[1:]
+        for name in names[n % len(names) :] + names[: n % len(names)]:
+            paint = programs[name]()
+            if n:
+                paints[name].append(paint)
+    return paints
 
 
 # ------------------------------------------------------------------ report
@@ -240,25 +298,41 @@ def _mark(value: float, target: float) -> str:
     return "" if value <= target else "  MISSED"
 
 
-def report_commands(times: dict[str, float]) -> None:
-    floor = times['python -c "import argparse"']
-    for name, value in times.items():
-        if name.startswith("python"):
-            print(f"{name:<36} {value * 1000:6.0f} ms")
-            continue
-        extra = f"  (+{(value - floor) * 1000:.0f} ms over argparse alone)"
-        print(f"{name:<36} {value * 1000:6.0f} ms{extra}{_mark(value, COMMAND_TARGET)}")
+def _cell(t: Timing) -> str:
+    return f"{t.wall * 1000:6.0f} ms ({t.cpu * 1000:4.0f} cpu)"
 
 
-def report_paint(bare: list[float], queue: list[float]) -> None:
-    bare_median, queue_median = statistics.median(bare), statistics.median(queue)
-    ratio = queue_median / bare_median
-    print(f"{'first paint, bare Textual app':<36} {bare_median * 1000:6.0f} ms")
-    print(f"{'first paint, tipline --db DEMO':<36} {queue_median * 1000:6.0f} ms")
-    print(
-        f"{'ratio queue / bare':<36} {ratio:6.2f}    (target <= {PAINT_TARGET})"
-        + _mark(ratio, PAINT_TARGET)
-    )
+def report_commands(times: dict[str, Timing], labels: list[str]) -> None:
+    """Wall (CPU) medians; the first checkout is judged against the target and the floor."""
+    floor = times['python -c "import argparse"|']
+    print(f"{'wall (cpu) ms':<36}" + "".join(f"{label:>20}" for label in labels))
+    for key, value in times.items():
+        name, label = key.split("|")
+        if not label:
+            print(f"{name:<36}   {_cell(value)}")
+    for name in dict.fromkeys(key.split("|")[0] for key in times if not key.endswith("|")):
+        cells = [times[f"{name}|{label}"] for label in labels]
+        over = cells[0].wall - floor.wall
+        print(
+            f"{name:<36}   "
+            + "   ".join(_cell(value) for value in cells)
+            + f"  +{over * 1000:.0f} over argparse{_mark(cells[0].wall, COMMAND_TARGET)}"
+        )
+
+
+def report_paint(paints: dict[str, list[Paint]], labels: list[str]) -> None:
+    frame = {name: statistics.median(p.frame for p in runs) for name, runs in paints.items()}
+    for name, runs in paints.items():
+        what = "bare Textual app" if name == "bare" else f"tipline --db DEMO ({name})"
+        output = statistics.median(p.first_output for p in runs)
+        print(
+            f"{'first paint, ' + what:<36} {frame[name] * 1000:7.0f} ms"
+            f"  (first output at {output * 1000:.0f} ms)"
+        )
+    for label in labels:
+        ratio = frame[label] / frame["bare"]
+        mark = _mark(ratio, PAINT_TARGET) if label == labels[0] else ""
+        print(f"{'ratio queue / bare (' + label + ')':<36} {ratio:7.2f}    (target <= 2.0){mark}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -266,16 +340,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=11, help="runs of each command (median)")
     parser.add_argument("--paint-runs", type=int, default=7, help="first-paint runs (median)")
     parser.add_argument("--root", type=Path, default=ROOT, help="the checkout to measure")
+    parser.add_argument(
+        "--before", type=Path, help="another checkout (the code before a change), measured beside"
+    )
     parser.add_argument("--demo", type=Path, default=ROOT / "demo_db.sqlite", help="demo store")
     args = parser.parse_args(argv)
     home = Path(tempfile.mkdtemp(prefix="tipline-startup-"))
     try:
-        env = quiet_env(args.root.resolve(), home)
+        roots = {"now": args.root} | ({"before": args.before} if args.before else {})
+        checkouts = {label: quiet_env(root.resolve(), home) for label, root in roots.items()}
         store = home / "demo.sqlite"
         shutil.copyfile(args.demo, store)
         tip_id = first_tip_id(store)
-        print(f"{os.cpu_count()} cores, load {os.getloadavg()[0]:.2f}; medians", flush=True)
-        times = medians(no_ui_commands(store, tip_id), env, args.runs)
+        print(f"{os.cpu_count()} cores, load {os.getloadavg()[0]:.2f}", flush=True)
+        times = medians(command_table(checkouts, store, tip_id), args.runs)
 
         def fresh_copy() -> Path:
             copy = home / "queue.sqlite"
@@ -284,10 +362,10 @@ def main(argv: list[str] | None = None) -> int:
             shutil.copyfile(args.demo, copy)
             return copy
 
-        bare, queue = paint_times(fresh_copy, env, args.paint_runs)
-        print(f"commands: {args.runs} runs; first paint: {args.paint_runs} runs, at 80x24")
-        report_commands(times)
-        report_paint(bare, queue)
+        paints = paint_times(fresh_copy, checkouts, args.paint_runs)
+        print(f"medians: commands {args.runs} runs, first paint {args.paint_runs} runs at 80x24")
+        report_commands(times, list(checkouts))
+        report_paint(paints, list(checkouts))
         print(f"load after {os.getloadavg()[0]:.2f}")
     finally:
         shutil.rmtree(home, ignore_errors=True)

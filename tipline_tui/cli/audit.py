@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import argparse
-from dataclasses import asdict
-from datetime import UTC, datetime
 
 from tipline_tui.cli.common import Commands, opened_store, store_option
 from tipline_tui.cli.output import compact_value, fail, one_line, safe_json
@@ -45,6 +43,9 @@ def verify_log(args: argparse.Namespace) -> int:
 
 
 def show_history(args: argparse.Namespace) -> int:
+    from dataclasses import asdict
+    from datetime import UTC, datetime
+
     from tipline_tui.store import audit
     from tipline_tui.store.tip_load import load_tip
 

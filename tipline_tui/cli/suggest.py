@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
 from tipline_tui.cli.common import Commands, opened_store, store_option
@@ -37,6 +36,8 @@ def add_commands(commands: Commands) -> None:
 
 
 def show_related(args: argparse.Namespace) -> int:
+    from dataclasses import asdict
+
     from tipline_tui.store.related import related_reports
     from tipline_tui.store.tip_load import load_tip
     from tipline_tui.widgets.format import utc_text
