@@ -110,6 +110,18 @@ def test_a_usage_error_imports_nothing_heavy() -> None:
     assert heavy_among(modules) == []
 
 
+def test_a_command_given_its_store_reads_no_settings_and_loads_no_ui(
+    make_store: Callable[[Sequence[Report]], Store],
+) -> None:
+    """With --db the settings (pydantic-settings) are not read; the store's SQL is all it needs."""
+    store = make_store(queue_reports(3))
+    store.close()
+    db = ["--db", str(store.path)]
+    modules = imported_by([["agencies", "list", *db], ["audit", "verify", *db]])
+    assert "sqlalchemy" in modules
+    assert set(heavy_among(modules)) <= {"sqlalchemy", "sqlmodel", "pydantic"}
+
+
 # Opens the store named by argv[1] in the app as `tipline` wires it (no hub configured),
 # waits for the queue's rows, then prints every module imported by then.
 APP_RUNNER = """

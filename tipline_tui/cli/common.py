@@ -42,10 +42,12 @@ def _upgrading(old: int, new: int) -> None:
 
 def store_path(args: argparse.Namespace) -> Path:
     """`--db`, else TIPLINE_DB or the settings file's `db`, else the user data dir."""
-    from tipline_tui.settings import load_settings
-
     given: Path | None = getattr(args, "db", None)
-    return given or load_settings().store_path()
+    if given:
+        return given
+    from tipline_tui.settings import load_settings  # pydantic: only when it is needed
+
+    return load_settings().store_path()
 
 
 def open_command_store(args: argparse.Namespace, *, writes: bool) -> Store:
