@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import argparse
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -180,3 +183,39 @@ def test_suggest_escalated_tip_without_a_priority_is_urgent(
     assert data["urgent"] is True
     assert [a["name"] for a in data["agencies"]] == ["Fairview PD (test)", "Oregon ICAC (test)"]
     assert [a["takes_urgent"] for a in data["agencies"]] == [True, False]
+
+
+def _parsers(parser: argparse.ArgumentParser, name: str = "tipline") -> Iterator[tuple[str, Any]]:
+    """Every (sub)parser of `tipline`, named as typed: "tipline hub user add"."""
+    yield name, parser
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for command, sub in action.choices.items():
+                yield from _parsers(sub, f"{name} {command}")
+
+
+def test_every_argument_of_every_command_says_what_it_is() -> None:
+    from tipline_tui.cli import build_parser
+
+    missing = []
+    for name, parser in _parsers(build_parser()):
+        for action in parser._actions:
+            if not action.help or action.help == argparse.SUPPRESS:
+                missing.append(f"{name}: {action.metavar or action.dest}")
+            if isinstance(action, argparse._SubParsersAction):
+                missing += [
+                    f"{name} {choice.dest}" for choice in action._choices_actions if not choice.help
+                ]
+    assert missing == []
+
+
+def test_help_lists_the_exit_codes_the_readme_lists() -> None:
+    from tipline_tui.cli.exits import EXIT_CODES
+
+    usage = run("--help").stdout
+    tail = " ".join(usage.split("exit status:", 1)[1].split())  # unwrapped
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    assert [code for code, _ in EXIT_CODES] == [0, 1, 2, 130, 141]
+    for code, meaning in EXIT_CODES:
+        assert f"{code} {meaning}" in tail
+        assert f"| {code} | {meaning} |" in readme

@@ -11,6 +11,10 @@ from pathlib import Path
 import platformdirs
 
 APP_NAME = "tipline-tui"
+# Named here, not in the settings modules, so `tipline --help` can name them without
+# importing pydantic.
+DB_ENV = "TIPLINE_DB"  # the analyst's store file
+HUB_DB_ENV = "TIPLINE_HUB_DB"  # the hub's database URL
 
 
 def default_store_path() -> Path:

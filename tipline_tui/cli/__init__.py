@@ -1,7 +1,12 @@
 """The `tipline` command: the parser, and main() running the command it chose.
 
-Each command group lives in its own module and binds its functions with
-`set_defaults(func=...)`; plain `tipline` runs the app (cli/run.py).
+Each command group lives in its own module: its `add_commands` builds its part of
+the parser and binds its functions with `set_defaults(func=...)`; plain `tipline`
+runs the app (cli/run.py). A new group is one more entry in COMMAND_GROUPS.
+
+Building the parser imports nothing heavy: the command modules import the store,
+the settings, Textual and the rest inside the functions that use them, so
+`tipline --help` costs about what argparse does (tests/test_startup.py).
 """
 
 from __future__ import annotations
@@ -9,47 +14,57 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from tipline_tui import __version__
 from tipline_tui.cli import agencies, audit, hub, intake, run, suggest, sync, train
-from tipline_tui.cli.failures import storage_failed
+from tipline_tui.cli.common import Commands
+from tipline_tui.cli.exits import INTERRUPTED, READER_GONE, exit_codes_text
 from tipline_tui.cli.output import fail
-from tipline_tui.config import default_store_path
-from tipline_tui.settings import DB_ENV, SettingsError
-from tipline_tui.store import StoreError
-from tipline_tui.store.problems import STORAGE_ERRORS
+from tipline_tui.config import DB_ENV, default_store_path
 
 __all__ = ["build_parser", "main"]
 
-SIGPIPE_STATUS = 141  # 128 + SIGPIPE (13), as a shell reports a tool a closed pipe stopped
+# In the order `tipline --help` lists them.
+COMMAND_GROUPS: tuple[Callable[[Commands], None], ...] = (
+    intake.add_commands,  # import, quarantine
+    suggest.add_commands,  # related, suggest
+    audit.add_commands,
+    agencies.add_commands,
+    hub.add_commands,
+    run.add_demo_command,
+    sync.add_commands,
+    run.add_demo_data_command,
+    train.add_commands,  # train new, train score
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tipline",
-        description="Triage CyberTipline-style reports in the terminal.",
+        description="Triage CyberTipline-style reports in the terminal.\n"
+        "With no COMMAND, open the queue of your store.",
+        epilog=exit_codes_text(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"tipline {__version__}")
     parser.add_argument(
-        "--db", type=Path, help=f"store file (default: ${DB_ENV}, else {default_store_path()})"
+        "--db",
+        type=Path,
+        metavar="PATH",
+        help=f"store file (default: ${DB_ENV}, else {default_store_path()})",
     )
     parser.add_argument("--on-call", action="store_true", help="show only urgent and overdue tips")
     parser.add_argument(
         "--insecure", action="store_true", help="allow plain http to a hub that is not loopback"
     )
     parser.set_defaults(func=run.run_app)
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    intake.add_commands(commands)  # import, quarantine
-    suggest.add_commands(commands)  # related, suggest
-    audit.add_commands(commands)
-    agencies.add_commands(commands)
-    hub.add_commands(commands)
-    run.add_demo_command(commands)
-    sync.add_commands(commands)
-    run.add_demo_data_command(commands)
-    train.add_commands(commands)
+    commands = parser.add_subparsers(
+        dest="command", metavar="COMMAND", help="what to do instead of opening the queue"
+    )
+    for add_commands in COMMAND_GROUPS:
+        add_commands(commands)
     return parser
 
 
@@ -59,14 +74,31 @@ def main(argv: Sequence[str] | None = None) -> int:
         status = int(args.func(args))
         sys.stdout.flush()  # a closed pipe shows here, not as "Exception ignored" at exit
         return status
-    except (StoreError, SettingsError) as exc:
-        return fail(str(exc))
-    except STORAGE_ERRORS as exc:  # a full disk, a read-only or damaged store: words, not SQL
-        return storage_failed(args, exc)
     except KeyboardInterrupt:
-        return 130
+        return INTERRUPTED
     except BrokenPipeError:
         return _reader_went_away()
+    except Exception as exc:
+        return _failed(args, exc)
+
+
+def _failed(args: argparse.Namespace, error: Exception) -> int:
+    """A store or settings problem is one line, exit 2; anything else is a bug: raised.
+
+    The error classes are imported here, once something failed: a command that
+    never opened the store has not paid for SQLAlchemy, and need not now.
+    """
+    from tipline_tui.settings import SettingsError
+    from tipline_tui.store import StoreError
+    from tipline_tui.store.problems import STORAGE_ERRORS
+
+    if isinstance(error, StoreError | SettingsError):
+        return fail(str(error))
+    if isinstance(error, STORAGE_ERRORS):  # a full disk, a read-only or damaged store
+        from tipline_tui.cli.failures import storage_failed
+
+        return storage_failed(args, error)
+    raise error
 
 
 def _reader_went_away() -> int:
@@ -80,4 +112,4 @@ def _reader_went_away() -> int:
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, sys.stdout.fileno())
     os.close(devnull)
-    return SIGPIPE_STATUS
+    return READER_GONE

@@ -20,18 +20,31 @@ def add_commands(commands: Commands) -> None:
     agencies = commands.add_parser(
         "agencies", parents=[store_option()], help="import, export or list the agency directory"
     )
-    actions = agencies.add_subparsers(dest="agencies_command", metavar="ACTION", required=True)
+    actions = agencies.add_subparsers(
+        dest="agencies_command", metavar="ACTION", required=True, help="what to do"
+    )
     imports = actions.add_parser(
         "import",
         parents=[store_option()],
         help="add or update agencies from a CSV file (all or nothing; never deletes)",
     )
-    imports.add_argument("file", type=Path, metavar="FILE.csv")
+    imports.add_argument(
+        "file",
+        type=Path,
+        metavar="FILE.csv",
+        help="agency directory CSV (the format `tipline agencies export` writes)",
+    )
     imports.set_defaults(func=import_agencies)
     export = actions.add_parser(
         "export", parents=[store_option()], help="write the directory as CSV (stdout by default)"
     )
-    export.add_argument("file", nargs="?", default="-", metavar="FILE", help="'-' for stdout")
+    export.add_argument(
+        "file",
+        nargs="?",
+        default="-",
+        metavar="FILE",
+        help="CSV file to write; '-' (the default) for stdout",
+    )
     export.set_defaults(func=export_agencies)
     listed = actions.add_parser("list", parents=[store_option()], help="the directory as a table")
     listed.set_defaults(func=list_directory)

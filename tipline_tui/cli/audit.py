@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-from dataclasses import asdict
 
 from tipline_tui.cli.common import Commands, opened_store, store_option
 from tipline_tui.cli.output import compact_value, fail, one_line, safe_json
@@ -14,7 +13,9 @@ def add_commands(commands: Commands) -> None:
     audit = commands.add_parser(
         "audit", parents=[store_option()], help="verify the audit log, or show a tip's history"
     )
-    actions = audit.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
+    actions = audit.add_subparsers(
+        dest="audit_command", metavar="ACTION", required=True, help="what to do"
+    )
     verify = actions.add_parser(
         "verify",
         parents=[store_option()],
@@ -22,7 +23,7 @@ def add_commands(commands: Commands) -> None:
     )
     verify.set_defaults(func=verify_log)
     show = actions.add_parser("show", parents=[store_option()], help="a tip's audit history")
-    show.add_argument("report_id", type=int, metavar="REPORT_ID")
+    show.add_argument("report_id", type=int, metavar="REPORT_ID", help="the tip's number")
     show.add_argument("--json", action="store_true", help="machine-readable output")
     show.set_defaults(func=show_history)
 
@@ -44,6 +45,8 @@ def verify_log(args: argparse.Namespace) -> int:
 
 
 def show_history(args: argparse.Namespace) -> int:
+    from dataclasses import asdict
+
     from tipline_tui.store import audit
     from tipline_tui.store.tip_load import load_tip
 

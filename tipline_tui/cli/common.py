@@ -1,4 +1,8 @@
-"""What commands share: the `--db` option, opening and closing the store, CLI audit entries."""
+"""What commands share: the `--db` option, opening and closing the store, CLI audit entries.
+
+Light to import: `tipline --help` loads every command module, so the store and the
+settings (SQLAlchemy, pydantic) are imported by the functions that use them.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +11,12 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tipline_tui.config import default_store_path
-from tipline_tui.settings import load_settings
-from tipline_tui.store import Store, open_store
+
+if TYPE_CHECKING:
+    from tipline_tui.store import Store
 
 Commands = argparse._SubParsersAction  # the type of `parser.add_subparsers()`
 
@@ -20,7 +25,9 @@ def store_option() -> argparse.ArgumentParser:
     """`--db` after a command name too (`tipline related --db X 1`); the global one wins
     when only it is given."""
     option = argparse.ArgumentParser(add_help=False)
-    option.add_argument("--db", type=Path, default=argparse.SUPPRESS, help="store file")
+    option.add_argument(
+        "--db", type=Path, default=argparse.SUPPRESS, metavar="PATH", help="store file"
+    )
     return option
 
 
@@ -36,7 +43,11 @@ def _upgrading(old: int, new: int) -> None:
 def store_path(args: argparse.Namespace) -> Path:
     """`--db`, else TIPLINE_DB or the settings file's `db`, else the user data dir."""
     given: Path | None = getattr(args, "db", None)
-    return given or load_settings().store_path()
+    if given:
+        return given
+    from tipline_tui.settings import load_settings  # pydantic: only when it is needed
+
+    return load_settings().store_path()
 
 
 def open_command_store(args: argparse.Namespace, *, writes: bool) -> Store:
@@ -47,6 +58,8 @@ def open_command_store(args: argparse.Namespace, *, writes: bool) -> Store:
     (a mistyped --db should not start an empty store), except the default store,
     whose directory is made on first use.
     """
+    from tipline_tui.store import open_store
+
     path = store_path(args)
     return open_store(
         path,

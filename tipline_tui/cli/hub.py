@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from tipline_tui.cli.common import Commands
 from tipline_tui.cli.output import fail, file_error, one_line, print_secret, warn
-from tipline_tui.hub.settings import HUB_DB_ENV, HubSettings
+from tipline_tui.config import HUB_DB_ENV
 
 if TYPE_CHECKING:
     from tipline_tui.hub.db import HubDB
@@ -39,6 +39,7 @@ def _with_hub(command: HubCommand) -> Callable[[argparse.Namespace], int]:
     @functools.wraps(command)
     def run(args: argparse.Namespace) -> int:
         from tipline_tui.hub.db import HubError, open_hub
+        from tipline_tui.hub.settings import HubSettings
 
         url = args.hub_db or HubSettings().database_url()
         try:
@@ -58,22 +59,35 @@ def _with_hub(command: HubCommand) -> Callable[[argparse.Namespace], int]:
 
 def add_commands(commands: Commands) -> None:
     hub = commands.add_parser("hub", help="run the hub, manage its accounts, agencies, reports")
-    actions = hub.add_subparsers(dest="hub_command", metavar="ACTION", required=True)
+    actions = hub.add_subparsers(
+        dest="hub_command", metavar="ACTION", required=True, help="what to do with the hub"
+    )
     _add_serve(actions)
     _add_accounts(actions)
     agencies = actions.add_parser("agencies", help="the hub's agency directory")
     agency_actions = agencies.add_subparsers(
-        dest="hub_agencies_command", metavar="ACTION", required=True
+        dest="hub_agencies_command", metavar="ACTION", required=True, help="what to do"
     )
     agency_import = agency_actions.add_parser(
         "import", parents=[_db_option()], help="add or update agencies from a CSV file"
     )
-    agency_import.add_argument("file", type=Path, metavar="FILE.csv")
+    agency_import.add_argument(
+        "file",
+        type=Path,
+        metavar="FILE.csv",
+        help="agency directory CSV (the format `tipline agencies export` writes)",
+    )
     agency_import.set_defaults(func=_with_hub(import_agencies))
     imports = actions.add_parser(
         "import", parents=[_db_option()], help="store finished report XML documents on the hub"
     )
-    imports.add_argument("paths", nargs="+", type=Path, metavar="XML")
+    imports.add_argument(
+        "paths",
+        nargs="+",
+        type=Path,
+        metavar="XML",
+        help="finished report XML files, or directories (every *.xml under them)",
+    )
     imports.set_defaults(func=_with_hub(import_reports))
 
 
@@ -102,26 +116,37 @@ def _add_serve(actions: Commands) -> None:
 
 def _add_accounts(actions: Commands) -> None:
     esp = actions.add_parser("esp", help="ESP accounts (HTTP Basic for /ispws)")
-    esp_actions = esp.add_subparsers(dest="esp_command", metavar="ACTION", required=True)
+    esp_actions = esp.add_subparsers(
+        dest="esp_command", metavar="ACTION", required=True, help="what to do"
+    )
     esp_add = esp_actions.add_parser(
         "add", parents=[_db_option()], help="add an ESP; prints its secret once"
     )
-    esp_add.add_argument("name", metavar="NAME")
+    esp_add.add_argument("name", metavar="NAME", help="the ESP's user name for HTTP Basic")
     esp_add.set_defaults(func=_with_hub(add_esp))
     user = actions.add_parser("user", help="analyst accounts (bearer tokens for /v1)")
-    user_actions = user.add_subparsers(dest="user_command", metavar="ACTION", required=True)
+    user_actions = user.add_subparsers(
+        dest="user_command", metavar="ACTION", required=True, help="what to do"
+    )
     user_add = user_actions.add_parser(
         "add", parents=[_db_option()], help="add an analyst; prints the token once"
     )
-    user_add.add_argument("name", metavar="NAME")
-    user_add.add_argument("--role", required=True, choices=("analyst", "oncall", "supervisor"))
+    user_add.add_argument("name", metavar="NAME", help="the analyst's name, as the hub records it")
+    user_add.add_argument(
+        "--role",
+        required=True,
+        choices=("analyst", "oncall", "supervisor"),
+        help="what the account may do (a supervisor may also act on tips others claimed)",
+    )
     user_add.set_defaults(func=_with_hub(add_user))
     token = actions.add_parser(
         "agency-token",
         parents=[_db_option()],
         help="make (or replace) an agency's token for /v1/agency; prints it once",
     )
-    token.add_argument("agency", metavar="AGENCY_NAME")
+    token.add_argument(
+        "agency", metavar="AGENCY_NAME", help="the agency's name, exactly as in the directory"
+    )
     token.set_defaults(func=_with_hub(agency_token))
 
 
@@ -130,7 +155,7 @@ def serve_hub(hub: HubDB, args: argparse.Namespace) -> int:
 
     from tipline_tui.hub.app import create_app
     from tipline_tui.hub.server import run_server
-    from tipline_tui.hub.settings import default_snapshot_dir
+    from tipline_tui.hub.settings import HubSettings, default_snapshot_dir
     from tipline_tui.hub.snapshot import SnapshotKeeper
 
     settings = HubSettings()

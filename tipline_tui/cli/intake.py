@@ -5,10 +5,13 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tipline_tui.cli.common import Commands, opened_store, store_option
 from tipline_tui.cli.output import fail, one_line
-from tipline_tui.domain.intake import DocumentResult, Outcome
+
+if TYPE_CHECKING:
+    from tipline_tui.domain.intake import DocumentResult
 
 
 def add_commands(commands: Commands) -> None:
@@ -17,12 +20,20 @@ def add_commands(commands: Commands) -> None:
         parents=[store_option()],
         help="import CyberTipline report and fileDetails XML documents (files or directories)",
     )
-    imports.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    imports.add_argument(
+        "paths",
+        nargs="+",
+        type=Path,
+        metavar="PATH",
+        help="XML files, or directories (every *.xml under them)",
+    )
     imports.set_defaults(func=import_documents)
     quarantined = commands.add_parser(
         "quarantine", parents=[store_option()], help="list quarantined documents, or show one"
     )
-    quarantined.add_argument("id", nargs="?", type=int, help="quarantine id to show")
+    quarantined.add_argument(
+        "id", nargs="?", type=int, help="quarantine id to show (none: list them all)"
+    )
     quarantined.add_argument(
         "--raw", action="store_true", help="write the document's original bytes to stdout"
     )
@@ -32,6 +43,7 @@ def add_commands(commands: Commands) -> None:
 def import_documents(args: argparse.Namespace) -> int:
     """Exit 1 when anything was quarantined, so a script notices. The paths are checked
     before the store is opened: a mistyped path creates no store."""
+    from tipline_tui.domain.intake import Outcome
     from tipline_tui.importer import Importer, ImportUsageError, find_documents
     from tipline_tui.widgets.format import plural
 
@@ -58,6 +70,8 @@ def import_documents(args: argparse.Namespace) -> int:
 
 
 def describe(result: DocumentResult) -> str:
+    from tipline_tui.domain.intake import Outcome
+
     name = one_line(result.name)
     if result.outcome is Outcome.IMPORTED:
         return f"{name}: imported as tip #{result.report_id}"

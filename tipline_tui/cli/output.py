@@ -7,6 +7,7 @@ import re
 import sys
 from collections.abc import Sequence
 
+from tipline_tui.cli.exits import FILE_OR_RESULT, USAGE_OR_STORE
 from tipline_tui.domain.literal import literal
 
 # C1 and bidirectional controls: json.dumps leaves them raw (C0 it escapes itself)
@@ -16,13 +17,13 @@ _UNSAFE_JSON = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u206
 def fail(message: str) -> int:
     """A usage or state problem (no such tip, a bad store): one line, exit 2."""
     print(f"tipline: {message}", file=sys.stderr)
-    return 2
+    return USAGE_OR_STORE
 
 
 def file_error(message: str) -> int:
     """A file that cannot be read or written: one line, exit 1."""
     print(f"tipline: {message}", file=sys.stderr)
-    return 1
+    return FILE_OR_RESULT
 
 
 def warn(message: str) -> None:

@@ -10,7 +10,6 @@ from pathlib import Path
 from tipline_tui.cli.common import Commands, opened_store
 from tipline_tui.cli.output import fail
 from tipline_tui.config import bundled_demo_store
-from tipline_tui.settings import load_settings
 
 
 def add_demo_command(commands: Commands) -> None:
@@ -44,6 +43,7 @@ def add_demo_data_command(commands: Commands) -> None:
 
 def run_app(args: argparse.Namespace) -> int:
     """Plain `tipline`: the app on the analyst's store, synced with the configured hub."""
+    from tipline_tui.settings import load_settings
     from tipline_tui.wiring import make_app
 
     settings = load_settings()
@@ -64,6 +64,7 @@ def _exit_cleanly_on_hangup() -> None:
 
 
 def run_demo(args: argparse.Namespace) -> int:
+    from tipline_tui.settings import load_settings
     from tipline_tui.wiring import demo_workspace, make_app
 
     source = bundled_demo_store()

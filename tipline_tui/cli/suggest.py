@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
-from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
 from tipline_tui.cli.common import Commands, opened_store, store_option
 from tipline_tui.cli.output import fail, maybe_line, one_line
-from tipline_tui.settings import load_settings
 
 if TYPE_CHECKING:
     from tipline_tui.domain.jurisdiction import Suggestion
@@ -21,21 +19,25 @@ def add_commands(commands: Commands) -> None:
         parents=[store_option()],
         help="prior reports about the same people as a tip, ranked, with reasons",
     )
-    related.add_argument("report_id", type=int, metavar="REPORT_ID")
+    related.add_argument("report_id", type=int, metavar="REPORT_ID", help="the tip's number")
     related.add_argument("--json", action="store_true", help="machine-readable output")
-    related.add_argument("--limit", type=int, default=20)
+    related.add_argument(
+        "--limit", type=int, default=20, help="show at most this many (default 20)"
+    )
     related.set_defaults(func=show_related)
     suggested = commands.add_parser(
         "suggest",
         parents=[store_option()],
         help="suggested jurisdiction and agencies for a tip, with the signals behind them",
     )
-    suggested.add_argument("report_id", type=int, metavar="REPORT_ID")
+    suggested.add_argument("report_id", type=int, metavar="REPORT_ID", help="the tip's number")
     suggested.add_argument("--json", action="store_true", help="machine-readable output")
     suggested.set_defaults(func=suggest_agencies)
 
 
 def show_related(args: argparse.Namespace) -> int:
+    from dataclasses import asdict
+
     from tipline_tui.store.related import related_reports
     from tipline_tui.store.tip_load import load_tip
     from tipline_tui.widgets.format import utc_text
@@ -66,6 +68,7 @@ def suggest_agencies(args: argparse.Namespace) -> int:
     from tipline_tui.domain.enums import is_urgent
     from tipline_tui.domain.jurisdiction import suggest
     from tipline_tui.geoip import GeoIpError, open_geoip
+    from tipline_tui.settings import load_settings
     from tipline_tui.store.directory import list_agencies
     from tipline_tui.store.tip_load import load_tip
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
+from typing import TYPE_CHECKING
 
 from tipline_tui.cli.common import Commands, open_command_store, store_option
 from tipline_tui.cli.output import warn
-from tipline_tui.settings import HUB_TOKEN_ENV, HUB_URL_ENV, load_settings
-from tipline_tui.store import Store
 from tipline_tui.widgets.format import plural
+
+if TYPE_CHECKING:
+    from tipline_tui.store import Store
 
 
 def add_commands(commands: Commands) -> None:
@@ -27,6 +28,10 @@ def add_commands(commands: Commands) -> None:
 
 def sync_once(args: argparse.Namespace) -> int:
     """Exit 1 when no hub is configured or the round fails (every action stays queued)."""
+    import asyncio
+
+    from tipline_tui.settings import HUB_TOKEN_ENV, HUB_URL_ENV, load_settings
+
     settings = load_settings()
     token = settings.token()
     if not settings.hub_url or not token:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import unicodedata
 
 from anyascii import anyascii
-from rapidfuzz.distance import OSA
 
 from tipline_tui.domain.key import Key, nfkc
 
@@ -234,4 +233,6 @@ def one_slip(a: str, b: str) -> bool:
         return False
     if min(len(stem_a), len(stem_b)) < SLIP_MIN_STEM:
         return False
+    from rapidfuzz.distance import OSA  # here: opening the queue needs no rapidfuzz
+
     return OSA.distance(stem_a, stem_b, score_cutoff=1) <= 1

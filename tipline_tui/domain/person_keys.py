@@ -15,7 +15,6 @@ from __future__ import annotations
 import re
 
 from anyascii import anyascii
-from rapidfuzz import fuzz
 
 from tipline_tui.domain.key import Key, nfkc
 
@@ -104,6 +103,8 @@ def names_agree(a: str, b: str) -> float | None:
 
 def _aligned(wa: list[str], wb: list[str], cutoff: float) -> float:
     """Word by word when both have as many words (each must agree: twins differ in one)."""
+    from rapidfuzz import fuzz  # here: opening the queue needs no rapidfuzz
+
     if len(wa) != len(wb):
         return fuzz.ratio(" ".join(wa), " ".join(wb), score_cutoff=cutoff)
     return min(fuzz.ratio(x, y, score_cutoff=cutoff) for x, y in zip(wa, wb, strict=True))

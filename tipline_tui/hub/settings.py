@@ -30,7 +30,6 @@ if TYPE_CHECKING:
     from tipline_tui.hub.connections import ConnectionLimits
 
 HUB_ENV_PREFIX = "TIPLINE_HUB_"
-HUB_DB_ENV = "TIPLINE_HUB_DB"
 EVIDENCE_ENV = "TIPLINE_HUB_EVIDENCE"
 XSD_ENV = "TIPLINE_HUB_XSD"
 

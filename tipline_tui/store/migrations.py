@@ -11,7 +11,6 @@ from collections.abc import Callable, Mapping
 from sqlalchemy import Connection
 from sqlmodel import SQLModel
 
-from tipline_tui.domain.name_keys import SCREEN
 from tipline_tui.store import tables
 from tipline_tui.store.tables import table_of
 
@@ -112,6 +111,7 @@ def _add_jurisdiction_place(conn: Connection) -> None:
 def _rekey_people_phones_networks(conn: Connection) -> None:
     """v8: people's full names with birth dates, international phone prefixes, networks in
     time, names in other scripts and one-slip screen names: new identifier rows and keys."""
+    from tipline_tui.domain.name_keys import SCREEN  # here: opening a store needs no rapidfuzz
     from tipline_tui.store.related_index import (
         add_full_names,
         add_near_network_keys,

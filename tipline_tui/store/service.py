@@ -31,7 +31,6 @@ from tipline_tui.store import (
     directory,
     intake,
     queue,
-    related,
     sync_state,
     tip_load,
 )
@@ -85,9 +84,13 @@ class TipService:
         return await self.store.run_read(intake.get_quarantined, quarantine_id)
 
     async def related(self, report_id: int, limit: int = 20) -> list[RelatedReport]:
+        from tipline_tui.store import related  # rapidfuzz: not needed before a tip opens
+
         return await self.store.run_read(related.related_reports, report_id, limit)
 
     async def mark_pair(self, a: int, b: int, *, same: bool, analyst: str, now: int) -> None:
+        from tipline_tui.store import related
+
         def mark(conn: Connection) -> None:
             related.mark_pair(conn, a, b, same=same, analyst=analyst, now=now)
             verdict = {"other": b, "same_person": same}

@@ -15,11 +15,10 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection
 
-from tipline_tui.domain.cybertip_xml import ReportParseError, parse_file_details, parse_report
 from tipline_tui.domain.enums import urgency_rank
 from tipline_tui.domain.wire import ActionDict, AnswerDict, ChangeDict
 from tipline_tui.store import audit
@@ -27,6 +26,9 @@ from tipline_tui.store.actions import queue_action
 from tipline_tui.store.directory import read_meta, write_meta
 from tipline_tui.store.intake import attach_files, quarantine
 from tipline_tui.store.reports import write_reports
+
+if TYPE_CHECKING:  # the XML reader is imported by the first pull, not by the app's start
+    from tipline_tui.domain.cybertip_xml import ReportParseError
 
 CURSOR_KEY = "sync_cursor"
 PUSH_BATCH = 200
@@ -96,6 +98,8 @@ def _apply_reports(conn: Connection, run: Sequence[tuple[dict[str, Any], int]]) 
     One call for the whole run, not one per report: write_reports batches its
     inserts and identifier indexing across the reports it is given.
     """
+    from tipline_tui.domain.cybertip_xml import ReportParseError, parse_file_details, parse_report
+
     seen = _known_hub_ids(conn, [p["report_id"] for p, _at in run])
     reports = []
     stored: list[tuple[dict[str, Any], int]] = []

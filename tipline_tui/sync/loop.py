@@ -19,10 +19,13 @@ import random
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from tipline_tui.store import sync_state
 from tipline_tui.store.problems import describe_failure
-from tipline_tui.sync.client import HubRefused, HubUnavailable, SyncClient
+
+if TYPE_CHECKING:  # the app imports this module for SyncStatus; httpx waits for a hub
+    from tipline_tui.sync.client import SyncClient
 
 INTERVAL = 5.0
 BACKOFF_BASE = 1.0
@@ -106,6 +109,8 @@ class SyncLoop:
             return backoff_delay(self.failures, self.rng)
 
     async def _round(self) -> float:
+        from tipline_tui.sync.client import HubRefused, HubUnavailable
+
         if not self._ready_done and self.ready is not None:
             await self.ready()
             self._ready_done = True
