@@ -70,3 +70,12 @@ def test_click_targets_survive() -> None:
     (segment,) = TerseStyles().apply([Segment("?", clickable)], Color(0, 0, 0))
     assert segment.style is not None and segment.style.meta == {"@click": "app.help"}
     assert segment.style.color is None
+
+
+def test_the_end_of_a_synchronized_update_is_never_left_out() -> None:
+    """An unchanged repaint inside `ESC[?2026h ... ESC[?2026l`: its rows go, but the end of
+    the update must not, or a terminal that supports mode 2026 holds its display."""
+    memory = RowMemory()
+    frame = "\x1b[?2026h\x1b[1;1Hhello\x1b[2;1Hworld\x1b[?25h\x1b[?2026l"
+    assert memory.frame(frame) == frame
+    assert memory.frame(frame) == "\x1b[?2026h\x1b[?25h\x1b[?2026l"

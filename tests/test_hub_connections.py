@@ -124,22 +124,24 @@ def test_an_idle_connection_is_closed_after_the_keep_alive_timeout(
 def test_connections_beyond_the_cap_are_answered_busy_at_once(hub_db: str, tmp_path: Path) -> None:
     env = {"TIPLINE_HUB_MAX_CONNECTIONS": "5", "TIPLINE_HUB_HEADER_TIMEOUT": "30"}
     served = _serve(hub_db, tmp_path, env=env).start()
-    held = [_connect(served) for _ in range(5)]
     try:
-        time.sleep(0.3)  # the hub has taken all five
-        with _connect(served) as extra:
-            extra.settimeout(5)
-            answer = extra.recv(4096)
-        assert answer.startswith(b"HTTP/1.1 503 ")
-        assert b"Retry-After: 1" in answer
-        assert b"too many open connections" in answer
+        held = [_connect(served) for _ in range(5)]
+        try:
+            time.sleep(0.3)  # the hub has taken all five
+            with _connect(served) as extra:
+                extra.settimeout(5)
+                answer = extra.recv(4096)
+            assert answer.startswith(b"HTTP/1.1 503 ")
+            assert b"Retry-After: 1" in answer
+            assert b"too many open connections" in answer
+        finally:
+            for sock in held:
+                sock.close()
+        # once they are gone the hub serves again
+        time.sleep(0.3)
+        assert httpx.get(f"{served.url}/v1/changes", timeout=10).status_code == 401
     finally:
-        for sock in held:
-            sock.close()
-    # once they are gone the hub serves again
-    time.sleep(0.3)
-    assert httpx.get(f"{served.url}/v1/changes", timeout=10).status_code == 401
-    served.stop()
+        served.stop()
 
 
 def test_running_out_of_descriptors_does_not_flood_the_log(hub_db: str, tmp_path: Path) -> None:

@@ -19,8 +19,8 @@ from textual.widgets.option_list import Option
 from tipline_tui.domain.literal import literal
 from tipline_tui.session import SessionNode
 from tipline_tui.store.sync_state import Conflict
+from tipline_tui.widgets.fitting_footer import FittingFooter
 from tipline_tui.widgets.format import plural, utc_text
-from tipline_tui.widgets.frugal import QuietFooter
 
 
 def _values(values: dict[str, Any]) -> str:
@@ -49,7 +49,7 @@ class ConflictsScreen(SessionNode, Screen[None]):
     def compose(self) -> ComposeResult:
         yield Static("Sync conflicts and rejected actions", id="conflicts-title", markup=False)
         yield OptionList(id="conflicts-list")
-        yield QuietFooter()
+        yield FittingFooter()
 
     def on_mount(self) -> None:
         self.load()

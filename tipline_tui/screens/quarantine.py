@@ -15,8 +15,8 @@ from textual.worker import Worker
 from tipline_tui.domain.intake import QuarantinedDocument
 from tipline_tui.domain.literal import literal
 from tipline_tui.session import SessionNode, failed
+from tipline_tui.widgets.fitting_footer import FittingFooter
 from tipline_tui.widgets.format import plural, utc_text
-from tipline_tui.widgets.frugal import QuietFooter
 from tipline_tui.widgets.indented import IndentedContent
 
 PREVIEW_BYTES = 4000
@@ -56,7 +56,7 @@ class QuarantineScreen(SessionNode, Screen[None]):
         yield DocumentList(id="quarantine-list")
         with VerticalScroll(id="quarantine-detail"):
             yield Static("", id="quarantine-text", markup=False)
-        yield QuietFooter()
+        yield FittingFooter()
 
     def on_mount(self) -> None:
         self.load()

@@ -19,11 +19,23 @@ from tipline_tui.domain.views import RelatedReport, TipView
 from tipline_tui.screens.triage import TRIAGE_BINDINGS, TipDetails, TriageMixin, TriageState
 from tipline_tui.session import SyncChanged, failed
 from tipline_tui.store.service import TipService
+from tipline_tui.widgets.fitting_footer import FittingFooter
 from tipline_tui.widgets.format import age_text, plural, priority_text, utc_text
-from tipline_tui.widgets.frugal import QuietFooter
 from tipline_tui.widgets.history import agency_ids, history_text
 from tipline_tui.widgets.indented import IndentedContent
 from tipline_tui.widgets.report_panes import PANES
+
+# the footer keeps whole hints, these first; `?` lists every key
+FOOTER_IMPORTANCE = (
+    "next_pane(1)",
+    "next_pane(-1)",
+    "triage_claim",
+    "triage_priority('E')",
+    "triage_assign",
+    "triage_dispatch",
+    "help",
+    "app.pop_screen",
+)
 
 
 class ReportScreen(TriageMixin, Screen[None]):
@@ -73,7 +85,7 @@ class ReportScreen(TriageMixin, Screen[None]):
                 yield OptionList(id="related-list")
             with TabPane("History", id="pane-history"), VerticalScroll():
                 yield Static("", id="text-history", markup=False)
-        yield QuietFooter()
+        yield FittingFooter(FOOTER_IMPORTANCE)
 
     @property
     def service(self) -> TipService:

@@ -98,6 +98,8 @@ _MOVE = re.compile(r"\x1b\[(\d+);(\d+)H")
 # strings, synchronized-output and cursor-visibility switches, the bell.
 _HARMLESS = re.compile(r"(?:\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b\[\?(?:25|2026)[hl]|\x07)*")
 
+_HARMLESS_TAIL = re.compile(_HARMLESS.pattern + r"\Z")
+
 Row = tuple[tuple[int, str], ...]
 
 
@@ -119,7 +121,17 @@ class RowMemory:
         self._rows.clear()
 
     def frame(self, data: str) -> str:
-        """`data` without the rows the terminal already shows exactly so."""
+        """`data` without the rows the terminal already shows exactly so.
+
+        What follows the last row (the end of a synchronized update, the cursor shown again)
+        is always kept: dropping it with an unchanged row would leave the terminal holding
+        its display for an update that never ends.
+        """
+        tail = _HARMLESS_TAIL.search(data)
+        end = tail.start() if tail is not None else len(data)
+        return self._rows_of(data[:end]) + data[end:]
+
+    def _rows_of(self, data: str) -> str:
         moves = list(_MOVE.finditer(data))
         if not moves or not _HARMLESS.fullmatch(data, 0, moves[0].start()):
             if not _HARMLESS.fullmatch(data):
