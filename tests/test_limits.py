@@ -6,6 +6,7 @@ Reuses test_ispws's module hub (SQLite and PostgreSQL) and helpers; synthetic da
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 
 import httpx
@@ -22,6 +23,7 @@ from tipline_tui.domain.report import FileMetadataGroup, NameValue
 from tipline_tui.hub import agency_api
 from tipline_tui.hub.changes import changes_page
 from tipline_tui.hub.db import ChangeTooLarge, append_change
+from tipline_tui.hub.evidence_store import evidence_store_for
 from tipline_tui.hub.ispws_xml import ResponseCode as C
 from tipline_tui.hub.operator import ImportRefused, import_reports
 from tipline_tui.hub.tables import EspUsage, HubFile, HubReport, table_of
@@ -75,17 +77,28 @@ def _finish(esp: httpx.Client, report_id: int) -> list[str]:
 
 
 def _add_file_rows(hub: Hub, report_id: int, n: int, details_xml: bytes | None = None) -> None:
-    """`n` files recorded straight in the database: reaching a count limit quickly."""
+    """`n` files recorded straight in the database: reaching a count limit quickly.
+
+    Their bytes (one zero byte, the same for all) are put in the hub's evidence store as
+    an upload would, so finish finds every file's bytes where its row says they are.
+    """
+    store = evidence_store_for(hub.db, hub.evidence)
+    byte = hub.evidence / f"one-byte-{secrets.token_hex(4)}"
+    hub.evidence.mkdir(parents=True, exist_ok=True)
+    byte.write_bytes(b"\0")
+    sha256 = hashlib.sha256(b"\0").hexdigest()
+    store.put(sha256, byte)
     rows = [
         {
             "file_id": secrets.token_hex(16),
             "report_id": report_id,
             "size": 1,
-            "md5": "0" * 32,
-            "sha1": "0" * 40,
-            "sha256": "0" * 64,
+            "md5": hashlib.md5(b"\0").hexdigest(),
+            "sha1": hashlib.sha1(b"\0").hexdigest(),
+            "sha256": sha256,
             "details_xml": details_xml,
             "uploaded_at": BASE_TIME,
+            "stored_in": store.where,
         }
         for _ in range(n)
     ]

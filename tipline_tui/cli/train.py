@@ -12,7 +12,9 @@ from tipline_tui.cli.output import fail, one_line, safe_json
 
 def add_commands(commands: Commands) -> None:
     train = commands.add_parser("train", help="training exercises: make one, score one")
-    actions = train.add_subparsers(dest="train_command", metavar="ACTION", required=True)
+    actions = train.add_subparsers(
+        dest="train_command", metavar="ACTION", required=True, help="new or score"
+    )
     new = actions.add_parser(
         "new", help="write a new exercise store and its answer key (PATH.key.json)"
     )
