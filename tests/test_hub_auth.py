@@ -131,8 +131,22 @@ def test_a_real_hub_answers_a_refused_27_mb_post_before_it_arrives(served: str) 
 
 
 def test_refusals_from_one_address_are_throttled_with_429_and_retry_after(
-    served: str, tokens: dict[str, str]
+    hub: HubDB, tokens: dict[str, str], tmp_path: Path
 ) -> None:
+    server = ThreadHub(hub, tmp_path / "evidence")
+    # the buckets' clock stands still: a slow machine's scrypt checks refill nothing meanwhile
+    frozen = time.monotonic()
+    server.server.config.app.state.auth_guard = AuthGuard(
+        throttle=RefusalThrottle(clock=lambda: frozen)
+    )
+    server.start()
+    try:
+        _throttled_with_429(server.url, tokens)
+    finally:
+        server.stop()
+
+
+def _throttled_with_429(served: str, tokens: dict[str, str]) -> None:
     with httpx.Client(base_url=served) as http:
         assert http.get("/v1/changes", headers=bearer(tokens["ana"])).status_code == 200
         codes = [

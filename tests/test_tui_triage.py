@@ -368,3 +368,40 @@ async def test_a_refused_dispatch_closes_the_dialog_and_shows_the_tip_as_it_is(m
         shown = [n.message for n in app._notifications]
         assert any("closed" in message for message in shown), shown
     assert "dispatch" not in _outbox_kinds(store)
+
+
+async def test_a_move_typed_in_the_same_read_as_the_six_keys_counts_first(make_store) -> None:
+    """`j c e a enter d y` as one terminal read (over SSH a burst arrives so): the six keys
+    act on the row j moved to. The triage keys run as the app reads them while j waited in
+    the table's queue, so c claimed the row j was leaving; fails on the old code."""
+    store = make_store(
+        [
+            *queue_reports(5),
+            _located_report(30, escalated=True),
+            _located_report(31, escalated=True),
+        ]
+    )
+    _with_directory(store)
+    app = make_app(store, on_call=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one(QueueTable)
+        first = table.cursor_row.id
+        await pilot.press("j")
+        await settle(pilot)
+        second = table.cursor_row.id
+        await pilot.press("k")
+        await settle(pilot)
+        for key in ("j", "c", "e", "a", "enter", "d", "y"):
+            app.post_message(events.Key(key, "\r" if key == "enter" else key))
+        await until(
+            lambda: _tip(store, second).analysis.referrals or _tip(store, first).analysis.referrals,
+            pilot=pilot,
+            what="the dispatch",
+        )
+        await app.workers.wait_for_complete()
+    assert _tip(store, first).analysis.claimed_by is None
+    assert not _tip(store, first).analysis.referrals
+    target = _tip(store, second)
+    assert target.analysis.claimed_by == "ana" and target.analysis.priority == "E"
+    assert [r.agency for r in target.analysis.referrals] == ["Ohio ICAC Task Force (DEMO)"]

@@ -104,7 +104,8 @@ class AssignScreen(SessionNode, ModalScreen[int | None]):
     def on_resize(self, event: events.Resize) -> None:
         """The list gives way on a short terminal, so the key line below it stays in view."""
         rows = max(3, min(LIST_HEIGHT, event.size.height - AROUND_LIST))
-        self.query_one(OptionList).styles.height = rows
+        for options in self.query(OptionList):  # none yet when the resize beats compose
+            options.styles.height = rows
 
     @work(
         exclusive=True,

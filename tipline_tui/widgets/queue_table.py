@@ -174,15 +174,21 @@ class QueueTable(ReportsFailures, Widget, can_focus=True):
     QueueTable { height: 1fr; }
     """
 
+    # priority: run as the app reads each key, in the order typed, like the triage keys;
+    # else `j c` typed in one read could claim the row j was leaving (c runs first)
     BINDINGS = [
-        Binding("down,j", "cursor_down", "Down", show=False, id="queue.down"),
-        Binding("up,k", "cursor_up", "Up", show=False, id="queue.up"),
-        Binding("pagedown", "page_down", "Page down", show=False, id="queue.pagedown"),
-        Binding("pageup", "page_up", "Page up", show=False, id="queue.pageup"),
-        Binding("home,g", "first", "First tip", show=False, id="queue.first"),
-        Binding("end,G", "last", "Last tip", show=False, id="queue.last"),
-        Binding("enter", "select", "Open", id="queue.open"),
-        Binding("space", "toggle_mark", "Select for bulk", show=False, id="queue.mark"),
+        Binding("down,j", "cursor_down", "Down", show=False, priority=True, id="queue.down"),
+        Binding("up,k", "cursor_up", "Up", show=False, priority=True, id="queue.up"),
+        Binding(
+            "pagedown", "page_down", "Page down", show=False, priority=True, id="queue.pagedown"
+        ),
+        Binding("pageup", "page_up", "Page up", show=False, priority=True, id="queue.pageup"),
+        Binding("home,g", "first", "First tip", show=False, priority=True, id="queue.first"),
+        Binding("end,G", "last", "Last tip", show=False, priority=True, id="queue.last"),
+        Binding("enter", "select", "Open", priority=True, id="queue.open"),
+        Binding(
+            "space", "toggle_mark", "Select for bulk", show=False, priority=True, id="queue.mark"
+        ),
     ]
 
     BUFFER_LIMIT = 600
