@@ -132,6 +132,7 @@ class PtyApp:
     proc: subprocess.Popen[bytes] | None = None
     raw: bytearray = field(default_factory=bytearray)
     eof: bool = False
+    env: dict[str, str] = field(default_factory=dict)  # last word on the terminal's variables
 
     def start(self) -> None:
         """Spawn the app with the pty already sized, so its first layout is the right size."""
@@ -152,6 +153,9 @@ class PtyApp:
         )
         for name in ("TEXTUAL", "NO_COLOR", "TIPLINE_DB", "TIPLINE_HUB"):
             env.pop(name, None)  # no devtools, no monochrome, no other store or hub
+        env.update(self.env)
+        for name in [name for name, value in env.items() if value == ""]:
+            del env[name]  # an empty value unsets (COLORTERM for a 16-colour terminal)
         self.master = master
         # Textual draws on stderr and reads stdin: all three must be the terminal.
         self.proc = subprocess.Popen(

@@ -14,7 +14,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.dom import DOMNode
 from textual.driver import Driver
-from textual.filter import LineFilter
+from textual.filter import LineFilter, Monochrome, NoColor
 from textual.screen import Screen
 
 from tipline_tui.config import default_log_path
@@ -33,6 +33,8 @@ from tipline_tui.store.service import TipService
 from tipline_tui.sync.loop import SyncLoop, SyncStatus
 from tipline_tui.widgets.frugal import TerseStyles, quiet_focus_repaint, row_memory_driver
 from tipline_tui.widgets.queue_table import QueueTable
+
+_NO_COLOR = NoColor()
 
 
 def _without_triage(bindings: list[BindingType]) -> list[BindingType]:
@@ -104,7 +106,13 @@ class TiplineApp(SessionNode, App[None]):
         return driver
 
     def get_line_filters(self) -> Sequence[LineFilter]:
-        return [*super().get_line_filters(), self._terse_styles]
+        # NO_COLOR means no colour: Textual's greyscale (Monochrome) comes out on a
+        # 16-colour terminal as black on black, so every colour goes to the terminal's own
+        filters = [
+            _NO_COLOR if isinstance(line_filter, Monochrome) else line_filter
+            for line_filter in super().get_line_filters()
+        ]
+        return [*filters, self._terse_styles]
 
     def on_mount(self) -> None:
         self.failure_log.install()
