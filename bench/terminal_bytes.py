@@ -75,16 +75,20 @@ class Step:
 # An agency line in the assign list ("FBI (DEMO)  [federal US]"): the list has loaded.
 AGENCY_LISTED = r"  \[\w[^\]]*\]"
 
-# Not counted: assign the top suggestion, so `d` shows a referral to confirm; then
+# Not counted: assign an agency (down, then enter: without a signal in the report nothing
+# is preselected and enter alone assigns nothing), so `d` shows a referral to confirm; then
 # wait out the "assigned" notification, whose removal would be charged to the next key.
 STAGE_DISPATCH = [
     Step("assign (a)", "a", None, expect=AGENCY_LISTED, counted=False),
+    Step("assign (down)", "down", None, counted=False),
     Step("assign (enter)", "enter", None, counted=False, settle=3.5),
 ]
 
 # The walk: the queue, a tip and its panes, every dialog over the report and over
 # the queue, and help. Dialog keys are the same on both screens (TRIAGE_BINDINGS).
 STEPS: list[Step] = [
+    # not counted: new tips only, which nobody has claimed, so this analyst may act on them
+    Step("new tips only (f)", "f", None, expect=r"\bnew\b", counted=False, settle=2.0),
     Step("cursor down (j)", "j", CURSOR_MOVE),
     Step("cursor down (j)", "j", CURSOR_MOVE),
     Step("cursor up (k)", "k", CURSOR_MOVE),
