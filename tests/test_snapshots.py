@@ -215,21 +215,43 @@ def test_conflicts_when_there_are_none(snap_compare, make_store) -> None:
 # ------------------------------------------------------------------ safety (issue 13: 9, 10, 14)
 
 
-def _snap_at(snap_compare, store, size, *groups: Sequence[str]) -> bool:  # type: ignore[no-untyped-def]
-    app = make_app(store)
-    app._disable_notifications = app._disable_tooltips = True
-    return bool(snap_compare(app, terminal_size=size, run_before=_keys(*groups)))
-
-
 def test_assign_dialog_keeps_its_key_line_at_60x20(snap_compare, make_store) -> None:
-    assert _snap_at(snap_compare, _dialog_store(make_store), (60, 20), *OPEN, ["a"])
+    assert _snap(snap_compare, _dialog_store(make_store), *OPEN, ["a"], size=(60, 20))
 
 
 def test_assign_dialog_when_no_jurisdiction_is_found(snap_compare, make_store) -> None:
     """Nothing preselected, the reason said; enter alone has just been refused."""
     store = _dialog_store(make_store)
-    assert _snap_at(snap_compare, store, (80, 24), ["a"], ["enter"])
+    assert _snap(snap_compare, store, ["a"], ["enter"])
 
 
 def test_closing_an_urgent_tip_asks(snap_compare, make_store) -> None:
-    assert _snap_at(snap_compare, _dialog_store(make_store), (80, 24), ["x"])
+    assert _snap(snap_compare, _dialog_store(make_store), ["x"])
+
+
+# ------------------------------------------------------------------ the smallest terminal
+
+# every screen and dialog again at 60x20, reached by the same keys (the queue, the empty
+# queue and the assign dialog are above)
+AT_60X20: dict[str, tuple[Sequence[str], ...]] = {
+    "report": OPEN,
+    "people": (*OPEN, ["2"]),
+    "related": (*OPEN, ["7"]),
+    "history": (*OPEN, ["8"]),
+    "priority_picker": (*OPEN, ["P"]),
+    "labels_prompt": (*OPEN, ["L"], list("sextortion")),
+    "victim_age_prompt": (*OPEN, ["v"], list("13-15")),
+    "note_prompt": (*OPEN, ["N"], list("Synthetic note")),
+    "dispatch_confirm": (*OPEN, *CHOOSE, ["d"]),
+    "dispatch_without_a_jurisdiction": (*OPEN, ["d"]),
+    "help": (["question_mark"],),
+    "command_palette": (["ctrl+p"],),
+    "on_call": (["O"],),
+    "conflicts": (["C"],),
+    "close_asks": (["x"],),
+}
+
+
+@pytest.mark.parametrize("name", list(AT_60X20))
+def test_every_screen_at_60x20(snap_compare, make_store, name: str) -> None:
+    assert _snap(snap_compare, _dialog_store(make_store), *AT_60X20[name], size=(60, 20))

@@ -24,6 +24,7 @@ from tipline_tui.domain.views import TipView
 from tipline_tui.session import SessionNode
 from tipline_tui.store import actions
 from tipline_tui.widgets.format import plural, priority_text, utc_text
+from tipline_tui.widgets.indented import IndentedContent
 
 
 class DispatchScreen(SessionNode, ModalScreen[bool]):
@@ -81,7 +82,7 @@ class DispatchScreen(SessionNode, ModalScreen[bool]):
             for r in tip.analysis.referrals
             if self.agency is not None and r.agency == self.agency.name and r.status != "failed"
         ]
-        body.update(self._describe())
+        body.update(IndentedContent.of(self._describe()))  # wrapped lines keep their indent
         self._show_keys()
         self.ready = True
         if self.yes_early and not self.earlier:  # a second referral is never typed ahead
