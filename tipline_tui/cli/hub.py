@@ -41,9 +41,12 @@ def _with_hub(command: HubCommand) -> Callable[[argparse.Namespace], int]:
         from tipline_tui.hub.db import HubError, open_hub
         from tipline_tui.hub.settings import HubSettings
 
-        url = args.hub_db or HubSettings().database_url()
+        settings = HubSettings()
+        url = args.hub_db or settings.database_url()
         try:
-            hub = open_hub(url)
+            hub = open_hub(
+                url, pool_size=settings.db_pool_size, max_overflow=settings.db_pool_overflow
+            )
         except HubError as exc:
             return fail(str(exc))
         except Exception as exc:  # a database that is down or refuses us: say so, not a traceback

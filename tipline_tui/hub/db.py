@@ -34,7 +34,8 @@ __all__ = ["ChangeTooLarge", "HubDB", "HubError", "append_change", "open_hub"]
 
 BUSY_TIMEOUT_MS = 10_000
 # uvicorn runs sync routes on up to 40 threads: enough connections that reads never queue long
-_POOL: dict[str, Any] = {"pool_size": 10, "max_overflow": 30}
+POOL_SIZE = 10
+POOL_OVERFLOW = 30
 WRITE_LOCK_KEY = 0x7469706C696E65  # "tipline": the advisory lock every PostgreSQL writer takes
 WRITE_IDLE_LIMIT_MS = 3_000  # a write's session idle this long (frozen) is ended by the server
 WRITE_LOCK_WAIT_MS = 5_000  # a writer waits this long for the lock, then the call fails (503)
@@ -107,12 +108,21 @@ class HubDB:
         self.engine.dispose()
 
 
-def open_hub(url: str, *, clock: Callable[[], float] = time.time) -> HubDB:
+def open_hub(
+    url: str,
+    *,
+    clock: Callable[[], float] = time.time,
+    pool_size: int = POOL_SIZE,
+    max_overflow: int = POOL_OVERFLOW,
+) -> HubDB:
     """Open (creating the schema if needed) the hub database at `url`.
 
     `sqlite:///path` or `postgresql+psycopg://user@host:port/db` (plain
     `postgresql://` means psycopg 3 too). Raises HubError for a URL it cannot use.
+    The pool holds `pool_size` connections and opens up to `max_overflow` more when
+    busy: a process may use their sum (README "Running several hub processes").
     """
+    pool: dict[str, Any] = {"pool_size": pool_size, "max_overflow": max_overflow}
     try:
         parsed = make_url(url)
     except Exception as exc:  # sqlalchemy raises ArgumentError with the URL in it
@@ -126,12 +136,12 @@ def open_hub(url: str, *, clock: Callable[[], float] = time.time) -> HubDB:
             raise HubError(f"{path} is a directory, not a database file")
         if not path.exists():
             create_private_file(path)
-        engine = create_engine(parsed.set(database=str(path)), **_POOL)
+        engine = create_engine(parsed.set(database=str(path)), **pool)
         install_sqlite_pragmas(engine, write_option="hub_write", busy_timeout_ms=BUSY_TIMEOUT_MS)
     elif backend == "postgresql":
         if parsed.drivername in ("postgresql", "postgres"):
             parsed = parsed.set(drivername="postgresql+psycopg")
-        engine = create_engine(parsed, pool_pre_ping=True, connect_args=PG_CONNECT_ARGS, **_POOL)
+        engine = create_engine(parsed, pool_pre_ping=True, connect_args=PG_CONNECT_ARGS, **pool)
     else:
         raise HubError(f"the hub stores in SQLite or PostgreSQL, not {backend!r}")
     hub_metadata.create_all(engine)

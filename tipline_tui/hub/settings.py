@@ -13,6 +13,9 @@ The only place the hub reads its configuration; command-line options win over it
     TIPLINE_HUB_HEADER_TIMEOUT     seconds a client has to send a request's headers (10)
     TIPLINE_HUB_KEEP_ALIVE_TIMEOUT seconds an idle connection stays open between requests (5)
     TIPLINE_HUB_BODY_IDLE_TIMEOUT  seconds a request body may stop arriving (30)
+    TIPLINE_HUB_DB_POOL_SIZE       database connections a process keeps open (10)
+    TIPLINE_HUB_DB_POOL_OVERFLOW   more it may open when busy (30); size + overflow per process
+                                   times processes must stay under the server's max_connections
 """
 
 from __future__ import annotations
@@ -52,6 +55,9 @@ class HubSettings(BaseSettings):
     header_timeout: float = Field(default=10.0, gt=0)
     keep_alive_timeout: int = Field(default=5, ge=1)
     body_idle_timeout: float = Field(default=30.0, gt=0)
+    # database pool per process (README "Running several hub processes")
+    db_pool_size: int = Field(default=10, ge=1)
+    db_pool_overflow: int = Field(default=30, ge=0)
 
     @field_validator("db", "evidence", "xsd", mode="before")
     @classmethod
