@@ -6,8 +6,10 @@ from pathlib import Path
 import pytest
 
 from tests.factories import BASE_TIME, simple_report
+from tests.hub_helpers import PostgresServer, start_postgres
 from tests.storage_faults import StorageFaults, storage_faults_installed
 from tipline_tui.domain.report import Report
+from tipline_tui.hub.db import HubDB, open_hub
 from tipline_tui.store import Store, open_store
 from tipline_tui.store.reports import write_reports
 
@@ -32,6 +34,24 @@ def make_store(tmp_path: Path) -> Iterator[Callable[[Sequence[Report]], Store]]:
     yield make
     for store in opened:
         store.close()
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer | None]:
+    """A throwaway PostgreSQL cluster for the session; None where this machine has none."""
+    yield from start_postgres()
+
+
+@pytest.fixture
+def pg_hub(postgres: PostgresServer | None) -> Iterator[HubDB]:
+    """A fresh hub database on that cluster (skipped where there is none)."""
+    if postgres is None:
+        pytest.skip("no PostgreSQL binaries: install Debian's postgresql to run this")
+    hub = open_hub(postgres.new_database())
+    try:
+        yield hub
+    finally:
+        hub.close()
 
 
 @pytest.fixture

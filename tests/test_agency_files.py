@@ -21,7 +21,7 @@ from sqlalchemy import select
 
 from tests.factories import simple_report
 from tests.hub_helpers import ThreadHub
-from tests.test_hub import action, hub_url, postgres, seed  # noqa: F401  (fixtures)
+from tests.test_hub import action, hub_url, seed  # noqa: F401  (hub_url: the fixture)
 from tipline_tui.domain.cybertip_xml_write import file_details_to_xml, report_to_xml
 from tipline_tui.domain.report import FileDetails
 from tipline_tui.hub.db import HubDB, open_hub

@@ -23,7 +23,7 @@ from fastapi import APIRouter
 from sqlalchemy import func, select
 
 from tests.factories import simple_report
-from tests.hub_helpers import PostgresServer, ProcessHub, ThreadHub, start_postgres
+from tests.hub_helpers import PostgresServer, ProcessHub, ThreadHub
 from tests.waiting import wait_until
 from tipline_tui.cli import main
 from tipline_tui.domain.agency import Agency
@@ -42,11 +42,6 @@ HOSTILE = (
 
 
 # ------------------------------------------------------------------ fixtures
-
-
-@pytest.fixture(scope="session")
-def postgres() -> Iterator[PostgresServer | None]:
-    yield from start_postgres()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -10,30 +10,17 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-import pytest
 from sqlalchemy import func, select
 
-from tests.hub_helpers import PostgresServer, ProcessHub
-from tests.test_hub import action, postgres, seed  # noqa: F401  (postgres: the fixture)
-from tipline_tui.hub.db import WRITE_IDLE_LIMIT_MS, HubDB, append_change, open_hub
+from tests.hub_helpers import ProcessHub
+from tests.test_hub import action, seed
+from tipline_tui.hub.db import WRITE_IDLE_LIMIT_MS, HubDB, append_change
 from tipline_tui.hub.tables import Change
 
 FROZEN_FOR = 20.0  # seconds the frozen writer would hold the lock without containment
-
-
-@pytest.fixture
-def pg_hub(postgres: PostgresServer | None) -> Iterator[HubDB]:  # noqa: F811
-    if postgres is None:
-        pytest.skip("no PostgreSQL binaries: install Debian's postgresql to run this")
-    hub = open_hub(postgres.new_database())
-    try:
-        yield hub
-    finally:
-        hub.close()
 
 
 def _frozen_writer(hub: HubDB, holding: threading.Event, outcome: list[BaseException]) -> None:

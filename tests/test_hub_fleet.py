@@ -8,30 +8,17 @@ the files from either, one process builds snapshots and both serve the same one.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-import pytest
 
-from tests.hub_helpers import PostgresServer, ProcessHub
+from tests.hub_helpers import ProcessHub
 from tests.test_agency_files import _esp_files_a_report
-from tests.test_hub import action, postgres, seed  # noqa: F401  (postgres: the fixture)
+from tests.test_hub import action, seed
 from tests.waiting import wait_until
-from tipline_tui.hub.db import HubDB, open_hub
+from tipline_tui.hub.db import HubDB
 
 FLEET_ENV = {"TIPLINE_HUB_DB_POOL_SIZE": "2", "TIPLINE_HUB_DB_POOL_OVERFLOW": "4"}
-
-
-@pytest.fixture
-def pg_hub(postgres: PostgresServer | None) -> Iterator[HubDB]:  # noqa: F811
-    if postgres is None:
-        pytest.skip("no PostgreSQL binaries: install Debian's postgresql to run this")
-    hub = open_hub(postgres.new_database())
-    try:
-        yield hub
-    finally:
-        hub.close()
 
 
 def test_two_processes_on_one_database_serve_as_one_hub(pg_hub: HubDB, tmp_path: Path) -> None:

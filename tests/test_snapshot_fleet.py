@@ -8,36 +8,22 @@ from __future__ import annotations
 
 import hashlib
 import stat
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-import pytest
 from sqlalchemy import func, select
 
 from tests.factories import simple_report
-from tests.hub_helpers import PostgresServer, ThreadHub
-from tests.test_hub import postgres  # noqa: F401  (the fixture)
+from tests.hub_helpers import ThreadHub
 from tipline_tui.domain.cybertip_xml_write import report_to_xml
 from tipline_tui.hub.auth import create_account
-from tipline_tui.hub.db import HubDB, open_hub
+from tipline_tui.hub.db import HubDB
 from tipline_tui.hub.operator import import_reports
 from tipline_tui.hub.snapshot import SnapshotKeeper
 from tipline_tui.hub.snapshot_fleet import newest_published
 from tipline_tui.hub.tables import HubBlob, HubSnapshot
 from tipline_tui.store import open_store
 from tipline_tui.sync.client import HubConfig, SyncClient
-
-
-@pytest.fixture
-def pg_hub(postgres: PostgresServer | None) -> Iterator[HubDB]:  # noqa: F811
-    if postgres is None:
-        pytest.skip("no PostgreSQL binaries: install Debian's postgresql to run this")
-    hub = open_hub(postgres.new_database())
-    try:
-        yield hub
-    finally:
-        hub.close()
 
 
 def _import(hub: HubDB, first: int, count: int) -> None:
