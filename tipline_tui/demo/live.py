@@ -31,6 +31,7 @@ from tipline_tui.domain.wire import ANALYSIS_FIELDS
 from tipline_tui.hub.app import create_app
 from tipline_tui.hub.auth import create_account
 from tipline_tui.hub.db import HubDB, open_hub
+from tipline_tui.hub.feed import REFERRAL_FIELDS
 from tipline_tui.hub.operator import finished_report, import_agencies
 from tipline_tui.hub.tables import HubReferral, HubReport
 from tipline_tui.store import Store
@@ -45,19 +46,8 @@ DEMO_ESP = "Example ESP (demo)"
 DEMO_URL = "http://demo-hub.invalid"  # never resolved: the ASGI transport answers
 ESCALATE_EVERY = 3  # one new tip in three arrives ESP-escalated
 FEED_BATCH = 500
-_REFERRAL_COLUMNS = (
-    "action_id",
-    "agency_id",
-    "status",
-    "priority",
-    "created_by",
-    "created_at",
-    "sent_at",
-    "acknowledged_at",
-    "failed_at",
-    "detail",
-    "outcome",
-)
+# the hub's referral fields (one list, in hub/feed.py), report_id read on its own
+_REFERRAL_COLUMNS = tuple(f for f in REFERRAL_FIELDS if f != "report_id")
 
 
 def demo_clock(store: Store, real: Callable[[], float] = time.time) -> Callable[[], float]:
