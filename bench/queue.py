@@ -15,17 +15,11 @@ from __future__ import annotations
 
 import argparse
 import codecs
-import contextlib
-import fcntl
 import os
 import re
-import select
-import signal
 import statistics
-import struct
 import subprocess
 import sys
-import termios
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,22 +32,14 @@ BYTES_TARGETS = {10: 800, 100: 2_500}  # presses -> bytes per press
 REFERENCE_PAINT = {10: 0.6, 100_000: 22.8}
 REFERENCE_BYTES = {10: 1_041, 100: 8_498}
 
-# CSI, OSC, and two-byte escapes: enough to turn Textual's output into plain text.
-ANSI = re.compile(
-    r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[()][0-9A-Za-z]|\x1b[@-_]"
-)
 HERE = Path(__file__).resolve().parent
 DEFAULT_OUT = HERE / "out"
 
 # This file is called queue.py: run as a script, its folder leads sys.path and it
 # would shadow the standard library's `queue`, which the project's dependencies import.
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
-
-
-def strip_ansi(text: str) -> str:
-    """Plain text of terminal output, so rows can be found by a regex."""
-    return ANSI.sub("", text)
-
+sys.path.insert(0, str(HERE.parent))  # the checkout: bench.* imports
+from bench.pty_terminal import read_chunk, spawn, stop, strip_ansi  # noqa: E402
 
 # ------------------------------------------------------------------ stores
 
@@ -122,34 +108,19 @@ class PtyApp:
 
     def start(self) -> None:
         """Spawn the app with the pty already sized, so its first layout is 80x24."""
-        master, slave = os.openpty()
-        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", LINES, COLUMNS, 0, 0))
         env = dict(os.environ, TERM="xterm-256color", COLUMNS=str(COLUMNS), LINES=str(LINES))
         env.pop("TEXTUAL", None)  # no devtools or debug features in a measurement
-        self.master = master
         self.started = time.perf_counter()
-        # Textual draws on stderr and reads stdin: all three must be the terminal.
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "tipline_tui", "--db", str(self.store)],
-            stdin=slave,
-            stdout=slave,
-            stderr=slave,
-            env=env,
-            start_new_session=True,
-        )
-        os.close(slave)
+        argv = [sys.executable, "-m", "tipline_tui", "--db", str(self.store)]
+        self.master, self.proc = spawn(argv, env, COLUMNS, LINES)
 
     def read(self, timeout: float) -> bytes:
         """Whatever arrives within `timeout` seconds (b"" if nothing, or at EOF)."""
         if self.eof:
             return b""
-        ready, _, _ = select.select([self.master], [], [], max(0.0, timeout))
-        if not ready:
+        chunk = read_chunk(self.master, timeout)
+        if chunk is None:
             return b""
-        try:
-            chunk = os.read(self.master, 65536)
-        except OSError:  # EIO once the child has closed the terminal
-            chunk = b""
         if not chunk:
             self.eof = True
         self.raw += chunk
@@ -188,22 +159,8 @@ class PtyApp:
 
     def close(self) -> None:
         """Quit politely with "q", then SIGTERM, then SIGKILL, draining output meanwhile."""
-        proc = self.proc
-        if proc is not None:
-            with contextlib.suppress(OSError):
-                self.send(b"q")
-            for sig in (None, signal.SIGTERM, signal.SIGKILL):
-                if sig is not None and proc.poll() is None:
-                    proc.send_signal(sig)
-                deadline = time.perf_counter() + 3.0
-                while proc.poll() is None and time.perf_counter() < deadline:
-                    self.read(0.05)
-                if proc.poll() is not None:
-                    break
-            proc.wait()
-        if self.master >= 0:
-            os.close(self.master)
-            self.master = -1
+        stop(self.proc, self.master, b"q", self.read)
+        self.master = -1
 
 
 def row_pattern(tip_id: int) -> re.Pattern[str]:

@@ -19,24 +19,22 @@ from __future__ import annotations
 import argparse
 import codecs
 import contextlib
-import fcntl
 import os
 import re
 import resource
-import select
 import shutil
-import signal
 import sqlite3
 import statistics
-import struct
 import subprocess
 import sys
 import tempfile
-import termios
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the checkout: bench.* imports
+from bench.pty_terminal import read_chunk, spawn, stop, strip_ansi
 
 COLUMNS, LINES = 80, 24
 COMMAND_TARGET = 0.25  # seconds: --help and every command that opens no UI
@@ -56,9 +54,6 @@ class Bare(App):
 
 Bare().run()
 """
-ANSI = re.compile(
-    r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[()][0-9A-Za-z]|\x1b[@-_]"
-)
 
 
 def quiet_env(root: Path, home: Path) -> dict[str, str]:
@@ -169,25 +164,12 @@ class PtyRun:
     frame_cpu: float | None = None  # CPU seconds the program had used when `pattern` showed
 
     def start(self) -> float:
-        master, slave = os.openpty()
-        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", LINES, COLUMNS, 0, 0))
-        self.master = master
         started = time.perf_counter()
-        self.proc = subprocess.Popen(  # Textual draws on stderr and reads stdin
-            self.argv, stdin=slave, stdout=slave, stderr=slave, env=self.env,
-            start_new_session=True, cwd=self.env["HOME"],
-        )  # fmt: skip
-        os.close(slave)
+        self.master, self.proc = spawn(self.argv, self.env, COLUMNS, LINES, cwd=self.env["HOME"])
         return started
 
     def read(self, timeout: float) -> bytes:
-        ready, _, _ = select.select([self.master], [], [], max(0.0, timeout))
-        if not ready:
-            return b""
-        try:
-            chunk = os.read(self.master, 65536)
-        except OSError:  # EIO once the child has closed the terminal
-            chunk = b""
+        chunk = read_chunk(self.master, timeout) or b""
         if chunk and self.first_byte is None:
             self.first_byte = time.perf_counter()
         self.raw += chunk
@@ -206,7 +188,7 @@ class PtyRun:
                 continue
             seen = time.perf_counter()
             text += decoder.decode(chunk)
-            if pattern.search(ANSI.sub("", text)):
+            if pattern.search(strip_ansi(text)):
                 self.frame_cpu = self.cpu_so_far()
                 return seen
         return None
@@ -219,22 +201,8 @@ class PtyRun:
 
     def close(self) -> None:
         """Quit with the app's own key, then SIGTERM, then SIGKILL, draining output."""
-        proc = self.proc
-        if proc is not None:
-            with contextlib.suppress(OSError):
-                os.write(self.master, self.quit_key)
-            for sig in (None, signal.SIGTERM, signal.SIGKILL):
-                if sig is not None and proc.poll() is None:
-                    proc.send_signal(sig)
-                deadline = time.perf_counter() + 3.0
-                while proc.poll() is None and time.perf_counter() < deadline:
-                    self.read(0.05)
-                if proc.poll() is not None:
-                    break
-            proc.wait()
-        if self.master >= 0:
-            os.close(self.master)
-            self.master = -1
+        stop(self.proc, self.master, self.quit_key, self.read)
+        self.master = -1
 
 
 @dataclass
@@ -255,7 +223,7 @@ def first_paint(run: PtyRun, pattern: re.Pattern[str], timeout: float = 60.0) ->
     finally:
         run.close()
     if seen is None:
-        tail = ANSI.sub("", run.raw[-400:].decode("utf-8", "replace"))
+        tail = strip_ansi(run.raw[-400:].decode("utf-8", "replace"))
         raise SystemExit(f"{run.argv} never showed {pattern.pattern!r}; tail: {tail!r}")
     assert run.first_byte is not None and run.frame_cpu is not None  # something was seen
     return Paint(run.first_byte - started, seen - started, run.frame_cpu)

@@ -16,34 +16,27 @@ the tip can be dispatched) is not counted.
 from __future__ import annotations
 
 import argparse
-import contextlib
-import fcntl
 import os
 import re
-import select
 import shutil
-import signal
 import statistics
-import struct
 import subprocess
 import sys
 import tempfile
-import termios
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))  # the checkout: bench.* imports
+from bench.pty_terminal import read_chunk, spawn, stop, strip_ansi  # noqa: E402
+
 DEMO_STORE = HERE.parent / "demo_db.sqlite"
 
 CURSOR_MOVE = 400  # bytes, a cursor move within the page
 PANE_SWITCH = 8_000  # bytes, the report screen's next pane
 SCREEN_CHANGE = 12_000  # bytes, any screen or dialog opening or closing
 
-# CSI, OSC, and two-byte escapes: enough to turn Textual's output into plain text.
-ANSI = re.compile(
-    r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[()][0-9A-Za-z]|\x1b[@-_]"
-)
 
 KEYS = {
     "down": b"\x1b[B",
@@ -53,11 +46,6 @@ KEYS = {
     "escape": b"\x1b",
     "tab": b"\t",
 }
-
-
-def strip_ansi(text: str) -> str:
-    """Plain text of terminal output, so a step can wait for the words it should draw."""
-    return ANSI.sub("", text)
 
 
 @dataclass(frozen=True)
@@ -140,9 +128,6 @@ class PtyApp:
 
     def start(self) -> None:
         """Spawn the app with the pty already sized, so its first layout is the right size."""
-        master, slave = os.openpty()
-        size = struct.pack("HHHH", self.lines, self.columns, 0, 0)
-        fcntl.ioctl(slave, termios.TIOCSWINSZ, size)
         env = dict(
             os.environ,
             TERM="xterm-256color",
@@ -160,30 +145,16 @@ class PtyApp:
         env.update(self.env)
         for name in [name for name, value in env.items() if value == ""]:
             del env[name]  # an empty value unsets (COLORTERM for a 16-colour terminal)
-        self.master = master
-        # Textual draws on stderr and reads stdin: all three must be the terminal.
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "tipline_tui", "--db", str(self.store)],
-            stdin=slave,
-            stdout=slave,
-            stderr=slave,
-            env=env,
-            cwd=HERE.parent,
-            start_new_session=True,
-        )
-        os.close(slave)
+        argv = [sys.executable, "-m", "tipline_tui", "--db", str(self.store)]
+        self.master, self.proc = spawn(argv, env, self.columns, self.lines, cwd=HERE.parent)
 
     def read(self, timeout: float) -> bytes:
         """Whatever arrives within `timeout` seconds (b"" if nothing, or at EOF)."""
         if self.eof:
             return b""
-        ready, _, _ = select.select([self.master], [], [], max(0.0, timeout))
-        if not ready:
+        chunk = read_chunk(self.master, timeout)
+        if chunk is None:
             return b""
-        try:
-            chunk = os.read(self.master, 65536)
-        except OSError:  # EIO once the child has closed the terminal
-            chunk = b""
         if not chunk:
             self.eof = True
         self.raw += chunk
@@ -216,23 +187,9 @@ class PtyApp:
         os.write(self.master, KEYS.get(key, key.encode()))
 
     def close(self) -> None:
-        """Quit with ctrl+c then q, then SIGTERM, then SIGKILL, draining output meanwhile."""
-        proc = self.proc
-        if proc is not None:
-            with contextlib.suppress(OSError):
-                os.write(self.master, b"\x1b\x1b\x1bq")
-            for sig in (None, signal.SIGTERM, signal.SIGKILL):
-                if sig is not None and proc.poll() is None:
-                    proc.send_signal(sig)
-                deadline = time.perf_counter() + 3.0
-                while proc.poll() is None and time.perf_counter() < deadline:
-                    self.read(0.05)
-                if proc.poll() is not None:
-                    break
-            proc.wait()
-        if self.master >= 0:
-            os.close(self.master)
-            self.master = -1
+        """Quit with esc esc esc q, then SIGTERM, then SIGKILL, draining output meanwhile."""
+        stop(self.proc, self.master, b"\x1b\x1b\x1bq", self.read)
+        self.master = -1
 
 
 # ------------------------------------------------------------------ the walk

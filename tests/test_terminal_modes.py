@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from bench.terminal_bytes import DEMO_STORE, PtyApp, strip_ansi
+from bench.pty_terminal import strip_ansi
+from bench.terminal_bytes import DEMO_STORE, PtyApp
 
 SGR = re.compile(rb"\x1b\[([0-9;:]*)m")
 RICH_COLOUR = {"38", "48"}  # 256-colour and 24-bit colour introducers
