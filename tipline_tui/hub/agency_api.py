@@ -122,20 +122,26 @@ def _referral_with_report(conn: Connection, row: Row[Any]) -> AgencyReferral:
     )
 
 
-def _answer(
-    request: Request, agency: Account, referral_id: int, values: dict[str, Any]
-) -> ReferralModel:
-    hub = hub_of(request)
-    if not fits_id(referral_id):
-        raise HTTPException(status_code=404, detail=f"no referral #{referral_id}")
-    with hub.write() as conn:
+def own_referral(conn: Connection, agency: Account, referral_id: int) -> Row[Any]:
+    """This agency's referral; any other id (another agency's, none, past 64 bits) is 404."""
+    row = None
+    if fits_id(referral_id):
         row = conn.execute(
             select(_referral).where(
                 _referral.c.id == referral_id, _referral.c.agency_id == agency.agency_id
             )
         ).first()
-        if row is None:
-            raise HTTPException(status_code=404, detail=f"no referral #{referral_id}")
+    if row is None:
+        raise HTTPException(status_code=404, detail=f"no referral #{referral_id}")
+    return row
+
+
+def _answer(
+    request: Request, agency: Account, referral_id: int, values: dict[str, Any]
+) -> ReferralModel:
+    hub = hub_of(request)
+    with hub.write() as conn:
+        row = own_referral(conn, agency, referral_id)
         now = hub.now()
         stamped = {k: (now if v is _NOW else v) for k, v in values.items()}
         # a repeat of the same answer changes nothing and appends nothing

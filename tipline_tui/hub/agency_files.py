@@ -9,18 +9,18 @@ what it received. Analysts' stores never hold file bytes; only this route reads 
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import cast
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
-from sqlalchemy import Connection, Row, insert, select
+from sqlalchemy import insert, select
 
-from tipline_tui.domain.wire import MAX_BODY_BYTES, fits_id
-from tipline_tui.hub.agency_api import ReferralId
+from tipline_tui.domain.wire import MAX_BODY_BYTES
+from tipline_tui.hub.agency_api import ReferralId, own_referral
 from tipline_tui.hub.auth import AgencyAccount, AgencyRoute, hub_of
 from tipline_tui.hub.evidence_store import EvidenceStore
-from tipline_tui.hub.tables import Account, EvidenceDownload, HubFile, HubReferral, table_of
+from tipline_tui.hub.tables import EvidenceDownload, HubFile, HubReferral, table_of
 
 __all__ = ["router"]
 
@@ -42,19 +42,6 @@ class ReferralFile(BaseModel):
     sha256: str
 
 
-def _own_referral(conn: Connection, agency: Account, referral_id: int) -> Row[Any]:
-    row = None
-    if fits_id(referral_id):
-        row = conn.execute(
-            select(_referral).where(
-                _referral.c.id == referral_id, _referral.c.agency_id == agency.agency_id
-            )
-        ).first()
-    if row is None:
-        raise HTTPException(status_code=404, detail=f"no referral #{referral_id}")
-    return row
-
-
 @router.get(
     "/referrals/{referral_id}/files",
     summary="The files of a referred report: names, sizes and hashes",
@@ -64,7 +51,7 @@ def list_files(
     request: Request, referral_id: ReferralId, agency: AgencyAccount
 ) -> list[ReferralFile]:
     with hub_of(request).read() as conn:
-        referral = _own_referral(conn, agency, referral_id)
+        referral = own_referral(conn, agency, referral_id)
         rows = conn.execute(
             select(_file)
             .where(_file.c.report_id == referral.report_id)
@@ -95,7 +82,7 @@ def download_file(
     hub = hub_of(request)
     store = cast(EvidenceStore, request.app.state.evidence_store)
     with hub.read() as conn:
-        referral = _own_referral(conn, agency, referral_id)
+        referral = own_referral(conn, agency, referral_id)
         row = conn.execute(
             select(_file).where(_file.c.file_id == file_id, _file.c.report_id == referral.report_id)
         ).first()
