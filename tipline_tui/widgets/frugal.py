@@ -101,8 +101,8 @@ _MOVE = re.compile(r"\x1b\[(\d+);(\d+)H")
 _HARMLESS = re.compile(r"(?:\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b\[\?(?:25|2026)[hl]|\x07)*")
 
 _HARMLESS_TAIL = re.compile(_HARMLESS.pattern + r"\Z")
-# Within a piece: a style (SGR), any other escape, or one character.
-_TOKEN = re.compile(r"\x1b\[([0-9;:]*)m|(\x1b)|(.)", re.DOTALL)
+# Within a piece: a style (SGR), any other escape, or text.
+_TOKEN = re.compile(r"\x1b\[([0-9;:]*)m|(\x1b)|([^\x1b]+)")
 
 # The style written since the last reset (None: not known), the character ("" for the right
 # half of a wide character).
@@ -132,7 +132,7 @@ class ScreenMemory:
     """
 
     def __init__(self) -> None:
-        self._cells: dict[int, dict[int, Cell | None]] = {}
+        self._cells: dict[int, list[Cell | None]] = {}  # row: cells by column (1-based)
         # the style the terminal holds after the last frame (None: not known until a reset)
         self._style: str | None = ""
 
@@ -183,12 +183,15 @@ class ScreenMemory:
             self._cells.pop(y, None)
             self._style = None
             return move + text
-        row = self._cells.setdefault(y, {})
+        row = self._cells.setdefault(y, [])
         out: list[str] = []
         skipped: list[str] = []  # unchanged runs since the last one written
         for run in runs:
-            changed = not run.neutral or any(
-                cell[0] is None or row.get(run.x + i) != cell for i, cell in enumerate(run.cells)
+            end = run.x + len(run.cells)
+            changed = (
+                not run.neutral
+                or row[run.x : end] != run.cells
+                or any(cell[0] is None for cell in run.cells)
             )
             self._remember(row, run)
             if not changed:
@@ -215,13 +218,8 @@ class ScreenMemory:
             if other is not None:
                 return None
             if params is None:
-                width = get_character_cell_size(char)
-                if width == 0 and not cells:
-                    return None  # a combining mark on a cell this run did not write
-                if width == 0:
-                    cells[-1] = (cells[-1][0], cells[-1][1] + char)
-                else:
-                    cells.extend([(style, char)] + [(style, "")] * (width - 1))
+                if not _add_cells(cells, style, char):
+                    return None
                 continue
             if style == "" and cells:  # plain text so far: a run of its own
                 runs.append(_Run(x, text[start : match.start()], cells, True))
@@ -236,19 +234,37 @@ class ScreenMemory:
         return runs
 
     @staticmethod
-    def _remember(row: dict[int, Cell | None], run: _Run) -> None:
-        """Write the run's cells. A wide character half overwritten leaves its other half
-        unknown (a terminal blanks it), so that half is written again next time."""
-        first, last = run.x, run.x + len(run.cells) - 1
-        for i, cell in enumerate(run.cells):
-            col = run.x + i
-            old = row.get(col)
-            if old is not None and old != cell:
-                if old[1] == "" and col - 1 < first:
-                    row[col - 1] = None
-                elif get_character_cell_size(old[1][:1] or " ") == 2 and col + 1 > last:
-                    row[col + 1] = None
-            row[col] = cell
+    def _remember(row: list[Cell | None], run: _Run) -> None:
+        """Write the run's cells. A wide character it cuts in half at either end leaves the
+        other half unknown (a terminal blanks it), so that half is written again next time."""
+        first, end = run.x, run.x + len(run.cells)
+        if first == end:  # only styles, no text
+            return
+        if len(row) <= end:
+            row.extend([None] * (end + 1 - len(row)))
+        before, last = row[first], row[end - 1]
+        if before is not None and before[1] == "" and run.cells[0][1] != "":
+            row[first - 1] = None
+        if last is not None and last[1][:1] and get_character_cell_size(last[1][0]) == 2:
+            row[end] = None
+        row[first:end] = run.cells
+
+
+def _add_cells(cells: list[Cell], style: str | None, text: str) -> bool:
+    """Append the cells `text` writes in `style`; False for what this cannot place (a
+    combining mark on a cell written before)."""
+    if text.isascii() and text.isprintable():  # the common case: one cell a character
+        cells.extend([(style, char) for char in text])
+        return True
+    for char in text:
+        width = get_character_cell_size(char)
+        if width == 0 and not cells:
+            return False
+        if width == 0:
+            cells[-1] = (cells[-1][0], cells[-1][1] + char)
+        else:
+            cells.extend([(style, char)] + [(style, "")] * (width - 1))
+    return True
 
 
 def _styled(style: str | None, params: str) -> str | None:
