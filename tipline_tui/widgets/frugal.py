@@ -3,8 +3,9 @@
 Measured with `bench/terminal_bytes.py`. Textual writes each run of text as
 `ESC[<style>m text ESC[0m`; a colour that means "the terminal's default" is
 still spelled out (`39;49`), neighbours of one style are written apart, the
-footer rebuilds itself on every focus change, and a focus change repaints the
-whole screen. Each helper here removes one of those costs without changing
+footer rebuilds itself on every focus change, a focus change repaints the
+whole screen, and a pushed or popped screen is painted several times over with
+the same cells. Each helper here removes one of those costs without changing
 what is drawn.
 """
 
