@@ -207,7 +207,8 @@ def walk(app: PtyApp, steps: list[Step], quiet: float, timeout: float) -> list[M
 
     What the app wrote before the first key stays in `app.raw`, for `--trace`.
     """
-    if not app.wait_for(0, re.compile(r"Tip #|#\s*\d+|\d+ tips?"), 60.0):
+    # the cursor row (mark, padding, a tip id): the header's tip count goes below 80 columns
+    if not app.wait_for(0, re.compile(r">\s+\d+\s"), 60.0):
         tail = strip_ansi(app.raw[-400:].decode("utf-8", "replace"))
         raise SystemExit(f"the queue never painted; tail: {tail!r}")
     app.wait_quiet(1.0, 15.0)

@@ -120,6 +120,8 @@ def test_a_command_given_its_store_reads_no_settings_and_loads_no_ui(
     modules = imported_by([["agencies", "list", *db], ["audit", "verify", *db]])
     assert "sqlalchemy" in modules
     assert set(heavy_among(modules)) <= {"sqlalchemy", "sqlmodel", "pydantic"}
+    # commands read in sync: the app's async engine (SQLAlchemy's asyncio layer) is not loaded
+    assert "sqlalchemy.ext.asyncio" not in modules
 
 
 # Opens the store named by argv[1] in the app as `tipline` wires it (no hub configured),

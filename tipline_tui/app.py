@@ -31,7 +31,7 @@ from tipline_tui.store.actions import ActionResult
 from tipline_tui.store.problems import describe_failure
 from tipline_tui.store.service import TipService
 from tipline_tui.sync.loop import SyncLoop, SyncStatus
-from tipline_tui.widgets.frugal import TerseStyles, quiet_focus_repaint, row_memory_driver
+from tipline_tui.widgets.frugal import TerseStyles, quiet_focus_repaint, screen_memory_driver
 from tipline_tui.widgets.queue_table import QueueTable
 
 _NO_COLOR = NoColor()
@@ -99,10 +99,10 @@ class TiplineApp(SessionNode, App[None]):
         return self.failure_log.path
 
     def get_driver_class(self) -> type[Driver]:
-        """Textual's terminal driver, writing only the rows a frame changes."""
+        """Textual's terminal driver, writing only the cells a frame changes."""
         driver = super().get_driver_class()
         if constants.DRIVER is None and driver.__name__ == "LinuxDriver":
-            return row_memory_driver(driver)
+            return screen_memory_driver(driver)
         return driver
 
     def get_line_filters(self) -> Sequence[LineFilter]:

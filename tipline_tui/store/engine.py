@@ -12,11 +12,10 @@ import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import URL, Connection, Engine, create_engine, event
 from sqlalchemy.exc import DatabaseError, OperationalError
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from tipline_tui.config import bundled_demo_store
 from tipline_tui.store.migrations import (
@@ -27,6 +26,9 @@ from tipline_tui.store.migrations import (
     is_new_store,
 )
 from tipline_tui.store.problems import storage_problem
+
+if TYPE_CHECKING:  # the async engine (asyncio, aiosqlite) is the app's: commands read in sync
+    from sqlalchemy.ext.asyncio import AsyncEngine
 
 __all__ = [
     "Store",
@@ -114,6 +116,8 @@ class Store:
     def async_engine(self) -> AsyncEngine:
         self._refuse_if_read_only()  # the async engine would open the file writable
         if self._async_engine is None:
+            from sqlalchemy.ext.asyncio import create_async_engine
+
             self._async_engine = create_async_engine(f"sqlite+aiosqlite:///{self.path}")
             install_sqlite_pragmas(self._async_engine.sync_engine)
         return self._async_engine
