@@ -237,7 +237,7 @@ class TiplineApp(SessionNode, App[None]):
 
     def _help_sections(self) -> list[tuple[str, Iterable[BindingType]]]:
         conflicts = self._keymap.get("queue.conflicts", "C")
-        sections = [
+        sections: list[tuple[str, Iterable[BindingType]]] = [
             ("Everywhere", self.BINDINGS),
             ("Queue: moving", QueueTable.BINDINGS),
             ("Triage: the open tip, or the queue's selection (else its cursor)", TRIAGE_BINDINGS),

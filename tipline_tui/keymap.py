@@ -106,7 +106,7 @@ def normalize_keys(text: str) -> str:
 def remapped(bindings: Iterable[BindingType], keymap: Mapping[str, str]) -> list[BindingType]:
     """`bindings` with the keys the keymap gives them, as Textual will bind them."""
     return [
-        b.with_key(keymap[b.id]) if isinstance(b, Binding) and b.id in keymap else b
+        b.with_key(keymap[b.id]) if isinstance(b, Binding) and b.id and b.id in keymap else b
         for b in bindings
     ]
 
