@@ -7,6 +7,7 @@ import importlib
 import inspect
 import json
 import pkgutil
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -195,3 +196,15 @@ def test_tipline_keys_refuses_what_the_app_would(
     settings_file.write_text('[keys]\ntriage.claim = "C"\n')
     assert main(["keys"]) == 2
     assert "queue.conflicts" in capsys.readouterr().err
+
+
+def test_the_readme_example_is_accepted() -> None:
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Your own keys", 1)[1]
+    example = section.split("```toml\n", 1)[1].split("```", 1)[0]
+    table = tomllib.loads(example)["keys"]
+    entries = {
+        f"{group}.{name}": keys for group, names in table.items() for name, keys in names.items()
+    }
+    assert len(entries) >= 3
+    assert checked_keymap(entries, app_scopes(), "README") == entries

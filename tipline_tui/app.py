@@ -71,8 +71,9 @@ class TiplineApp(SessionNode, App[None]):
         keymap: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__()
-        if keymap:  # checked whole before the app is made (keymap.app_keymap)
-            self.set_keymap(keymap)
+        self.keymap = dict(keymap or {})  # checked whole before the app is made (keymap.py)
+        if self.keymap:
+            self.set_keymap(self.keymap)
         # the terminal's own colours and no animations: a fraction of the bytes over SSH
         self.theme = "ansi-dark"
         self.animation_level = "none"
@@ -236,7 +237,7 @@ class TiplineApp(SessionNode, App[None]):
         self.push_screen(ReportScreen(report_id))
 
     def _help_sections(self) -> list[tuple[str, Iterable[BindingType]]]:
-        conflicts = self._keymap.get("queue.conflicts", "C")
+        conflicts = self.keymap.get("queue.conflicts", "C")
         sections: list[tuple[str, Iterable[BindingType]]] = [
             ("Everywhere", self.BINDINGS),
             ("Queue: moving", QueueTable.BINDINGS),
@@ -246,11 +247,11 @@ class TiplineApp(SessionNode, App[None]):
             (f"Sync conflicts ({key_names(conflicts)})", ConflictsScreen.BINDINGS),
             ("Quarantine", QuarantineScreen.BINDINGS),
         ]
-        return [(title, remapped(bindings, self._keymap)) for title, bindings in sections]
+        return [(title, remapped(bindings, self.keymap)) for title, bindings in sections]
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
-            palette = self._keymap.get("app.palette", "ctrl+p")
+            palette = self.keymap.get("app.palette", "ctrl+p")
             self.push_screen(HelpScreen(self._help_sections(), palette_keys=palette))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
@@ -267,7 +268,7 @@ class TiplineApp(SessionNode, App[None]):
                 if binding.action == "command_palette":
                     continue
                 seen.add(binding.action)
-                key = current_keys(binding, self._keymap).split(",")[0]
+                key = current_keys(binding, self.keymap).split(",")[0]
                 yield SystemCommand(
                     binding.description,
                     f"key: {key}",
