@@ -54,7 +54,9 @@ def _binding_classes() -> list[type[DOMNode]]:
     return list(found.values())
 
 
-def test_the_table_is_read_dotted_or_quoted_and_its_shape_checked(settings_file: Path) -> None:
+def test_the_table_is_read_dotted_or_quoted_and_its_shape_checked(
+    settings_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     settings_file.write_text(
         '[keys]\ntriage.claim = "K"\n"queue.down" = "ctrl+j,down"\nreport.pane.summary = "!"\n'
     )
@@ -63,6 +65,8 @@ def test_the_table_is_read_dotted_or_quoted_and_its_shape_checked(settings_file:
         "queue.down": "ctrl+j,down",
         "report.pane.summary": "!",
     }
+    monkeypatch.setenv("TIPLINE_KEYS", '{"triage.claim": "X"}')  # a table of the file only
+    assert load_settings().keys["triage.claim"] == "K"
     settings_file.write_text("[keys]\ntriage.claim = 3\n")
     with pytest.raises(SettingsError, match=r"keys\.triage\.claim must be a string"):
         load_settings()

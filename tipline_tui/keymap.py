@@ -16,7 +16,6 @@ that must follow a new screen (tests/test_keymap_bindings.py checks it does).
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -24,10 +23,9 @@ from textual.binding import Binding, BindingType
 from textual.dom import DOMNode
 from textual.keys import REPLACED_KEYS, _character_to_key, key_to_character
 
-from tipline_tui.settings import ENV_PREFIX, AppSettings, SettingsError
+from tipline_tui.settings import AppSettings, SettingsError
 
 MODIFIERS = ("alt", "ctrl", "hyper", "meta", "shift", "super")  # Textual's order: sorted
-KEYS_ENV = f"{ENV_PREFIX}KEYS"  # the [keys] table as JSON, over the file's
 EVERYWHERE = "everywhere"  # the app's own bindings, on every screen but dialogs
 NAMED_KEYS = frozenset(
     {
@@ -261,5 +259,4 @@ def app_keymap(settings: AppSettings) -> dict[str, str]:
     """The settings' [keys] checked against the app's screens (KeymapError if refused)."""
     if not settings.keys:
         return {}
-    where = f"${KEYS_ENV}" if os.environ.get(KEYS_ENV) else f"settings {settings.config}"
-    return checked_keymap(settings.keys, app_scopes(), where)
+    return checked_keymap(settings.keys, app_scopes(), f"settings {settings.config}")

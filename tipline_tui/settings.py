@@ -149,6 +149,23 @@ class _SettingsFile(PydanticBaseSettingsSource):
         return read_settings_file(Path(config).expanduser())
 
 
+class _EnvironmentBesideTheFile(PydanticBaseSettingsSource):
+    """The TIPLINE_ variables, but for [keys]: a table of the file only, so a refusal
+    names the file it is in."""
+
+    def __init__(self, settings_cls: type[BaseSettings], env: PydanticBaseSettingsSource):
+        super().__init__(settings_cls)
+        self.env = env
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False  # the environment source reads every field
+
+    def __call__(self) -> dict[str, Any]:
+        values = self.env()
+        values.pop("keys", None)
+        return values
+
+
 class AppSettings(BaseSettings):
     """Everything the analyst's app is configured with."""
 
@@ -168,7 +185,7 @@ class AppSettings(BaseSettings):
     hub_url: str | None = None
     hub_token: SecretStr | None = None
     time_limits: TimeLimits = Field(default_factory=TimeLimits)
-    keys: dict[str, str] = Field(default_factory=dict)  # binding id -> keys, as [keys] has it
+    keys: dict[str, str] = Field(default_factory=dict)  # [keys]: binding id -> keys; file only
 
     @field_validator("config", "db", "geoip", "log", mode="before")
     @classmethod
@@ -194,7 +211,8 @@ class AppSettings(BaseSettings):
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         if _ONLY_GIVEN.get():
             return (init_settings,)
-        return init_settings, env_settings, _SettingsFile(settings_cls)
+        environment = _EnvironmentBesideTheFile(settings_cls, env_settings)
+        return init_settings, environment, _SettingsFile(settings_cls)
 
     @classmethod
     def from_values(cls, **values: Any) -> AppSettings:
