@@ -79,6 +79,7 @@ def test_the_table_is_read_dotted_or_quoted_and_its_shape_checked(
         ("?", "question_mark"),
         ("ctrl+j, down", "ctrl+j,down"),
         ("shift+ctrl+X", "ctrl+shift+x"),
+        ("shift+k", "K"),
         ("PageDown,f1", "pagedown,f1"),
         ("/,slash", "slash"),
         ("ctrl++", "ctrl+plus"),

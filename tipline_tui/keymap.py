@@ -10,7 +10,7 @@ keeps everything but its key, its priority too, so keys typed ahead still run in
 
 A screen's keys are those of the screen, the widgets that take the focus there and,
 unless the screen is a dialog, the app's: `app_scopes` lists them, the one place
-that must follow a new screen (tests/test_keymap_bindings.py checks it does).
+that must follow a new screen (tests/test_keymap.py checks it does).
 """
 
 from __future__ import annotations
@@ -67,7 +67,7 @@ def normalize_key(text: str) -> str:
     if len(text) == 1:
         if not text.isprintable():
             raise ValueError(f"{text!r} is not a key name")
-        return "space" if text == " " else _character_to_key(text)
+        return _character_to_key(text)
     if text.endswith("++"):  # "ctrl++": the plus key itself
         modifiers, base = text[:-2].split("+"), "+"
     else:
@@ -75,8 +75,10 @@ def normalize_key(text: str) -> str:
     unknown = [m for m in modifiers if m.lower() not in MODIFIERS]
     if unknown or len({m.lower() for m in modifiers}) != len(modifiers):
         raise ValueError(f"{text!r} is not a key name (modifiers: {', '.join(MODIFIERS)})")
-    base = _base_key(base, modified=bool(modifiers), text=text)
-    return "+".join([*sorted(m.lower() for m in modifiers), base])
+    modifiers = sorted(m.lower() for m in modifiers)
+    if modifiers == ["shift"] and len(base) == 1 and base.isalpha():
+        return base.upper()  # a terminal sends shift+k as K
+    return "+".join([*modifiers, _base_key(base, modified=bool(modifiers), text=text)])
 
 
 def _base_key(base: str, *, modified: bool, text: str) -> str:
@@ -148,7 +150,7 @@ def checked_keymap(
 ) -> dict[str, str]:
     """The [keys] table normalized for `App.set_keymap`, or KeymapError naming `where`
     (the settings file), the entry, and the unknown id or key or the clash."""
-    known = {b.id for scope in scopes for b in scope.bindings if b.id}
+    known = {b.id for screen in scopes for b in screen.bindings if b.id}
     keymap: dict[str, str] = {}
     for binding_id, text in entries.items():
         entry = f"{where}: [keys] {binding_id} = {json.dumps(text)}"
@@ -158,12 +160,12 @@ def checked_keymap(
             keymap[binding_id] = normalize_keys(text)
         except ValueError as exc:
             raise KeymapError(f"{entry}: {exc}") from None
-    for scope in scopes:
-        clash = _clash(scope, keymap)
+    for screen in scopes:
+        clash = _clash(screen, keymap)
         if clash is not None:
             binding_id, key, other = clash
             entry = f"{where}: [keys] {binding_id} = {json.dumps(entries[binding_id])}"
-            where_it_is = f"{_named(other)} on the {scope.name} screen"
+            where_it_is = f"{_named(other)} on the {screen.name} screen"
             raise KeymapError(f"{entry}: {key} is already {where_it_is}")
     return keymap
 
