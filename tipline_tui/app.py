@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import getpass
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -20,8 +20,9 @@ from textual.screen import Screen
 from tipline_tui.config import default_log_path
 from tipline_tui.domain.triage import TimeLimits, TriageError
 from tipline_tui.failure_log import FailureLog
+from tipline_tui.keymap import current_keys, remapped
 from tipline_tui.screens.conflicts import ConflictsScreen
-from tipline_tui.screens.help import HelpScreen
+from tipline_tui.screens.help import HelpScreen, key_names
 from tipline_tui.screens.quarantine import QuarantineScreen
 from tipline_tui.screens.queue import QueueScreen
 from tipline_tui.screens.report import ReportScreen
@@ -67,8 +68,12 @@ class TiplineApp(SessionNode, App[None]):
         sync: SyncLoop | None = None,
         feed: Any = None,
         log_path: Path | None = None,
+        keymap: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__()
+        self.keymap = dict(keymap or {})  # checked whole before the app is made (keymap.py)
+        if self.keymap:
+            self.set_keymap(self.keymap)
         # the terminal's own colours and no animations: a fraction of the bytes over SSH
         self.theme = "ansi-dark"
         self.animation_level = "none"
@@ -232,19 +237,22 @@ class TiplineApp(SessionNode, App[None]):
         self.push_screen(ReportScreen(report_id))
 
     def _help_sections(self) -> list[tuple[str, Iterable[BindingType]]]:
-        return [
+        conflicts = self.keymap.get("queue.conflicts", "C")
+        sections: list[tuple[str, Iterable[BindingType]]] = [
             ("Everywhere", self.BINDINGS),
             ("Queue: moving", QueueTable.BINDINGS),
             ("Triage: the open tip, or the queue's selection (else its cursor)", TRIAGE_BINDINGS),
             ("Queue: sorting, filtering, search, views", _without_triage(QueueScreen.BINDINGS)),
             ("Report", _without_triage(ReportScreen.BINDINGS)),
-            ("Sync conflicts (C)", ConflictsScreen.BINDINGS),
+            (f"Sync conflicts ({key_names(conflicts)})", ConflictsScreen.BINDINGS),
             ("Quarantine", QuarantineScreen.BINDINGS),
         ]
+        return [(title, remapped(bindings, self.keymap)) for title, bindings in sections]
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen(self._help_sections()))
+            palette = self.keymap.get("app.palette", "ctrl+p")
+            self.push_screen(HelpScreen(self._help_sections(), palette_keys=palette))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """The palette offers what the keys do where you are, plus Textual's own commands."""
@@ -260,7 +268,7 @@ class TiplineApp(SessionNode, App[None]):
                 if binding.action == "command_palette":
                     continue
                 seen.add(binding.action)
-                key = binding.key.split(",")[0]
+                key = current_keys(binding, self.keymap).split(",")[0]
                 yield SystemCommand(
                     binding.description,
                     f"key: {key}",

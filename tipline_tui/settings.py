@@ -17,6 +17,10 @@ An environment variable wins over the file, the file over the defaults.
     2 = "7d"
     3 = "30d"
 
+    [keys]                 # binding id = key(s); `tipline keys` lists the ids
+    triage.claim = "K"
+    queue.down = "ctrl+j,down"
+
 An absent file means defaults. The file is readable by its owner only when it
 holds a token; the token is a SecretStr, so no repr, str or log shows it.
 """
@@ -78,6 +82,22 @@ def _time_limits(table: Mapping[str, Any], where: str) -> TimeLimits:
     return TimeLimits(limits)
 
 
+def _key_table(table: Mapping[str, Any], where: str, prefix: str = "") -> dict[str, str]:
+    """A [keys] table as binding id -> keys; `triage.claim = "K"` arrives nested in TOML.
+    Only the shape is checked here: the ids and key names are checked against the app's
+    bindings when it starts (keymap.py), so reading settings never imports Textual."""
+    keys: dict[str, str] = {}
+    for name, value in table.items():
+        binding_id = f"{prefix}{name}"
+        if isinstance(value, Mapping):
+            keys.update(_key_table(value, where, f"{binding_id}."))
+        elif isinstance(value, str):
+            keys[binding_id] = value
+        else:
+            raise SettingsError(f"{where}: keys.{binding_id} must be a string of keys")
+    return keys
+
+
 def read_settings_file(path: Path) -> dict[str, Any]:
     """The file's values by field name, checked; {} when there is no file."""
     if not path.is_file():
@@ -97,6 +117,11 @@ def read_settings_file(path: Path) -> dict[str, Any]:
     if not isinstance(table, dict):
         raise SettingsError(f"{path}: [time_limits] must be a table")
     values["time_limits"] = _time_limits(table, str(path))
+    keys = data.get("keys", {})
+    if not isinstance(keys, dict):
+        raise SettingsError(f"{path}: [keys] must be a table")
+    if keys:
+        values["keys"] = _key_table(keys, str(path))
     hub = data.get("hub", {})
     if not isinstance(hub, dict):
         raise SettingsError(f"{path}: [hub] must be a table")
@@ -124,6 +149,23 @@ class _SettingsFile(PydanticBaseSettingsSource):
         return read_settings_file(Path(config).expanduser())
 
 
+class _EnvironmentBesideTheFile(PydanticBaseSettingsSource):
+    """The TIPLINE_ variables, but for [keys]: a table of the file only, so a refusal
+    names the file it is in."""
+
+    def __init__(self, settings_cls: type[BaseSettings], env: PydanticBaseSettingsSource):
+        super().__init__(settings_cls)
+        self.env = env
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False  # the environment source reads every field
+
+    def __call__(self) -> dict[str, Any]:
+        values = self.env()
+        values.pop("keys", None)
+        return values
+
+
 class AppSettings(BaseSettings):
     """Everything the analyst's app is configured with."""
 
@@ -143,6 +185,7 @@ class AppSettings(BaseSettings):
     hub_url: str | None = None
     hub_token: SecretStr | None = None
     time_limits: TimeLimits = Field(default_factory=TimeLimits)
+    keys: dict[str, str] = Field(default_factory=dict)  # [keys]: binding id -> keys; file only
 
     @field_validator("config", "db", "geoip", "log", mode="before")
     @classmethod
@@ -168,7 +211,8 @@ class AppSettings(BaseSettings):
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         if _ONLY_GIVEN.get():
             return (init_settings,)
-        return init_settings, env_settings, _SettingsFile(settings_cls)
+        environment = _EnvironmentBesideTheFile(settings_cls, env_settings)
+        return init_settings, environment, _SettingsFile(settings_cls)
 
     @classmethod
     def from_values(cls, **values: Any) -> AppSettings:

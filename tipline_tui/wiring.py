@@ -50,8 +50,10 @@ def make_app(
     hub URL cannot be used.
     """
     from tipline_tui.app import TiplineApp
+    from tipline_tui.keymap import app_keymap
     from tipline_tui.store.service import TipService
 
+    keymap = app_keymap(settings)  # refused whole before anything starts: never half-mapped
     demo = demo or demo_hub is not None
     sync: SyncLoop | None = None
     feed: Any = None
@@ -80,6 +82,7 @@ def make_app(
         sync=sync,
         feed=feed,
         log_path=settings.log_path(),
+        keymap=keymap,
     )
 
 

@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from tipline_tui import __version__
-from tipline_tui.cli import agencies, audit, hub, intake, run, suggest, sync, train
+from tipline_tui.cli import agencies, audit, hub, intake, keys, run, suggest, sync, train
 from tipline_tui.cli.common import Commands
 from tipline_tui.cli.exits import INTERRUPTED, READER_GONE, exit_codes_text
 from tipline_tui.cli.output import fail
@@ -37,6 +37,7 @@ COMMAND_GROUPS: tuple[Callable[[Commands], None], ...] = (
     sync.add_commands,
     run.add_demo_data_command,
     train.add_commands,  # train new, train score
+    keys.add_commands,
 )
 
 

@@ -4,6 +4,10 @@ Textual's footer lays every hint in one row and cuts the row at the edge
 ("/ Searc"), so at 80 columns the last hint shown is half a word. This one
 keeps whole hints: it ranks them by the screen's own order of importance
 and hides those that no longer fit; the help screen (`?`) lists every key.
+
+Keys the user remapped ([keys] in settings.toml) show as mapped, in the place
+their binding has by default: Textual's keymap moves a remapped binding to the
+end of its screen's list, and the footer would follow it there.
 """
 
 from __future__ import annotations
@@ -12,6 +16,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from rich.cells import cell_len
+from textual.app import ComposeResult
+from textual.widget import Widget
 
 from tipline_tui.widgets.frugal import QuietFooter
 
@@ -51,6 +57,27 @@ class FittingFooter(QuietFooter):
     def __init__(self, importance: Sequence[str] = (), *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.importance = tuple(importance)
+
+    def compose(self) -> ComposeResult:
+        hints = list(super().compose())
+        order = self._default_order()
+
+        def place(hint: Widget) -> tuple[bool, int]:
+            action = getattr(hint, "action", None)
+            return action == PALETTE_ACTION, order.get(action or "", len(order))
+
+        yield from sorted(hints, key=place)
+
+    def _default_order(self) -> dict[str, int]:
+        """Each action's place among the screen's bindings before any keymap, as Textual
+        lists active bindings: the focused widget's first, then up to the app."""
+        order: dict[str, int] = {}
+        for node, _ in self.screen._modal_binding_chain:
+            for bindings in node._bindings.key_to_bindings.values():
+                for binding in bindings:
+                    if binding.show:  # as the footer: a hidden ctrl+q does not place quit
+                        order.setdefault(binding.action, len(order))
+        return order
 
     async def recompose(self) -> None:
         await super().recompose()
