@@ -105,3 +105,36 @@ async def test_the_six_key_on_call_path_runs_in_order_with_remapped_keys(make_st
     target = _tip(store, second)
     assert target.analysis.claimed_by == "ana" and target.analysis.priority == "E"
     assert [r.agency for r in target.analysis.referrals] == ["Ohio ICAC Task Force (DEMO)"]
+
+
+async def test_dialog_key_lines_name_the_mapped_keys(make_store) -> None:  # type: ignore[no-untyped-def]
+    """The priority picker, the assign and dispatch dialogs print their keys in a line of
+    text, not the footer: a remapped key is what they name, never the old one."""
+    store = make_store([*queue_reports(3), _located_report(30, escalated=True)])
+    _with_directory(store)
+    settings = _mapped(
+        pick__E="x",
+        assign__enter="ctrl+y",
+        assign__cancel="q",
+        dispatch__yes="Y",
+        dispatch__cancel="n",
+    )
+    app = make_app(store, settings=settings)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("P")
+        await settle(pilot)
+        shown = "\n".join(screen_lines(app))
+        assert "x  E: imminent danger" in shown and "e  E: imminent" not in shown
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        assert "^y  assign" in "\n".join(screen_lines(app))
+        await pilot.press("ctrl+y")  # the urgent tip's suggested agency, preselected
+        await settle(pilot)
+        assert not isinstance(app.screen, ModalScreen)
+        await pilot.press("d")
+        await settle(pilot)
+        shown = "\n".join(screen_lines(app))
+        assert "Y  dispatch    n  cancel" in shown and "y  dispatch" not in shown

@@ -22,13 +22,13 @@ from textual.worker import Worker
 from tipline_tui.domain.agency import NO_DIRECTORY, Agency
 from tipline_tui.domain.jurisdiction import Outcome, Suggestion
 from tipline_tui.domain.literal import literal
+from tipline_tui.keymap import key_hint
 from tipline_tui.session import SessionNode, failed
 from tipline_tui.store import actions
 
 FILTER_LIMIT = 40
 LIST_HEIGHT = 12  # rows of the agency list, borders included, when the terminal has them
 AROUND_LIST = 11  # the dialog's other rows at most: borders, title, summary (4), box (3), keys
-KEYS = "enter  assign    ↑↓  choose    esc  cancel"
 NOTHING_CHOSEN = "Nothing chosen: ↑↓ picks an agency, or type to search"
 
 
@@ -96,7 +96,7 @@ class AssignScreen(SessionNode, ModalScreen[int | None]):
                 placeholder="type to search every agency", id="assign-filter", disabled=True
             )
             yield OptionList(id="assign-list")
-            yield Static(KEYS, id="assign-keys", markup=False)
+            yield Static(self._keys(), id="assign-keys", markup=False)
 
     def on_mount(self) -> None:
         self.load()
@@ -169,6 +169,12 @@ class AssignScreen(SessionNode, ModalScreen[int | None]):
     def _filter(self, event: Input.Changed) -> None:
         self._fill(event.value)
 
+    def _keys(self) -> str:
+        assign = key_hint(self.app, "assign.enter", "enter")
+        up, down = key_hint(self.app, "assign.up", "↑"), key_hint(self.app, "assign.down", "↓")
+        cancel = key_hint(self.app, "assign.cancel", "esc")
+        return f"{assign}  assign    {up}{down}  choose    {cancel}  cancel"
+
     def action_assign_highlighted(self) -> None:
         if not self.loaded:
             return
@@ -180,7 +186,7 @@ class AssignScreen(SessionNode, ModalScreen[int | None]):
 
     @on(OptionList.OptionHighlighted, "#assign-list")
     def _chosen(self) -> None:
-        self.query_one("#assign-keys", Static).update(KEYS)
+        self.query_one("#assign-keys", Static).update(self._keys())
 
     @on(OptionList.OptionSelected, "#assign-list")
     def _selected(self, event: OptionList.OptionSelected) -> None:

@@ -21,6 +21,7 @@ from tipline_tui.domain.literal import literal
 from tipline_tui.domain.transitions import STRONG_RELATED, referral_contents
 from tipline_tui.domain.triage import age_range_text
 from tipline_tui.domain.views import TipView
+from tipline_tui.keymap import key_hint
 from tipline_tui.session import SessionNode
 from tipline_tui.store import actions
 from tipline_tui.widgets.format import plural, priority_text, utc_text
@@ -140,14 +141,18 @@ class DispatchScreen(SessionNode, ModalScreen[bool]):
 
     def _show_keys(self) -> None:
         keys = self.query_one("#dispatch-keys", Static)
+        yes = key_hint(self.app, "dispatch.yes", "y")
+        cancel = key_hint(self.app, "dispatch.cancel", "esc")
         if self.agency is None:
-            keys.update("esc  back")
+            keys.update(f"{cancel}  back")
         elif self.earlier and not self.confirmed_once:
-            keys.update("y  send a SECOND referral to the same agency (asks again)    esc  cancel")
+            keys.update(
+                f"{yes}  send a SECOND referral to the same agency (asks again)    {cancel}  cancel"
+            )
         elif self.earlier:
-            keys.update("y  yes, really send a SECOND referral    esc  cancel")
+            keys.update(f"{yes}  yes, really send a SECOND referral    {cancel}  cancel")
         else:
-            keys.update("y  dispatch    esc  cancel")
+            keys.update(f"{yes}  dispatch    {cancel}  cancel")
 
     def action_confirm(self) -> None:
         # at once, in y's own handler (not in the worker): a key typed in the same breath

@@ -16,8 +16,16 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
 from tipline_tui.domain.triage import TriageError
+from tipline_tui.keymap import key_hint
 
 PRIORITY_KEYS = {"e": "E", "1": "1", "2": "2", "3": "3", "i": "info"}
+PRIORITY_TEXT = {
+    "E": "E: imminent danger",
+    "1": "priority 1",
+    "2": "priority 2",
+    "3": "priority 3",
+    "info": "information only",
+}
 
 
 class PriorityPicker(ModalScreen[str | None]):
@@ -38,11 +46,14 @@ class PriorityPicker(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="prompt"):
             yield Static(f"Priority for {self.subject}", classes="prompt-title", markup=False)
-            yield Static(
-                "e  E: imminent danger\n1  priority 1\n2  priority 2\n3  priority 3\n"
-                "i  information only\n\nesc  cancel",
-                markup=False,
-            )
+            yield Static(self._choices(), markup=False)
+
+    def _choices(self) -> str:
+        lines = [
+            f"{key_hint(self.app, f'pick.{value}', key)}  {PRIORITY_TEXT[value]}"
+            for key, value in PRIORITY_KEYS.items()
+        ]
+        return "\n".join([*lines, "", f"{key_hint(self.app, 'pick.cancel', 'esc')}  cancel"])
 
     def action_choose(self, value: str) -> None:
         self.dismiss(value)
@@ -109,10 +120,13 @@ class ConfirmPrompt(ModalScreen[bool]):
         super().__init__()
         self.title_text = title
         self.body = body
-        self.keys = f"y  {yes}    esc  {no}"
+        self.yes = yes
+        self.no = no
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="prompt", id="confirm"):
             yield Static(self.title_text, classes="prompt-title", markup=False)
             yield Static(self.body, id="confirm-body", markup=False)
-            yield Static(self.keys, id="confirm-keys", markup=False)
+            yes = key_hint(self.app, "confirm.yes", "y")
+            no = key_hint(self.app, "confirm.no", "esc")
+            yield Static(f"{yes}  {self.yes}    {no}  {self.no}", id="confirm-keys", markup=False)
