@@ -59,11 +59,19 @@ def report_payload(conn: Connection, report_id: int) -> dict[str, Any]:
         .where(_file.c.report_id == report_id, _file.c.details_xml.is_not(None))
         .order_by(_file.c.uploaded_at, _file.c.file_id)
     ).scalars()
+    return report_payload_of(row.id, row.finished_at or row.opened_at, row.xml, list(files))
+
+
+def report_payload_of(
+    report_id: int, received_at: int, xml: bytes, details: list[bytes]
+) -> dict[str, Any]:
+    """The "report" payload from what the writer already holds (no read after its write);
+    `details`: the fileDetails documents in upload order."""
     return {
-        "report_id": row.id,
-        "received_at": row.finished_at or row.opened_at,
-        "xml": xml_text(row.xml),
-        "files": [xml_text(details) for details in files],
+        "report_id": report_id,
+        "received_at": received_at,
+        "xml": xml_text(xml),
+        "files": [xml_text(document) for document in details],
     }
 
 
