@@ -123,6 +123,17 @@ class HubDB:
         with self.engine.connect() as conn, conn.begin():
             yield conn
 
+    @contextmanager
+    def single(self) -> Iterator[Connection]:
+        """A connection for one read statement: on PostgreSQL outside any transaction
+        (autocommit), so no BEGIN and COMMIT round trips; on SQLite a read transaction."""
+        if self.dialect != "postgresql":
+            with self.read() as conn:
+                yield conn
+            return
+        with self.engine.connect() as conn:
+            yield conn.execution_options(isolation_level="AUTOCOMMIT")
+
     def close(self) -> None:
         self.engine.dispose()
 

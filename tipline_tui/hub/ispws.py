@@ -194,11 +194,7 @@ async def upload(request: Request, account: EspAccount) -> Response:
         if "id" in fields:  # the form names its report first, as clients send it
             early_id = report_id = report_id_of(fields["id"])
             length = int(declared) if declared.isdigit() else None
-
-            def check(conn: Connection, now: int) -> None:
-                admit_upload_early(conn, account, early_id, length, now)
-
-            in_write(hub, check)
+            admit_upload_early(hub, account, early_id, length)
 
     up = Upload(evidence / INCOMING, before_file=before_file)
     try:

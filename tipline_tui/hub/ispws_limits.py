@@ -15,10 +15,13 @@ from sqlalchemy import Connection, Row, case, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from tipline_tui.domain.limits import FILE_DETAILS_PER_REPORT, FILES_PER_REPORT, REPORT_BYTES, Limit
+from tipline_tui.domain.wire import fits_id
+from tipline_tui.hub.db import HubDB
 from tipline_tui.hub.ispws_common import (
     C,
     Refusal,
     file_table,
+    in_write,
     not_expired,
     own_open_report,
     report_table,
@@ -68,42 +71,48 @@ def admit_report(conn: Connection, account: Account, size: int, now: int) -> Non
     _refuse_past_quota(total, C.NOT_AUTHORISED_TO_SUBMIT, settings)
 
 
-def admit_file(
-    conn: Connection,
-    account: Account,
-    report_id: int,
-    size: int,
-    now: int,
-    *,
-    spend: bool = True,
-    recorded: bool = False,
-) -> None:
-    """A file for the report: files per report (4000), then the daily bytes (3300).
-
-    `spend=False` checks without counting the bytes (before the file has arrived);
-    `recorded`: the file's own row is already in, so the count includes it.
-    """
+def admit_file(conn: Connection, account: Account, report_id: int, size: int, now: int) -> None:
+    """A file just recorded (its row counts): files per report (4000), the daily bytes (3300);
+    a refusal rolls its row back."""
     count = conn.execute(
         select(func.count()).select_from(file_table).where(file_table.c.report_id == report_id)
     ).scalar_one()
-    _within(FILES_PER_REPORT, int(count) + (0 if recorded else 1))
-    if spend:
-        _refuse_past_quota(
-            _meter(conn, account, size, now), C.NOT_AUTHORISED_TO_UPDATE, HubSettings()
-        )
-    else:
-        _refuse_past_quota(_sent(conn, account, now) + size, C.NOT_AUTHORISED_TO_UPDATE)
+    _within(FILES_PER_REPORT, int(count))
+    _refuse_past_quota(_meter(conn, account, size, now), C.NOT_AUTHORISED_TO_UPDATE)
 
 
-def admit_upload_early(
-    conn: Connection, account: Account, report_id: int, declared: int | None, now: int
-) -> None:
+def admit_upload_early(hub: HubDB, account: Account, report_id: int, declared: int | None) -> None:
     """Before any byte of the file is read: the report is this ESP's and open, it has room
     for another file, and today's quota has room for the body's declared length (less the
-    form's own bytes). The same checks run again, counting, once the file is in."""
-    own_open_report(conn, account, report_id, now)
+    form's own bytes). The same checks run again, counting, once the file is in.
+
+    One read statement, outside any transaction; a report that is not this ESP's open one
+    is then refused as `own_open_report` refuses it (in a write: it may mark it expired).
+    """
+    now = hub.now()
+    row = None
+    if fits_id(report_id):
+        files = select(func.count()).where(file_table.c.report_id == report_id)
+        sent = select(_usage.c.sent).where(
+            _usage.c.account_id == account.id, _usage.c.day == now // _DAY
+        )
+        query = select(
+            files.scalar_subquery().label("files"),
+            func.coalesce(sent.scalar_subquery(), 0).label("sent"),
+        ).where(
+            report_table.c.id == report_id,
+            report_table.c.esp_account_id == account.id,
+            report_table.c.state == "open",
+            not_expired(now),
+        )
+        with hub.single() as conn:
+            row = conn.execute(query).first()
+    if row is None:
+        in_write(hub, lambda conn, now: own_open_report(conn, account, report_id, now))
+        raise Refusal(C.REPORT_DOES_NOT_EXIST, f"no report {report_id}")  # it changed meanwhile
+    _within(FILES_PER_REPORT, int(row.files) + 1)
     size = max(0, (declared or 0) - FORM_OVERHEAD_BYTES)
-    admit_file(conn, account, report_id, size, now, spend=False)
+    _refuse_past_quota(int(row.sent) + size, C.NOT_AUTHORISED_TO_UPDATE)
 
 
 def admit_details(
@@ -149,11 +158,6 @@ def _meter(conn: Connection, account: Account, size: int, now: int) -> int:
         set_={"sent": _usage.c.sent + upsert.excluded.sent},
     ).returning(_usage.c.sent)
     return int(conn.execute(upsert).scalar_one())
-
-
-def _sent(conn: Connection, account: Account, now: int) -> int:
-    key = (_usage.c.account_id == account.id) & (_usage.c.day == now // _DAY)
-    return int(conn.execute(select(_usage.c.sent).where(key)).scalar() or 0)
 
 
 def _refuse_past_quota(total: int, code: C, settings: HubSettings | None = None) -> None:

@@ -212,7 +212,7 @@ def store_file(
                 stored_in=store.where,
             )
         )
-        admit_file(conn, account, report_id, up.size, now, recorded=True)  # a refusal undoes it
+        admit_file(conn, account, report_id, up.size, now)  # a refusal undoes the row
         return file_id
 
     try:
