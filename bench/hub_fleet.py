@@ -84,6 +84,12 @@ class Run:
         return self.trace.get(key, 0.0) / self.reports if self.reports else float("nan")
 
     @property
+    def lock_cap(self) -> float:
+        """Reports/s the global lock alone would allow: one report per its lock-held time."""
+        held = self.trace.get("locked_seconds", 0.0)
+        return self.reports / held if held else float("inf")
+
+    @property
     def round_trips(self) -> float:
         return sum(self.per_report(k) for k in ROUND_TRIPS)
 
@@ -410,8 +416,8 @@ async def _settled(fleet: Fleet) -> dict[str, float]:
 def print_runs(runs: list[Run]) -> None:
     print(
         f"{'code':<8}{'procs':>6}{'reports/s':>11}{'x one':>7}{'lock held':>11}"
-        f"{'(pg_locks)':>11}{'trips/rep':>11}{'locked':>8}{'cpu hub':>9}{'cpu pg':>8}"
-        f"{'cpu bench':>10}{'cores busy':>11}"
+        f"{'(pg_locks)':>11}{'lock cap/s':>11}{'trips/rep':>11}{'locked':>8}{'cpu hub':>9}"
+        f"{'cpu pg':>8}{'cpu bench':>10}{'cores busy':>11}"
     )
     ones = {r.label: r.rate for r in runs if r.processes == 1}
     for r in runs:
@@ -419,10 +425,18 @@ def print_runs(runs: list[Run]) -> None:
         print(
             f"{r.label:<8}{r.processes:>6}{r.rate:>11.1f}{r.rate / ones.get(r.label, r.rate):>7.2f}"
             f"{r.trace.get('locked_seconds', 0) / r.seconds:>10.0%}{r.lock_sampled:>10.0%} "
-            f"{r.round_trips:>10.1f}{r.per_report('locked_round_trips'):>8.1f}"
+            f"{r.lock_cap:>10.0f} {r.round_trips:>10.1f}{r.per_report('locked_round_trips'):>8.1f}"
             f"{per.get('hub', 0) * 1000:>7.1f}ms{per.get('postgres', 0) * 1000:>6.1f}ms"
             f"{per.get('bench', 0) * 1000:>8.1f}ms{r.busy_cores:>8.2f}/{os.cpu_count()}"
         )
+
+
+def _keys(runs: list[Run]) -> list[tuple[str, int]]:
+    return sorted({(r.label, r.processes) for r in runs}, key=lambda k: (k[1], k[0]))
+
+
+def _median_run(runs: list[Run]) -> Run:
+    return sorted(runs, key=lambda r: r.rate)[len(runs) // 2]
 
 
 def print_targets(runs: list[Run], label: str) -> None:
@@ -474,6 +488,7 @@ def main() -> int:
     parser.add_argument("--warmup", type=float, default=3.0)
     parser.add_argument("--file-bytes", type=int, default=20_000)
     parser.add_argument("--per-call", type=int, default=5)
+    parser.add_argument("--repeat", type=int, default=1, help="runs of each, alternated")
     args = parser.parse_args()
     codes = [tuple(c.split("=", 1)) for c in args.code] or [("this", str(ROOT))]
     with tempfile.TemporaryDirectory(prefix="hub-fleet-") as work:
@@ -494,12 +509,16 @@ def _bench(postgres: PostgresServer, codes: list[tuple[str, str]], args: argpars
         f"{args.clients} clients, {args.esps or args.clients} ESP accounts, "
         f"{args.file_bytes:,}-byte files, {args.seconds:g} s windows, {os.cpu_count()} cores"
     )
-    runs: list[Run] = []
-    for n in args.processes:  # trees alternate at each process count: drift hits both alike
-        for label, tree in codes:
-            runs.append(measure_load(postgres, label, Path(tree).resolve(), n, args))
-            print_runs(runs[-1:])
-    print()
+    every: list[Run] = []
+    for _round in range(args.repeat):  # trees alternate run by run: drift hits both alike
+        for n in args.processes:
+            for label, tree in codes:
+                every.append(measure_load(postgres, label, Path(tree).resolve(), n, args))
+                print_runs(every[-1:])
+    runs = [
+        _median_run([r for r in every if (r.label, r.processes) == key]) for key in _keys(every)
+    ]
+    print(f"\nthe run of median reports/s of {args.repeat} for each:")
     print_runs(runs)
     for label, tree in codes:
         calls = measure_calls(postgres, Path(tree).resolve(), args)
