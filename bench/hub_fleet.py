@@ -48,7 +48,7 @@ import httpx  # noqa: E402
 import psycopg  # noqa: E402
 
 from tests.factories import simple_report  # noqa: E402
-from tests.hub_helpers import PostgresServer, ProcessHub, start_postgres, wait_until_up  # noqa: E402
+from tests.hub_helpers import PostgresServer, ProcessHub, start_postgres  # noqa: E402
 from tipline_tui.domain.cybertip_xml_write import file_details_to_xml, report_to_xml  # noqa: E402
 from tipline_tui.domain.report import FileDetails  # noqa: E402
 from tipline_tui.hub.auth import create_account  # noqa: E402
@@ -325,13 +325,16 @@ class TreeHub(ProcessHub):
             stderr=subprocess.DEVNULL,
             env={**os.environ, **self.env},
         )
-        process = self.process
-        try:
-            wait_until_up(self.url, alive=lambda: process.poll() is None)
-        except BaseException:
-            self.kill()
-            raise
-        return self
+        process, deadline = self.process, time.monotonic() + 180  # a busy machine starts slowly
+        while True:
+            if process.poll() is not None or time.monotonic() > deadline:
+                self.kill()
+                raise RuntimeError(f"hub at {self.url} did not start")
+            try:
+                httpx.get(f"{self.url}/openapi.json", timeout=2.0)
+                return self
+            except httpx.TransportError:
+                time.sleep(0.2)
 
 
 def measure_load(

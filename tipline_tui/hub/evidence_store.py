@@ -18,9 +18,9 @@ import os
 import time
 from collections.abc import Collection, Iterator
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
-from sqlalchemy import Connection, delete, insert, literal_column, select, update
+from sqlalchemy import Connection, delete, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from tipline_tui.hub.db import HubDB
@@ -137,37 +137,34 @@ class DatabaseEvidence:
             source.unlink()
 
     def _first_chunk(self, sha256: str, block: bytes, whole: int | None) -> bool:
-        """Claim the blob row and store chunk 0; False if the bytes were already complete.
+        """Store chunk 0 under a blob row of this copy's own; False if the bytes were complete.
 
-        The claim is one upsert: it locks the row, so two copies of the same bytes take
-        turns, and it says whether the row is new (no stale chunks to delete). `whole`
-        (the size, when chunk 0 is all of it) completes the blob in this same transaction.
+        New bytes (the usual case): INSERT ... ON CONFLICT DO NOTHING makes the row, chunk 0
+        goes with it. Bytes already complete are seen without a lock (many ESPs may send one
+        file at once). Only a copy that stopped midway is taken over, under its row's lock,
+        its chunks deleted. `whole` (the size, when chunk 0 is all of it) completes the blob
+        in this same transaction.
         """
-        claim: Any = (
-            pg_insert(_blob)
-            .values(
-                sha256=sha256,
-                size=whole or 0,
-                complete=whole is not None,
-                stored_at=int(time.time()),
-            )
-            .on_conflict_do_update(
-                index_elements=[_blob.c.sha256],
-                set_={
-                    "stored_at": int(time.time()),
-                    "size": whole or 0,
-                    "complete": whole is not None,
-                },
-                where=_blob.c.complete.is_(False),
-            )
-            .returning(literal_column("(xmax = 0)").label("inserted"))
-        )
+        values = {
+            "size": whole or 0,
+            "complete": whole is not None,
+            "stored_at": int(time.time()),
+        }
+        row = _blob.c.sha256 == sha256
         with self.hub.engine.begin() as conn:  # not a feed write: no global lock
-            claimed = conn.execute(claim).first()
-            if claimed is None:  # already complete: the same bytes again, kept once
-                return False
-            if not claimed.inserted:  # a copy that stopped: its chunks go
+            made = conn.execute(
+                pg_insert(_blob)
+                .values(sha256=sha256, **values)
+                .on_conflict_do_nothing()
+                .returning(_blob.c.sha256)
+            ).first()
+            if made is None:
+                if conn.execute(select(_blob.c.complete).where(row)).scalar():
+                    return False  # the same bytes again, kept once
+                if conn.execute(select(_blob.c.complete).where(row).with_for_update()).scalar():
+                    return False  # completed while this copy waited
                 conn.execute(delete(_chunk).where(_chunk.c.sha256 == sha256))
+                conn.execute(update(_blob).where(row).values(**values))
             if block:
                 conn.execute(insert(_chunk).values(sha256=sha256, n=0, data=block))
         return True
