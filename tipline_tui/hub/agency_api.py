@@ -16,7 +16,8 @@ from sqlalchemy import Connection, Row, select, update
 from tipline_tui.domain.limits import PAGE_BYTES, wire_bytes
 from tipline_tui.domain.wire import ID_MAX, INT64_MAX, INT64_MIN, MAX_BODY_BYTES, fits_id
 from tipline_tui.hub.auth import AgencyAccount, AgencyRoute, hub_of
-from tipline_tui.hub.feed import analysis_payload, publish_referral, referral_payload, xml_text
+from tipline_tui.hub.db import append_change
+from tipline_tui.hub.feed import analysis_payload, referral_payload, xml_text
 from tipline_tui.hub.tables import Account, HubFile, HubReferral, HubReport, table_of
 
 __all__ = ["router"]
@@ -122,15 +123,19 @@ def _referral_with_report(conn: Connection, row: Row[Any]) -> AgencyReferral:
     )
 
 
-def own_referral(conn: Connection, agency: Account, referral_id: int) -> Row[Any]:
-    """This agency's referral; any other id (another agency's, none, past 64 bits) is 404."""
+def own_referral(
+    conn: Connection, agency: Account, referral_id: int, *, lock: bool = False
+) -> Row[Any]:
+    """This agency's referral; any other id (another agency's, none, past 64 bits) is 404.
+
+    `lock`: the row stays locked to the caller's write transaction (FOR UPDATE).
+    """
     row = None
     if fits_id(referral_id):
-        row = conn.execute(
-            select(_referral).where(
-                _referral.c.id == referral_id, _referral.c.agency_id == agency.agency_id
-            )
-        ).first()
+        query = select(_referral).where(
+            _referral.c.id == referral_id, _referral.c.agency_id == agency.agency_id
+        )
+        row = conn.execute(query.with_for_update() if lock else query).first()
     if row is None:
         raise HTTPException(status_code=404, detail=f"no referral #{referral_id}")
     return row
@@ -141,16 +146,20 @@ def _answer(
 ) -> ReferralModel:
     hub = hub_of(request)
     with hub.write() as conn:
-        row = own_referral(conn, agency, referral_id)
+        row = own_referral(conn, agency, referral_id, lock=True)  # two answers take turns
         now = hub.now()
         stamped = {k: (now if v is _NOW else v) for k, v in values.items()}
         # a repeat of the same answer changes nothing and appends nothing
         if any(getattr(row, k) != v for k, v in stamped.items() if not k.endswith("_at")):
             if row.acknowledged_at is not None and "acknowledged_at" in stamped:
                 stamped["acknowledged_at"] = row.acknowledged_at
-            conn.execute(update(_referral).where(_referral.c.id == row.id).values(**stamped))
-            publish_referral(conn, row.id, now)
-        row = conn.execute(select(_referral).where(_referral.c.id == row.id)).one()
+            row = conn.execute(
+                update(_referral)
+                .where(_referral.c.id == row.id)
+                .values(**stamped)
+                .returning(*_referral.c)
+            ).one()
+            append_change(conn, "referral", row.id, referral_payload(row), now)  # last
         return ReferralModel(**referral_payload(row))
 
 

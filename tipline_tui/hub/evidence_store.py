@@ -5,8 +5,9 @@ A single-host SQLite hub keeps today's content-addressed directory
 machines behind a balancer, so an ESP's upload, fileinfo and finish can each land on another
 host: there the bytes go into the database itself, in 1 MiB chunks keyed by SHA-256, written
 and committed *before* the transaction that records the file (and outside the write lock),
-then marked complete. The file row says where its bytes are (`stored_in`); finish refuses a
-file whose bytes are missing; blobs never completed (a crash mid-copy) are swept by age.
+then marked complete (a file of one chunk: all in one transaction). The file row says where
+its bytes are (`stored_in`); finish refuses a file whose bytes are missing; blobs never
+completed (a crash mid-copy) are swept by age.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import Protocol
 
 from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from tipline_tui.hub.db import HubDB
 from tipline_tui.hub.tables import HubBlob, HubBlobChunk, HubFile, HubSnapshot, table_of
@@ -108,37 +110,64 @@ class DatabaseEvidence:
         self.hub = hub
 
     def put(self, sha256: str, source: Path) -> None:
-        engine = self.hub.engine
-        with engine.begin() as conn:  # not hub.write(): no feed row, so no global lock
-            row = conn.execute(select(_blob.c.complete).where(_blob.c.sha256 == sha256)).first()
-            if row is not None and row.complete:
-                return
-            if row is None:
-                conn.execute(
-                    insert(_blob).values(
-                        sha256=sha256, size=0, complete=False, stored_at=int(time.time())
-                    )
-                )
-            conn.execute(delete(_chunk).where(_chunk.c.sha256 == sha256))
-        size = 0
+        """Store the bytes; a file of one chunk (most evidence) in one transaction."""
+        size = source.stat().st_size
         with source.open("rb") as handle:
-            number = 0
-            while block := handle.read(CHUNK_BYTES):
-                with engine.begin() as conn:  # a chunk a transaction: no giant one
-                    conn.execute(insert(_chunk).values(sha256=sha256, n=number, data=block))
-                    conn.execute(
-                        update(_blob)
-                        .where(_blob.c.sha256 == sha256)
-                        .values(stored_at=int(time.time()))
-                    )
-                number += 1
-                size += len(block)
-        with engine.begin() as conn:
-            conn.execute(
-                update(_blob).where(_blob.c.sha256 == sha256).values(size=size, complete=True)
-            )
+            block = handle.read(CHUNK_BYTES)
+            whole = len(block) == size
+            if self._first_chunk(sha256, block, size if whole else None):
+                number = 1
+                while not whole and (block := handle.read(CHUNK_BYTES)):
+                    with self.hub.engine.begin() as conn:  # a chunk a transaction: no giant one
+                        conn.execute(insert(_chunk).values(sha256=sha256, n=number, data=block))
+                        conn.execute(
+                            update(_blob)
+                            .where(_blob.c.sha256 == sha256)
+                            .values(stored_at=int(time.time()))
+                        )
+                    number += 1
+                if not whole:
+                    with self.hub.engine.begin() as conn:
+                        conn.execute(
+                            update(_blob)
+                            .where(_blob.c.sha256 == sha256)
+                            .values(size=size, complete=True)
+                        )
         with contextlib.suppress(FileNotFoundError):
             source.unlink()
+
+    def _first_chunk(self, sha256: str, block: bytes, whole: int | None) -> bool:
+        """Store chunk 0 under a blob row of this copy's own; False if the bytes were complete.
+
+        New bytes (the usual case): INSERT ... ON CONFLICT DO NOTHING makes the row, chunk 0
+        goes with it. Bytes already complete are seen without a lock (many ESPs may send one
+        file at once). Only a copy that stopped midway is taken over, under its row's lock,
+        its chunks deleted. `whole` (the size, when chunk 0 is all of it) completes the blob
+        in this same transaction.
+        """
+        values = {
+            "size": whole or 0,
+            "complete": whole is not None,
+            "stored_at": int(time.time()),
+        }
+        row = _blob.c.sha256 == sha256
+        with self.hub.engine.begin() as conn:  # not a feed write: no global lock
+            made = conn.execute(
+                pg_insert(_blob)
+                .values(sha256=sha256, **values)
+                .on_conflict_do_nothing()
+                .returning(_blob.c.sha256)
+            ).first()
+            if made is None:
+                if conn.execute(select(_blob.c.complete).where(row)).scalar():
+                    return False  # the same bytes again, kept once
+                if conn.execute(select(_blob.c.complete).where(row).with_for_update()).scalar():
+                    return False  # completed while this copy waited
+                conn.execute(delete(_chunk).where(_chunk.c.sha256 == sha256))
+                conn.execute(update(_blob).where(row).values(**values))
+            if block:
+                conn.execute(insert(_chunk).values(sha256=sha256, n=0, data=block))
+        return True
 
     def has(self, sha256: str) -> bool:
         with self.hub.read() as conn:

@@ -1,8 +1,9 @@
 """The payloads of the change feed, built in one place so every writer agrees.
 
 Each function returns exactly the payload `tipline_tui/domain/wire.py`
-defines for its change kind; `publish_*` append the change as well. Call them
-inside a `HubDB.write()` transaction, beside the write they describe.
+defines for its change kind, from rows the writer already holds (an UPDATE's or
+INSERT's RETURNING: no read after its write); `publish_agency` appends the change
+as well. Append last in a `HubDB.write()` transaction (db.py: the feed's lock).
 """
 
 from __future__ import annotations
@@ -13,11 +14,8 @@ from sqlalchemy import Connection, Row, select
 
 from tipline_tui.domain.wire import ANALYSIS_FIELDS
 from tipline_tui.hub.db import append_change
-from tipline_tui.hub.tables import HubAgency, HubFile, HubReferral, HubReport, table_of
+from tipline_tui.hub.tables import HubAgency, table_of
 
-_report = table_of(HubReport)
-_file = table_of(HubFile)
-_referral = table_of(HubReferral)
 _agency = table_of(HubAgency)
 
 REFERRAL_FIELDS = (
@@ -51,19 +49,16 @@ def analysis_payload(row: Row[Any] | Any) -> dict[str, Any]:
     return payload
 
 
-def report_payload(conn: Connection, report_id: int) -> dict[str, Any]:
-    """The "report" payload: the document as the ESP sent it, and its fileDetails documents."""
-    row = conn.execute(select(_report).where(_report.c.id == report_id)).one()
-    files = conn.execute(
-        select(_file.c.details_xml)
-        .where(_file.c.report_id == report_id, _file.c.details_xml.is_not(None))
-        .order_by(_file.c.uploaded_at, _file.c.file_id)
-    ).scalars()
+def report_payload_of(
+    report_id: int, received_at: int, xml: bytes, details: list[bytes]
+) -> dict[str, Any]:
+    """The "report" payload from what the writer already holds (no read after its write);
+    `details`: the fileDetails documents in upload order."""
     return {
-        "report_id": row.id,
-        "received_at": row.finished_at or row.opened_at,
-        "xml": xml_text(row.xml),
-        "files": [xml_text(details) for details in files],
+        "report_id": report_id,
+        "received_at": received_at,
+        "xml": xml_text(xml),
+        "files": [xml_text(document) for document in details],
     }
 
 
@@ -94,21 +89,6 @@ def note_payload(
         "created_at": created_at,
         "body": body,
     }
-
-
-def publish_report(conn: Connection, report_id: int, at: int) -> int:
-    """Announce a finished report to every analyst; return the seq.
-
-    Called once a report is finished, by ESP intake and operator import alike.
-    Its analysis is the default (status new, version 1) until an "analysis"
-    change says otherwise, so none is appended here.
-    """
-    return append_change(conn, "report", report_id, report_payload(conn, report_id), at)
-
-
-def publish_referral(conn: Connection, referral_id: int, at: int) -> int:
-    row = conn.execute(select(_referral).where(_referral.c.id == referral_id)).one()
-    return append_change(conn, "referral", referral_id, referral_payload(row), at)
 
 
 def publish_agency(conn: Connection, agency_id: int, at: int) -> int:

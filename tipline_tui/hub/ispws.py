@@ -32,20 +32,21 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, insert, literal, select, update
 from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import run_in_threadpool
 
 from tipline_tui.domain.cybertip_xml import parse_file_details, parse_report
 from tipline_tui.domain.wire import ID_MAX
 from tipline_tui.hub.auth import esp_account, hub_of
-from tipline_tui.hub.db import HubDB
+from tipline_tui.hub.db import HubDB, append_change
 from tipline_tui.hub.evidence import INCOMING
-from tipline_tui.hub.evidence_store import EvidenceStore
-from tipline_tui.hub.feed import publish_report
+from tipline_tui.hub.evidence_store import DatabaseEvidence, EvidenceStore
+from tipline_tui.hub.feed import report_payload_of
 from tipline_tui.hub.ispws_common import (
     C,
     Refusal,
+    claim_open_report,
     evidence_dir,
     evidence_store,
     file_table,
@@ -53,14 +54,12 @@ from tipline_tui.hub.ispws_common import (
     in_write,
     log,
     moment,
-    own_open_report,
     parse_document,
     read_body,
     refused,
     report_id_of,
     report_table,
     server_error,
-    touch,
     xml_response,
 )
 from tipline_tui.hub.ispws_limits import (
@@ -73,12 +72,14 @@ from tipline_tui.hub.ispws_upload import Upload, receive, store_file
 from tipline_tui.hub.ispws_xml import describe, report_done_response, report_response
 from tipline_tui.hub.operator import ESP_ID_FLOOR  # ESP ids at and above it, imports below
 from tipline_tui.hub.settings import HubSettings
-from tipline_tui.hub.tables import Account, HubReport
+from tipline_tui.hub.tables import Account, HubBlob, HubReport, table_of
 
 __all__ = ["XSD_ENV", "router"]
 
 XSD_ENV = "TIPLINE_HUB_XSD"  # path of the schema file GET /xsd serves; unset: 1210
 ID_ATTEMPTS = 8
+
+blob_table = table_of(HubBlob)
 
 router = APIRouter(prefix="/ispws", tags=["ispws (CyberTipline Reporting API)"])
 
@@ -148,7 +149,6 @@ def _open_report(hub: HubDB, account: Account, data: bytes) -> int:
         try:
             with hub.write() as conn:
                 now = hub.now()
-                admit_report(conn, account, len(data), now)
                 row = HubReport(
                     id=report_id,
                     esp_account_id=account.id,
@@ -160,6 +160,7 @@ def _open_report(hub: HubDB, account: Account, data: bytes) -> int:
                 values = row.model_dump()
                 values["xml"] = data
                 conn.execute(insert(report_table).values(**values))
+                admit_report(conn, account, len(data), now)  # after: it counts this one
                 return report_id
         except IntegrityError:  # the id was taken (about one in a billion): draw again
             continue
@@ -193,11 +194,7 @@ async def upload(request: Request, account: EspAccount) -> Response:
         if "id" in fields:  # the form names its report first, as clients send it
             early_id = report_id = report_id_of(fields["id"])
             length = int(declared) if declared.isdigit() else None
-
-            def check(conn: Connection, now: int) -> None:
-                admit_upload_early(conn, account, early_id, length, now)
-
-            in_write(hub, check)
+            admit_upload_early(hub, account, early_id, length)
 
     up = Upload(evidence / INCOMING, before_file=before_file)
     try:
@@ -246,23 +243,13 @@ def _attach_details(hub: HubDB, account: Account, details: Any, data: bytes) -> 
     report_id = int(details.report_id)
 
     def work(conn: Connection, now: int) -> None:
-        report = own_open_report(conn, account, report_id, now)
-        row = conn.execute(
-            select(file_table.c.details_xml).where(
-                file_table.c.file_id == details.file_id, file_table.c.report_id == report_id
-            )
-        ).first()
-        if row is None:
-            raise Refusal(C.FILE_DOES_NOT_EXIST, f"no file {details.file_id} in report {report_id}")
-        if row.details_xml is not None:
-            raise Refusal(C.INVALID_REQUEST, f"file {details.file_id} already has its details")
-        admit_details(conn, account, report, len(data), now)
+        report = claim_open_report(conn, account, report_id, now, changed_at=now)
+        admit_details(conn, account, report, details.file_id, len(data), now)
         conn.execute(
             update(file_table)
             .where(file_table.c.file_id == details.file_id)
             .values(details_xml=data)
         )
-        touch(conn, report_id, now)
 
     in_write(hub, work)
 
@@ -288,41 +275,56 @@ async def finish(request: Request, account: EspAccount) -> Response:
 
 
 def _finish(hub: HubDB, store: EvidenceStore, account: Account, report_id: int) -> list[str]:
+    """Finish and announce the report: four statements, the announcement last (db.py)."""
+
     def work(conn: Connection, now: int) -> list[str]:
-        own_open_report(conn, account, report_id, now)
-        _check_bytes_present(conn, store, report_id)
-        conn.execute(
-            update(report_table)
-            .where(report_table.c.id == report_id)
-            .values(state="finished", finished_at=now, changed_at=now)
+        report = claim_open_report(
+            conn,
+            account,
+            report_id,
+            now,
+            report_table.c.xml,
+            state="finished",
+            finished_at=now,
+            changed_at=now,
         )
-        publish_report(conn, report_id, now)  # the XML and fileDetails; never file bytes
-        return list(
-            conn.execute(
-                select(file_table.c.file_id)
-                .where(file_table.c.report_id == report_id)
-                .order_by(file_table.c.uploaded_at, file_table.c.file_id)
-            ).scalars()
+        files = _files_with_bytes(conn, store, report_id)
+        payload = report_payload_of(
+            report_id, now, report.xml, [f.details_xml for f in files if f.details_xml is not None]
         )
+        append_change(conn, "report", report_id, payload, now)  # never file bytes
+        return [f.file_id for f in files]
 
     return in_write(hub, work)
 
 
-def _check_bytes_present(conn: Connection, store: EvidenceStore, report_id: int) -> None:
-    """Every file recorded for the report has its bytes where its row says (else 1100)."""
-    rows = conn.execute(
-        select(file_table.c.file_id, file_table.c.sha256, file_table.c.stored_in).where(
-            file_table.c.report_id == report_id
+def _files_with_bytes(conn: Connection, store: EvidenceStore, report_id: int) -> list[Any]:
+    """The report's files in upload order; each must have its bytes where its row says (1100).
+
+    On the database store the blob's completeness comes in the same query.
+    """
+    in_database = isinstance(store, DatabaseEvidence)
+    query = select(
+        file_table.c.file_id,
+        file_table.c.sha256,
+        file_table.c.stored_in,
+        file_table.c.details_xml,
+        blob_table.c.complete if in_database else literal(True).label("complete"),
+    ).where(file_table.c.report_id == report_id)
+    if in_database:
+        query = query.select_from(
+            file_table.outerjoin(blob_table, blob_table.c.sha256 == file_table.c.sha256)
         )
-    ).all()
-    missing = store.missing(conn, {row.sha256 for row in rows})
+    rows = list(conn.execute(query.order_by(file_table.c.uploaded_at, file_table.c.file_id)))
+    missing = set() if in_database else store.missing(conn, {row.sha256 for row in rows})
     for row in rows:
-        if row.stored_in != store.where or row.sha256 in missing:
+        if row.stored_in != store.where or not row.complete or row.sha256 in missing:
             raise Refusal(
                 C.FILE_UPLOAD_FAILED,
                 f"file {row.file_id}'s bytes are not in this hub's evidence store "
                 f"({row.stored_in}); upload it again",
             )
+    return rows
 
 
 @router.post("/retract", summary="Cancel an unfinished report: form field `id`")
@@ -342,11 +344,6 @@ async def retract(request: Request, account: EspAccount) -> Response:
 
 def _retract(hub: HubDB, account: Account, report_id: int) -> None:
     def work(conn: Connection, now: int) -> None:
-        own_open_report(conn, account, report_id, now)
-        conn.execute(
-            update(report_table)
-            .where(report_table.c.id == report_id)
-            .values(state="retracted", changed_at=now)
-        )
+        claim_open_report(conn, account, report_id, now, state="retracted", changed_at=now)
 
     in_write(hub, work)

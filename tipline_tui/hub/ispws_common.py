@@ -15,14 +15,14 @@ from typing import Any, TypeVar, cast
 
 from fastapi import Request
 from fastapi.responses import Response
-from sqlalchemy import Connection, Row, select, update
+from sqlalchemy import Connection, Row, func, or_, select, update
 
 from tipline_tui.domain.cybertip_xml import INTERNAL_ERROR, MAX_DOCUMENT_BYTES, ReportParseError
 from tipline_tui.domain.wire import fits_id
 from tipline_tui.domain.xml_reader import Refused, read
 from tipline_tui.hub.db import HubDB
 from tipline_tui.hub.evidence_store import EvidenceStore
-from tipline_tui.hub.expiry import is_expired
+from tipline_tui.hub.expiry import IDLE_FOR, OPEN_FOR, is_expired
 from tipline_tui.hub.ispws_xml import CONTENT_TYPE, ResponseCode, describe, is_utf8, report_response
 from tipline_tui.hub.tables import Account, HubFile, HubReport
 from tipline_tui.store.tables import table_of
@@ -34,6 +34,12 @@ MAX_LISTED = 20  # validation problems told in one responseDescription
 _MAX_ID = 2**63 - 1  # reportId is an xs:long
 report_table = table_of(HubReport)
 file_table = table_of(HubFile)
+# what the checks read: never the XML itself, which may be megabytes
+_STATE = [report_table.c[name] for name in ("id", "esp_account_id", "state")] + [
+    report_table.c.opened_at,
+    report_table.c.changed_at,
+    func.length(report_table.c.xml).label("xml_bytes"),
+]
 
 C = ResponseCode
 T = TypeVar("T")
@@ -183,7 +189,7 @@ def own_open_report(conn: Connection, account: Account, report_id: int, now: int
     """
     row = None
     if fits_id(report_id):  # an xs:long past the id column's range names no report
-        row = conn.execute(select(report_table).where(report_table.c.id == report_id)).first()
+        row = conn.execute(select(*_STATE).where(report_table.c.id == report_id)).first()
     if row is None or row.esp_account_id != account.id:
         raise Refusal(C.REPORT_DOES_NOT_EXIST, f"no report {report_id}")
     if row.state == "open" and is_expired(row.opened_at, row.changed_at, now):
@@ -197,6 +203,42 @@ def own_open_report(conn: Connection, account: Account, report_id: int, now: int
         raise Refusal(C.REPORT_ALREADY_FINISHED, f"report {report_id} is finished")
     if row.state != "open":
         raise Refusal(C.REPORT_DOES_NOT_EXIST, f"no report {report_id}")
+    return row
+
+
+def not_expired(now: int) -> Any:
+    """SQL for "an open report opened and changed so is not expired at `now`" (expiry.py)."""
+    return or_(
+        report_table.c.opened_at > now - OPEN_FOR, report_table.c.changed_at > now - IDLE_FOR
+    )
+
+
+def claim_open_report(
+    conn: Connection, account: Account, report_id: int, now: int, *returning: Any, **values: Any
+) -> Row[Any]:
+    """The ESP's own open, unexpired report, updated with `values` and locked to this
+    transaction in one statement; `returning` its columns (default: `xml_bytes`).
+
+    The lock is the row's: calls on one report take turns (two fileinfos of one file,
+    a fileinfo and its finish), calls on other reports do not wait. Any other report
+    is refused exactly as `own_open_report` refuses it (it marks an expired one).
+    """
+    row = None
+    if fits_id(report_id):
+        row = conn.execute(
+            update(report_table)
+            .where(
+                report_table.c.id == report_id,
+                report_table.c.esp_account_id == account.id,
+                report_table.c.state == "open",
+                not_expired(now),
+            )
+            .values(**values)
+            .returning(report_table.c.id, *(returning or (_STATE[-1],)))
+        ).first()
+    if row is None:
+        own_open_report(conn, account, report_id, now)  # raises the refusal that says why
+        raise Refusal(C.REPORT_DOES_NOT_EXIST, f"no report {report_id}")  # it changed meanwhile
     return row
 
 

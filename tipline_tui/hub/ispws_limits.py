@@ -11,11 +11,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, Row, func, insert, select, update
+from sqlalchemy import Connection, Row, case, func, select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from tipline_tui.domain.limits import FILE_DETAILS_PER_REPORT, FILES_PER_REPORT, REPORT_BYTES, Limit
-from tipline_tui.hub.expiry import is_expired
-from tipline_tui.hub.ispws_common import C, Refusal, file_table, own_open_report, report_table
+from tipline_tui.domain.wire import fits_id
+from tipline_tui.hub.db import HubDB
+from tipline_tui.hub.ispws_common import (
+    C,
+    Refusal,
+    file_table,
+    in_write,
+    not_expired,
+    own_open_report,
+    report_table,
+)
 from tipline_tui.hub.settings import HubSettings
 from tipline_tui.hub.tables import Account, EspUsage, table_of
 
@@ -39,58 +49,95 @@ def check_report_bytes(size: int) -> None:
 
 
 def admit_report(conn: Connection, account: Account, size: int, now: int) -> None:
-    """Before a report is opened: the ESP's open-reports and daily-bytes quotas (3100)."""
-    settings = HubSettings()
-    rows = conn.execute(
-        select(report_table.c.opened_at, report_table.c.changed_at).where(
-            report_table.c.esp_account_id == account.id, report_table.c.state == "open"
-        )
-    ).all()
-    held = sum(1 for r in rows if not is_expired(r.opened_at, r.changed_at, now))
-    quota = Limit("open reports per ESP", settings.esp_open_reports, "reports")
-    if held + 1 > quota.value:
-        raise Refusal(C.NOT_AUTHORISED_TO_SUBMIT, f"{quota.crossed(held + 1)}; finish some first")
-    _spend(conn, account, size, now, C.NOT_AUTHORISED_TO_SUBMIT, settings)
+    """Once a report is inserted: the ESP's open-reports and daily-bytes quotas (3100).
 
-
-def admit_file(
-    conn: Connection, account: Account, report_id: int, size: int, now: int, *, spend: bool = True
-) -> None:
-    """Before a file is recorded: files per report (4000), then the daily bytes (3300).
-
-    `spend=False` checks without counting the bytes (before the file has arrived).
+    The meter is spent first: its row lock makes this ESP's submits take turns from
+    here, so the count that follows sees every one committed before it.
     """
+    settings = HubSettings()
+    total = _meter(conn, account, size, now)
+    held = conn.execute(
+        select(func.count())
+        .select_from(report_table)
+        .where(
+            report_table.c.esp_account_id == account.id,
+            report_table.c.state == "open",
+            not_expired(now),
+        )
+    ).scalar_one()  # this report included
+    quota = Limit("open reports per ESP", settings.esp_open_reports, "reports")
+    if held > quota.value:
+        raise Refusal(C.NOT_AUTHORISED_TO_SUBMIT, f"{quota.crossed(held)}; finish some first")
+    _refuse_past_quota(total, C.NOT_AUTHORISED_TO_SUBMIT, settings)
+
+
+def admit_file(conn: Connection, account: Account, report_id: int, size: int, now: int) -> None:
+    """A file just recorded (its row counts): files per report (4000), the daily bytes (3300);
+    a refusal rolls its row back."""
     count = conn.execute(
         select(func.count()).select_from(file_table).where(file_table.c.report_id == report_id)
     ).scalar_one()
-    _within(FILES_PER_REPORT, int(count) + 1)
-    _spend(conn, account, size, now, C.NOT_AUTHORISED_TO_UPDATE, HubSettings(), spend=spend)
+    _within(FILES_PER_REPORT, int(count))
+    _refuse_past_quota(_meter(conn, account, size, now), C.NOT_AUTHORISED_TO_UPDATE)
 
 
-def admit_upload_early(
-    conn: Connection, account: Account, report_id: int, declared: int | None, now: int
-) -> None:
+def admit_upload_early(hub: HubDB, account: Account, report_id: int, declared: int | None) -> None:
     """Before any byte of the file is read: the report is this ESP's and open, it has room
     for another file, and today's quota has room for the body's declared length (less the
-    form's own bytes). The same checks run again, counting, once the file is in."""
-    own_open_report(conn, account, report_id, now)
+    form's own bytes). The same checks run again, counting, once the file is in.
+
+    One read statement, outside any transaction; a report that is not this ESP's open one
+    is then refused as `own_open_report` refuses it (in a write: it may mark it expired).
+    """
+    now = hub.now()
+    row = None
+    if fits_id(report_id):
+        files = select(func.count()).where(file_table.c.report_id == report_id)
+        sent = select(_usage.c.sent).where(
+            _usage.c.account_id == account.id, _usage.c.day == now // _DAY
+        )
+        query = select(
+            files.scalar_subquery().label("files"),
+            func.coalesce(sent.scalar_subquery(), 0).label("sent"),
+        ).where(
+            report_table.c.id == report_id,
+            report_table.c.esp_account_id == account.id,
+            report_table.c.state == "open",
+            not_expired(now),
+        )
+        with hub.single() as conn:
+            row = conn.execute(query).first()
+    if row is None:
+        in_write(hub, lambda conn, now: own_open_report(conn, account, report_id, now))
+        raise Refusal(C.REPORT_DOES_NOT_EXIST, f"no report {report_id}")  # it changed meanwhile
+    _within(FILES_PER_REPORT, int(row.files) + 1)
     size = max(0, (declared or 0) - FORM_OVERHEAD_BYTES)
-    admit_file(conn, account, report_id, size, now, spend=False)
+    _refuse_past_quota(int(row.sent) + size, C.NOT_AUTHORISED_TO_UPDATE)
 
 
 def admit_details(
-    conn: Connection, account: Account, report: Row[Any], size: int, now: int
+    conn: Connection, account: Account, report: Row[Any], file_id: str, size: int, now: int
 ) -> None:
-    """Before a fileDetails is attached: its count, the report's bytes (4000), the quota (3300)."""
-    count, stored = conn.execute(
+    """Before a fileDetails is attached: the file is the report's and has none yet (4000,
+    5002), their count, the report's bytes (4000), the quota (3300). One query reads all."""
+    is_target = file_table.c.file_id == file_id
+    found, described, count, stored = conn.execute(
         select(
+            func.coalesce(func.max(case((is_target, 1), else_=0)), 0),
+            func.coalesce(
+                func.max(case((is_target & file_table.c.details_xml.is_not(None), 1), else_=0)), 0
+            ),
             func.count(file_table.c.details_xml),
             func.coalesce(func.sum(func.length(file_table.c.details_xml)), 0),
         ).where(file_table.c.report_id == report.id)
     ).one()
+    if not found:
+        raise Refusal(C.FILE_DOES_NOT_EXIST, f"no file {file_id} in report {report.id}")
+    if described:
+        raise Refusal(C.INVALID_REQUEST, f"file {file_id} already has its details")
     _within(FILE_DETAILS_PER_REPORT, int(count) + 1)
-    _within(REPORT_BYTES, len(report.xml) + int(stored) + size)
-    _spend(conn, account, size, now, C.NOT_AUTHORISED_TO_UPDATE, HubSettings())
+    _within(REPORT_BYTES, int(report.xml_bytes) + int(stored) + size)
+    _refuse_past_quota(_meter(conn, account, size, now), C.NOT_AUTHORISED_TO_UPDATE)
 
 
 def _within(limit: Limit, actual: int) -> None:
@@ -98,27 +145,23 @@ def _within(limit: Limit, actual: int) -> None:
         raise Refusal(C.INVALID_REQUEST, limit.crossed(actual))
 
 
-def _spend(
-    conn: Connection,
-    account: Account,
-    size: int,
-    now: int,
-    code: C,
-    settings: HubSettings,
-    *,
-    spend: bool = True,
-) -> None:
-    """Add `size` to today's meter, or refuse with `code` if that passes the daily quota."""
-    day = now // _DAY
-    key = (_usage.c.account_id == account.id) & (_usage.c.day == day)
-    sent = conn.execute(select(_usage.c.sent).where(key)).scalar()
-    quota = Limit("bytes per ESP per day", settings.esp_bytes_per_day, "bytes")
-    total = int(sent or 0) + size
+def _meter(conn: Connection, account: Account, size: int, now: int) -> int:
+    """Add `size` to today's meter in one statement; the new total.
+
+    An upsert: it cannot lose a concurrent call's bytes, and its row lock (to the end of
+    the transaction) makes this ESP's spends take turns. A refusal rolls it back.
+    """
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    upsert = dialect.insert(_usage).values(account_id=account.id, day=now // _DAY, sent=size)
+    upsert = upsert.on_conflict_do_update(
+        index_elements=[_usage.c.account_id, _usage.c.day],
+        set_={"sent": _usage.c.sent + upsert.excluded.sent},
+    ).returning(_usage.c.sent)
+    return int(conn.execute(upsert).scalar_one())
+
+
+def _refuse_past_quota(total: int, code: C, settings: HubSettings | None = None) -> None:
+    """Refuse with `code` if today's total passes the daily quota."""
+    quota = Limit("bytes per ESP per day", (settings or HubSettings()).esp_bytes_per_day, "bytes")
     if total > quota.value:
         raise Refusal(code, f"{quota.crossed(total)}; the quota resets at 00:00 UTC")
-    if not spend:
-        return
-    if sent is None:
-        conn.execute(insert(_usage).values(account_id=account.id, day=day, sent=total))
-    else:
-        conn.execute(update(_usage).where(key).values(sent=total))

@@ -30,12 +30,11 @@ from tipline_tui.hub.evidence_store import EvidenceStore
 from tipline_tui.hub.ispws_common import (
     C,
     Refusal,
+    claim_open_report,
     file_table,
     in_write,
     log,
-    own_open_report,
     too_big,
-    touch,
 )
 from tipline_tui.hub.ispws_limits import admit_file
 from tipline_tui.hub.tables import Account
@@ -195,8 +194,7 @@ def store_file(
     inside = store.where == "directory"
 
     def work(conn: Connection, now: int) -> str:
-        own_open_report(conn, account, report_id, now)
-        admit_file(conn, account, report_id, up.size, now)  # in this transaction: no race
+        claim_open_report(conn, account, report_id, now, changed_at=now)  # uploads take turns
         if inside:
             store.put(sha256, temp)
         file_id = secrets.token_hex(16)
@@ -214,7 +212,7 @@ def store_file(
                 stored_in=store.where,
             )
         )
-        touch(conn, report_id, now)
+        admit_file(conn, account, report_id, up.size, now)  # a refusal undoes the row
         return file_id
 
     try:

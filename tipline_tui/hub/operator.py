@@ -87,7 +87,7 @@ def import_reports(hub: HubDB, xml_documents: Sequence[bytes]) -> list[int]:
             last += 1
             row = {"id": last, **finished_report(data, now)}
             report_id = int(conn.execute(_ADD_REPORT, row).scalar_one())
-            # what feed.report_payload would read back, built from what was just written
+            # the report payload (feed.report_payload_of), built from what was just written
             payload = {"report_id": report_id, "received_at": now, "xml": xml_text(data)}
             append_change(conn, "report", report_id, {**payload, "files": []}, now)
             ids.append(report_id)

@@ -5,10 +5,15 @@ tipline_tui/domain/transitions.py; this module reads the tip and the facts
 the rule needs, and writes the result: the tip, a note or a referral, the
 change feed and the answer.
 
-`apply_action` runs inside one serialised write transaction and records its
-answer in `hub_action` in that same transaction, so an action is never
-applied without its answer being kept: a retry after any crash gets
-"duplicate" with the first answer, never a second apply.
+`apply_action` runs inside one write transaction and records its answer in
+`hub_action` in that same transaction, so an action is never applied without
+its answer being kept: a retry after any crash gets "duplicate" with the first
+answer, never a second apply. Actions on one tip run one at a time: the first
+statement locks the tip's row (FOR UPDATE on PostgreSQL; SQLite has one writer),
+so of two claims or dispatches at once one applies and the other then sees it
+(conflict), and the same action pushed twice at once is applied once. Feed
+changes are appended last, so the feed's global lock covers only their INSERT
+and the commit (tipline_tui/hub/db.py).
 
 Outcomes (see tipline_tui/domain/wire.py): applied; duplicate; conflict (the
 base version is stale, or the claim / dispatch rule is broken at this
@@ -41,7 +46,7 @@ from tipline_tui.domain.wire import (
     OutcomeName,
 )
 from tipline_tui.hub.db import append_change
-from tipline_tui.hub.feed import analysis_payload, note_payload, publish_referral
+from tipline_tui.hub.feed import analysis_payload, note_payload, referral_payload
 from tipline_tui.hub.tables import (
     Account,
     HubAction,
@@ -63,8 +68,10 @@ _referral = table_of(HubReferral)
 _STATE_COLUMNS = [_report.c[name] for name in ("id", "version", *ANALYSIS_FIELDS)]
 # built once, executed with parameters: statement building is most of an action's cost
 _FIRST_ANSWER = select(_action).where(_action.c.action_id == bindparam("action_id"))
-_TIP = select(*_STATE_COLUMNS).where(
-    _report.c.id == bindparam("report_id"), _report.c.state == "finished"
+_TIP = (
+    select(*_STATE_COLUMNS)
+    .where(_report.c.id == bindparam("report_id"), _report.c.state == "finished")
+    .with_for_update(of=_report)
 )
 _AGENCY_NAME = select(_agency.c.name).where(_agency.c.id == bindparam("agency_id"))
 _REFERRED_BY = (
@@ -79,29 +86,32 @@ _REFERRED_BY = (
 _REFERRED = select(_referral.c.id).where(_referral.c.report_id == bindparam("report_id")).limit(1)
 _RECORD = insert(_action)
 _ADD_NOTE = insert(_note).returning(_note.c.id)
-_ADD_REFERRAL = insert(_referral).returning(_referral.c.id)
+_ADD_REFERRAL = insert(_referral).returning(*_referral.c)
+Changes = list[tuple[str, int, dict[str, Any]]]  # (kind, entity_id, payload), appended last
 
 
 def apply_action(conn: Connection, account: Account, action: ActionDict, now: int) -> AnswerDict:
     """Apply (or answer again) one action; call inside `HubDB.write()`."""
     action_id = action["action_id"]
+    report_id = action.get("report_id")
+    report = _tip_or_none(conn, report_id)  # locked first: see the module's docstring
     first = conn.execute(_FIRST_ANSWER, {"action_id": action_id}).first()
     if first is not None:
         if first.account_id != account.id:
             return _answer(action_id, "rejected", "this action_id was used by another account")
         return _duplicate(action_id, first.answer or {})
-    report_id = action.get("report_id")
+    changes: Changes = []
     try:
-        report = _tip(conn, report_id)
-        answer = _apply(conn, account, action, report, now)
-    except Refusal as refusal:
-        row = _tip_or_none(conn, report_id)
+        if report is None:
+            raise no_tip(report_id)
+        answer = _apply(conn, account, action, report, now, changes)
+    except Refusal as refusal:  # refused before anything was written
         answer = _answer(
             action_id,
             refusal.outcome,
             refusal.reason,
-            version=None if row is None else row.version,
-            current=None if row is None else analysis_payload(row),
+            version=None if report is None else report.version,
+            current=None if report is None else analysis_payload(report),
         )
     conn.execute(
         _RECORD,
@@ -114,6 +124,8 @@ def apply_action(conn: Connection, account: Account, action: ActionDict, now: in
             "answer": dict(answer),
         },
     )
+    for kind, entity_id, payload in changes:
+        append_change(conn, kind, entity_id, payload, now)
     return answer
 
 
@@ -152,13 +164,6 @@ def _tip_or_none(conn: Connection, report_id: Any) -> Any:
     return conn.execute(_TIP, {"report_id": report_id}).first()
 
 
-def _tip(conn: Connection, report_id: Any) -> Any:
-    row = _tip_or_none(conn, report_id)
-    if row is None:
-        raise no_tip(report_id)
-    return row
-
-
 def _facts(conn: Connection, report_id: int, kind: Any, payload: Any) -> Facts:
     """What the rule of `kind` needs from the hub's tables besides the tip itself."""
     agency_id = agency_id_of(payload) if isinstance(payload, dict) else None
@@ -175,7 +180,7 @@ def _facts(conn: Connection, report_id: int, kind: Any, payload: Any) -> Facts:
 
 
 def _apply(
-    conn: Connection, account: Account, action: ActionDict, report: Any, now: int
+    conn: Connection, account: Account, action: ActionDict, report: Any, now: int, changes: Changes
 ) -> AnswerDict:
     kind, payload = action["kind"], action.get("payload", {})
     done = decide(
@@ -187,7 +192,7 @@ def _apply(
         base_version=action.get("base_version"),
     )
     if not done.versioned:
-        return _add_note(conn, action["action_id"], report, done, account.name, now)
+        return _add_note(conn, action["action_id"], report, done, account.name, now, changes)
     version = report.version + 1
     conn.execute(
         update(_report)
@@ -195,28 +200,34 @@ def _apply(
         .values(**done.changes, version=version, changed_at=now)
     )
     if done.kind == ActionKind.DISPATCH:
-        _refer(conn, action["action_id"], report, done, account.name, now)
+        changes.append(_refer(conn, action["action_id"], report, done, account.name, now))
     current = {**analysis_payload(report), **done.changes, "version": version}
-    append_change(conn, "analysis", report.id, current, now)
+    changes.append(("analysis", report.id, current))
     return _answer(action["action_id"], "applied", version=version, current=current)
 
 
 def _add_note(
-    conn: Connection, action_id: str, report: Any, done: Transition, analyst: str, now: int
+    conn: Connection,
+    action_id: str,
+    report: Any,
+    done: Transition,
+    analyst: str,
+    now: int,
+    changes: Changes,
 ) -> AnswerDict:
     body = done.payload["body"]
     values = {"report_id": report.id, "author": analyst, "created_at": now, "body": body}
     note_id = int(conn.execute(_ADD_NOTE, values).scalar_one())
     payload = note_payload(note_id, action_id=action_id, **values)
-    append_change(conn, "note", note_id, payload, now)
+    changes.append(("note", note_id, payload))
     return _answer(action_id, "applied", version=report.version, current=analysis_payload(report))
 
 
 def _refer(
     conn: Connection, action_id: str, report: Any, done: Transition, analyst: str, now: int
-) -> None:
-    """The hub sends a referral at once: it is "sent" and on the agencies' feed."""
-    referral_id = conn.execute(
+) -> tuple[str, int, dict[str, Any]]:
+    """The hub sends a referral at once: it is "sent" and on the agencies' feed (its change)."""
+    row = conn.execute(
         _ADD_REFERRAL,
         {
             "action_id": action_id,
@@ -229,5 +240,5 @@ def _refer(
             "sent_at": now,
             "contents": done.payload.get("contents") or None,
         },
-    ).scalar_one()
-    publish_referral(conn, int(referral_id), now)
+    ).one()
+    return ("referral", int(row.id), referral_payload(row))
