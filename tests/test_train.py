@@ -132,7 +132,8 @@ def test_a_bad_night_shift_names_each_planted_mistake(
     reasons = {(m.tip, m.kind): m.reason for m in card.mistakes}
     assert "the ESP escalated it" in reasons[urgent, URGENT]
     assert key.tips[routine].why_place in reasons[routine, JURISDICTION]
-    assert card.missed == []  # set 2, but referred: late, not missed
+    referred = key.tips[urgent].jurisdiction != "none"
+    assert card.missed == ([] if referred else [urgent])  # set 2 but referred: not missed
 
 
 def test_train_new_and_score_from_the_command_line(
