@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -83,6 +84,28 @@ def test_train_new_and_score_from_the_command_line(
     assert main(["train", "score", str(out)]) == 0
     assert "urgent caught" in capsys.readouterr().out
     assert main(["train", "score", str(tmp_path / "missing.sqlite")]) == 2
+
+
+def test_a_trainees_copy_is_scored_with_the_trainers_key_and_no_other(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The class: one store copied to each trainee, the key kept by the trainer."""
+    night, other = tmp_path / "night.sqlite", tmp_path / "other.sqlite"
+    build_exercise(night, "night-shift", 1, NOW)
+    build_exercise(other, "night-shift", 1, NOW + 1)  # the same tips, made later
+    ana = tmp_path / "trainees" / "ana.sqlite"
+    ana.parent.mkdir()
+    shutil.copyfile(night, ana)
+    assert main(["train", "score", str(ana)]) == 2  # no key beside the copy
+    assert "--key" in capsys.readouterr().err
+    assert main(["train", "score", str(ana), "--key", f"{night}.key.json", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["scenario"] == "night-shift"
+    assert main(["train", "score", str(ana), "--key", f"{other}.key.json"]) == 2
+    assert "another exercise" in capsys.readouterr().err
+    garbage = tmp_path / "garbage.json"
+    garbage.write_text("{}")
+    assert main(["train", "score", str(ana), "--key", str(garbage)]) == 2
+    assert "not an answer key" in capsys.readouterr().err
 
 
 async def test_a_trainee_catches_an_urgent_tip_in_the_app_and_the_scorecard_sees_it(

@@ -36,6 +36,12 @@ def add_commands(commands: Commands) -> None:
     score = actions.add_parser("score", help="score a worked exercise against its key")
     score.add_argument("path", type=Path, metavar="PATH", help="the exercise store")
     score.add_argument("--json", action="store_true", help="machine-readable output")
+    score.add_argument(
+        "--key",
+        type=Path,
+        metavar="KEY",
+        help="the answer key, when the store is a trainee's copy (default: PATH.key.json)",
+    )
     score.set_defaults(func=score_exercise)
 
 
@@ -76,15 +82,24 @@ def run_exercise(args: argparse.Namespace) -> int:
 
 
 def score_exercise(args: argparse.Namespace) -> int:
-    from tipline_tui.demo.exercise import ExerciseKey, key_path
+    from tipline_tui.demo.exercise import ExerciseKey, key_matches, key_path, stored_scenario
     from tipline_tui.demo.scoring import score, scorecard_text
     from tipline_tui.store import open_store
 
-    sidecar = key_path(args.path)
-    if not args.path.is_file() or not sidecar.is_file():
-        return fail(f"{args.path}: not an exercise (the store or its key {sidecar} is missing)")
-    key = ExerciseKey.load(sidecar)
-    store = open_store(args.path, create=False)
+    path = args.path.expanduser()
+    sidecar = (args.key or key_path(path)).expanduser()
+    if stored_scenario(path) is None:
+        what = "no such file" if not path.exists() else "not an exercise store"
+        return fail(f"{path}: {what} (tipline train new makes one)")
+    if not sidecar.is_file():
+        return fail(f"{path}: its answer key {sidecar} is missing (give it with --key)")
+    try:
+        key = ExerciseKey.load(sidecar)
+    except (ValueError, KeyError, TypeError) as exc:
+        return fail(f"{sidecar}: not an answer key ({type(exc).__name__}: {exc})")
+    if not key_matches(path, key):
+        return fail(f"{sidecar} is the key of another exercise, not of {path}")
+    store = open_store(path, create=False)
     try:
         with store.read() as conn:
             card = score(conn, key)

@@ -94,6 +94,17 @@ class ExerciseKey:
         return cls(data["scenario"], data["seed"], data["created_at"], tips, pairs)
 
 
+def key_matches(store_path: Path, key: ExerciseKey) -> bool:
+    """Whether `key` was written with the exercise store at `store_path` (or a copy of it)."""
+    with closing(sqlite3.connect(f"{store_path.resolve().as_uri()}?mode=ro", uri=True)) as db:
+        meta = dict(db.execute("SELECT key, value FROM meta WHERE key LIKE 'exercise%'"))
+    return (
+        meta.get(EXERCISE_META) == key.scenario
+        and meta.get("exercise_seed") == str(key.seed)
+        and meta.get("exercise_created_at", str(key.created_at)) == str(key.created_at)
+    )
+
+
 def key_path(store_path: Path) -> Path:
     """Where an exercise store's answer key lives: beside it, never inside it."""
     return store_path.with_name(store_path.name + ".key.json")
@@ -221,7 +232,14 @@ def build_exercise(path: Path, scenario_name: str, seed: int, now: int) -> Exerc
     try:
         with store.write() as conn:
             write_agencies(conn, demo_agencies(DEMO_COUNTRIES))
-            write_meta(conn, {EXERCISE_META: scenario.name, "exercise_seed": str(seed)})
+            write_meta(
+                conn,
+                {
+                    EXERCISE_META: scenario.name,
+                    "exercise_seed": str(seed),
+                    "exercise_created_at": str(now),  # pairs the store with its key
+                },
+            )
             ids = write_reports(conn, [r for r, _ in picked], now)
     finally:
         store.close()
