@@ -210,3 +210,79 @@ async def test_in_the_demo_at_pace_zero_the_open_tip_shows_its_referral_acknowle
         assert app.sync is not None
         await app.sync.client.aclose()
         await store.aclose()
+
+
+def _shown_total(app: Any) -> int | None:
+    """The queue's row count as its position shows it ("1/7"); None while it loads."""
+    from tests.tui_helpers import static_text
+
+    total = static_text(app, "#queue-position").partition("/")[2]
+    return int(total.replace(",", "")) if total.replace(",", "").isdigit() else None
+
+
+async def test_on_call_in_the_demo_shows_a_handful_one_inside_its_limit() -> None:
+    """`tipline demo --on-call` as it opens at 80x24: between 3 and 40 tips, at least one
+    still inside its time limit; leaving on-call (O), the open tips are at most half."""
+    from tests.tui_helpers import settle, static_text, table_lines
+    from tests.waiting import until
+    from tipline_tui.settings import AppSettings
+    from tipline_tui.wiring import demo_workspace, make_app
+
+    with demo_workspace(bundled_demo_store()) as (store, demo_hub):
+        app = make_app(store, AppSettings.from_values(), demo_hub=demo_hub, pace=0, on_call=True)
+        async with app.run_test(size=(80, 24)) as pilot:
+            on_call = await until(lambda: _shown_total(app), pilot=pilot, what="on-call rows")
+            assert 3 <= on_call <= 40
+            rows = [line for line in table_lines(app)[1:] if line.strip()]
+            assert len(rows) == min(on_call, len(table_lines(app)) - 1)
+            assert any("LATE" not in row for row in rows), rows  # a limit not yet passed
+            await pilot.press("O")
+            await settle(pilot)
+            header = static_text(app, "#queue-counts")
+            total = int(header.split(" tips")[0].replace(",", "").split()[-1])
+            shown = await until(lambda: _shown_total(app), pilot=pilot, what="open rows")
+            assert "open" in header and shown * 2 <= total
+        assert app.sync is not None
+        await app.sync.client.aclose()
+        await store.aclose()
+
+
+async def test_at_pace_zero_a_dispatch_shows_acknowledged_on_the_open_tip_within_20_s() -> None:
+    """`tipline demo --pace 0` with the demo agencies' own timing (about 8 s): from `y` in
+    the dispatch prompt to ACKNOWLEDGED in the open tip's Analysis pane, at most 20 s."""
+    from tests.tui_helpers import settle
+    from tests.waiting import until
+    from tipline_tui.screens.report import ReportScreen
+    from tipline_tui.settings import AppSettings
+    from tipline_tui.wiring import demo_workspace, make_app
+
+    with demo_workspace(bundled_demo_store()) as (store, demo_hub):
+        app = make_app(store, AppSettings.from_values(), demo_hub=demo_hub, pace=0)
+        assert app.feed.agencies.timing == AgencyTiming()  # the demo's own, not a fast one
+        async with app.run_test(size=(80, 24)) as pilot:
+            await until(lambda: demo_hub.seeded.is_set(), pilot=pilot, what="the seeded hub")
+            await pilot.press("slash", *"1500", "enter")
+            await settle(pilot)
+            await pilot.press("enter")
+            await until(
+                lambda: isinstance(app.screen, ReportScreen) and app.screen.tip is not None,
+                pilot=pilot,
+                what="tip #1500 open",
+            )
+            screen = app.screen
+            assert isinstance(screen, ReportScreen)
+            await pilot.press("c", "a", *"FBI", "enter", "d")
+            await settle(pilot)
+            await pilot.press("y")
+            sent = time.monotonic()
+            await pilot.press("6")  # the Analysis pane
+
+            def analysis() -> str:
+                return str(screen.query_one("#text-analysis").render())
+
+            await until(lambda: "ACKNOWLEDGED" in analysis(), pilot=pilot, what="ACKNOWLEDGED")
+            waited = time.monotonic() - sent
+            assert waited <= 20, f"ACKNOWLEDGED after {waited:.1f} s"
+        assert app.sync is not None
+        await app.sync.client.aclose()
+        await store.aclose()

@@ -59,6 +59,7 @@ class TiplineApp(SessionNode, App[None]):
         service: TipService,
         *,
         demo: bool = False,
+        exercise: str | None = None,
         clock: Callable[[], float] = time.time,
         analyst: str | None = None,
         time_limits: TimeLimits | None = None,
@@ -81,6 +82,7 @@ class TiplineApp(SessionNode, App[None]):
         quiet_focus_repaint()
         self.service = service
         self.demo = demo
+        self.exercise = exercise  # a training exercise's scenario: no hub, nothing is sent
         self.clock = clock
         self.analyst = analyst or getpass.getuser()
         self.time_limits = time_limits or TimeLimits()
@@ -97,6 +99,8 @@ class TiplineApp(SessionNode, App[None]):
             sync.on_status = self._sync_changed
         if demo:
             self.sub_title = "DEMO"
+        elif exercise:
+            self.sub_title = "EXERCISE"
 
     @property
     def log_path(self) -> Path:

@@ -42,6 +42,11 @@ class AppSession(Protocol):
     def hub_url(self) -> str | None: ...
 
     @property
+    def exercise(self) -> str | None:
+        """A training exercise's scenario when the store is one (no hub: nothing is sent)."""
+        ...
+
+    @property
     def sync_status(self) -> SyncStatus | None:
         """The latest sync state; None when no hub is configured."""
         ...

@@ -3,7 +3,8 @@
 From the settings and the command's options: who the analyst is, the time
 limits, IP geolocation, and the hub: a sync loop to the configured hub, or, in
 the demo, the in-process demo hub with its feed of new tips (the demo never
-talks to a configured real hub, nor reads the operator's GeoIP database).
+talks to a configured real hub, nor reads the operator's GeoIP database), or,
+on a training exercise store, no hub at all.
 """
 
 from __future__ import annotations
@@ -57,7 +58,8 @@ def make_app(
     demo = demo or demo_hub is not None
     sync: SyncLoop | None = None
     feed: Any = None
-    hub_url = None if demo else settings.hub_url
+    exercise = None if demo else exercise_scenario(store)
+    hub_url = None if demo or exercise else settings.hub_url
     analyst = settings.analyst
     if demo_hub is not None:
         from tipline_tui.demo.live import DEMO_ANALYST, DemoFeed
@@ -68,11 +70,12 @@ def make_app(
         feed = DemoFeed(demo_hub, pace=pace)
         hub_url = DEMO_HUB_NAME
         analyst = DEMO_ANALYST  # the demo hub's analyst account
-    elif not demo:
+    elif not demo and not exercise:
         sync = _hub_sync(store, settings, insecure=insecure, clock=clock, interval=sync_interval)
     return TiplineApp(
         TipService(store, geoip=None if demo else _geoip(settings)),
         demo=demo,
+        exercise=exercise,
         clock=clock,
         analyst=analyst,
         time_limits=settings.time_limits,
@@ -84,6 +87,16 @@ def make_app(
         log_path=settings.log_path(),
         keymap=keymap,
     )
+
+
+def exercise_scenario(store: Store) -> str | None:
+    """The scenario of a training exercise store (meta `exercise`, written by `tipline
+    train new`), else None. An exercise never syncs: its synthetic tips and the
+    trainee's actions must never reach, or be mixed with, a real hub's."""
+    from tipline_tui.store.directory import read_meta
+
+    with store.read() as conn:
+        return read_meta(conn).get("exercise")
 
 
 def _hub_sync(

@@ -9,6 +9,8 @@ It is written to a sidecar file (`key_path`), which no screen of the app reads.
 from __future__ import annotations
 
 import json
+import sqlite3
+from contextlib import closing
 from dataclasses import asdict, dataclass, field
 from itertools import combinations
 from pathlib import Path
@@ -17,13 +19,17 @@ from tipline_tui.demo.agencies import demo_agencies
 from tipline_tui.demo.identity import make_identity
 from tipline_tui.demo.places import DEMO_COUNTRIES, STATE_NAMES
 from tipline_tui.demo.synth import NOT_IN_POOL, generate_reports
+from tipline_tui.domain.jurisdiction_signals import jurisdiction_signals
 from tipline_tui.domain.report import Report
 from tipline_tui.store import open_store
 from tipline_tui.store.directory import write_agencies, write_meta
+from tipline_tui.store.migrations import APPLICATION_ID
 from tipline_tui.store.reports import write_reports
 
 NONE = "none"  # the key's jurisdiction when no place can be known
-_POOL = 600  # generated reports the scenario picks its tips from
+EXERCISE_META = "exercise"  # the meta key naming the scenario (wiring.exercise_scenario reads it)
+_POOL = 2000  # generated reports the scenario picks its tips from
+_MIX_LOOK_AHEAD = 60  # tips of each kind read for their places before mixing
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,13 +94,42 @@ class ExerciseKey:
         return cls(data["scenario"], data["seed"], data["created_at"], tips, pairs)
 
 
+def key_matches(store_path: Path, key: ExerciseKey) -> bool:
+    """Whether `key` was written with the exercise store at `store_path` (or a copy of it)."""
+    with closing(sqlite3.connect(f"{store_path.resolve().as_uri()}?mode=ro", uri=True)) as db:
+        meta = dict(db.execute("SELECT key, value FROM meta WHERE key LIKE 'exercise%'"))
+    return (
+        meta.get(EXERCISE_META) == key.scenario
+        and meta.get("exercise_seed") == str(key.seed)
+        and meta.get("exercise_created_at", str(key.created_at)) == str(key.created_at)
+    )
+
+
 def key_path(store_path: Path) -> Path:
     """Where an exercise store's answer key lives: beside it, never inside it."""
     return store_path.with_name(store_path.name + ".key.json")
 
 
-def _place_of(seed: int, truth: list[int]) -> tuple[str, str]:
-    """The key's jurisdiction and its reason: where the first reported person really lives."""
+def stored_scenario(path: Path) -> str | None:
+    """The scenario of the exercise store at `path`, else None (a missing file, another
+    program's file, a tipline store that is no exercise). Read without writing
+    anything: opened read-only, immutable unless a -wal beside it holds commits."""
+    if not path.is_file():
+        return None
+    pending = any(Path(f"{path}{tail}").exists() for tail in ("-wal", "-journal"))
+    uri = f"{path.resolve().as_uri()}?mode=ro" + ("" if pending else "&immutable=1")
+    try:
+        with closing(sqlite3.connect(uri, uri=True)) as db:
+            if db.execute("PRAGMA application_id").fetchone()[0] != APPLICATION_ID:
+                return None
+            row = db.execute("SELECT value FROM meta WHERE key = ?", (EXERCISE_META,)).fetchone()
+    except sqlite3.DatabaseError:
+        return None
+    return str(row[0]) if row else None
+
+
+def _true_place(seed: int, truth: list[int]) -> tuple[str, str]:
+    """Where the first reported person really lives, and how to say it."""
     number = truth[0] if truth else NOT_IN_POOL
     if number == NOT_IN_POOL:
         return NONE, "no reported person can be placed: keep it with the clearinghouse"
@@ -107,22 +142,60 @@ def _place_of(seed: int, truth: list[int]) -> tuple[str, str]:
     return place.country, f"the reported person lives in {place.city}, {place.country}"
 
 
+def _place_of(seed: int, truth: list[int], report: Report) -> tuple[str, str]:
+    """The key's jurisdiction and its reason: where the first reported person really
+    lives, as far as the report lets a trainee know it (its signals, no IP geolocation).
+    A place the report never shows is no mistake to miss: the key then says none."""
+    place, why = _true_place(seed, truth)
+    if place == NONE:
+        return place, why
+    shown = {signal.place.label() for signal in jurisdiction_signals(report)}
+    if place in shown:
+        return place, why
+    country = place.partition("-")[0]
+    if country in shown:  # a US phone without an area code's state: the country only
+        return country, f"{why}; the report shows only the country"
+    really = why.removeprefix("the reported person ")
+    return NONE, f"nothing in the report places the reported person (who {really})"
+
+
 def _picked(scenario: Scenario, seed: int) -> list[tuple[Report, list[int]]]:
     """The scenario's tips in generator order: enough urgent ones, enough routine ones."""
     pool = list(generate_reports(_POOL, seed))
     if scenario.focus == "repeats":
         pool = _repeats(pool)
     elif scenario.focus == "abroad":
-        pool = [(r, t) for r, t in pool if _abroad(seed, t)]
-    urgent = [item for item in pool if item[0].escalated][: scenario.urgent]
-    routine = [item for item in pool if not item[0].escalated][: scenario.routine]
+        pool = [(r, t) for r, t in pool if _abroad(seed, t, r)]
+    urgent = [item for item in pool if item[0].escalated]
+    routine = [item for item in pool if not item[0].escalated]
+    if scenario.focus != "repeats":  # same-person groups are taken whole, as they come
+        urgent, routine = _mostly_placed(seed, urgent), _mostly_placed(seed, routine)
+    urgent, routine = urgent[: scenario.urgent], routine[: scenario.routine]
     if len(urgent) < scenario.urgent or len(routine) < scenario.routine:
         raise ValueError(f"seed {seed} has too few tips for the {scenario.name} scenario")
     return urgent + routine
 
 
-def _abroad(seed: int, truth: list[int]) -> bool:
-    place, _ = _place_of(seed, truth)
+def _mostly_placed(
+    seed: int, items: list[tuple[Report, list[int]]]
+) -> list[tuple[Report, list[int]]]:
+    """The items reordered so two in three of the first ones have a place the report
+    shows (most tips have none: an exercise should mostly practise choosing one)."""
+    placed: list[tuple[Report, list[int]]] = []
+    unplaced: list[tuple[Report, list[int]]] = []
+    for report, truth in items[:_MIX_LOOK_AHEAD]:
+        shown = _place_of(seed, truth, report)[0] != NONE
+        (placed if shown else unplaced).append((report, truth))
+    mixed: list[tuple[Report, list[int]]] = []
+    while placed or unplaced:
+        for source in (placed, placed, unplaced):
+            if source:
+                mixed.append(source.pop(0))
+    return mixed
+
+
+def _abroad(seed: int, truth: list[int], report: Report) -> bool:
+    place, _ = _place_of(seed, truth, report)
     return place != NONE and not place.startswith("US")
 
 
@@ -159,13 +232,20 @@ def build_exercise(path: Path, scenario_name: str, seed: int, now: int) -> Exerc
     try:
         with store.write() as conn:
             write_agencies(conn, demo_agencies(DEMO_COUNTRIES))
-            write_meta(conn, {"exercise": scenario.name, "exercise_seed": str(seed)})
+            write_meta(
+                conn,
+                {
+                    EXERCISE_META: scenario.name,
+                    "exercise_seed": str(seed),
+                    "exercise_created_at": str(now),  # pairs the store with its key
+                },
+            )
             ids = write_reports(conn, [r for r, _ in picked], now)
     finally:
         store.close()
     key = ExerciseKey(scenario.name, seed, now)
     for tip_id, (report, truth) in zip(ids, picked, strict=True):
-        place, why_place = _place_of(seed, truth)
+        place, why_place = _place_of(seed, truth, report)
         why_urgent = (
             f"the ESP escalated it: {report.escalate_to_high_priority}"
             if report.escalated

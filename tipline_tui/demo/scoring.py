@@ -94,13 +94,17 @@ def score(conn: Connection, key: ExerciseKey) -> Scorecard:
                 agencies[jurisdiction], kinds[jurisdiction], tip.jurisdiction
             )
             why = f"{tip.jurisdiction}: {tip.why_place}"
-        card.mark(JURISDICTION, ok, tip_id, why)
+        done = (
+            "left unassigned" if jurisdiction is None else f"assigned {agencies[jurisdiction][2]}"
+        )
+        card.mark(JURISDICTION, ok, tip_id, f"{done}; {why}")
         for agency in sent:
             right = serves(agencies[agency], kinds[agency], tip.jurisdiction)
             card.mark(REFERRAL, right, tip_id, f"sent to {agencies[agency][2]}; {why}")
         if tip.urgent:
             card.first_action_seconds[tip_id] = _first_action(conn, tip_id)
     _score_marks(card, conn, key)
+    card.mistakes.sort(key=lambda m: (m.tip, KINDS.index(m.kind)))
     return card
 
 

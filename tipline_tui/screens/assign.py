@@ -48,10 +48,19 @@ def filter_agencies(agencies: list[Agency], query: str) -> list[Agency]:
         choices,
         scorer=fuzz.WRatio,
         processor=utils.default_process,  # "texas icac" finds "Texas ICAC …" first
-        limit=FILTER_LIMIT,
+        limit=None,
         score_cutoff=50,
     )
-    return [agencies[index] for _, _, index in found]
+    # every word typed starting a word of the agency's comes first: WRatio alone scores a
+    # short word in a long name ("France" in "National Police Partner, France") like a miss
+    words = utils.default_process(query).split()
+
+    def typed_words_start_its_words(index: int) -> bool:
+        own = utils.default_process(choices[index]).split()
+        return all(any(w.startswith(word) for w in own) for word in words)
+
+    found.sort(key=lambda hit: not typed_words_start_its_words(hit[2]))  # stable: by score
+    return [agencies[index] for _, _, index in found[:FILTER_LIMIT]]
 
 
 def summary_text(suggestion: Suggestion) -> Text:

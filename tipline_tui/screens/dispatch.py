@@ -129,7 +129,12 @@ class DispatchScreen(SessionNode, ModalScreen[bool]):
                 style="bold",
             )
         hub = self.session.hub_url
-        if hub:
+        if self.session.exercise:
+            text.append(
+                "\nA training exercise: the referral stays in this store, QUEUED, for the "
+                "trainer's scorecard; nothing is sent.\n"
+            )
+        elif hub:
             text.append(f"\nThe referral is queued and sent through the hub ({hub}).\n")
         else:
             text.append(

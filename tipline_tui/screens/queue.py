@@ -199,12 +199,13 @@ class QueueScreen(TriageMixin, Screen[None]):
         position = self.query_one("#queue-position").styles.width
         # the position and the space before it (the space before sync is the fit's)
         width = self.size.width - (int(position.value) if position else 0) - 1
+        exercise = bool(self.session.exercise)
         groups = [
             count_pieces(self.counts, self.quarantined),
             view_pieces(self.sort, self.filt, on_call=self.on_call),
-            sync_pieces(self.session.sync_status, self.pending),
+            sync_pieces(self.session.sync_status, self.pending, exercise=exercise),
         ]
-        lead, sync = header_texts(groups, max(width, 20), demo=self.demo)
+        lead, sync = header_texts(groups, max(width, 20), demo=self.demo, exercise=exercise)
         self.query_one("#queue-counts", Static).update(lead)
         self.query_one("#sync-badge", Static).update(sync)
 

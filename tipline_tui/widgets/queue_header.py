@@ -119,8 +119,10 @@ def view_pieces(sort: QueueSort, filt: QueueFilter, *, on_call: bool) -> list[Pi
     ]
 
 
-def sync_pieces(status: SyncStatus | None, pending: int) -> list[Piece]:
-    """Whether the hub is reachable, and what waits for it."""
+def sync_pieces(status: SyncStatus | None, pending: int, *, exercise: bool = False) -> list[Piece]:
+    """Whether the hub is reachable, and what waits for it (an exercise has no hub)."""
+    if exercise:
+        return [Piece("hub", ("practice: nothing is sent", "practice", ""))]
     if status is None:
         if not pending:
             return [Piece("hub", ("no hub", ""))]
@@ -206,14 +208,18 @@ def _styled(group: Sequence[tuple[str, str]]) -> Text:
     return text
 
 
-def header_texts(groups: Sequence[Sequence[Piece]], width: int, *, demo: bool) -> tuple[Text, Text]:
-    """The header in two parts: what the queue shows (DEMO first in the demo), and the
-    last group (sync, shown at the right), fitted together into `width` cells."""
+def header_texts(
+    groups: Sequence[Sequence[Piece]], width: int, *, demo: bool, exercise: bool = False
+) -> tuple[Text, Text]:
+    """The header in two parts: what the queue shows (DEMO first in the demo, EXERCISE in
+    a training exercise), and the last group (sync, shown at the right), fitted together
+    into `width` cells."""
     lead = Text(no_wrap=True, overflow="ellipsis")
-    if demo:
-        lead.append(" DEMO ", style=ALARM)
+    badge = " DEMO " if demo else " EXERCISE " if exercise else ""
+    if badge:
+        lead.append(badge, style=ALARM)
         lead.append(" ")
-        width -= 7
+        width -= len(badge) + 1
     *view, last = fit(groups, width, last_gap=1)  # the sync badge's left margin
     for index, group in enumerate(g for g in view if g):
         if index:
