@@ -23,7 +23,6 @@ import contextlib
 import logging
 import time
 import weakref
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from sqlalchemy import event
@@ -92,15 +91,10 @@ class ChangeWaiter:
         self._moved.set()
         self._moved = asyncio.Event()
 
-    async def wait_beyond(
-        self,
-        since: int,
-        timeout: float,
-        gone: Callable[[], Awaitable[bool]] | None = None,
-    ) -> bool:
+    async def wait_beyond(self, since: int, timeout: float) -> bool:
         """Wait up to `timeout` s until the feed holds a seq > `since`; whether it does.
 
-        `gone` is asked every RECHECK while waiting: a client that has hung up ends it.
+        A client that hangs up cancels this (Starlette's streaming response listens).
         """
         deadline = time.monotonic() + timeout
         self.waiting += 1
@@ -113,8 +107,6 @@ class ChangeWaiter:
                 moved = self._moved
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(moved.wait(), timeout=min(left, RECHECK))
-                if gone is not None and await gone():
-                    break
         finally:
             self.waiting -= 1
         return self.head > since

@@ -7,6 +7,7 @@ OpenAPI the hub publishes is the schema the client and the store are typed by.
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
@@ -30,7 +31,7 @@ from tipline_tui.domain.wire import (
     ChangesPage,
 )
 from tipline_tui.hub.auth import UserRoute, forget_account, hub_of, require_user
-from tipline_tui.hub.change_wait import MAX_WAIT, waiter_of
+from tipline_tui.hub.change_wait import MAX_WAIT, ChangeWaiter, waiter_of
 from tipline_tui.hub.changes import changes_page
 from tipline_tui.hub.db import HubDB
 from tipline_tui.hub.evidence_store import DatabaseEvidence
@@ -87,18 +88,37 @@ async def get_changes(
     hub = hub_of(request)
     page = await run_in_threadpool(_read_page, hub, since, limit)
     headers = {ROLE_HEADER: user.role or ""}
+    if wait and not page["changes"]:
+        # the headers go at once (the client knows this hub pushes), the page when the feed
+        # moves; no connection is held meanwhile: the app's one waiter reads the feed's head
+        headers[WAIT_HEADER] = str(wait)
+        waiter = waiter_of(request.app.state, hub)
+        return StreamingResponse(
+            _page_when_moved(waiter, hub, since, limit, wait, page),
+            media_type="application/json",
+            headers=headers,
+        )
     if wait:
         headers[WAIT_HEADER] = str(wait)
-        # no connection is held while waiting: the app's one waiter reads the feed's head
-        waiter = waiter_of(request.app.state, hub)
-        if not page["changes"] and await waiter.wait_beyond(since, wait, request.is_disconnected):
-            page = await run_in_threadpool(_read_page, hub, since, limit)
+    return _page_response(page, headers)
+
+
+async def _page_when_moved(
+    waiter: ChangeWaiter, hub: HubDB, since: int, limit: int, wait: int, empty: ChangesPage
+) -> AsyncIterator[bytes]:
+    page = empty
+    if await waiter.wait_beyond(since, wait):
+        page = await run_in_threadpool(_read_page, hub, since, limit)
+    yield _page_json(page)
+
+
+def _page_response(page: ChangesPage, headers: dict[str, str]) -> Response:
     # built directly: a page of 5,000 reports need not be validated back through pydantic
-    return Response(
-        json.dumps(page, ensure_ascii=False, separators=(",", ":")),
-        media_type="application/json",
-        headers=headers,
-    )
+    return Response(_page_json(page), media_type="application/json", headers=headers)
+
+
+def _page_json(page: ChangesPage) -> bytes:
+    return json.dumps(page, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 def _read_page(hub: HubDB, since: int, limit: int) -> ChangesPage:

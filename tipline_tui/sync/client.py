@@ -278,17 +278,26 @@ class SyncClient:
         )
         return page
 
-    async def wait_for_change(self, since: int, wait: float) -> PushAnswer:
+    async def wait_for_change(
+        self, since: int, wait: float, on_open: Callable[[bool], None] = lambda pushes: None
+    ) -> PushAnswer:
         """Long-poll `GET /v1/changes?wait=`: returns when a change after `since` is on the
-        hub, or after `wait` s. A hub without the X-Tipline-Wait answer does not push."""
-        response = await self._request(
-            "GET",
-            "/v1/changes",
-            params={"since": since, "limit": 1, "wait": int(wait)},
-            timeout=httpx.Timeout(wait + 15.0, connect=5.0),
-        )
+        hub, or after `wait` s. A pushing hub sends its headers at once, with X-Tipline-Wait
+        (`on_open(True)` then); a hub without it does not push (`on_open(False)`)."""
+        params = {"since": since, "limit": 1, "wait": int(wait)}
+        try:
+            async with self.http.stream(
+                "GET", "/v1/changes", params=params, timeout=httpx.Timeout(wait + 15.0, connect=5.0)
+            ) as response:
+                supported = WAIT_HEADER in response.headers
+                if response.status_code < 400:
+                    on_open(supported)
+                await response.aread()
+        except httpx.HTTPError as exc:
+            raise HubUnavailable(f"hub unreachable: {type(exc).__name__}") from None
+        self._check_status(response)
         page: ChangesPage = self._json(response)
-        return PushAnswer(WAIT_HEADER in response.headers, bool(page.get("changes")))
+        return PushAnswer(supported, bool(page.get("changes")))
 
     async def push(self) -> int:
         """Push pending actions in order, a batch at a time; settle each answer."""

@@ -96,6 +96,8 @@ class SyncLoop:
         self.status = SyncStatus(push="connecting" if push else "off")
         self._wake = asyncio.Event()
         self._round_done = asyncio.Event()
+        self._push_retry = asyncio.Event()  # a round got through: try the long-poll again now
+        self._retry_after_round = False
         self._ready_done = ready is None
         self.failures = 0
 
@@ -187,6 +189,8 @@ class SyncLoop:
                 push_problem=before.push_problem,
             )
         )
+        if self._retry_after_round:  # the hub answers again (restarted): so may the long-poll
+            self._push_retry.set()
         return PUSH_SAFETY if self.status.push == "live" else self.interval
 
     async def run_forever(self) -> None:
@@ -214,6 +218,7 @@ class SyncLoop:
         if not self._ready_done:
             await self._round_done.wait()  # the first round has the hub ready (the demo)
         while True:
+            self._retry_after_round = False
             try:
                 delay = await self._listen_once()
                 failures = 0
@@ -225,14 +230,17 @@ class SyncLoop:
                 log.debug("long-poll failed", exc_info=True)
                 self._push_down(str(exc) or type(exc).__name__)
                 delay = min(PUSH_RETRY_MAX, backoff_delay(failures, self.rng))
+                self._retry_after_round = True
             if delay:
-                await asyncio.sleep(delay)
+                self._push_retry.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._push_retry.wait(), timeout=delay)
 
     async def _listen_once(self) -> float:
         """One long-poll; how long to wait before the next."""
         since = await self.client.store.run_read(sync_state.cursor)
         started = time.monotonic()
-        answer = await self.client.wait_for_change(since, self.push_wait)
+        answer = await self.client.wait_for_change(since, self.push_wait, self._push_opened)
         if not answer.supported:
             self._push_down("the hub does not push (an older hub)")
             return PUSH_RETRY_OLD_HUB
@@ -245,6 +253,10 @@ class SyncLoop:
             return 0.0
         # back at once with nothing new (a hub shutting down): not a busy loop
         return 1.0 if time.monotonic() - started < 1.0 else 0.0
+
+    def _push_opened(self, pushes: bool) -> None:
+        if pushes:  # the hub is holding the long-poll: news will come at once
+            self._push_state("live", None)
 
     def _push_down(self, why: str) -> None:
         if self.status.push != "down":
