@@ -37,7 +37,6 @@ sys.path.insert(0, str(HERE.parent))  # the checkout: bench.* imports
 import httpx  # noqa: E402
 
 from bench.pty_terminal import read_chunk, spawn, stop, strip_ansi  # noqa: E402
-
 from tipline_tui.demo.synth import generate_reports  # noqa: E402
 from tipline_tui.domain.cybertip_xml_write import report_to_xml  # noqa: E402
 from tipline_tui.hub.auth import create_account  # noqa: E402
@@ -64,15 +63,18 @@ class Hub:
         hub = open_hub(self.db)
         now = int(time.time())
         with hub.write() as conn:
-            self.esp = ("Example ESP", create_account(conn, kind="esp", name="Example ESP", now=now))
+            esp = create_account(conn, kind="esp", name="Example ESP", now=now)
+            self.esp = ("Example ESP", esp)
             secret = create_account(conn, kind="user", name="ana", now=now, role="oncall")
         hub.close()
         self.analyst_token = f"ana:{secret}"
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "tipline_tui", "hub", "serve", "--db", self.db]
-            + ["--port", str(self.port), "--evidence", str(work / "evidence")],
+            [
+                *(sys.executable, "-m", "tipline_tui", "hub", "serve", "--db", self.db),
+                *("--port", str(self.port), "--evidence", str(work / "evidence")),
+            ],
             cwd=HERE.parent,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,

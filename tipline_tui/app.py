@@ -140,14 +140,27 @@ class TiplineApp(SessionNode, App[None]):
             )
 
     def _sync_changed(self, status: SyncStatus) -> None:
-        """The badge follows the sync state; pulled changes show at once."""
+        """The badge follows the sync state; pulled changes show at once, after the bell."""
         before = self.sync_status
         self.sync_status = status
-        pulled = before is None or status.pulled_total != before.pulled_total
+        if before is None or status.pulled_total != before.pulled_total:
+            self._news_pulled(status)
+        else:
+            self._tell_screens(status, pulled=False)
+
+    @work(group="sync-news", description="Showing what the hub sent", exit_on_error=False)
+    async def _news_pulled(self, status: SyncStatus) -> None:
+        """An urgent tip rings before the screens reload: their queries and repaints would
+        otherwise come first and hold the bell back by tenths of a second."""
+        try:
+            await self._look_for_urgent()
+        finally:
+            self._tell_screens(status, pulled=True)
+
+    def _tell_screens(self, status: SyncStatus, *, pulled: bool) -> None:
+        latest = self.sync_status or status  # a later state may have come meanwhile
         for screen in self.screen_stack:
-            screen.post_message(SyncChanged(status, pulled))
-        if pulled:
-            self.watch_urgent()
+            screen.post_message(SyncChanged(latest, pulled))
 
     def poke_sync(self) -> None:
         if self.sync is not None:
@@ -225,6 +238,9 @@ class TiplineApp(SessionNode, App[None]):
     async def watch_urgent(self) -> None:
         """Ring on any screen for every new urgent tip, the first one included, and again
         every `realert_seconds` for each that nobody has claimed."""
+        await self._look_for_urgent()
+
+    async def _look_for_urgent(self) -> None:
         waiting = await self.service.unclaimed_urgent()
         alert = self._alerts.due([tip.id for tip in waiting], self.clock())
         if alert:

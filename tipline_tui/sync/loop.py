@@ -29,6 +29,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Literal
 
+from tipline_tui.domain.jurisdiction_signals import load_phone_geodata
 from tipline_tui.store import sync_state
 from tipline_tui.store.problems import describe_failure
 
@@ -195,11 +196,14 @@ class SyncLoop:
 
     async def run_forever(self) -> None:
         listener = asyncio.ensure_future(self._listen_forever()) if self.push else None
+        warm_up: asyncio.Future[None] | None = None
         try:
             while True:
                 self._wake.clear()  # a poke during the round wakes the next wait at once
                 delay = await self.round()
                 self._round_done.set()
+                if warm_up is None:  # after the first round, beside the next ones
+                    warm_up = asyncio.ensure_future(asyncio.to_thread(load_phone_geodata))
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), timeout=delay)
         finally:
