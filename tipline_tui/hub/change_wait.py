@@ -50,7 +50,8 @@ def _watch_commits(hub: HubDB) -> None:
     _watched_engines.add(engine)
 
     def committed(conn: Any) -> None:  # before the commit itself: only a mark
-        conn.info[_COMMITTED] = True
+        if conn.get_execution_options().get("hub_write"):  # reads commit too: not news
+            conn.info[_COMMITTED] = True
 
     def checked_in(_dbapi: Any, record: Any) -> None:  # after it: the change is readable
         if record.info.pop(_COMMITTED, False):
