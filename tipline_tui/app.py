@@ -18,6 +18,7 @@ from textual.filter import LineFilter, Monochrome, NoColor
 from textual.screen import Screen
 
 from tipline_tui.config import default_log_path
+from tipline_tui.domain.oncall import AlertClock, alert_words, desktop_words
 from tipline_tui.domain.triage import TimeLimits, TriageError
 from tipline_tui.failure_log import FailureLog
 from tipline_tui.keymap import current_keys, remapped
@@ -28,10 +29,12 @@ from tipline_tui.screens.queue import QueueScreen
 from tipline_tui.screens.report import ReportScreen
 from tipline_tui.screens.triage import TRIAGE_BINDINGS
 from tipline_tui.session import AppSession, SessionNode, SyncChanged, WorkFailed
+from tipline_tui.settings import DEFAULT_REALERT
 from tipline_tui.store.actions import ActionResult
 from tipline_tui.store.problems import describe_failure
 from tipline_tui.store.service import TipService
 from tipline_tui.sync.loop import SyncLoop, SyncStatus
+from tipline_tui.widgets.alerts import notification_escapes
 from tipline_tui.widgets.frugal import TerseStyles, quiet_focus_repaint, screen_memory_driver
 from tipline_tui.widgets.queue_table import QueueTable
 
@@ -66,6 +69,9 @@ class TiplineApp(SessionNode, App[None]):
         on_call: bool = False,
         hub_url: str | None = None,
         urgent_poll_seconds: float = 5.0,
+        realert_seconds: float = DEFAULT_REALERT,
+        desktop_notify: bool = True,
+        in_tmux: bool = False,
         sync: SyncLoop | None = None,
         feed: Any = None,
         log_path: Path | None = None,
@@ -89,7 +95,9 @@ class TiplineApp(SessionNode, App[None]):
         self.on_call = on_call
         self.hub_url = hub_url
         self.urgent_poll_seconds = urgent_poll_seconds
-        self._newest_urgent: int | None = None
+        self._alerts = AlertClock(realert_seconds)
+        self.desktop_notify = desktop_notify
+        self.in_tmux = in_tmux  # notifications go through tmux's passthrough
         self._held_keys: list[tuple[str, str | None]] | None = None
         self.sync = sync
         self.feed = feed  # the demo's tip feed: anything with `async run_forever()`
@@ -141,14 +149,27 @@ class TiplineApp(SessionNode, App[None]):
             )
 
     def _sync_changed(self, status: SyncStatus) -> None:
-        """The badge follows the sync state; pulled changes show at once."""
+        """The badge follows the sync state; pulled changes show at once, after the bell."""
         before = self.sync_status
         self.sync_status = status
-        pulled = before is None or status.pulled_total != before.pulled_total
+        if before is None or status.pulled_total != before.pulled_total:
+            self._news_pulled(status)
+        else:
+            self._tell_screens(status, pulled=False)
+
+    @work(group="sync-news", description="Showing what the hub sent", exit_on_error=False)
+    async def _news_pulled(self, status: SyncStatus) -> None:
+        """An urgent tip rings before the screens reload: their queries and repaints would
+        otherwise come first and hold the bell back by tenths of a second."""
+        try:
+            await self._look_for_urgent()
+        finally:
+            self._tell_screens(status, pulled=True)
+
+    def _tell_screens(self, status: SyncStatus, *, pulled: bool) -> None:
+        latest = self.sync_status or status  # a later state may have come meanwhile
         for screen in self.screen_stack:
-            screen.post_message(SyncChanged(status, pulled))
-        if pulled:
-            self.watch_urgent()
+            screen.post_message(SyncChanged(latest, pulled))
 
     def poke_sync(self) -> None:
         if self.sync is not None:
@@ -224,14 +245,24 @@ class TiplineApp(SessionNode, App[None]):
         exit_on_error=False,
     )
     async def watch_urgent(self) -> None:
-        """Ring the bell and say so when a new urgent tip arrives, on any screen."""
-        newest = await self.service.newest_urgent()
-        seen = self._newest_urgent
-        self._newest_urgent = newest if seen is None else max(seen, newest or 0)
-        if seen is not None and newest is not None and newest > seen:
+        """Ring on any screen for every new urgent tip, the first one included, and again
+        every `realert_seconds` for each that nobody has claimed."""
+        await self._look_for_urgent()
+
+    async def _look_for_urgent(self) -> None:
+        waiting = await self.service.unclaimed_urgent()
+        alert = self._alerts.due([tip.id for tip in waiting], self.clock())
+        if alert:
             self.bell()
+            if self.desktop_notify:
+                self.notify_desktop(desktop_words(alert))
             # one line, no title: app.tcss lays a warning over the footer, clear of the rows
-            self.notify(f"New urgent tip #{newest}", severity="warning", timeout=15, markup=False)
+            self.notify(alert_words(alert), severity="warning", timeout=15, markup=False)
+
+    def notify_desktop(self, text: str) -> None:
+        """A desktop notification escape through Textual's driver, between two frames."""
+        if self._driver is not None and not self.is_headless:
+            self._driver.write(notification_escapes(text, tmux=self.in_tmux))
 
     async def on_unmount(self) -> None:
         self.failure_log.uninstall()

@@ -9,6 +9,9 @@ An environment variable wins over the file, the file over the defaults.
     TIPLINE_GEOIP        geoip = "~/GeoLite2-City.mmdb"   (default: no IP geolocation)
     TIPLINE_HUB_URL      [hub] url = "https://hub.example.org"
     TIPLINE_HUB_TOKEN    [hub] token = "..."        (the file must then be chmod 600)
+    TIPLINE_HUB_PUSH     [hub] push = true          (false: poll every 5 s, no long-poll)
+    TIPLINE_ONCALL_REALERT  [on_call] realert = "3m"   (an unclaimed urgent tip rings again)
+    TIPLINE_ONCALL_NOTIFY   [on_call] notify = true    (desktop notification escapes too)
 
     [time_limits]          # how long a tip may wait before on-call must see it
     E = "1h"
@@ -48,11 +51,15 @@ ANALYST_ENV = "TIPLINE_ANALYST"
 GEOIP_ENV = "TIPLINE_GEOIP"
 HUB_URL_ENV = "TIPLINE_HUB_URL"
 HUB_TOKEN_ENV = "TIPLINE_HUB_TOKEN"
-_DURATION = re.compile(r"(\d+)\s*([mhd])")
-_UNITS = {"m": 60, "h": 3600, "d": 86400}
+_DURATION = re.compile(r"(\d+)\s*([smhd])")
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _LIMIT_KEYS = ("E", "1", "unset", "2", "3")
 _ONLY_GIVEN = ContextVar("settings_only_given", default=False)  # AppSettings.from_values
 _FILE_KEYS = {"hub_url": "hub.url", "hub_token": "hub.token"}  # field -> key in the file
+# boolean and duration keys of the file's tables: field -> (table, key)
+_TABLE_FLAGS = {"hub_push": ("hub", "push"), "oncall_notify": ("on_call", "notify")}
+_TABLE_DURATIONS = {"oncall_realert": ("on_call", "realert")}
+DEFAULT_REALERT = 180  # seconds: an urgent tip nobody has claimed rings again this often
 
 
 class SettingsError(Exception):
@@ -131,10 +138,33 @@ def read_settings_file(path: Path) -> dict[str, Any]:
             raise SettingsError(f"{path}: {key} must be a string")
         if value:
             values[field] = value
+    values.update(_table_options(data, path))
     if values.get("hub_token") and path.stat().st_mode & 0o077:
         raise SettingsError(
             f"{path} holds a hub token but others can read it; run: chmod 600 {path}"
         )
+    return values
+
+
+def _table_options(data: Mapping[str, Any], path: Path) -> dict[str, Any]:
+    """[hub] push, [on_call] notify (true/false) and [on_call] realert ("3m"), checked."""
+    on_call = data.get("on_call", {})
+    if not isinstance(on_call, dict):
+        raise SettingsError(f"{path}: [on_call] must be a table")
+    values: dict[str, Any] = {}
+    for field, (table, key) in _TABLE_FLAGS.items():
+        value = data.get(table, {}).get(key)
+        if value is not None and not isinstance(value, bool):
+            raise SettingsError(f"{path}: {table}.{key} must be true or false")
+        if value is not None:
+            values[field] = value
+    for field, (table, key) in _TABLE_DURATIONS.items():
+        value = data.get(table, {}).get(key)
+        if value is not None:
+            try:
+                values[field] = parse_duration(str(value))
+            except ValueError as exc:
+                raise SettingsError(f"{path}: {table}.{key}: {exc}") from None
     return values
 
 
@@ -186,6 +216,23 @@ class AppSettings(BaseSettings):
     hub_token: SecretStr | None = None
     time_limits: TimeLimits = Field(default_factory=TimeLimits)
     keys: dict[str, str] = Field(default_factory=dict)  # [keys]: binding id -> keys; file only
+    hub_push: bool = True  # long-poll the hub (False: the old 5 s poll only)
+    oncall_realert: int = Field(default=DEFAULT_REALERT, ge=1)  # seconds
+    oncall_notify: bool = True  # OSC 9 / OSC 777 desktop notifications with the bell
+    # inside tmux ($TMUX set by tmux itself): notifications go through its passthrough
+    in_tmux: bool = Field(default=False, validation_alias="TMUX")
+
+    @field_validator("in_tmux", mode="before")
+    @classmethod
+    def _tmux(cls, value: Any) -> Any:
+        return bool(value) if isinstance(value, str) else value
+
+    @field_validator("oncall_realert", mode="before")
+    @classmethod
+    def _realert(cls, value: Any) -> Any:  # TIPLINE_ONCALL_REALERT=3m (or plain seconds)
+        if isinstance(value, str) and not value.strip().isdigit():
+            return parse_duration(value)
+        return value
 
     @field_validator("config", "db", "geoip", "log", mode="before")
     @classmethod

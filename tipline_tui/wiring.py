@@ -82,6 +82,9 @@ def make_app(
         on_call=on_call,
         hub_url=hub_url,
         urgent_poll_seconds=urgent_poll_seconds,
+        realert_seconds=settings.oncall_realert,
+        desktop_notify=settings.oncall_notify,
+        in_tmux=settings.in_tmux,
         sync=sync,
         feed=feed,
         log_path=settings.log_path(),
@@ -119,7 +122,12 @@ def _hub_sync(
     except SyncError as exc:  # a URL that cannot be used: say so, exit 2
         where = f"hub.url in {settings.config}, or ${HUB_URL_ENV}"
         raise SettingsError(f"the hub URL ({where}): {exc}") from None
-    return SyncLoop(client, interval=INTERVAL if interval is None else interval, clock=clock)
+    return SyncLoop(
+        client,
+        interval=INTERVAL if interval is None else interval,
+        clock=clock,
+        push=settings.hub_push,
+    )
 
 
 def _geoip(settings: AppSettings) -> GeoIp | None:

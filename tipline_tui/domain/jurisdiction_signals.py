@@ -140,6 +140,13 @@ def _parse_phone(phone: Phone, hints: tuple[str, ...]) -> phonenumbers.PhoneNumb
     return possible
 
 
+def load_phone_geodata() -> None:
+    """Load the phone geocoder's data now (about 2 s of imports): a long-running client
+    calls this once, off its event loop, so the first tip with a phone number, maybe an
+    urgent one, is not held up by it."""
+    from phonenumbers import geocoder  # noqa: F401
+
+
 def _phone_signal(number: phonenumbers.PhoneNumber, factor: float, whose: str) -> Signal | None:
     shown = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
     label = f"phone {shown}{whose}"

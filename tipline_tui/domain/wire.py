@@ -88,6 +88,7 @@ __all__ = [
     "SCHEMA_HEADER",
     "SEQ_HEADER",
     "STATE_KINDS",
+    "WAIT_HEADER",
     "ActionBatch",
     "ActionDict",
     "ActionKind",
@@ -131,6 +132,7 @@ MAX_BODY_BYTES = 32 * 1024**2
 SEQ_HEADER = "X-Tipline-Seq"
 SCHEMA_HEADER = "X-Tipline-Schema"
 ROLE_HEADER = "X-Tipline-Role"
+WAIT_HEADER = "X-Tipline-Wait"  # GET /v1/changes honoured `wait` (long-polling): a pushing hub
 MAX_ACTIONS = 5000  # actions in one push
 ANALYSIS_FIELDS = (
     "status",

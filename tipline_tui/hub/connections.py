@@ -25,6 +25,8 @@ from typing import Any
 import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+from tipline_tui.hub.change_wait import stop_waiting
+
 log = logging.getLogger(__name__)
 
 # the listen queue; also how many connections asyncio accepts in one go before any protocol
@@ -106,6 +108,11 @@ class _GuardedH11Protocol(H11Protocol):
         waiting_for_headers = self.conn.their_state is h11.IDLE
         super().data_received(data)
         self._after_read(waiting_for_headers)
+
+    def shutdown(self) -> None:
+        # long-polls (GET /v1/changes?wait=) answer now: a restart is not held up by them
+        stop_waiting(self.loop)
+        super().shutdown()
 
     def on_response_complete(self) -> None:
         self._disarm()  # uvicorn's keep-alive timer takes over between requests

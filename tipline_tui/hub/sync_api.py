@@ -7,12 +7,14 @@ OpenAPI the hub publishes is the schema the client and the store are typed by.
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from fastapi.responses import FileResponse, StreamingResponse
 from pydantic import BaseModel
 from sqlalchemy import select, update
+from starlette.concurrency import run_in_threadpool
 
 from tipline_tui.domain.transitions import ROLES
 from tipline_tui.domain.wire import (
@@ -22,13 +24,16 @@ from tipline_tui.domain.wire import (
     ROLE_HEADER,
     SCHEMA_HEADER,
     SEQ_HEADER,
+    WAIT_HEADER,
     ActionBatch,
     AnswerBatch,
     AnswerDict,
     ChangesPage,
 )
 from tipline_tui.hub.auth import UserRoute, forget_account, hub_of, require_user
+from tipline_tui.hub.change_wait import MAX_WAIT, ChangeWaiter, waiter_of
 from tipline_tui.hub.changes import changes_page
+from tipline_tui.hub.db import HubDB
 from tipline_tui.hub.evidence_store import DatabaseEvidence
 from tipline_tui.hub.rules import apply_action
 from tipline_tui.hub.snapshot_fleet import newest_published
@@ -49,26 +54,76 @@ Analyst = Annotated[Account, Depends(require_user(*ROLES))]
 
 @router.get(
     "/changes",
-    summary="Pull a page of the change feed after a cursor",
+    summary="Pull a page of the change feed after a cursor; with `wait`, wait for one",
     response_model=ChangesPage,
+    responses={
+        200: {
+            "headers": {
+                WAIT_HEADER: {
+                    "description": "present when `wait` was honoured: the seconds waited at "
+                    "most. A client that asked to wait and finds no such header is talking to "
+                    "a hub that does not push: it polls instead",
+                    "schema": {"type": "integer"},
+                }
+            }
+        }
+    },
 )
-def get_changes(
+async def get_changes(
     request: Request,
     user: Analyst,
     since: int = Query(
         0, ge=0, le=INT64_MAX, description="the last seq already stored (0: from the start)"
     ),
     limit: int = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT),
+    wait: int = Query(
+        0,
+        ge=0,
+        le=MAX_WAIT,
+        description="with no change after `since`, wait up to this many seconds for one "
+        "(long-polling: the answer comes as soon as a change is committed, by any hub process)",
+    ),
 ) -> Response:
     """Changes with seq > `since`, in seq order; store them and `next` in one transaction."""
-    with hub_of(request).read() as conn:
-        page = changes_page(conn, since, limit)
+    hub = hub_of(request)
+    page = await run_in_threadpool(_read_page, hub, since, limit)
+    headers = {ROLE_HEADER: user.role or ""}
+    if wait and not page["changes"]:
+        # the headers go at once (the client knows this hub pushes), the page when the feed
+        # moves; no connection is held meanwhile: the app's one waiter reads the feed's head
+        headers[WAIT_HEADER] = str(wait)
+        waiter = waiter_of(request.app.state, hub)
+        return StreamingResponse(
+            _page_when_moved(waiter, hub, since, limit, wait, page),
+            media_type="application/json",
+            headers=headers,
+        )
+    if wait:
+        headers[WAIT_HEADER] = str(wait)
+    return _page_response(page, headers)
+
+
+async def _page_when_moved(
+    waiter: ChangeWaiter, hub: HubDB, since: int, limit: int, wait: int, empty: ChangesPage
+) -> AsyncIterator[bytes]:
+    page = empty
+    if await waiter.wait_beyond(since, wait):
+        page = await run_in_threadpool(_read_page, hub, since, limit)
+    yield _page_json(page)
+
+
+def _page_response(page: ChangesPage, headers: dict[str, str]) -> Response:
     # built directly: a page of 5,000 reports need not be validated back through pydantic
-    return Response(
-        json.dumps(page, ensure_ascii=False, separators=(",", ":")),
-        media_type="application/json",
-        headers={ROLE_HEADER: user.role or ""},
-    )
+    return Response(_page_json(page), media_type="application/json", headers=headers)
+
+
+def _page_json(page: ChangesPage) -> bytes:
+    return json.dumps(page, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def _read_page(hub: HubDB, since: int, limit: int) -> ChangesPage:
+    with hub.read() as conn:
+        return changes_page(conn, since, limit)
 
 
 SNAPSHOT_MEDIA_TYPE = "application/vnd.sqlite3"

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import TypeVar
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -15,6 +16,7 @@ from textual.timer import Timer
 from textual.widgets import Input, Static
 from textual.worker import Worker
 
+from tipline_tui.domain.oncall import UnclaimedUrgent
 from tipline_tui.domain.views import (
     PRIORITY_FILTERS,
     STATUS_FILTERS,
@@ -120,6 +122,8 @@ class QueueScreen(TriageMixin, Screen[None]):
         self.counts: QueueCounts | None = None
         self.quarantined = 0
         self.pending = 0
+        self.waiting: list[UnclaimedUrgent] | None = None  # unclaimed urgent tips (on call)
+        self._shown_header: tuple[Text, Text] | None = None
         self._search_timer: Timer | None = None
         self._shown_once = False
 
@@ -149,6 +153,9 @@ class QueueScreen(TriageMixin, Screen[None]):
         self.query_one("#search").display = False
         self.table.focus()
         self.reload()
+        # the badge's "online · 12s" and on call the oldest tip's age move with the clock:
+        # a tick rewrites only what changed (a few bytes), never the whole header
+        self.set_interval(1.0, self._show_header)
 
     def on_screen_resume(self) -> None:
         # Textual also resumes a screen when it is first shown; on_mount loads that time
@@ -182,6 +189,7 @@ class QueueScreen(TriageMixin, Screen[None]):
         self.counts = await self.service.queue_counts(QueueFilter())
         self.quarantined = await self.service.quarantine_count()
         self.pending = await self.service.pending_actions()
+        self.waiting = await self.service.unclaimed_urgent()
         self._show_header()
 
     def on_sync_changed(self, message: SyncChanged) -> None:
@@ -193,21 +201,27 @@ class QueueScreen(TriageMixin, Screen[None]):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if failed(event, "counts"):
             self.query_one("#queue-counts", Static).update("Could not count the tips: see the log")
+            self._shown_header = None
 
     def _show_header(self) -> None:
         """Counts, what the rows are (filter and sort) and sync, fitted to the width."""
         position = self.query_one("#queue-position").styles.width
         # the position and the space before it (the space before sync is the fit's)
         width = self.size.width - (int(position.value) if position else 0) - 1
+        now = self.session.clock()
         exercise = bool(self.session.exercise)
         groups = [
             count_pieces(self.counts, self.quarantined),
-            view_pieces(self.sort, self.filt, on_call=self.on_call),
-            sync_pieces(self.session.sync_status, self.pending, exercise=exercise),
+            view_pieces(self.sort, self.filt, on_call=self.on_call, waiting=self.waiting, now=now),
+            sync_pieces(self.session.sync_status, self.pending, now, exercise=exercise),
         ]
         lead, sync = header_texts(groups, max(width, 20), demo=self.demo, exercise=exercise)
-        self.query_one("#queue-counts", Static).update(lead)
-        self.query_one("#sync-badge", Static).update(sync)
+        shown = self._shown_header or (None, None)
+        if lead != shown[0]:
+            self.query_one("#queue-counts", Static).update(lead)
+        if sync != shown[1]:
+            self.query_one("#sync-badge", Static).update(sync)
+        self._shown_header = (lead, sync)
 
     def on_resize(self) -> None:
         self._show_header()

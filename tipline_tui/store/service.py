@@ -16,6 +16,7 @@ from tipline_tui.domain.enums import is_urgent
 from tipline_tui.domain.intake import QuarantinedDocument
 from tipline_tui.domain.jurisdiction import Suggestion, suggest
 from tipline_tui.domain.jurisdiction_places import GeoIp
+from tipline_tui.domain.oncall import UnclaimedUrgent
 from tipline_tui.domain.views import (
     AuditEntry,
     QueueCounts,
@@ -30,6 +31,7 @@ from tipline_tui.store import (
     audit,
     directory,
     intake,
+    oncall,
     queue,
     sync_state,
     tip_load,
@@ -144,6 +146,9 @@ class TipService:
 
     async def newest_urgent(self) -> int | None:
         return await self.store.run_read(queue.newest_urgent)
+
+    async def unclaimed_urgent(self) -> list[UnclaimedUrgent]:
+        return await self.store.run_read(oncall.unclaimed_urgent)
 
     async def pending_actions(self) -> int:
         return await self.store.run_read(actions.pending_count)

@@ -30,6 +30,7 @@ from tipline_tui.domain.wire import (
     ROLE_HEADER,
     SCHEMA_HEADER,
     SEQ_HEADER,
+    WAIT_HEADER,
     AnswerBatch,
     ChangesPage,
 )
@@ -95,6 +96,14 @@ def check_hub_url(url: str, *, insecure: bool = False) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class PushAnswer:
+    """What one long-poll said: whether the hub pushes at all, and whether the feed moved."""
+
+    supported: bool
+    moved: bool
+
+
+@dataclass(frozen=True, slots=True)
 class RoundResult:
     pulled: int
     pushed: int
@@ -127,12 +136,19 @@ class SyncClient:
         )
 
     async def _call(self, method: str, path: str, **kw: Any) -> Any:
+        return self._json(await self._request(method, path, **kw))
+
+    async def _request(self, method: str, path: str, **kw: Any) -> httpx.Response:
         try:
             response = await self.http.request(method, path, **kw)
         except httpx.HTTPError as exc:
             raise HubUnavailable(f"hub unreachable: {type(exc).__name__}") from None
         self._check_status(response)
         self.hub_role = response.headers.get(ROLE_HEADER) or self.hub_role
+        return response
+
+    @staticmethod
+    def _json(response: httpx.Response) -> Any:
         try:
             return response.json()
         except ValueError:
@@ -261,6 +277,27 @@ class SyncClient:
             "GET", "/v1/changes", params={"since": since, "limit": PAGE}
         )
         return page
+
+    async def wait_for_change(
+        self, since: int, wait: float, on_open: Callable[[bool], None] = lambda pushes: None
+    ) -> PushAnswer:
+        """Long-poll `GET /v1/changes?wait=`: returns when a change after `since` is on the
+        hub, or after `wait` s. A pushing hub sends its headers at once, with X-Tipline-Wait
+        (`on_open(True)` then); a hub without it does not push (`on_open(False)`)."""
+        params = {"since": since, "limit": 1, "wait": int(wait)}
+        try:
+            async with self.http.stream(
+                "GET", "/v1/changes", params=params, timeout=httpx.Timeout(wait + 15.0, connect=5.0)
+            ) as response:
+                supported = WAIT_HEADER in response.headers
+                if response.status_code < 400:
+                    on_open(supported)
+                await response.aread()
+        except httpx.HTTPError as exc:
+            raise HubUnavailable(f"hub unreachable: {type(exc).__name__}") from None
+        self._check_status(response)
+        page: ChangesPage = self._json(response)
+        return PushAnswer(supported, bool(page.get("changes")))
 
     async def push(self) -> int:
         """Push pending actions in order, a batch at a time; settle each answer."""

@@ -19,7 +19,9 @@ from rich.cells import cell_len
 from rich.text import Text
 
 from tipline_tui.domain.literal import literal
+from tipline_tui.domain.oncall import UnclaimedUrgent
 from tipline_tui.domain.views import QueueCounts, QueueFilter, QueueSort
+from tipline_tui.widgets.format import age_text
 
 if TYPE_CHECKING:
     from tipline_tui.sync.loop import SyncStatus
@@ -52,12 +54,15 @@ SHRINK_ORDER = (
     "sort",
     "sync",
     "online",
+    "unclaimed",
     "filter",
     "sort",
     "pending",
     "quarantined",
     "conflicts",
     "urgent",
+    "unclaimed",
+    "online",
 )
 JOIN = " · "  # between pieces of a group
 GROUP_JOIN = " │ "  # between groups
@@ -94,14 +99,23 @@ def count_pieces(counts: QueueCounts | None, quarantined: int) -> list[Piece]:
     ]
 
 
-def view_pieces(sort: QueueSort, filt: QueueFilter, *, on_call: bool) -> list[Piece]:
-    """What the rows are: the filter (never dropped, only shortened) and the sort."""
+def view_pieces(
+    sort: QueueSort,
+    filt: QueueFilter,
+    *,
+    on_call: bool,
+    waiting: Sequence[UnclaimedUrgent] | None = None,
+    now: float = 0.0,
+) -> list[Piece]:
+    """What the rows are: the filter (never dropped, only shortened) and the sort; on call,
+    how many urgent tips nobody has claimed (`waiting`) and how long the oldest has waited."""
     search = literal(filt.search.strip(), multiline=False)
     found = f" /{search}" if search else ""
     short_found = f" /{search[:8]}…" if len(search) > 9 else found
     if on_call:
         return [
-            Piece("filter", (f"ON-CALL{found}", f"ON-CALL{found}", f"ON-CALL{short_found}"), ALARM)
+            Piece("filter", (f"ON-CALL{found}", f"ON-CALL{found}", f"ON-CALL{short_found}"), ALARM),
+            *([] if waiting is None else [unclaimed_piece(waiting, now)]),
         ]
     words = [filt.status or "all"]
     if filt.priority:
@@ -119,15 +133,35 @@ def view_pieces(sort: QueueSort, filt: QueueFilter, *, on_call: bool) -> list[Pi
     ]
 
 
-def sync_pieces(status: SyncStatus | None, pending: int, *, exercise: bool = False) -> list[Piece]:
-    """Whether the hub is reachable, and what waits for it (an exercise has no hub)."""
+def unclaimed_piece(waiting: Sequence[UnclaimedUrgent], now: float) -> Piece:
+    """'2 unclaimed, oldest 14m': urgent tips nobody has taken yet (never dropped)."""
+    if not waiting:
+        return Piece("unclaimed", ("none unclaimed", "0 unclaimed", "0 uncl"))
+    count = len(waiting)
+    age = age_text(now - waiting[0].received_at)
+    return Piece(
+        "unclaimed",
+        (
+            f"{count:,} unclaimed, oldest {age}",
+            f"{count:,} unclaimed {age}",
+            f"{count:,} uncl {age}",
+        ),
+        ALARM,
+    )
+
+
+def sync_pieces(
+    status: SyncStatus | None, pending: int, now: float | None = None, *, exercise: bool = False
+) -> list[Piece]:
+    """Whether the hub is reachable, when the last change came, and what waits for it
+    (an exercise has no hub)."""
     if exercise:
         return [Piece("hub", ("practice: nothing is sent", "practice", ""))]
     if status is None:
         if not pending:
             return [Piece("hub", ("no hub", ""))]
         return [Piece("pending", (f"no hub: {pending:,} queued", f"{pending:,} queued"), STRONG)]
-    pieces = [_state_piece(status)]
+    pieces = [_state_piece(status, now)]
     if status.pending:
         pieces.append(
             Piece("pending", (f"{status.pending:,} pending", f"{status.pending:,} pend", ""))
@@ -144,9 +178,20 @@ def sync_pieces(status: SyncStatus | None, pending: int, *, exercise: bool = Fal
     return pieces
 
 
-def _state_piece(status: SyncStatus) -> Piece:
+def since_text(seconds: float) -> str:
+    """How long ago, always three cells wide (' 2s', '45s', '12m'): a tick every second
+    rewrites those cells only, never the header around them."""
+    return f"{age_text(seconds):>3}"
+
+
+def _state_piece(status: SyncStatus, now: float | None) -> Piece:
     if status.online:
-        return Piece("online", ("online", ""))
+        word = "polling" if status.push == "down" else "online"
+        keep = "polling" if status.push == "down" else ""  # falling back is never hidden
+        if status.last_change_at is None or now is None:
+            return Piece("online", (word, word, keep), STRONG if keep else "")
+        since = since_text(now - status.last_change_at)
+        return Piece("online", (f"{word} · {since}", word, keep), STRONG if keep else "")
     if status.refused:
         return Piece("sync", ("REFUSED", "REFUSED"), ALARM)
     if status.failed and status.store_problem:
