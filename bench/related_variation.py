@@ -5,9 +5,11 @@ carrying a full profile and later reports that each carry ONE realistic variatio
 it, among look-alike decoys who are other people, all added to a generated background
 store. From each first report, prints per variation the share of later reports found in
 the top 10 (recall@10), the overall recall@10 and R-precision, and the decoys that
-outranked a true match (which must stay 0) or were shown at all, with p50/p95 latency.
+outranked a true match (which must stay 0) or were shown at all, with p50/p95/p99
+latency. The background store is bench/related.py's (built once, reused, or migrated
+from an older schema); the people are added to a kept copy of it, reused next time.
 
-    python bench/related_variation.py [--reports 20000] [--people 60] [--seed 1]
+    python bench/related_variation.py [--tips 20000] [--people 60] [--seed 1] [--out DIR]
 """
 
 from __future__ import annotations
@@ -23,10 +25,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-if sys.path and Path(sys.path[0]).resolve() == HERE:
-    sys.path.pop(0)  # keep bench/ from shadowing standard modules
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
+sys.path.insert(0, str(HERE.parent))  # the checkout: bench.* imports
 
-from tipline_tui.demo.generator import GENERATOR_VERSION, build_demo_store  # noqa: E402
+from bench.related import percentile, store_for  # noqa: E402
 from tipline_tui.demo.names import (  # noqa: E402
     ESPS,
     FIRST_NAMES,
@@ -44,7 +46,6 @@ from tipline_tui.domain.report import (  # noqa: E402
     Report,
 )
 from tipline_tui.store import open_store  # noqa: E402
-from tipline_tui.store.migrations import SCHEMA_VERSION  # noqa: E402
 from tipline_tui.store.related import related_reports  # noqa: E402
 from tipline_tui.store.reports import write_reports  # noqa: E402
 
@@ -278,20 +279,12 @@ def decoy_report(rng: random.Random, p: Profile, kind: str, at: int) -> Report:
 # ------------------------------------------------------------------ the run
 
 
-def background(out: Path, reports: int, seed: int) -> Path:
-    path = out / f"related-{reports}-{seed}-g{GENERATOR_VERSION}-s{SCHEMA_VERSION}.sqlite"
-    if not path.exists():
-        out.mkdir(parents=True, exist_ok=True)
-        started = time.perf_counter()
-        build_demo_store(path, reports, seed)
-        print(f"built {reports:,} tips in {time.perf_counter() - started:.0f} s")
-    return path
-
-
-def add_people(store_path: Path, people: int, seed: int) -> list[Profile]:
+def people_reports(
+    people: int, seed: int
+) -> tuple[list[Profile], list[tuple[Profile, str]], list[Report]]:
+    """The fictional people, and their reports in writing order with each one's role."""
     rng = random.Random(f"related-variation/{seed}")
     profiles = [make_profile(rng, n) for n in range(people)]
-    store = open_store(store_path)
     reports: list[Report] = []
     roles: list[tuple[Profile, str]] = []
     for n, p in enumerate(profiles):
@@ -304,17 +297,27 @@ def add_people(store_path: Path, people: int, seed: int) -> list[Profile]:
         for k, (kind, _) in enumerate(DECOYS):
             reports.append(decoy_report(rng, p, kind, at + 2 * DAY + k * 60))
             roles.append((p, kind))
-    with store.write() as conn:
-        ids = write_reports(conn, reports, now=START)
+    return profiles, roles, reports
+
+
+def add_people(store_path: Path, people: int, seed: int, *, stored: bool) -> list[Profile]:
+    """Write the people's reports into the store, or, when `stored`, find the ones written
+    there before (the newest tips, in writing order)."""
+    profiles, roles, reports = people_reports(people, seed)
+    store = open_store(store_path)
+    if stored:
+        with store.read() as conn:
+            newest = conn.exec_driver_sql(
+                "SELECT id FROM report ORDER BY id DESC LIMIT ?", (len(reports),)
+            )
+            ids = sorted(report_id for (report_id,) in newest)
+    else:
+        with store.write() as conn:
+            ids = write_reports(conn, reports, now=START)
     store.close()
     for (p, role), report_id in zip(roles, ids, strict=True):
         p.reports[role] = report_id
     return profiles
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 def evaluate(store_path: Path, profiles: list[Profile], show_misses: bool) -> None:
@@ -362,24 +365,27 @@ def evaluate(store_path: Path, profiles: list[Profile], show_misses: bool) -> No
             f"decoys ({label}): ranked above a true match {decoys_top[kind]}, "
             f"shown in the top 10 at all {decoys_shown[kind]}"
         )
-    p50, p95 = statistics.median(latencies), percentile(latencies, 95)
-    print(f"latency p50 {p50:.1f} ms   p95 {p95:.1f} ms")
+    p50, p95, p99 = (percentile(latencies, q) for q in (50, 95, 99))
+    print(f"latency p50 {p50:.1f} ms   p95 {p95:.1f} ms   p99 {p99:.1f} ms")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--reports", type=int, default=20_000)
+    parser.add_argument("--tips", "--reports", dest="reports", type=int, default=20_000)
     parser.add_argument("--people", type=int, default=60)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--out", type=Path, default=HERE / "out")
     parser.add_argument("--misses", action="store_true", help="list each miss and shown decoy")
     args = parser.parse_args()
-    base = background(args.out, args.reports, args.seed)
-    work = args.out / f"variation-{args.reports}-{args.seed}-{args.people}.sqlite"
-    shutil.copyfile(base, work)
-    profiles = add_people(work, args.people, args.seed)
+    base = store_for(args.out, args.reports, args.seed)
+    work = base.with_name(f"variation-{base.stem}-{args.people}.sqlite")
+    stored = work.exists()
+    if not stored:
+        copying = work.with_suffix(".copying")
+        shutil.copyfile(base, copying)
+        copying.rename(work)
+    profiles = add_people(work, args.people, args.seed, stored=stored)
     evaluate(work, profiles, args.misses)
-    work.unlink()
 
 
 if __name__ == "__main__":
