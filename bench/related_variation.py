@@ -9,7 +9,7 @@ outranked a true match (which must stay 0) or were shown at all, with p50/p95/p9
 latency. The background store is bench/related.py's (built once, reused, or migrated
 from an older schema); the people are added to a kept copy of it, reused next time.
 
-    python bench/related_variation.py [--tips 20000] [--people 60] [--seed 1] [--out DIR]
+    python bench/related_variation.py [--tips 20000] [--people 60] [--set real|canonical] [--out DIR]
 """
 
 from __future__ import annotations
@@ -67,6 +67,17 @@ VARIATIONS = (
     ("cyrillic", "the full name in Cyrillic letters and the same DOB"),
     ("ipv6", "another address in the same IPv6 /64, same service, a day later"),
 )
+# The held-out set of variations that canonicalise (--set canonical): each is one
+# spelling of the first report's own value that the canonical keys fold together.
+CANONICAL = (
+    ("gmail", "the Gmail address with its dots moved, a +tag, at googlemail.com"),
+    ("leet", "the screen name in leetspeak"),
+    ("homoglyph", "the screen name with Cyrillic look-alike letters"),
+    ("fullwidth", "the screen name in full-width letters"),
+    ("case", "the email address in capitals"),
+    ("punctuation", "the phone with other punctuation and its +1"),
+)
+SETS = {"real": VARIATIONS, "canonical": CANONICAL}
 DECOYS = (
     ("screen_digits", "another person: same words in the screen name, other digits"),
     ("name_other_dob", "another person: same full name, another birth date and state"),
@@ -182,7 +193,7 @@ def first_report(p: Profile, at: int) -> Report:
         last_name=p.last,
         date_of_birth=p.dob,
         phones=[Phone(f"({p.area}) 555-{p.line}", country_calling_code="1")],
-        emails=[Email(f"{p.mail_local}@example.org")],
+        emails=[Email(f"{p.mail_local}@example.org"), Email(_gmail(p))],
         addresses=[Address(city="Exampleville", state=p.state, country="US")],
     )
     person = Person(
@@ -194,6 +205,44 @@ def first_report(p: Profile, at: int) -> Report:
         ip_capture_events=[IpCaptureEvent(f"{p.ipv6_net}::1a", "Login", _iso(at))],
     )
     return _report(p, at, person)
+
+
+def _gmail(p: Profile) -> str:
+    return f"{p.first.lower()}.{p.last.lower()}.{p.dob[:4]}@gmail.com"
+
+
+_LEET = str.maketrans({"a": "4", "e": "3", "i": "1", "o": "0", "s": "5"})
+# Cyrillic letters that look Latin, named so no reader mistakes them: a, e, o, p, c
+_HOMOGLYPHS = str.maketrans(
+    {"a": _cy("A"), "e": _cy("IE"), "o": _cy("O"), "p": _cy("ER"), "c": _cy("ES")}
+)
+
+
+def _fullwidth(text: str) -> str:
+    return "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in text)
+
+
+def _canonical_variant(p: Profile, kind: str, person: Person) -> None:
+    """Give `person` the `kind` spelling of one of the first report's values."""
+    details = person.person
+    words = p.handle.rstrip("0123456789")
+    digits = p.handle[len(words) :]
+    if kind == "gmail":
+        details.emails = [
+            Email(f"{p.first.lower()}{p.last.lower()}.{p.dob[:4]}+tips@googlemail.com")
+        ]
+    elif kind == "leet":
+        person.screen_name = words.translate(_LEET) + digits
+    elif kind == "homoglyph":
+        person.screen_name = words.translate(_HOMOGLYPHS) + digits
+    elif kind == "fullwidth":
+        person.screen_name = _fullwidth(p.handle)
+    elif kind == "case":
+        details.emails = [Email(f"{p.mail_local}@example.org".upper())]
+    elif kind == "punctuation":
+        details.phones = [Phone(f"+1 ({p.area}) 555.{p.line}")]
+    else:
+        raise ValueError(kind)
 
 
 def _slip(rng: random.Random, handle: str) -> str:
@@ -251,7 +300,7 @@ def later_report(rng: random.Random, p: Profile, kind: str, at: int, n: int) -> 
         event = IpCaptureEvent(f"{p.ipv6_net}::{iid:x}:2", "Login", _iso(at))
         person.ip_capture_events = [event]
     else:
-        raise ValueError(kind)
+        _canonical_variant(p, kind, person)
     return _report(p, at, person, esp)
 
 
@@ -279,8 +328,11 @@ def decoy_report(rng: random.Random, p: Profile, kind: str, at: int) -> Report:
 # ------------------------------------------------------------------ the run
 
 
+Variations = tuple[tuple[str, str], ...]
+
+
 def people_reports(
-    people: int, seed: int
+    people: int, seed: int, variations: Variations
 ) -> tuple[list[Profile], list[tuple[Profile, str]], list[Report]]:
     """The fictional people, and their reports in writing order with each one's role."""
     rng = random.Random(f"related-variation/{seed}")
@@ -291,7 +343,7 @@ def people_reports(
         at = START + n * 10 * DAY
         reports.append(first_report(p, at))
         roles.append((p, "first"))
-        for k, (kind, _) in enumerate(VARIATIONS):
+        for k, (kind, _) in enumerate(variations):
             reports.append(later_report(rng, p, kind, at + DAY + k * 60, n))
             roles.append((p, kind))
         for k, (kind, _) in enumerate(DECOYS):
@@ -300,10 +352,12 @@ def people_reports(
     return profiles, roles, reports
 
 
-def add_people(store_path: Path, people: int, seed: int, *, stored: bool) -> list[Profile]:
+def add_people(
+    store_path: Path, people: int, seed: int, variations: Variations, *, stored: bool
+) -> list[Profile]:
     """Write the people's reports into the store, or, when `stored`, find the ones written
     there before (the newest tips, in writing order)."""
-    profiles, roles, reports = people_reports(people, seed)
+    profiles, roles, reports = people_reports(people, seed, variations)
     store = open_store(store_path)
     if stored:
         with store.read() as conn:
@@ -320,13 +374,15 @@ def add_people(store_path: Path, people: int, seed: int, *, stored: bool) -> lis
     return profiles
 
 
-def evaluate(store_path: Path, profiles: list[Profile], show_misses: bool) -> None:
-    found = {kind: 0 for kind, _ in VARIATIONS}
+def evaluate(
+    store_path: Path, profiles: list[Profile], variations: Variations, show_misses: bool
+) -> None:
+    found = {kind: 0 for kind, _ in variations}
     decoys_top = {kind: 0 for kind, _ in DECOYS}
     decoys_shown = {kind: 0 for kind, _ in DECOYS}
     r_precisions: list[float] = []
     latencies: list[float] = []
-    relevant_count = len(VARIATIONS)
+    relevant_count = len(variations)
     store = open_store(store_path)
     with store.read() as conn:
         related_reports(conn, profiles[0].reports["first"])  # warm the page cache
@@ -335,9 +391,9 @@ def evaluate(store_path: Path, profiles: list[Profile], show_misses: bool) -> No
             top = related_reports(conn, p.reports["first"], limit=10)
             latencies.append((time.perf_counter() - started) * 1000)
             ranked = [r.report_id for r in top]
-            relevant = {p.reports[kind] for kind, _ in VARIATIONS}
+            relevant = {p.reports[kind] for kind, _ in variations}
             r_precisions.append(len(set(ranked[:relevant_count]) & relevant) / relevant_count)
-            for kind, _ in VARIATIONS:
+            for kind, _ in variations:
                 if p.reports[kind] in ranked:
                     found[kind] += 1
                 elif show_misses:
@@ -356,7 +412,7 @@ def evaluate(store_path: Path, profiles: list[Profile], show_misses: bool) -> No
     print(f"{people} people, {relevant_count} later reports each, {len(DECOYS)} decoys each")
     print("| later report carries | found in the top 10 from the first report |")
     print("|---|---|")
-    for kind, label in VARIATIONS:
+    for kind, label in variations:
         print(f"| {label} | {found[kind] / people:.0%} |")
     overall = sum(found.values()) / (people * relevant_count)
     print(f"recall@10 overall {overall:.3f}   R-precision {statistics.mean(r_precisions):.3f}")
@@ -375,17 +431,19 @@ def main() -> None:
     parser.add_argument("--people", type=int, default=60)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--out", type=Path, default=HERE / "out")
+    parser.add_argument("--set", choices=sorted(SETS), default="real", help="which variations")
     parser.add_argument("--misses", action="store_true", help="list each miss and shown decoy")
     args = parser.parse_args()
     base = store_for(args.out, args.reports, args.seed)
-    work = base.with_name(f"variation-{base.stem}-{args.people}.sqlite")
+    work = base.with_name(f"variation-{args.set}-{base.stem}-{args.people}.sqlite")
     stored = work.exists()
     if not stored:
         copying = work.with_suffix(".copying")
         shutil.copyfile(base, copying)
         copying.rename(work)
-    profiles = add_people(work, args.people, args.seed, stored=stored)
-    evaluate(work, profiles, args.misses)
+    variations = SETS[args.set]
+    profiles = add_people(work, args.people, args.seed, variations, stored=stored)
+    evaluate(work, profiles, variations, args.misses)
 
 
 if __name__ == "__main__":
