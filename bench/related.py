@@ -18,11 +18,11 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import shutil
 import sqlite3
 import statistics
 import sys
 import time
+from contextlib import closing
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -58,11 +58,19 @@ def store_for(out: Path, reports: int, seed: int) -> Path:
     return path
 
 
+def copy_store(source: Path, dest: Path) -> None:
+    """A consistent copy of a store, its write-ahead log included (SQLite's backup)."""
+    for leftover in (dest, Path(f"{dest}-wal"), Path(f"{dest}-shm")):
+        leftover.unlink(missing_ok=True)
+    with closing(sqlite3.connect(source)) as src, closing(sqlite3.connect(dest)) as out:
+        src.backup(out, pages=1 << 16)
+
+
 def migrate_copy(source: Path, path: Path, reports: int) -> None:
     """Copy an older-schema store to `path` and migrate it, timing the migration alone."""
     partial = path.with_suffix(".migrating")
-    shutil.copyfile(source, partial)
-    with sqlite3.connect(partial) as raw:
+    copy_store(source, partial)
+    with closing(sqlite3.connect(partial)) as raw:
         old = raw.execute("PRAGMA user_version").fetchone()[0]
     started, cpu = time.perf_counter(), time.process_time()
     open_store(partial).close()

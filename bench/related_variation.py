@@ -9,14 +9,14 @@ outranked a true match (which must stay 0) or were shown at all, with p50/p95/p9
 latency. The background store is bench/related.py's (built once, reused, or migrated
 from an older schema); the people are added to a kept copy of it, reused next time.
 
-    python bench/related_variation.py [--tips 20000] [--people 60] [--set real|canonical] [--out DIR]
+    python bench/related_variation.py [--tips 20000] [--people 60] [--set real|canonical]
+        [--out DIR]
 """
 
 from __future__ import annotations
 
 import argparse
 import random
-import shutil
 import statistics
 import sys
 import time
@@ -28,7 +28,7 @@ HERE = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
 sys.path.insert(0, str(HERE.parent))  # the checkout: bench.* imports
 
-from bench.related import percentile, store_for  # noqa: E402
+from bench.related import copy_store, percentile, store_for  # noqa: E402
 from tipline_tui.demo.names import (  # noqa: E402
     ESPS,
     FIRST_NAMES,
@@ -439,7 +439,7 @@ def main() -> None:
     stored = work.exists()
     if not stored:
         copying = work.with_suffix(".copying")
-        shutil.copyfile(base, copying)
+        copy_store(base, copying)
         copying.rename(work)
     variations = SETS[args.set]
     profiles = add_people(work, args.people, args.seed, variations, stored=stored)
