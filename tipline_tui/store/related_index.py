@@ -161,10 +161,14 @@ def _value_ids(conn: Connection, values: list[tuple[str, str]]) -> dict[tuple[st
 
 
 # The stored parts of a tip that say where its phone numbers are from, as country_hints
-# reads them from a Report: (report id, country) and (report id, number, calling code).
+# reads them from a Report, for the tips with phones: (report id, country) and
+# (report id, number, calling code).
+_WITH_PHONES = "IN (SELECT report_id FROM identifier WHERE kind = 'phone')"
 _NAMED_COUNTRIES = (
-    "SELECT report_id, country FROM address WHERE country IS NOT NULL "
-    "UNION ALL SELECT report_id, est_country FROM person WHERE est_country IS NOT NULL"
+    "SELECT report_id, country FROM address "
+    f"WHERE country IS NOT NULL AND report_id {_WITH_PHONES} "
+    "UNION ALL SELECT report_id, est_country FROM person "
+    f"WHERE est_country IS NOT NULL AND report_id {_WITH_PHONES}"
 )
 _PHONES = (
     "SELECT p.report_id, c.value, json_extract(c.attrs, '$.country_calling_code') "
@@ -179,10 +183,10 @@ _PHONES = (
 )
 _ESP_COUNTRIES = (
     "SELECT r.id, 'address', json_extract(a.value, '$.country'), NULL FROM report r, "
-    "json_each(r.reporter, '$.reporting_person.addresses') a "
+    f"json_each(r.reporter, '$.reporting_person.addresses') a WHERE r.id {_WITH_PHONES} "
     "UNION ALL SELECT r.id, 'phone', json_extract(ph.value, '$.value'), "
     "json_extract(ph.value, '$.country_calling_code') FROM report r, "
-    "json_each(r.reporter, '$.reporting_person.phones') ph"
+    f"json_each(r.reporter, '$.reporting_person.phones') ph WHERE r.id {_WITH_PHONES}"
 )
 
 
