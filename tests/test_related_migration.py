@@ -108,3 +108,29 @@ def test_a_kill_mid_migration_leaves_the_store_as_it_was(make_store, tmp_path) -
     assert _related(path)[2] == ("same phone: 7700 900456",), "and it migrates again"
     with sqlite3.connect(path) as raw:
         assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+
+
+def test_re_keyed_phones_match_the_keys_a_new_tip_gets(make_store) -> None:
+    from tipline_tui.domain.report import Address, AssociatedAccount, InternetDetail
+    from tipline_tui.store.related_index import rebuild_keys
+
+    national = _tip(0, Phone("07700 900456"))
+    national.persons[0].person.addresses = [Address(country="GB")]
+    beside = _tip(1, Phone("7700 900123", country_calling_code="+44"))
+    others = _tip(2, Phone("+44 7700 900111"))
+    others.persons[0].person.phones.append(Phone("07700 900222"))
+    esp = _tip(3, Phone("07700 900333"))
+    esp.reporter.reporting_person.phones = [Phone("+44 20 7946 0000")]
+    incident = _tip(4, Phone("+44 7700 900444"))
+    incident.internet_details = [InternetDetail(kind="chat_im", phone=Phone("07700 900555"))]
+    linked = _tip(5, Phone("+44 7700 900666"))
+    account = AssociatedAccount(type="other", person=PersonDetails(phones=[Phone("07700 900777")]))
+    linked.persons[0].associated_accounts = [account]
+    store = make_store([national, beside, others, esp, incident, linked])
+    query = "SELECT report_id, raw, key_type, key FROM identifier_key WHERE kind = 'phone'"
+    with store.write() as conn:
+        written = set(conn.exec_driver_sql(query))
+        rebuild_keys(conn, ("phone",))
+        rebuilt = set(conn.exec_driver_sql(query))
+    assert rebuilt == written
+    assert sum(1 for row in written if row[3].startswith("+44")) >= 9
