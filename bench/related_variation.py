@@ -16,6 +16,7 @@ from an older schema); the people are added to a kept copy of it, reused next ti
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import statistics
 import sys
@@ -382,14 +383,16 @@ def evaluate(
     decoys_shown = {kind: 0 for kind, _ in DECOYS}
     r_precisions: list[float] = []
     latencies: list[float] = []
+    cpu_times: list[float] = []
     relevant_count = len(variations)
     store = open_store(store_path)
     with store.read() as conn:
         related_reports(conn, profiles[0].reports["first"])  # warm the page cache
         for p in profiles:
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             top = related_reports(conn, p.reports["first"], limit=10)
             latencies.append((time.perf_counter() - started) * 1000)
+            cpu_times.append((time.process_time() - cpu) * 1000)
             ranked = [r.report_id for r in top]
             relevant = {p.reports[kind] for kind, _ in variations}
             r_precisions.append(len(set(ranked[:relevant_count]) & relevant) / relevant_count)
@@ -423,6 +426,9 @@ def evaluate(
         )
     p50, p95, p99 = (percentile(latencies, q) for q in (50, 95, 99))
     print(f"latency p50 {p50:.1f} ms   p95 {p95:.1f} ms   p99 {p99:.1f} ms")
+    c50, c95, c99 = (percentile(cpu_times, q) for q in (50, 95, 99))
+    print(f"CPU time p50 {c50:.1f} ms   p95 {c95:.1f} ms   p99 {c99:.1f} ms   (load aside)")
+    print(f"machine load (1, 5, 15 min): {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
 
 
 def main() -> None:
