@@ -5,16 +5,19 @@ carrying a full profile and later reports that each carry ONE realistic variatio
 it, among look-alike decoys who are other people, all added to a generated background
 store. From each first report, prints per variation the share of later reports found in
 the top 10 (recall@10), the overall recall@10 and R-precision, and the decoys that
-outranked a true match (which must stay 0) or were shown at all, with p50/p95 latency.
+outranked a true match (which must stay 0) or were shown at all, with p50/p95/p99
+latency. The background store is bench/related.py's (built once, reused, or migrated
+from an older schema); the people are added to a kept copy of it, reused next time.
 
-    python bench/related_variation.py [--reports 20000] [--people 60] [--seed 1]
+    python bench/related_variation.py [--tips 20000] [--people 60] [--set real|canonical]
+        [--out DIR]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import random
-import shutil
 import statistics
 import sys
 import time
@@ -23,10 +26,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-if sys.path and Path(sys.path[0]).resolve() == HERE:
-    sys.path.pop(0)  # keep bench/ from shadowing standard modules
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
+sys.path.insert(0, str(HERE.parent))  # the checkout: bench.* imports
 
-from tipline_tui.demo.generator import GENERATOR_VERSION, build_demo_store  # noqa: E402
+from bench.related import copy_store, percentile, store_for  # noqa: E402
 from tipline_tui.demo.names import (  # noqa: E402
     ESPS,
     FIRST_NAMES,
@@ -44,7 +47,6 @@ from tipline_tui.domain.report import (  # noqa: E402
     Report,
 )
 from tipline_tui.store import open_store  # noqa: E402
-from tipline_tui.store.migrations import SCHEMA_VERSION  # noqa: E402
 from tipline_tui.store.related import related_reports  # noqa: E402
 from tipline_tui.store.reports import write_reports  # noqa: E402
 
@@ -66,6 +68,17 @@ VARIATIONS = (
     ("cyrillic", "the full name in Cyrillic letters and the same DOB"),
     ("ipv6", "another address in the same IPv6 /64, same service, a day later"),
 )
+# The held-out set of variations that canonicalise (--set canonical): each is one
+# spelling of the first report's own value that the canonical keys fold together.
+CANONICAL = (
+    ("gmail", "the Gmail address with its dots moved, a +tag, at googlemail.com"),
+    ("leet", "the screen name in leetspeak"),
+    ("homoglyph", "the screen name with Cyrillic look-alike letters"),
+    ("fullwidth", "the screen name in full-width letters"),
+    ("case", "the email address in capitals"),
+    ("punctuation", "the phone with other punctuation and its +1"),
+)
+SETS = {"real": VARIATIONS, "canonical": CANONICAL}
 DECOYS = (
     ("screen_digits", "another person: same words in the screen name, other digits"),
     ("name_other_dob", "another person: same full name, another birth date and state"),
@@ -181,7 +194,7 @@ def first_report(p: Profile, at: int) -> Report:
         last_name=p.last,
         date_of_birth=p.dob,
         phones=[Phone(f"({p.area}) 555-{p.line}", country_calling_code="1")],
-        emails=[Email(f"{p.mail_local}@example.org")],
+        emails=[Email(f"{p.mail_local}@example.org"), Email(_gmail(p))],
         addresses=[Address(city="Exampleville", state=p.state, country="US")],
     )
     person = Person(
@@ -193,6 +206,44 @@ def first_report(p: Profile, at: int) -> Report:
         ip_capture_events=[IpCaptureEvent(f"{p.ipv6_net}::1a", "Login", _iso(at))],
     )
     return _report(p, at, person)
+
+
+def _gmail(p: Profile) -> str:
+    return f"{p.first.lower()}.{p.last.lower()}.{p.dob[:4]}@gmail.com"
+
+
+_LEET = str.maketrans({"a": "4", "e": "3", "i": "1", "o": "0", "s": "5"})
+# Cyrillic letters that look Latin, named so no reader mistakes them: a, e, o, p, c
+_HOMOGLYPHS = str.maketrans(
+    {"a": _cy("A"), "e": _cy("IE"), "o": _cy("O"), "p": _cy("ER"), "c": _cy("ES")}
+)
+
+
+def _fullwidth(text: str) -> str:
+    return "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in text)
+
+
+def _canonical_variant(p: Profile, kind: str, person: Person) -> None:
+    """Give `person` the `kind` spelling of one of the first report's values."""
+    details = person.person
+    words = p.handle.rstrip("0123456789")
+    digits = p.handle[len(words) :]
+    if kind == "gmail":
+        details.emails = [
+            Email(f"{p.first.lower()}{p.last.lower()}.{p.dob[:4]}+tips@googlemail.com")
+        ]
+    elif kind == "leet":
+        person.screen_name = words.translate(_LEET) + digits
+    elif kind == "homoglyph":
+        person.screen_name = words.translate(_HOMOGLYPHS) + digits
+    elif kind == "fullwidth":
+        person.screen_name = _fullwidth(p.handle)
+    elif kind == "case":
+        details.emails = [Email(f"{p.mail_local}@example.org".upper())]
+    elif kind == "punctuation":
+        details.phones = [Phone(f"+1 ({p.area}) 555.{p.line}")]
+    else:
+        raise ValueError(kind)
 
 
 def _slip(rng: random.Random, handle: str) -> str:
@@ -250,7 +301,7 @@ def later_report(rng: random.Random, p: Profile, kind: str, at: int, n: int) -> 
         event = IpCaptureEvent(f"{p.ipv6_net}::{iid:x}:2", "Login", _iso(at))
         person.ip_capture_events = [event]
     else:
-        raise ValueError(kind)
+        _canonical_variant(p, kind, person)
     return _report(p, at, person, esp)
 
 
@@ -278,63 +329,74 @@ def decoy_report(rng: random.Random, p: Profile, kind: str, at: int) -> Report:
 # ------------------------------------------------------------------ the run
 
 
-def background(out: Path, reports: int, seed: int) -> Path:
-    path = out / f"related-{reports}-{seed}-g{GENERATOR_VERSION}-s{SCHEMA_VERSION}.sqlite"
-    if not path.exists():
-        out.mkdir(parents=True, exist_ok=True)
-        started = time.perf_counter()
-        build_demo_store(path, reports, seed)
-        print(f"built {reports:,} tips in {time.perf_counter() - started:.0f} s")
-    return path
+Variations = tuple[tuple[str, str], ...]
 
 
-def add_people(store_path: Path, people: int, seed: int) -> list[Profile]:
+def people_reports(
+    people: int, seed: int, variations: Variations
+) -> tuple[list[Profile], list[tuple[Profile, str]], list[Report]]:
+    """The fictional people, and their reports in writing order with each one's role."""
     rng = random.Random(f"related-variation/{seed}")
     profiles = [make_profile(rng, n) for n in range(people)]
-    store = open_store(store_path)
     reports: list[Report] = []
     roles: list[tuple[Profile, str]] = []
     for n, p in enumerate(profiles):
         at = START + n * 10 * DAY
         reports.append(first_report(p, at))
         roles.append((p, "first"))
-        for k, (kind, _) in enumerate(VARIATIONS):
+        for k, (kind, _) in enumerate(variations):
             reports.append(later_report(rng, p, kind, at + DAY + k * 60, n))
             roles.append((p, kind))
         for k, (kind, _) in enumerate(DECOYS):
             reports.append(decoy_report(rng, p, kind, at + 2 * DAY + k * 60))
             roles.append((p, kind))
-    with store.write() as conn:
-        ids = write_reports(conn, reports, now=START)
+    return profiles, roles, reports
+
+
+def add_people(
+    store_path: Path, people: int, seed: int, variations: Variations, *, stored: bool
+) -> list[Profile]:
+    """Write the people's reports into the store, or, when `stored`, find the ones written
+    there before (the newest tips, in writing order)."""
+    profiles, roles, reports = people_reports(people, seed, variations)
+    store = open_store(store_path)
+    if stored:
+        with store.read() as conn:
+            newest = conn.exec_driver_sql(
+                "SELECT id FROM report ORDER BY id DESC LIMIT ?", (len(reports),)
+            )
+            ids = sorted(report_id for (report_id,) in newest)
+    else:
+        with store.write() as conn:
+            ids = write_reports(conn, reports, now=START)
     store.close()
     for (p, role), report_id in zip(roles, ids, strict=True):
         p.reports[role] = report_id
     return profiles
 
 
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
-
-
-def evaluate(store_path: Path, profiles: list[Profile], show_misses: bool) -> None:
-    found = {kind: 0 for kind, _ in VARIATIONS}
+def evaluate(
+    store_path: Path, profiles: list[Profile], variations: Variations, show_misses: bool
+) -> None:
+    found = {kind: 0 for kind, _ in variations}
     decoys_top = {kind: 0 for kind, _ in DECOYS}
     decoys_shown = {kind: 0 for kind, _ in DECOYS}
     r_precisions: list[float] = []
     latencies: list[float] = []
-    relevant_count = len(VARIATIONS)
+    cpu_times: list[float] = []
+    relevant_count = len(variations)
     store = open_store(store_path)
     with store.read() as conn:
         related_reports(conn, profiles[0].reports["first"])  # warm the page cache
         for p in profiles:
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             top = related_reports(conn, p.reports["first"], limit=10)
             latencies.append((time.perf_counter() - started) * 1000)
+            cpu_times.append((time.process_time() - cpu) * 1000)
             ranked = [r.report_id for r in top]
-            relevant = {p.reports[kind] for kind, _ in VARIATIONS}
+            relevant = {p.reports[kind] for kind, _ in variations}
             r_precisions.append(len(set(ranked[:relevant_count]) & relevant) / relevant_count)
-            for kind, _ in VARIATIONS:
+            for kind, _ in variations:
                 if p.reports[kind] in ranked:
                     found[kind] += 1
                 elif show_misses:
@@ -353,7 +415,7 @@ def evaluate(store_path: Path, profiles: list[Profile], show_misses: bool) -> No
     print(f"{people} people, {relevant_count} later reports each, {len(DECOYS)} decoys each")
     print("| later report carries | found in the top 10 from the first report |")
     print("|---|---|")
-    for kind, label in VARIATIONS:
+    for kind, label in variations:
         print(f"| {label} | {found[kind] / people:.0%} |")
     overall = sum(found.values()) / (people * relevant_count)
     print(f"recall@10 overall {overall:.3f}   R-precision {statistics.mean(r_precisions):.3f}")
@@ -362,24 +424,32 @@ def evaluate(store_path: Path, profiles: list[Profile], show_misses: bool) -> No
             f"decoys ({label}): ranked above a true match {decoys_top[kind]}, "
             f"shown in the top 10 at all {decoys_shown[kind]}"
         )
-    p50, p95 = statistics.median(latencies), percentile(latencies, 95)
-    print(f"latency p50 {p50:.1f} ms   p95 {p95:.1f} ms")
+    p50, p95, p99 = (percentile(latencies, q) for q in (50, 95, 99))
+    print(f"latency p50 {p50:.1f} ms   p95 {p95:.1f} ms   p99 {p99:.1f} ms")
+    c50, c95, c99 = (percentile(cpu_times, q) for q in (50, 95, 99))
+    print(f"CPU time p50 {c50:.1f} ms   p95 {c95:.1f} ms   p99 {c99:.1f} ms   (load aside)")
+    print(f"machine load (1, 5, 15 min): {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--reports", type=int, default=20_000)
+    parser.add_argument("--tips", "--reports", dest="reports", type=int, default=20_000)
     parser.add_argument("--people", type=int, default=60)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--out", type=Path, default=HERE / "out")
+    parser.add_argument("--set", choices=sorted(SETS), default="real", help="which variations")
     parser.add_argument("--misses", action="store_true", help="list each miss and shown decoy")
     args = parser.parse_args()
-    base = background(args.out, args.reports, args.seed)
-    work = args.out / f"variation-{args.reports}-{args.seed}-{args.people}.sqlite"
-    shutil.copyfile(base, work)
-    profiles = add_people(work, args.people, args.seed)
-    evaluate(work, profiles, args.misses)
-    work.unlink()
+    base = store_for(args.out, args.reports, args.seed)
+    work = base.with_name(f"variation-{args.set}-{base.stem}-{args.people}.sqlite")
+    stored = work.exists()
+    if not stored:
+        copying = work.with_suffix(".copying")
+        copy_store(base, copying)
+        copying.rename(work)
+    variations = SETS[args.set]
+    profiles = add_people(work, args.people, args.seed, variations, stored=stored)
+    evaluate(work, profiles, variations, args.misses)
 
 
 if __name__ == "__main__":

@@ -186,7 +186,7 @@ def test_the_same_ipv6_64_on_the_same_service_a_day_later_is_found(make_store) -
         ]
     )
     found = _by_id(store)
-    assert found[2].reasons == ("same IPv6 /64 on the same service within 2 days",)
+    assert found[2].reasons == ("same IPv6 /64 on SnapTalk (demo), 1 day apart",)
     assert 3 not in found and 4 not in found, "a shared /64 alone elsewhere or later is weak"
 
 

@@ -32,12 +32,9 @@ def store_option() -> argparse.ArgumentParser:
 
 
 def _upgrading(old: int, new: int) -> None:
-    print(
-        f"tipline: upgrading the store from schema {old} to {new}; "
-        "a large store takes a few minutes (re-indexing names), once",
-        file=sys.stderr,
-        flush=True,
-    )
+    from tipline_tui.store.migrations import upgrade_notice
+
+    print(f"tipline: {upgrade_notice(old, new)}", file=sys.stderr, flush=True)
 
 
 def store_path(args: argparse.Namespace) -> Path:

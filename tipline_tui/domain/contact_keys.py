@@ -1,12 +1,14 @@
 """Email and phone keys: exact, untagged and local-part keys for addresses; E.164 for phones.
 
-Phone parsing is the one slow step of key building, so it is memoised.
+Phone parsing is the one slow step of key building, so it is memoised. Where a number
+written without its country code is from is read here too (phone_country_hints), so
+every tip's phones are keyed by the same rules, stored or new.
 """
 
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
 import phonenumbers
@@ -183,18 +185,66 @@ def _international(text: str, digits: str) -> str:
     return text
 
 
-def phone_keys(raw: str, country_hints: Sequence[str]) -> list[Key]:
+def _calling_code_region(code: str | None) -> str | None:
+    """The main region of a calling code given beside a number ("+44", "44", "1")."""
+    digits = (code or "").strip().lstrip("+")
+    if not digits.isdigit():
+        return None
+    region = phonenumbers.region_code_for_country_code(int(digits))
+    return None if region == phonenumbers.UNKNOWN_REGION else region
+
+
+@lru_cache(maxsize=1 << 12)
+def phone_region(raw: str, calling_code: str | None = None) -> str | None:
+    """The country a number names itself: its +code or international prefix, else the
+    calling code written beside it; None for a national number with neither."""
+    text = nfkc(raw).strip()
+    text = _international(text, text.translate(_DIGITS_ONLY))
+    if text.startswith("+"):
+        try:
+            number = phonenumbers.parse(text, None)
+        except phonenumbers.NumberParseException:
+            return None
+        return _calling_code_region(str(number.country_code))
+    return _calling_code_region(calling_code)
+
+
+def phone_country_hints(
+    named: Iterable[str],
+    phones: Iterable[tuple[str, str | None]],
+    esp: Iterable[str] = (),
+) -> list[str]:
+    """Where the report's numbers written without a country code are likely from, in order.
+
+    `named`: the countries the report gives for its people and incident (addresses, the
+    ESP's location estimates); then the countries of the report's other phones that say
+    theirs (`phones`: value and calling code); then `esp`, the reporting ESP's own
+    countries (its reporting person's addresses and phones). NANP is tried after all.
+    """
+    hints = [code.strip().upper() for code in named if len(code.strip()) == 2]
+    hints += [region for value, code in phones if (region := phone_region(value, code))]
+    hints += [code.strip().upper() for code in esp if len(code.strip()) == 2]
+    return list(dict.fromkeys(hints))
+
+
+def phone_keys(
+    raw: str, country_hints: Sequence[str], calling_code: str | None = None
+) -> list[Key]:
     """E.164 plus the last seven digits (a number written without its area code).
 
-    With no country context a national number is read as the hints say, else as NANP;
-    international prefixes ("001 ...", "00 44 ...", "+1.") are understood.
+    A national number is read with the calling code written beside it, else as the
+    hints say (see phone_country_hints), else as NANP; international prefixes
+    ("001 ...", "00 44 ...", "+1.") are understood.
     """
     text = nfkc(raw).strip()
     digits = text.translate(_DIGITS_ONLY)
     if len(digits) < 3:
         return []
     text = _international(text, digits)
-    e164 = _e164(text, _regions(tuple(country_hints)))
+    own = None if text.startswith("+") else _calling_code_region(calling_code)
+    e164 = _e164(text, (own,)) if own else None
+    if e164 is None:
+        e164 = _e164(text, _regions(tuple(country_hints)))
     if e164 is not None:
         keys = [Key("e164", e164, 1.0)]
         if len(e164) >= 8:

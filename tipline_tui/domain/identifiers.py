@@ -10,7 +10,7 @@ import ipaddress
 import re
 import unicodedata
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from tipline_tui.domain.enums import IdentifierKind, PersonRole
 from tipline_tui.domain.person_keys import FULL_NAME, full_name_value
@@ -34,6 +34,7 @@ class Identifier:
     norm: str
     role: str
     when: str | None = None  # when it was seen (an IP's capture time), for time-scoped keys
+    calling_code: str | None = None  # the country calling code given beside a phone number
 
 
 def normalise(kind: str, raw: str) -> str:
@@ -77,7 +78,9 @@ def _emails(emails: list[Email], role: str) -> Iterator[Identifier]:
 
 def _phones(phones: list[Phone], role: str) -> Iterator[Identifier]:
     for phone in phones:
-        yield from _ident(IdentifierKind.PHONE, phone.value, role)
+        code = phone.country_calling_code
+        for ident in _ident(IdentifierKind.PHONE, phone.value, role):
+            yield replace(ident, calling_code=code)
 
 
 def _ips(events: list[IpCaptureEvent], role: str) -> Iterator[Identifier]:

@@ -133,6 +133,12 @@ def _day(when: str) -> float | None:
     return moment.timestamp() / 86_400
 
 
+def days_apart(first: str, second: str) -> float | None:
+    """Days between two ISO 8601 times, None when either cannot be read."""
+    a, b = _day(first), _day(second)
+    return None if a is None or b is None else abs(a - b)
+
+
 def near_network_keys(raw: str, service: str, when: str | None) -> list[Key]:
     """The address's network on one service in two staggered windows of NEAR_DAYS days.
 

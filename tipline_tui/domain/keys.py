@@ -99,17 +99,20 @@ _BUILDERS: dict[str, Callable[[str], list[Key]]] = {
 }
 
 
-def identifier_keys(kind: str, raw: str, *, country_hints: Sequence[str] = ()) -> list[Key]:
+def identifier_keys(
+    kind: str, raw: str, *, country_hints: Sequence[str] = (), calling_code: str | None = None
+) -> list[Key]:
     """Canonical keys for one identifier value, de-duplicated, strongest first.
 
     `country_hints` (ISO 3166 alpha-2 codes, or calling codes such as "+44") say where a
     phone number written without its country code is likely from; "US" is tried last.
+    `calling_code` is the one written beside the number, if any: it comes first.
     Blank or unusable values give []. An unknown kind is a programming error.
     """
     if not raw or raw.isspace():
         return []
     if kind == IdentifierKind.PHONE:
-        return phone_keys(raw, country_hints)
+        return phone_keys(raw, country_hints, calling_code)
     try:
         builder = _BUILDERS[kind]
     except KeyError:

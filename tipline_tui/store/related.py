@@ -29,6 +29,7 @@ from tipline_tui.store.related_common import (
     rarity,
 )
 from tipline_tui.store.related_fuzzy import fuzzy_evidence
+from tipline_tui.store.related_networks import NEAR_KEYS, near_reasons
 from tipline_tui.store.related_people import PERSON_KEYS, person_evidence
 
 KEY_LIMIT = 300  # more tips than this share the value: it says nothing about a person
@@ -201,6 +202,8 @@ def _exact(
             reason: Reason = template
             if key_type in RAW_REASON_KEYS:
                 reason = ("key", template, key_type, key, raw)
+            elif key_type in NEAR_KEYS:  # which service, how many days apart: when shown
+                reason = ("near", template, key_type, key, raw)
             for other in others:
                 evidence.setdefault(other, Evidence()).add(kind, weight, reason)
                 if account and weight > linked.get(other, 0.0):
@@ -337,8 +340,20 @@ def _partial(
                 evidence.setdefault(other, Evidence()).add(kind, weight, reason)
 
 
-def _reason_texts(conn: Connection, shown: dict[int, list[Reason]]) -> dict[int, tuple[str, ...]]:
+def _reason_texts(
+    conn: Connection, report_id: int, shown: dict[int, list[Reason]]
+) -> dict[int, tuple[str, ...]]:
     """Final reason texts for the tips shown, with the other tip's own spelling."""
+    near = near_reasons(
+        conn,
+        report_id,
+        [
+            (other, x[2], x[3], x[4])
+            for other, reasons in shown.items()
+            for x in reasons
+            if isinstance(x, tuple) and x[0] == "near"
+        ],
+    )
     key_raw: dict[tuple[int, str, str], str] = {}
     value_raw: dict[tuple[int, int], str] = {}
     need_keys = [
@@ -372,6 +387,8 @@ def _reason_texts(conn: Connection, shown: dict[int, list[Reason]]) -> dict[int,
         for reason in reasons:
             if isinstance(reason, str):
                 texts.append(reason)
+            elif reason[0] == "near":
+                texts.append(near.get((other, reason[2], reason[3]), reason[1]))
             elif reason[0] == "key":
                 _, template, key_type, key, mine = reason
                 theirs = key_raw.get((other, key_type, key), mine)
@@ -428,7 +445,7 @@ def related_reports(conn: Connection, report_id: int, limit: int = 20) -> list[R
             tuple(chunk),
         ):
             info[row[0]] = row
-    reasons = _reason_texts(conn, {other: evidence[other].ranked() for other in ids})
+    reasons = _reason_texts(conn, report_id, {other: evidence[other].ranked() for other in ids})
     return [
         RelatedReport(
             report_id=other,

@@ -15,8 +15,8 @@ KIND_NAMES = {"screen_name": "screen name", "display_name": "display name", "ema
 
 
 # A reason is either final text or a note to fill in from the other tip's own raw value
-# (read only for the tips that are shown): ("key", template, key_type, key, mine) or
-# ("fuzzy", prefix, value_id).
+# (read only for the tips that are shown): ("key", template, key_type, key, mine),
+# ("near", template, key_type, key, mine) (see related_networks) or ("fuzzy", prefix, value_id).
 Reason = str | tuple[str, ...]
 
 

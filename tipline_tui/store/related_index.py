@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection
 
+from tipline_tui.domain.contact_keys import phone_country_hints, phone_region
 from tipline_tui.domain.enums import IdentifierKind, PersonRole
 from tipline_tui.domain.identifiers import Identifier, normalise
 from tipline_tui.domain.ip_keys import near_network_keys
@@ -46,17 +47,25 @@ def blocking_grams(kind: str, value: str) -> set[str]:
 
 
 def country_hints(report: Report) -> list[str]:
-    """Countries the report itself names, to read phone numbers written without +code."""
-    hints: list[str] = []
+    """Where the report's phone numbers written without +code are likely from: the
+    countries it names, its other phones' countries, then the reporting ESP's own."""
+    named: list[str] = []
+    phones: list[tuple[str, str | None]] = []
     for person in report.persons:
-        for address in person.person.addresses:
-            if address.country:
-                hints.append(address.country)
+        named += [address.country for address in person.person.addresses if address.country]
         if person.estimated_location and person.estimated_location.country_code:
-            hints.append(person.estimated_location.country_code)
+            named.append(person.estimated_location.country_code)
+        phones += [(ph.value, ph.country_calling_code) for ph in person.person.phones]
+        for account in person.associated_accounts:
+            phones += [(ph.value, ph.country_calling_code) for ph in account.person.phones]
     for detail in report.internet_details:
-        hints.extend(a.country for a in detail.addresses if a.country)
-    return list(dict.fromkeys(h.upper() for h in hints if len(h) == 2))
+        named += [address.country for address in detail.addresses if address.country]
+        if detail.phone is not None:
+            phones.append((detail.phone.value, detail.phone.country_calling_code))
+    reporting = report.reporter.reporting_person
+    esp = [address.country for address in reporting.addresses if address.country]
+    esp += [r for ph in reporting.phones if (r := phone_region(ph.value, ph.country_calling_code))]
+    return phone_country_hints(named, phones, esp)
 
 
 @dataclass(slots=True)
@@ -68,7 +77,9 @@ class IndexItem:
 
 
 def _keys_of(item: IndexItem, ident: Identifier) -> list[Key]:
-    keys = identifier_keys(ident.kind, ident.raw, country_hints=item.hints)
+    keys = identifier_keys(
+        ident.kind, ident.raw, country_hints=item.hints, calling_code=ident.calling_code
+    )
     if (
         ident.kind == IdentifierKind.SCREEN_NAME
         and item.service
@@ -149,6 +160,82 @@ def _value_ids(conn: Connection, values: list[tuple[str, str]]) -> dict[tuple[st
     return found
 
 
+# The stored parts of a tip that say where its phone numbers are from, as country_hints
+# reads them from a Report, for the tips with phones: (report id, country) and
+# (report id, number, calling code).
+_WITH_PHONES = "IN (SELECT report_id FROM identifier WHERE kind = 'phone')"
+_NAMED_COUNTRIES = (
+    "SELECT report_id, country FROM address "
+    f"WHERE country IS NOT NULL AND report_id {_WITH_PHONES} "
+    "UNION ALL SELECT report_id, est_country FROM person "
+    f"WHERE est_country IS NOT NULL AND report_id {_WITH_PHONES}"
+)
+_PHONES = (
+    "SELECT p.report_id, c.value, json_extract(c.attrs, '$.country_calling_code') "
+    "FROM person_contact c JOIN person p ON p.id = c.person_id WHERE c.kind = 'phone' "
+    "UNION ALL SELECT p.report_id, json_extract(ph.value, '$.value'), "
+    "json_extract(ph.value, '$.country_calling_code') FROM person p, "
+    "json_each(p.extra, '$.associated_accounts') a, json_each(a.value, '$.person.phones') ph "
+    "WHERE p.extra LIKE '%associated_accounts%' "
+    "UNION ALL SELECT report_id, json_extract(fields, '$.phone.value'), "
+    "json_extract(fields, '$.phone.country_calling_code') FROM internet_detail "
+    "WHERE json_extract(fields, '$.phone.value') IS NOT NULL"
+)
+_ESP_COUNTRIES = (
+    "SELECT r.id, 'address', json_extract(a.value, '$.country'), NULL FROM report r, "
+    f"json_each(r.reporter, '$.reporting_person.addresses') a WHERE r.id {_WITH_PHONES} "
+    "UNION ALL SELECT r.id, 'phone', json_extract(ph.value, '$.value'), "
+    "json_extract(ph.value, '$.country_calling_code') FROM report r, "
+    f"json_each(r.reporter, '$.reporting_person.phones') ph WHERE r.id {_WITH_PHONES}"
+)
+
+
+@dataclass(slots=True)
+class _PhoneContext:
+    hints: dict[int, list[str]]  # report id -> phone country hints
+    calling_codes: dict[tuple[int, str], str]  # (report id, number) -> its calling code
+
+
+def _phone_context(conn: Connection) -> _PhoneContext:
+    """Every stored tip's phone country hints and calling codes (see country_hints)."""
+    named: dict[int, list[str]] = {}
+    for report_id, country in conn.exec_driver_sql(_NAMED_COUNTRIES):
+        named.setdefault(report_id, []).append(country)
+    phones: dict[int, list[tuple[str, str | None]]] = {}
+    codes: dict[tuple[int, str], str] = {}
+    for report_id, value, code in conn.exec_driver_sql(_PHONES):
+        if value:
+            phones.setdefault(report_id, []).append((value, code))
+            if code:
+                codes.setdefault((report_id, value), code)
+    esp: dict[int, list[str]] = {}
+    for report_id, part, value, code in conn.exec_driver_sql(_ESP_COUNTRIES):
+        country = value if part == "address" else phone_region(value, code) if value else None
+        if country:
+            esp.setdefault(report_id, []).append(country)
+    hints = {
+        report_id: phone_country_hints(
+            named.get(report_id, ()), phones.get(report_id, ()), esp.get(report_id, ())
+        )
+        for report_id in named.keys() | phones.keys() | esp.keys()
+    }
+    return _PhoneContext(hints, codes)
+
+
+def _capture_times(conn: Connection) -> dict[tuple[int, str], str]:
+    """An address's first capture time in each tip (people's and incidents' events, then
+    files'), for the networks-in-time keys; one time per address, not per role."""
+    seen_at: dict[tuple[int, str], str] = {}
+    for report_id, address, date_time in conn.exec_driver_sql(
+        "SELECT report_id, ip_address, date_time FROM ip_event WHERE date_time IS NOT NULL "
+        "UNION ALL SELECT report_id, json_extract(extra, '$.ip_capture_event.ip_address'), "
+        "json_extract(extra, '$.ip_capture_event.date_time') FROM file "
+        "WHERE json_extract(extra, '$.ip_capture_event.date_time') IS NOT NULL"
+    ):
+        seen_at.setdefault((report_id, address), date_time)
+    return seen_at
+
+
 def _stored_items(
     conn: Connection, kinds: Sequence[str] | None, only: str = ""
 ) -> Iterator[IndexItem]:
@@ -156,24 +243,10 @@ def _stored_items(
 
     `only` is an SQL condition on the identifier row `i` narrowing which are read.
     """
-    hints: dict[int, list[str]] = {}
-    for report_id, country in conn.exec_driver_sql(
-        "SELECT report_id, country FROM address WHERE country IS NOT NULL "
-        "UNION ALL SELECT report_id, est_country FROM person WHERE est_country IS NOT NULL"
-    ):
-        if len(country) == 2:
-            hints.setdefault(report_id, []).append(country.upper())
-    # An address's first capture time in the tip (people's and incidents' events, then
-    # files'), for the networks-in-time keys; one time per address, not per role.
-    seen_at: dict[tuple[int, str], str] = {}
-    if not kinds or IdentifierKind.IP in kinds:
-        for report_id, address, date_time in conn.exec_driver_sql(
-            "SELECT report_id, ip_address, date_time FROM ip_event WHERE date_time IS NOT NULL "
-            "UNION ALL SELECT report_id, json_extract(extra, '$.ip_capture_event.ip_address'), "
-            "json_extract(extra, '$.ip_capture_event.date_time') FROM file "
-            "WHERE json_extract(extra, '$.ip_capture_event.date_time') IS NOT NULL"
-        ):
-            seen_at.setdefault((report_id, address), date_time)
+    phone = _PhoneContext({}, {})
+    if not kinds or IdentifierKind.PHONE in kinds:
+        phone = _phone_context(conn)
+    seen_at = _capture_times(conn) if not kinds or IdentifierKind.IP in kinds else {}
     where = f"WHERE i.kind IN ({', '.join('?' for _ in kinds)}) " if kinds else ""
     if only:
         where = f"{where}AND {only} " if where else f"WHERE {only} "
@@ -189,8 +262,9 @@ def _stored_items(
             if item is not None:
                 yield item
             identifiers = []
-            item = IndexItem(report_id, identifiers, hints.get(report_id, []), esp)
-        identifiers.append(Identifier(kind, raw, norm, role, seen_at.get((report_id, raw))))
+            item = IndexItem(report_id, identifiers, phone.hints.get(report_id, []), esp)
+        at, code = seen_at.get((report_id, raw)), phone.calling_codes.get((report_id, raw))
+        identifiers.append(Identifier(kind, raw, norm, role, at, code))
     if item is not None:
         yield item
 
