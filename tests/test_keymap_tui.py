@@ -12,6 +12,7 @@ from tests.tui_helpers import SETTINGS, make_app, screen_lines, settle
 from tests.waiting import until
 from tipline_tui.screens.help import HelpScreen
 from tipline_tui.settings import AppSettings
+from tipline_tui.sync.loop import SyncStatus
 from tipline_tui.widgets.queue_table import QueueTable
 
 
@@ -138,3 +139,14 @@ async def test_dialog_key_lines_name_the_mapped_keys(make_store) -> None:  # typ
         await settle(pilot)
         shown = "\n".join(screen_lines(app))
         assert "Y  dispatch    n  cancel" in shown and "y  dispatch" not in shown
+
+
+async def test_the_header_names_the_mapped_conflicts_key(make_store) -> None:  # type: ignore[no-untyped-def]
+    store = make_store(queue_reports(3))
+    app = make_app(store, settings=_mapped(queue__conflicts="ctrl+o"))
+    async with app.run_test(size=(100, 24)) as pilot:
+        await settle(pilot)
+        app._sync_changed(SyncStatus(online=True, conflicts=2))
+        await settle(pilot)
+        header = screen_lines(app)[0]
+        assert "2 conflicts (^o)" in header and "(C)" not in header

@@ -25,6 +25,7 @@ from tipline_tui.domain.views import (
     QueueRow,
     QueueSort,
 )
+from tipline_tui.keymap import key_hint
 from tipline_tui.screens.triage import TRIAGE_BINDINGS, TriageMixin, TriageState
 from tipline_tui.session import SyncChanged, failed
 from tipline_tui.store.service import TipService
@@ -213,7 +214,13 @@ class QueueScreen(TriageMixin, Screen[None]):
         groups = [
             count_pieces(self.counts, self.quarantined),
             view_pieces(self.sort, self.filt, on_call=self.on_call, waiting=self.waiting, now=now),
-            sync_pieces(self.session.sync_status, self.pending, now, exercise=exercise),
+            sync_pieces(
+                self.session.sync_status,
+                self.pending,
+                now,
+                exercise=exercise,
+                conflicts_key=key_hint(self.app, "queue.conflicts", "C"),
+            ),
         ]
         lead, sync = header_texts(groups, max(width, 20), demo=self.demo, exercise=exercise)
         shown = self._shown_header or (None, None)

@@ -151,10 +151,15 @@ def unclaimed_piece(waiting: Sequence[UnclaimedUrgent], now: float) -> Piece:
 
 
 def sync_pieces(
-    status: SyncStatus | None, pending: int, now: float | None = None, *, exercise: bool = False
+    status: SyncStatus | None,
+    pending: int,
+    now: float | None = None,
+    *,
+    exercise: bool = False,
+    conflicts_key: str = "C",
 ) -> list[Piece]:
     """Whether the hub is reachable, when the last change came, and what waits for it
-    (an exercise has no hub)."""
+    (an exercise has no hub); `conflicts_key` is the key that opens the conflicts, as mapped."""
     if exercise:
         return [Piece("hub", ("practice: nothing is sent", "practice", ""))]
     if status is None:
@@ -171,7 +176,11 @@ def sync_pieces(
         pieces.append(
             Piece(
                 "conflicts",
-                (f"{problems:,} conflicts (C)", f"{problems:,} confl (C)", f"{problems:,} confl"),
+                (
+                    f"{problems:,} conflicts ({conflicts_key})",
+                    f"{problems:,} confl ({conflicts_key})",
+                    f"{problems:,} confl",
+                ),
                 STRONG,
             )
         )
