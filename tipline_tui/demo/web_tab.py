@@ -27,15 +27,15 @@ from pathlib import Path
 from textual_serve.app_service import AppService
 
 from tipline_tui.config import DB_ENV
-from tipline_tui.settings import CONFIG_ENV, HUB_TOKEN_ENV, HUB_URL_ENV
+from tipline_tui.settings import HUB_TOKEN_ENV, HUB_URL_ENV
 
 log = logging.getLogger("tipline_tui.web")
 
 QUIT_GRACE = 10.0  # seconds a tab's app has to quit on the "quit" message
 SIGNAL_GRACE = 5.0  # then seconds after SIGTERM before SIGKILL
 TAB_DIR_PREFIX = "tipline-web-tab-"
-# Nothing a tab runs needs the analyst's store, settings file or hub; a tab never holds them.
-HIDDEN_FROM_TABS = (DB_ENV, CONFIG_ENV, HUB_URL_ENV, HUB_TOKEN_ENV)
+# A tab never needs the analyst's store or hub (the demo has its own): it never holds them.
+HIDDEN_FROM_TABS = (DB_ENV, HUB_URL_ENV, HUB_TOKEN_ENV)
 _PR_SET_PDEATHSIG = 1
 
 
