@@ -143,7 +143,6 @@ def _serving(demo: WebDemo) -> bool:
 
 @pytest.fixture
 def web_demo(tmp_path: Path) -> Iterator[WebDemo]:
-    _browser_or_skip()
     process, port, tmp = start_web_demo(tmp_path)
     demo = WebDemo(process, port, tmp)
     try:
@@ -228,7 +227,7 @@ def claim_first_new_tip(driver: Any) -> int:
     return tip
 
 
-def test_each_tab_has_its_own_demo_and_a_key_opens_a_tip(web_demo: WebDemo, browser: Any) -> None:
+def test_each_tab_has_its_own_demo_and_a_key_opens_a_tip(browser: Any, web_demo: WebDemo) -> None:
     first = open_tab(browser, web_demo, new=False)
     assert screen(browser)[0].lstrip().startswith("DEMO"), screen(browser)[0]
     second = open_tab(browser, web_demo, new=True)
@@ -268,7 +267,7 @@ def _descendants(pid: int) -> list[int]:
     return found
 
 
-def test_a_browser_that_dies_leaves_no_demo_behind(web_demo: WebDemo, browser: Any) -> None:
+def test_a_browser_that_dies_leaves_no_demo_behind(browser: Any, web_demo: WebDemo) -> None:
     open_tab(browser, web_demo, new=False)
     assert len(web_demo.tab_pids()) == 1 and len(web_demo.demo_copies()) == 1
     for pid in _descendants(browser.service.process.pid):  # chromium and its helpers
@@ -279,7 +278,7 @@ def test_a_browser_that_dies_leaves_no_demo_behind(web_demo: WebDemo, browser: A
     assert _serving(web_demo)
 
 
-def test_stopping_the_server_ends_every_tab(web_demo: WebDemo, browser: Any) -> None:
+def test_stopping_the_server_ends_every_tab(browser: Any, web_demo: WebDemo) -> None:
     open_tab(browser, web_demo, new=False)
     open_tab(browser, web_demo, new=True)
     assert len(web_demo.tab_pids()) == 2
@@ -291,13 +290,36 @@ def test_stopping_the_server_ends_every_tab(web_demo: WebDemo, browser: Any) -> 
     assert out == "" and err.startswith("serving the demo at http://127.0.0.1:"), (out, err)
 
 
-def test_a_killed_server_still_leaves_no_demo_behind(web_demo: WebDemo, browser: Any) -> None:
+def test_a_killed_server_still_leaves_no_demo_behind(browser: Any, web_demo: WebDemo) -> None:
     open_tab(browser, web_demo, new=False)
     tab = web_demo.tab_pids()
     web_demo.process.kill()  # SIGKILL: the server cannot stop its tabs; they end themselves
     web_demo.process.wait()
     wait_until(lambda: not web_demo.tab_pids(), what=f"tab {tab} to exit with its server")
     wait_until(lambda: not web_demo.demo_copies(), what="its copy to go")
+
+
+def test_a_websocket_from_another_sites_page_is_refused(web_demo: WebDemo) -> None:
+    """A page on another site cannot start demos on the trainer's machine."""
+    import http.client
+
+    def upgrade(origin: str) -> int:
+        connection = http.client.HTTPConnection("127.0.0.1", web_demo.port, timeout=10)
+        headers = {
+            "Origin": origin,
+            "Connection": "Upgrade",
+            "Upgrade": "websocket",
+            "Sec-WebSocket-Version": "13",
+            "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
+        }
+        connection.request("GET", "/ws", headers=headers)
+        status = connection.getresponse().status
+        connection.close()
+        return status
+
+    assert upgrade("http://classroom.example.com") == 403
+    assert not web_demo.tab_pids()
+    assert upgrade(f"http://127.0.0.1:{web_demo.port}") == 101
 
 
 def test_a_port_in_use_is_refused_with_one_line(tmp_path: Path) -> None:
@@ -343,3 +365,40 @@ def test_listening_beyond_loopback_warns_there_is_no_authentication(tmp_path: Pa
 )
 def test_loopback_is_told_apart(host: str, loopback: bool) -> None:
     assert is_loopback(host) is loopback
+
+
+STUBBORN_APP = """
+import os, pathlib, signal, time
+signal.signal(signal.SIGTERM, signal.SIG_IGN)
+pathlib.Path(os.environ["TMPDIR"], "tipline-demo-stub").mkdir()
+time.sleep(120)
+"""
+
+
+async def test_a_tab_that_will_not_quit_is_killed_and_its_folder_removed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An app that ignores both "quit" and SIGTERM: the stop still ends it and its files."""
+    from textual_serve.download_manager import DownloadManager
+
+    from tipline_tui.demo import web_tab
+
+    monkeypatch.setattr(web_tab, "QUIT_GRACE", 0.5)
+    monkeypatch.setattr(web_tab, "SIGNAL_GRACE", 0.5)
+
+    async def ignore(_data: object) -> None:
+        return None
+
+    tab = web_tab.TabProcess(
+        [sys.executable, "-c", STUBBORN_APP],
+        tmp_path,
+        write_bytes=ignore,
+        write_str=ignore,
+        close=ignore,
+        download_manager=DownloadManager(),
+    )
+    await tab.start(80, 24)
+    wait_until(lambda: list(tab.tab_dir.iterdir()), what="the stub's folder")
+    await tab.stop()
+    assert tab._process is not None and tab._process.returncode == -signal.SIGKILL
+    assert list(tmp_path.iterdir()) == []

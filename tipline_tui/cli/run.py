@@ -30,9 +30,14 @@ def add_demo_command(commands: Commands) -> None:
     )
     web = demo.add_argument_group("in a browser (one private demo per tab)")
     web.add_argument("--web", action="store_true", help="serve the demo to browsers")
-    web.add_argument("--host", default="127.0.0.1", help="address to listen on (default loopback)")
-    web.add_argument("--port", type=_port, default=8000, help="port to listen on (default 8000)")
-    demo.add_argument("--web-tab", type=int, metavar="PID", help=argparse.SUPPRESS)  # one tab
+    web.add_argument("--host", help="address to listen on (default 127.0.0.1, loopback)")
+    web.add_argument("--port", type=_port, help="port to listen on (default 8000)")
+    web.add_argument(
+        "--web-tab",
+        type=int,
+        metavar="PID",
+        help="internal: run as one tab of the --web server PID (it starts these itself)",
+    )
     demo.set_defaults(func=run_demo)
 
 
@@ -85,6 +90,8 @@ def run_demo(args: argparse.Namespace) -> int:
     settings = load_settings()
     if args.web:
         return run_web_demo(args, settings.log_path())
+    if args.host is not None or args.port is not None:
+        return fail("--host and --port go with --web")
     if args.web_tab is not None:  # a browser tab's demo: stderr to the log, ends with the server
         from tipline_tui.demo.web_tab import become_tab_process
 
@@ -99,15 +106,17 @@ def run_web_demo(args: argparse.Namespace, log_path: Path) -> int:
     """`tipline demo --web`: bind first (a taken port is one line), warn beyond loopback."""
     from tipline_tui.demo import web
 
+    host = args.host or web.DEFAULT_HOST
+    port = args.port or web.DEFAULT_PORT
     try:
-        sock = web.listening_socket(args.host, args.port)
+        sock = web.listening_socket(host, port)
     except web.WebDemoError as error:
         return fail(str(error))
-    if not web.is_loopback(args.host):
-        print(web.beyond_loopback_warning(args.host, args.port), file=sys.stderr)
-    options = web.WebDemoOptions(args.host, args.port, args.pace, args.on_call)
+    if not web.is_loopback(host):
+        print(web.beyond_loopback_warning(host, port), file=sys.stderr)
+    options = web.WebDemoOptions(host, port, args.pace, args.on_call)
     print(
-        f"serving the demo at http://{_url_host(args.host)}:{args.port}/ (one private demo "
+        f"serving the demo at http://{_url_host(host)}:{port}/ (one private demo "
         f"per browser tab; logs in {log_path}); Ctrl-C stops it",
         file=sys.stderr,
     )
