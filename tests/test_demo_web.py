@@ -25,6 +25,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -297,6 +298,19 @@ def test_a_killed_server_still_leaves_no_demo_behind(browser: Any, web_demo: Web
     web_demo.process.wait()
     wait_until(lambda: not web_demo.tab_pids(), what=f"tab {tab} to exit with its server")
     wait_until(lambda: not web_demo.demo_copies(), what="its copy to go")
+
+
+def test_the_page_asks_no_other_site_for_anything(web_demo: WebDemo) -> None:
+    """textual-serve's page would fetch its font from Google Fonts: here it comes from us."""
+    with urllib.request.urlopen(web_demo.url, timeout=10) as page:
+        html = page.read().decode()
+    addresses = re.findall(r"""(?:href|src|url)[=(]["']?([a-z]+://[^"')]+)""", html)
+    here = f"127.0.0.1:{web_demo.port}"
+    assert addresses and all(urlsplit(a).netloc == here for a in addresses), addresses
+    assert f'data-session-websocket-url="ws://{here}/ws"' in html
+    font = next(a for a in addresses if a.endswith(".ttf"))
+    with urllib.request.urlopen(font, timeout=10) as response:
+        assert response.status == 200 and len(response.read()) > 10_000
 
 
 def test_a_websocket_from_another_sites_page_is_refused(web_demo: WebDemo) -> None:

@@ -15,6 +15,7 @@ import asyncio
 import errno
 import ipaddress
 import logging
+import re
 import shutil
 import signal
 import socket
@@ -25,6 +26,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import aiohttp_jinja2
+import jinja2
 from aiohttp import web
 from textual_serve.server import Server, to_int
 
@@ -39,6 +41,14 @@ TITLE = "tipline demo"
 SHUTDOWN_GRACE = 15.0  # seconds for open tabs to quit when the server stops
 # textual-serve's and aiohttp's own loggers: their records go to the log file too
 LIBRARY_LOGGERS = ("textual-serve", "aiohttp")
+# textual-serve's page fetches its font from Google Fonts: a classroom's browsers would each
+# tell Google about the class, and offline the stylesheet can hold up the page. Its own
+# static folder has the font, so the page takes it from here instead.
+REMOTE_FONT = re.compile(r"<link[^>]*fonts\.googleapis\.com[^>]*>", re.DOTALL)
+LOCAL_FONT = (
+    '<style>@font-face { font-family: "Roboto Mono"; '
+    'src: url("{{ config.static.url }}fonts/RobotoMono-VariableFont_wght.ttf"); }</style>'
+)
 
 
 class WebDemoError(Exception):
@@ -107,6 +117,11 @@ class DemoServer(Server):
         self.tabs_root = tabs_root
         self.open_sockets: set[web.WebSocketResponse] = set()
 
+    async def _make_app(self) -> web.Application:
+        app = await super()._make_app()
+        aiohttp_jinja2.setup(app, loader=_LocalFontLoader(self.templates_path))
+        return app
+
     @aiohttp_jinja2.template("app_index.html")
     async def handle_index(self, request: web.Request) -> dict[str, Any]:
         origin = f"{request.scheme}://{request.host}"
@@ -154,6 +169,14 @@ class DemoServer(Server):
         """Close every tab's websocket, so each handler stops its demo before exit."""
         for websocket in list(self.open_sockets):
             await websocket.close(code=1001, message=b"the demo server is stopping")
+
+
+class _LocalFontLoader(jinja2.FileSystemLoader):
+    """textual-serve's templates, their remote font link replaced by the local font."""
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Any]:
+        source, filename, uptodate = super().get_source(environment, template)
+        return REMOTE_FONT.sub(LOCAL_FONT, source), filename, uptodate
 
 
 def _same_origin(request: web.Request) -> bool:
