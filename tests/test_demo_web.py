@@ -336,6 +336,22 @@ def test_a_websocket_from_another_sites_page_is_refused(web_demo: WebDemo) -> No
     assert upgrade(f"http://127.0.0.1:{web_demo.port}") == 101
 
 
+def test_on_loopback_a_request_naming_another_host_is_refused(web_demo: WebDemo) -> None:
+    """DNS rebinding: a page on a name pointed at 127.0.0.1 is not this server's page."""
+    import http.client
+
+    def status(host: str) -> int:
+        connection = http.client.HTTPConnection("127.0.0.1", web_demo.port, timeout=10)
+        connection.request("GET", "/", headers={"Host": host})
+        answer = connection.getresponse().status
+        connection.close()
+        return answer
+
+    assert status(f"rebound.example.com:{web_demo.port}") == 403
+    assert status(f"localhost:{web_demo.port}") == 200
+    assert status(f"[::1]:{web_demo.port}") == 200
+
+
 def test_a_port_in_use_is_refused_with_one_line(tmp_path: Path) -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))

@@ -28,6 +28,7 @@ from urllib.parse import urlsplit
 import aiohttp_jinja2
 import jinja2
 from aiohttp import web
+from aiohttp.typedefs import Handler
 from textual_serve.server import Server, to_int
 
 from tipline_tui.demo.web_tab import TabProcess, tab_command
@@ -120,6 +121,8 @@ class DemoServer(Server):
     async def _make_app(self) -> web.Application:
         app = await super()._make_app()
         aiohttp_jinja2.setup(app, loader=_LocalFontLoader(self.templates_path))
+        if is_loopback(self.host):
+            app.middlewares.append(_loopback_names_only)
         return app
 
     @aiohttp_jinja2.template("app_index.html")
@@ -177,6 +180,15 @@ class _LocalFontLoader(jinja2.FileSystemLoader):
     def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Any]:
         source, filename, uptodate = super().get_source(environment, template)
         return REMOTE_FONT.sub(LOCAL_FONT, source), filename, uptodate
+
+
+@web.middleware
+async def _loopback_names_only(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """On loopback, a request must name a loopback host: a site whose name an attacker
+    points at 127.0.0.1 (DNS rebinding) would otherwise pass for this server's own pages."""
+    if not is_loopback(urlsplit(f"//{request.host}").hostname or ""):
+        raise web.HTTPForbidden(text="this demo answers to loopback names only")
+    return await handler(request)
 
 
 def _same_origin(request: web.Request) -> bool:
