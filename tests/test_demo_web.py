@@ -298,6 +298,7 @@ def test_a_killed_server_still_leaves_no_demo_behind(browser: Any, web_demo: Web
     web_demo.process.wait()
     wait_until(lambda: not web_demo.tab_pids(), what=f"tab {tab} to exit with its server")
     wait_until(lambda: not web_demo.demo_copies(), what="its copy to go")
+    wait_until(lambda: not list(web_demo.tmp.glob("*/tipline-web-tab-*")), what="its folder")
 
 
 def test_the_page_asks_no_other_site_for_anything(web_demo: WebDemo) -> None:
@@ -414,6 +415,7 @@ async def test_a_tab_that_will_not_quit_is_killed_and_its_folder_removed(
     from tipline_tui.demo import web_tab
 
     monkeypatch.setattr(web_tab, "QUIT_GRACE", 0.5)
+    monkeypatch.setattr(web_tab, "EXIT_GRACE", 0.5)
     monkeypatch.setattr(web_tab, "SIGNAL_GRACE", 0.5)
 
     async def ignore(_data: object) -> None:
@@ -432,3 +434,50 @@ async def test_a_tab_that_will_not_quit_is_killed_and_its_folder_removed(
     await tab.stop()
     assert tab._process is not None and tab._process.returncode == -signal.SIGKILL
     assert list(tmp_path.iterdir()) == []
+
+
+HUNG_TAB = """
+import os, pathlib, signal, sys, time
+from tipline_tui.demo.web_tab import become_tab_process
+signal.signal(signal.SIGTERM, signal.SIG_IGN)
+become_tab_process(os.getppid(), pathlib.Path(sys.argv[1]))
+pathlib.Path(os.environ["TMPDIR"], "tipline-demo-copy").mkdir()
+pathlib.Path(sys.argv[2]).write_text(str(os.getpid()))
+time.sleep(120)  # an app stuck where no signal ends it
+"""
+
+
+STAND_IN_SERVER = """
+import pathlib, subprocess, sys, time
+subprocess.Popen([sys.executable, "-c", *sys.argv[1:]])
+while not pathlib.Path(sys.argv[3]).exists():  # the tab is up (and watching)
+    time.sleep(0.05)
+"""
+
+
+def test_a_tab_whose_server_is_gone_exits_even_if_stuck(tmp_path: Path) -> None:
+    """The server killed outright cannot stop its tabs: each removes its own folder and exits,
+    whatever its app is doing (here: sleeping with SIGTERM ignored)."""
+    tab_dir = tmp_path / "tipline-web-tab-x"
+    tab_dir.mkdir()
+    pid_file = tmp_path / "pid"
+    env = {**os.environ, "TMPDIR": str(tab_dir)}
+    server = subprocess.Popen(  # stands in for the server: starts the tab, then dies
+        [
+            sys.executable,
+            "-c",
+            STAND_IN_SERVER,
+            HUNG_TAB,
+            str(tmp_path / "tipline.log"),
+            str(pid_file),
+        ],
+        env=env,
+    )
+    server.wait(timeout=60)
+    pid = int(pid_file.read_text())
+    try:
+        wait_until(lambda: not Path(f"/proc/{pid}").exists(), what="the orphaned tab to exit")
+        assert not tab_dir.exists()
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)  # only if it failed: leave nothing running

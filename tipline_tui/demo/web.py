@@ -117,6 +117,7 @@ class DemoServer(Server):
         super().__init__(" ".join(self.argv), options.host, options.port, title=TITLE)
         self.tabs_root = tabs_root
         self.open_sockets: set[web.WebSocketResponse] = set()
+        self.tabs: set[TabProcess] = set()
 
     async def _make_app(self) -> web.Application:
         app = await super()._make_app()
@@ -153,6 +154,7 @@ class DemoServer(Server):
             close=websocket.close,
             download_manager=self.download_manager,
         )
+        self.tabs.add(tab)
         try:
             await tab.start(width, height)
             log.info("demo tab %s opened", tab.pid)
@@ -162,6 +164,7 @@ class DemoServer(Server):
         finally:
             self.open_sockets.discard(websocket)
             await asyncio.shield(tab.stop())  # a cancelled handler still ends its demo
+            self.tabs.discard(tab)
             log.info("demo tab %s closed", tab.pid)
         return websocket
 
@@ -169,9 +172,11 @@ class DemoServer(Server):
         """textual-serve prints a banner here; the command prints its own line instead."""
 
     async def on_shutdown(self, app: web.Application) -> None:
-        """Close every tab's websocket, so each handler stops its demo before exit."""
+        """Close every tab's websocket and stop every tab's demo (quit, terminate, kill),
+        all before the server exits."""
         for websocket in list(self.open_sockets):
             await websocket.close(code=1001, message=b"the demo server is stopping")
+        await asyncio.gather(*(tab.stop() for tab in list(self.tabs)))
 
 
 class _LocalFontLoader(jinja2.FileSystemLoader):

@@ -7,8 +7,9 @@ module is both halves of that process's life:
   (its TMPDIR, where `tipline demo` makes its store copy and demo hub), and when the tab
   closes asks it to quit, waits, then terminates and at last kills it, and removes the
   folder whatever happened.
-- `become_tab_process` (child side) makes the process end with the server (Linux's parent
-  death signal) and sends its stderr to the log file, so nothing reaches the page.
+- `become_tab_process` (child side) makes the process end with the server, whatever ends
+  the server and wherever the app is (a thread watches for the parent to go, removes the
+  tab's folder and exits), and sends its stderr to the log file, so nothing reaches the page.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ import shutil
 import signal
 import sys
 import tempfile
+import threading
+import time
 from asyncio.subprocess import Process
 from pathlib import Path
 
@@ -32,11 +35,12 @@ from tipline_tui.settings import HUB_TOKEN_ENV, HUB_URL_ENV
 log = logging.getLogger("tipline_tui.web")
 
 QUIT_GRACE = 10.0  # seconds a tab's app has to quit on the "quit" message
+EXIT_GRACE = 3.0  # then seconds for its process to exit (it removes its copy first)
 SIGNAL_GRACE = 5.0  # then seconds after SIGTERM before SIGKILL
+PARENT_POLL = 0.5  # seconds between a tab's looks at whether its server is still there
 TAB_DIR_PREFIX = "tipline-web-tab-"
 # A tab never needs the analyst's store or hub (the demo has its own): it never holds them.
 HIDDEN_FROM_TABS = (DB_ENV, HUB_URL_ENV, HUB_TOKEN_ENV)
-_PR_SET_PDEATHSIG = 1
 
 
 def tab_command(pace: float, on_call: bool) -> list[str]:
@@ -97,8 +101,8 @@ class TabProcess(AppService):
 
 
 async def _end_process(process: Process) -> None:
-    """Wait for `process` to exit: after QUIT_GRACE, SIGTERM; after SIGNAL_GRACE more, SIGKILL."""
-    for ending, grace in (("quit", QUIT_GRACE), ("terminate", SIGNAL_GRACE), ("kill", None)):
+    """Wait for `process` to exit: after EXIT_GRACE, SIGTERM; after SIGNAL_GRACE more, SIGKILL."""
+    for ending, grace in (("quit", EXIT_GRACE), ("terminate", SIGNAL_GRACE), ("kill", None)):
         if ending == "terminate":
             _signal(process, signal.SIGTERM)
         elif ending == "kill":
@@ -119,22 +123,32 @@ def _signal(process: Process, signum: int) -> None:
 def become_tab_process(server_pid: int, log_path: Path) -> None:
     """In the tab's process, before the demo opens: end when the server ends, and write
     anything on stderr (a crash's traceback) to the log file instead of the page."""
-    _end_with_parent()
-    if os.getppid() != server_pid:  # the server died before the line above took hold
+    if os.getppid() != server_pid:  # run by hand, or the server is already gone
         raise SystemExit(1)
+    _end_with_server(server_pid, _own_tab_dir())
     _stderr_to(log_path)
 
 
-def _end_with_parent() -> None:
-    """SIGTERM when the server dies, even by SIGKILL: the demo then quits as on a closed
-    tab and removes its copy. Linux only; elsewhere the server's own stop is all there is."""
-    if not sys.platform.startswith("linux"):
-        return
-    import ctypes
+def _own_tab_dir() -> Path | None:
+    """The folder the server made for this tab (its TMPDIR), never a shared /tmp."""
+    folder = Path(tempfile.gettempdir())
+    return folder if folder.name.startswith(TAB_DIR_PREFIX) else None
 
-    with contextlib.suppress(OSError, AttributeError):
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0)
+
+def _end_with_server(server_pid: int, tab_dir: Path | None) -> None:
+    """A thread that, once the server is gone (even killed outright, when it cannot stop its
+    tabs), removes the tab's folder with the demo copy in it and ends the process at once:
+    an orphaned demo has no one to show anything to, and a signal could find the app
+    mid-start-up, where it might not end."""
+
+    def watch() -> None:
+        while os.getppid() == server_pid:
+            time.sleep(PARENT_POLL)
+        if tab_dir is not None:
+            shutil.rmtree(tab_dir, ignore_errors=True)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="tipline-web-tab-server-watch", daemon=True).start()
 
 
 def _stderr_to(log_path: Path) -> None:
