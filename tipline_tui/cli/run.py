@@ -28,7 +28,24 @@ def add_demo_command(commands: Commands) -> None:
         default=20.0,
         help="seconds between new synthetic tips arriving at the demo hub (0: none; default 20)",
     )
+    web = demo.add_argument_group("in a browser (one private demo per tab)")
+    web.add_argument("--web", action="store_true", help="serve the demo to browsers")
+    web.add_argument("--host", help="address to listen on (default 127.0.0.1, loopback)")
+    web.add_argument("--port", type=_port, help="port to listen on (default 8000)")
+    web.add_argument(
+        "--web-tab",
+        type=int,
+        metavar="PID",
+        help="internal: run as one tab of the --web server PID (it starts these itself)",
+    )
     demo.set_defaults(func=run_demo)
+
+
+def _port(text: str) -> int:
+    port = int(text)
+    if not 0 < port < 65536:
+        raise argparse.ArgumentTypeError(f"{text} is not a port (1-65535)")
+    return port
 
 
 def add_demo_data_command(commands: Commands) -> None:
@@ -71,10 +88,44 @@ def run_demo(args: argparse.Namespace) -> int:
     if not source.is_file() or source.stat().st_size == 0:
         return fail(f"the bundled demo store is missing ({source}); reinstall tipline-tui")
     settings = load_settings()
+    if args.web:
+        return run_web_demo(args, settings.log_path())
+    if args.host is not None or args.port is not None:
+        return fail("--host and --port go with --web")
+    if args.web_tab is not None:  # a browser tab's demo: stderr to the log, ends with the server
+        from tipline_tui.demo.web_tab import become_tab_process
+
+        become_tab_process(args.web_tab, settings.log_path())
     _exit_cleanly_on_hangup()  # an SSH drop must still remove the temporary copy
     with demo_workspace(source) as (store, demo_hub):
         make_app(store, settings, on_call=args.on_call, demo_hub=demo_hub, pace=args.pace).run()
     return 0
+
+
+def run_web_demo(args: argparse.Namespace, log_path: Path) -> int:
+    """`tipline demo --web`: bind first (a taken port is one line), warn beyond loopback."""
+    from tipline_tui.demo import web
+
+    host = args.host or web.DEFAULT_HOST
+    port = args.port or web.DEFAULT_PORT
+    try:
+        sock = web.listening_socket(host, port)
+    except web.WebDemoError as error:
+        return fail(str(error))
+    if not web.is_loopback(host):
+        print(web.beyond_loopback_warning(host, port), file=sys.stderr)
+    options = web.WebDemoOptions(host, port, args.pace, args.on_call)
+    print(
+        f"serving the demo at http://{_url_host(host)}:{port}/ (one private demo "
+        f"per browser tab; logs in {log_path}); Ctrl-C stops it",
+        file=sys.stderr,
+    )
+    web.serve_web_demo(options, sock, log_path)
+    return 0
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
 
 
 def demo_data(args: argparse.Namespace) -> int:
