@@ -213,3 +213,15 @@ def test_the_readme_example_is_accepted() -> None:
     }
     assert len(entries) >= 3
     assert checked_keymap(entries, app_scopes(), "README") == entries
+
+
+def test_keys_are_listed_as_a_user_writes_them_and_read_back_the_same() -> None:
+    """`tipline keys` shows "?" where Textual says question_mark; what it shows is what
+    [keys] accepts, so a user can copy it."""
+    from tipline_tui.keymap import normalize_keys, written_keys
+
+    assert written_keys("question_mark") == "?"
+    assert written_keys("full_stop,down") == ".,down"
+    assert written_keys("comma") == "comma"  # a comma would split the list
+    for keys in ("question_mark", "ctrl+question_mark", "escape,n,q", "comma", "slash", "plus"):
+        assert normalize_keys(written_keys(keys)) == keys

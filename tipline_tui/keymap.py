@@ -104,6 +104,22 @@ def normalize_keys(text: str) -> str:
     return ",".join(dict.fromkeys(keys))
 
 
+def written_keys(keys: str) -> str:
+    """Keys as a user writes them in [keys] ("question_mark" -> "?"), which
+    `normalize_keys` reads back; a comma and named keys keep their names."""
+
+    def written(key: str) -> str:
+        *modifiers, base = key.split("+") if not key.endswith("++") else [key]
+        if base in NAMED_KEYS:
+            return key
+        character = key_to_character(REPLACED_KEYS.get(base, base))
+        if character is None or character in ", " or not character.isprintable():
+            return key
+        return "+".join([*modifiers, character])
+
+    return ",".join(written(key.strip()) for key in keys.split(","))
+
+
 def remapped(bindings: Iterable[BindingType], keymap: Mapping[str, str]) -> list[BindingType]:
     """`bindings` with the keys the keymap gives them, as Textual will bind them."""
     return [
@@ -223,8 +239,8 @@ def binding_rows(scopes: Sequence[Scope], keymap: Mapping[str, str]) -> list[Bin
             binding_id,
             tuple(screens),
             binding.description,
-            binding.key,
-            keymap.get(binding_id, binding.key),
+            written_keys(binding.key),
+            written_keys(keymap.get(binding_id, binding.key)),
         )
         for binding_id, (screens, binding) in found.items()
     ]
