@@ -33,11 +33,10 @@ from tipline_tui.hub.auth import create_account
 from tipline_tui.hub.db import HubDB, open_hub
 from tipline_tui.hub.feed import REFERRAL_FIELDS
 from tipline_tui.hub.operator import finished_report, import_agencies
-from tipline_tui.hub.tables import HubReferral, HubReport
+from tipline_tui.hub.tables import HubReferral, HubReport, table_of
 from tipline_tui.store import Store
 from tipline_tui.store.directory import list_agencies, read_meta, write_meta
 from tipline_tui.store.sync_state import CURSOR_KEY
-from tipline_tui.store.tables import table_of
 from tipline_tui.sync.client import HubConfig, SyncClient
 from tipline_tui.sync.loop import SyncLoop
 

@@ -35,8 +35,7 @@ from starlette.requests import HTTPConnection
 from tipline_tui.domain.transitions import ROLES
 from tipline_tui.hub.auth_guard import AuthGuard
 from tipline_tui.hub.db import HubDB
-from tipline_tui.hub.tables import Account
-from tipline_tui.store.tables import table_of
+from tipline_tui.hub.tables import Account, table_of
 
 __all__ = [
     "KINDS",

@@ -37,9 +37,8 @@ from sqlalchemy import JSON, Connection, Engine, bindparam, create_engine, event
 from sqlalchemy.engine import make_url
 
 from tipline_tui.domain.limits import CHANGE_BYTES, wire_bytes
-from tipline_tui.hub.tables import Change, hub_metadata
+from tipline_tui.hub.tables import Change, hub_metadata, table_of
 from tipline_tui.store.engine import create_private_file, install_sqlite_pragmas
-from tipline_tui.store.tables import table_of
 
 __all__ = ["ChangeTooLarge", "HubDB", "HubError", "append_change", "open_hub"]
 

@@ -11,8 +11,7 @@ from __future__ import annotations
 from sqlalchemy import and_, update
 
 from tipline_tui.hub.db import HubDB
-from tipline_tui.hub.tables import HubReport
-from tipline_tui.store.tables import table_of
+from tipline_tui.hub.tables import HubReport, table_of
 
 OPEN_FOR = 24 * 3600  # an unfinished report lives at least this long after opening
 IDLE_FOR = 3600  # ... and at least this long after its last change

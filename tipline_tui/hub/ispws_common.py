@@ -24,8 +24,7 @@ from tipline_tui.hub.db import HubDB
 from tipline_tui.hub.evidence_store import EvidenceStore
 from tipline_tui.hub.expiry import IDLE_FOR, OPEN_FOR, is_expired
 from tipline_tui.hub.ispws_xml import CONTENT_TYPE, ResponseCode, describe, is_utf8, report_response
-from tipline_tui.hub.tables import Account, HubFile, HubReport
-from tipline_tui.store.tables import table_of
+from tipline_tui.hub.tables import Account, HubFile, HubReport, table_of
 
 log = logging.getLogger("tipline_tui.hub.ispws")
 

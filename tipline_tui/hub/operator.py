@@ -18,8 +18,7 @@ from tipline_tui.domain.limits import REPORT_BYTES
 from tipline_tui.domain.xml_problems import ReportParseError
 from tipline_tui.hub.db import HubDB, append_change
 from tipline_tui.hub.feed import publish_agency, xml_text
-from tipline_tui.hub.tables import HubAgency, HubReport
-from tipline_tui.store.tables import table_of
+from tipline_tui.hub.tables import HubAgency, HubReport, table_of
 
 __all__ = ["ImportRefused", "import_agencies", "import_reports"]
 

@@ -6,15 +6,71 @@ sequence numbers. `change.seq` is the one monotonic order every client pulls in.
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, Index, Integer, LargeBinary, MetaData, String
+from functools import cache
+from typing import Any, cast
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+)
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
-from tipline_tui.store.tables import AgencyColumns, ReferralColumns, json_field
-from tipline_tui.store.tables import table_of as table_of  # the hub's modules take it from here
-
 hub_metadata = MetaData()
 hub_registry = registry(metadata=hub_metadata)
+
+
+@cache
+def table_of(model: type[SQLModel]) -> Table:
+    """The Table of a `table=True` model, typed: SQLModel's stubs do not declare `__table__`."""
+    return cast(Table, sa_inspect(model).local_table)
+
+
+def json_field(**kw: Any) -> Any:
+    """A nullable JSON column (SQL NULL, not JSON null, for None)."""
+    return Field(default=None, sa_column=Column(JSON(none_as_null=True), **kw))
+
+
+class AgencyColumns(SQLModel):
+    """An agency's columns, the same as the local store's agency table (store/tables.py)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str
+    name: str = Field(unique=True)
+    state: str | None = None
+    country: str | None = None
+    contact: str | None = None
+    takes_urgent: bool = True
+
+
+class ReferralColumns(SQLModel):
+    """A referral's columns, the same as the local store's referral table (store/tables.py).
+
+    Each table adds its own keys, its status default and its JSON `contents` (a JSON
+    column object belongs to one table); a column it redefines keeps its place.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    action_id: str = Field(unique=True)
+    report_id: int
+    agency_id: int
+    status: str
+    priority: str | None = None
+    created_by: str
+    created_at: int
+    sent_at: int | None = None
+    acknowledged_at: int | None = None
+    failed_at: int | None = None
+    detail: str | None = None  # why it failed, or the agency's outcome text
+    outcome: str | None = None
 
 
 class HubModel(SQLModel, registry=hub_registry):

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from sqlalchemy import Connection
-from sqlmodel import SQLModel
 
 from tipline_tui.store import tables
 from tipline_tui.store.tables import table_of
@@ -193,7 +192,7 @@ def _has_tables(conn: Connection) -> bool:
 
 
 def create_schema(conn: Connection) -> None:
-    SQLModel.metadata.create_all(conn)
+    tables.metadata.create_all(conn)
     _protect_audit(conn)
     conn.exec_driver_sql(f"PRAGMA application_id = {APPLICATION_ID}")
     conn.exec_driver_sql(f"PRAGMA user_version = {SCHEMA_VERSION}")

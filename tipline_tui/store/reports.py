@@ -14,7 +14,6 @@ from operator import attrgetter
 from typing import Any
 
 from sqlalchemy import JSON, Connection, Table, func, select
-from sqlmodel import SQLModel
 
 from tipline_tui.domain.enums import urgency_rank
 from tipline_tui.domain.identifiers import Identifier, report_identifiers
@@ -41,7 +40,6 @@ from tipline_tui.store.tables import (
     PersonContactRow,
     PersonRow,
     ReportRow,
-    table_of,
 )
 
 
@@ -52,10 +50,10 @@ class _Ids:
         self._conn = conn
         self._next: dict[str, int] = {}
 
-    def take(self, model: type[SQLModel]) -> int:
-        name = table_of(model).name
+    def take(self, table: Table) -> int:
+        name = table.name
         if name not in self._next:
-            current = self._conn.execute(select(func.max(table_of(model).c.id))).scalar()
+            current = self._conn.execute(select(func.max(table.c.id))).scalar()
             self._next[name] = (current or 0) + 1
         value = self._next[name]
         self._next[name] = value + 1
@@ -92,16 +90,16 @@ class _Batch:
 
     def __init__(self, conn: Connection) -> None:
         self.ids = _Ids(conn)
-        self.rows: dict[type[SQLModel], list[dict[str, Any]]] = {}
+        self.rows: dict[Table, list[dict[str, Any]]] = {}
 
-    def add(self, model: type[SQLModel], row: dict[str, Any], *, with_id: bool = True) -> int:
+    def add(self, table: Table, row: dict[str, Any], *, with_id: bool = True) -> int:
         if with_id:
-            row["id"] = self.ids.take(model)
-        self.rows.setdefault(model, []).append(row)
+            row["id"] = self.ids.take(table)
+        self.rows.setdefault(table, []).append(row)
         return row.get("id", 0)
 
     def flush(self, conn: Connection) -> None:
-        order: list[type[SQLModel]] = [
+        order: list[Table] = [
             ReportRow,
             InternetDetailRow,
             PersonRow,
@@ -113,10 +111,10 @@ class _Batch:
             FileRow,
             IdentifierRow,
         ]
-        for model in order + [m for m in self.rows if m not in order]:
-            rows = self.rows.get(model)
+        for table in order + [t for t in self.rows if t not in order]:
+            rows = self.rows.get(table)
             if rows:
-                _insert_many(conn, table_of(model), rows)
+                _insert_many(conn, table, rows)
         self.rows.clear()
 
 
@@ -137,10 +135,10 @@ class _OwnedRows:
     Each row is the item's fields (see the *_FIELDS lists) plus whose it is.
     """
 
-    __slots__ = ("fields", "model", "values")
+    __slots__ = ("fields", "table", "values")
 
-    def __init__(self, model: type[SQLModel], fields: tuple[str, ...]) -> None:
-        self.model, self.fields, self.values = model, fields, attrgetter(*fields)
+    def __init__(self, table: Table, fields: tuple[str, ...]) -> None:
+        self.table, self.fields, self.values = table, fields, attrgetter(*fields)
 
     def add(
         self,
@@ -153,7 +151,7 @@ class _OwnedRows:
         for item in items:
             row: dict[str, Any] = {"report_id": report_id, "person_id": person_id, "owner": owner}
             row.update(zip(self.fields, self.values(item), strict=False))  # equal lengths
-            batch.add(self.model, row)
+            batch.add(self.table, row)
 
 
 _ADDRESSES = _OwnedRows(AddressRow, ADDRESS_FIELDS)

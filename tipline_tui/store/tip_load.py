@@ -5,8 +5,7 @@ from __future__ import annotations
 from operator import attrgetter
 from typing import Any
 
-from sqlalchemy import Connection, select
-from sqlmodel import SQLModel
+from sqlalchemy import Connection, Table, select
 
 from tipline_tui.domain.build import build
 from tipline_tui.domain.report import (
@@ -52,8 +51,7 @@ from tipline_tui.store.tables import (
 )
 
 
-def _rows(conn: Connection, model: type[SQLModel], column: str, value: Any) -> list[Any]:
-    table = table_of(model)
+def _rows(conn: Connection, table: Table, column: str, value: Any) -> list[Any]:
     query = select(table).where(table.c[column] == value).order_by(table.c.id)
     return list(conn.execute(query))
 
