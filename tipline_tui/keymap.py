@@ -19,7 +19,6 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.dom import DOMNode
 from textual.keys import REPLACED_KEYS, _character_to_key, key_to_character
@@ -130,15 +129,6 @@ def remapped(bindings: Iterable[BindingType], keymap: Mapping[str, str]) -> list
 
 def current_keys(binding: Binding, keymap: Mapping[str, str]) -> str:
     return keymap.get(binding.id or "", binding.key)
-
-
-def key_hint(app: App[object], binding_id: str, default: str) -> str:
-    """The key a dialog's key line names for a binding: the user's first mapped key as
-    the footer shows it, else `default`, so a hint never names a key that no longer acts."""
-    keys = getattr(app, "keymap", {}).get(binding_id)
-    if not keys:
-        return default
-    return app.get_key_display(Binding(keys.split(",")[0], ""))
 
 
 def bindings_of(*nodes: type[DOMNode]) -> tuple[Binding, ...]:

@@ -22,9 +22,9 @@ from textual.worker import Worker
 from tipline_tui.domain.agency import NO_DIRECTORY, Agency
 from tipline_tui.domain.jurisdiction import Outcome, Suggestion
 from tipline_tui.domain.literal import literal
-from tipline_tui.keymap import key_hint
 from tipline_tui.session import SessionNode, failed
 from tipline_tui.store import actions
+from tipline_tui.widgets.key_hint import key_hint
 
 FILTER_LIMIT = 40
 LIST_HEIGHT = 12  # rows of the agency list, borders included, when the terminal has them

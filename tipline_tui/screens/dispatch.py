@@ -21,11 +21,11 @@ from tipline_tui.domain.literal import literal
 from tipline_tui.domain.transitions import STRONG_RELATED, referral_contents
 from tipline_tui.domain.triage import age_range_text
 from tipline_tui.domain.views import TipView
-from tipline_tui.keymap import key_hint
 from tipline_tui.session import SessionNode
 from tipline_tui.store import actions
 from tipline_tui.widgets.format import plural, priority_text, utc_text
 from tipline_tui.widgets.indented import IndentedContent
+from tipline_tui.widgets.key_hint import key_hint
 
 
 class DispatchScreen(SessionNode, ModalScreen[bool]):

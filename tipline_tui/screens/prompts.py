@@ -16,7 +16,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
 from tipline_tui.domain.triage import TriageError
-from tipline_tui.keymap import key_hint
+from tipline_tui.widgets.key_hint import key_hint
 
 PRIORITY_KEYS = {"e": "E", "1": "1", "2": "2", "3": "3", "i": "info"}
 PRIORITY_TEXT = {

@@ -25,11 +25,11 @@ from tipline_tui.domain.views import (
     QueueRow,
     QueueSort,
 )
-from tipline_tui.keymap import key_hint
 from tipline_tui.screens.triage import TRIAGE_BINDINGS, TriageMixin, TriageState
 from tipline_tui.session import SyncChanged, failed
 from tipline_tui.store.service import TipService
 from tipline_tui.widgets.fitting_footer import FittingFooter
+from tipline_tui.widgets.key_hint import key_hint
 from tipline_tui.widgets.queue_header import count_pieces, header_texts, sync_pieces, view_pieces
 from tipline_tui.widgets.queue_table import QueueTable
 
