@@ -32,6 +32,7 @@ OCCURRENCE_LIMIT = 300
 # trigrams under the budget is made of common pieces and has thousands of near
 # neighbours: it is not fuzzy-matched (it still matches exactly).
 GRAM_BUDGET = 4000
+GRAM_COUNT_CAP = 4000
 MIN_GRAMS = 2
 # similar is not same: near-identical handles of different people are common
 _FUZZY_STRENGTH = {"screen_name": 0.5, "display_name": 0.25, "email": 0.3}
@@ -53,7 +54,7 @@ def _grams_to_read(grams: set[str], frequency: dict[str, int]) -> list[str]:
     total = 0
     for gram in sorted(grams, key=lambda g: (frequency[g], g)):
         total += frequency[gram]
-        if frequency[gram] >= GRAM_BUDGET or (total > GRAM_BUDGET and len(read) >= MIN_GRAMS):
+        if frequency[gram] >= GRAM_COUNT_CAP or (total > GRAM_BUDGET and len(read) >= MIN_GRAMS):
             break
         read.append(gram)
     return read if len(read) >= MIN_GRAMS else []
@@ -87,7 +88,9 @@ def _fuzzy_candidates(
     own_ids = {value_id for value_id, _, _ in mine}
     grams_of = {value: trigrams(value) for _, _, value in mine}
     all_grams = sorted(set().union(*grams_of.values()))
-    counts = capped_counts(conn, "trigram", "gram = q.c0", [(g,) for g in all_grams], GRAM_BUDGET)
+    counts = capped_counts(
+        conn, "trigram", "gram = q.c0", [(g,) for g in all_grams], GRAM_COUNT_CAP
+    )
     frequency = dict(zip(all_grams, counts, strict=True))
     wanted: dict[int, list[tuple[str, str]]] = {}
     for _, kind, value in mine:
