@@ -62,3 +62,32 @@ def test_a_screen_name_on_every_service_is_no_account(make_store) -> None:
     with store.read() as conn:
         found = related_reports(conn, 311)
     assert [r.report_id for r in found] == [312] and "same email" in found[0].reasons[0]
+
+
+def test_a_common_trigram_is_counted_once_per_store(make_store, monkeypatch) -> None:
+    from tipline_tui.store import related_fuzzy
+
+    # every handle shares "darkwolf": its trigrams are common, counted once, then known
+    reports = [person_report(n, screen=f"darkwolf{n:03d}") for n in range(60)]
+    reports.append(person_report(60, screen="darkwolfzephyrquill"))
+    reports.append(person_report(61, screen="darkwolfzephyrquil"))
+    store = make_store(reports)
+    monkeypatch.setattr(related_fuzzy, "GRAM_BUDGET", 40)
+    counted: list[str] = []
+    real_counts = related_fuzzy.capped_counts
+
+    def spy(conn, table, where, params, cap):  # type: ignore[no-untyped-def]
+        if table == "trigram":
+            counted.extend(g for (g,) in params)
+        return real_counts(conn, table, where, params, cap)
+
+    monkeypatch.setattr(related_fuzzy, "capped_counts", spy)
+    with store.read() as conn:
+        first = related_reports(conn, 61)
+        once = list(counted)
+        counted.clear()
+        again = related_reports(conn, 61)
+    assert first == again and first[0].report_id == 62
+    assert " da" in once and "wol" in once
+    assert " da" not in counted and "wol" not in counted, "a common trigram is not counted again"
+    assert "phy" in counted, "a rare one is: it may become common"
