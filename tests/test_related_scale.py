@@ -24,11 +24,16 @@ def test_a_handle_beside_another_account_id_is_another_account(make_store) -> No
     # a victim's account id is not the reported person's: no conflict
     with_victim.persons.append(Person(role="victim", screen_name="kid_1", esp_identifier="999"))
     reports.append(with_victim)
+    # one ESP, two named platforms: two numberings, so the ids are not compared
+    reports[0].persons[0].esp_service = "Photos A"
+    other_platform = person_report(7, screen="boldheron", esp="Service A", esp_id="3330003")
+    other_platform.persons[0].esp_service = "Chat A"
+    reports.append(other_platform)
     store = make_store(reports)  # tip ids are n + 1
     with store.read() as conn:
         found = {r.report_id: r for r in related_reports(conn, 1, limit=20)}
     assert not {2, 3, 4} & set(found), "another account id on the service: another account"
-    assert {5, 6, 7} <= set(found)
+    assert {5, 6, 7, 8} <= set(found)
     assert "same screen name on the same service" in found[6].reasons[0]
 
 

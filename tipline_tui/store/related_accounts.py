@@ -4,7 +4,9 @@ A handle names one account on its service, but handles are released and taken ag
 (and a tip's spelling of a handle can be off by a digit): a person in another tip with
 my screen name on my service but another ESP account id is another account, so the
 screen name's keys say nothing about that tip. Persons are compared one to one (a
-victim's account id in the other tip is not the reported person's).
+victim's account id in the other tip is not the reported person's), and two persons
+whose platforms are both named and differ (one ESP, two platforms, two numberings) are
+not compared.
 """
 
 from __future__ import annotations
@@ -17,16 +19,16 @@ from tipline_tui.domain.key import nfkc
 from tipline_tui.domain.name_keys import SCREEN, name_keys
 from tipline_tui.store.related_common import chunks, marks_sql
 
-# (screen-name keys of the person, their ESP account id)
-_Account = tuple[frozenset[str], str]
+# (screen-name keys of the person, their ESP account id, their platform if named)
+_Account = tuple[frozenset[str], str, str]
 
 
 def _accounts(conn: Connection, report_ids: Sequence[int]) -> dict[int, list[_Account]]:
     """Each tip's persons that have both a screen name and an ESP account id."""
     out: dict[int, list[_Account]] = {}
     for chunk in chunks(report_ids):
-        for report_id, screen_name, account in conn.exec_driver_sql(
-            "SELECT report_id, screen_name, esp_identifier FROM person "
+        for report_id, screen_name, account, platform in conn.exec_driver_sql(
+            "SELECT report_id, screen_name, esp_identifier, esp_service FROM person "
             f"WHERE report_id IN ({marks_sql(len(chunk))}) "
             "AND screen_name IS NOT NULL AND esp_identifier IS NOT NULL",
             tuple(chunk),
@@ -34,7 +36,8 @@ def _accounts(conn: Connection, report_ids: Sequence[int]) -> dict[int, list[_Ac
             names = frozenset(k.value for k in name_keys(screen_name, SCREEN) if k.type != "stem")
             ident = nfkc(account).strip().casefold()
             if names and ident:
-                out.setdefault(report_id, []).append((names, ident))
+                where = nfkc(platform or "").strip().casefold()
+                out.setdefault(report_id, []).append((names, ident, where))
     return out
 
 
@@ -49,8 +52,9 @@ def other_accounts(conn: Connection, report_id: int, holders: Sequence[int]) -> 
         return set()
     renamed: set[int] = set()
     for other in holders:
-        for their_names, their_id in accounts.get(other, ()):
-            for my_names, my_id in mine:
-                if my_names & their_names and my_id != their_id:
+        for their_names, their_id, theirs in accounts.get(other, ()):
+            for my_names, my_id, where in mine:
+                elsewhere = where and theirs and where != theirs
+                if my_names & their_names and my_id != their_id and not elsewhere:
                     renamed.add(other)
     return renamed
