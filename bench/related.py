@@ -128,6 +128,7 @@ def main() -> None:
     recalls: list[float] = []
     reachable_recalls: list[float] = []
     ceilings: list[float] = []
+    top_sizes: list[int] = []
     with store.read() as conn:
         related_reports(conn, sample[0])  # warm the page cache once
         for report_id in sample:
@@ -137,6 +138,7 @@ def main() -> None:
             cpu_times.append((time.process_time() - cpu) * 1000)
             relevant = set().union(*(tips_of[i] for i in truth[report_id])) - {report_id}
             top = [r.report_id for r in found[:10]]
+            top_sizes.append(len(top))
             hits = len(set(top) & relevant)
             precisions.append(hits / len(top) if top else 0.0)
             recalls.append(hits / min(10, len(relevant)))
@@ -164,6 +166,12 @@ def main() -> None:
     print(
         f"precision@10 {precision:.3f}{missed(precision >= 0.90)}   recall@10 "
         f"{recall:.3f}{missed(recall >= 0.95)}   (targets >= 0.90, >= 0.95)"
+    )
+    empty = sum(1 for n in top_sizes if n == 0)
+    print(
+        f"             precision@10 over the {len(sample) - empty} queries that show anything: "
+        f"{statistics.mean(p for p, n in zip(precisions, top_sizes, strict=True) if n):.3f} "
+        f"({empty} show nothing and count 0 above: no tip shares evidence above MIN_SCORE)"
     )
     print(
         f"             recall@10 over relevant tips that share any evidence at all: "

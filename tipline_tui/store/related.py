@@ -14,10 +14,13 @@ per kind so one email address seen three ways does not count three times.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import Connection
 
 from tipline_tui.domain.keys import SCOPE_MARK, email_account
 from tipline_tui.domain.views import RelatedReport
+from tipline_tui.store.related_accounts import other_accounts
 from tipline_tui.store.related_common import (
     KIND_NAMES,
     SQL_CHUNK,
@@ -83,6 +86,10 @@ LINK_WEIGHT = 0.2
 # two accounts, and a common name on three hundred services is three hundred.
 NAME_ACCOUNTS = {"name": "handle", "skeleton": "handle_alike", "deleet": "handle_alike"}
 CROSS_SERVICE = 0.7  # the same handle elsewhere is less sure than an account itself
+# A screen name's keys: on a tip of another account of the same service (see
+# related_accounts) they say nothing.
+HANDLE_KEYS = ("handle", "handle_alike")
+SCREEN_NAME_KEYS = frozenset({*HANDLE_KEYS, *NAME_ACCOUNTS, "stem"})
 # An email user name stands for that name at several providers: how many people share
 # one is told by how many distinct addresses stand behind its tips, not by how many
 # tips, since one prolific address's forty tips are one person. (A handle's digit-less
@@ -111,9 +118,15 @@ def _own_keys(conn: Connection, report_id: int) -> _Mine:
     return mine
 
 
-def _usable_keys(
-    conn: Connection, mine: _Mine
-) -> tuple[dict[tuple[str, str], int], list[tuple[str, str]], dict[tuple[str, str], int]]:
+@dataclass(slots=True)
+class _Usable:
+    counts: dict[tuple[str, str], int]  # key -> how many others share it (tips or accounts)
+    overflow: list[tuple[str, str]]  # accounts shared by more than KEY_LIMIT: newest used
+    services: dict[tuple[str, str], int]  # screen-name key -> other accounts carrying it
+    generic: set[tuple[str, str]]  # handles whose name is everywhere: not one account
+
+
+def _usable_keys(conn: Connection, mine: _Mine) -> _Usable:
     """The keys worth following: how many others share each, which overflow, name spreads.
 
     The tip's own row is among each count. KEY_LIMIT or more other tips sharing a name,
@@ -132,8 +145,10 @@ def _usable_keys(
         if k[0] in NAME_ACCOUNTS and any(kind == "screen_name" for kind, _, _ in mine[k])
     ]
     services = _services_of(conn, names, mine)  # other accounts behind each name key
+    counted: dict[tuple[str, str], int] = {}
     for group, cap in ((others_, KEY_LIMIT + 1), (accounts, ACCOUNT_COUNT_CAP)):
         counts = capped_counts(conn, "identifier_key", "key_type = q.c0 AND key = q.c1", group, cap)
+        counted.update(zip(group, counts, strict=True))
         for k, n in zip(group, counts, strict=True):
             spread = services.get(k)
             if spread == 0:
@@ -143,7 +158,46 @@ def _usable_keys(
             elif n > KEY_LIMIT and (group is accounts or (spread or KEY_LIMIT) < KEY_LIMIT):
                 usable[k] = n - 1 if spread is None else spread
                 overflow.append(k)
-    return usable, overflow, services
+    _bare_words_count(usable, counted, names)
+    return _Usable(usable, overflow, services, _generic_handles(accounts, counted))
+
+
+def _generic_handles(
+    accounts: list[tuple[str, str]], counted: dict[tuple[str, str], int]
+) -> set[tuple[str, str]]:
+    """Handles whose screen name more than KEY_LIMIT tips carry, most on other services.
+
+    Such a "name" is a placeholder or a generic string ("unknown", a template left in a
+    form), not one account, even on one service: weighed by its tips like a name. (A
+    busy account's handle has most of its name's tips on its own service.)
+    """
+    generic: set[tuple[str, str]] = set()
+    for key_type, key in accounts:
+        if key_type in HANDLE_KEYS:
+            name = key.partition(SCOPE_MARK)[0]
+            widest = max(counted.get((t, name), 0) for t in NAME_ACCOUNTS)
+            if widest > KEY_LIMIT and 2 * counted[(key_type, key)] < widest:
+                generic.add((key_type, key))
+    return generic
+
+
+def _bare_words_count(
+    usable: dict[tuple[str, str], int],
+    counts: dict[tuple[str, str], int],
+    names: list[tuple[str, str]],
+) -> None:
+    """Count a bare-word screen name (no digits) as common as the words it is made of.
+
+    "boldheron" across services is whoever else liked those words: the tips whose
+    screen names spell its digit-less stem another way (boldheron17, bold_heron1990)
+    say how many people chose them, and in a large store that is far more than the
+    tips with the bare name itself. Its stem key, one of its own keys, is counted
+    already; a distinctive name's stem is spelled few other ways, and nothing changes.
+    """
+    for name in names:
+        stem = counts.get(("stem", name[1]))
+        if name in usable and stem is not None:
+            usable[name] = max(usable[name], stem - counts[name])
 
 
 # A network seen on one service within days (see ip_keys.near_network_keys) is evidence
@@ -182,7 +236,8 @@ def _exact(
     mine = _own_keys(conn, report_id)
     if not mine:
         return set(), {}
-    usable, overflow, services = _usable_keys(conn, mine)
+    found = _usable_keys(conn, mine)
+    usable, overflow, services = found.counts, found.overflow, found.services
     _rare_networks_only(usable)
     if not usable:
         return set(mine), {}
@@ -192,9 +247,13 @@ def _exact(
     for key_type, key in overflow:
         postings[(key_type, key)] = _newest_holders(conn, key_type, key, report_id)
     linked: dict[int, float] = {}
+    handle_holders = {o for (t, _), os in postings.items() if t in HANDLE_KEYS for o in os}
+    renamed = other_accounts(conn, report_id, sorted(handle_holders))
     for (key_type, key), others in postings.items():
+        if key_type in SCREEN_NAME_KEYS:
+            others = [other for other in others if other not in renamed]
         for kind, raw, strength in mine[(key_type, key)]:
-            account = key_type in ACCOUNT_KEYS
+            account = key_type in ACCOUNT_KEYS and (key_type, key) not in found.generic
             weight = strength * rarity(usable[(key_type, key)], account)
             if (key_type, key) in services:
                 weight *= CROSS_SERVICE

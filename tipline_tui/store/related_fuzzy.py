@@ -7,9 +7,10 @@ rapidfuzz, never every string in the store.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from weakref import WeakKeyDictionary
 
 from rapidfuzz import fuzz
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Engine
 
 from tipline_tui.domain.name_keys import one_slip, slip_variants
 from tipline_tui.store.related_common import (
@@ -59,25 +60,55 @@ def _grams_to_read(grams: set[str], frequency: dict[str, int]) -> list[str]:
     return read if len(read) >= MIN_GRAMS else []
 
 
+def shared_grams_needed(value: str, grams: set[str]) -> int:
+    """How many of `value`'s trigrams a string within FUZZY_CUTOFF of it must share.
+
+    fuzz.ratio >= 90 allows at most 2/9 of the value's length in insertions and
+    deletions (the other string is at most that much longer); each edit destroys at most
+    three of its trigrams (the q-gram lemma). A third of them is the floor, as before.
+    """
+    loss = (100 - FUZZY_CUTOFF) / 100  # ratio allows indel <= loss * (both lengths)
+    edits = int(2 * loss * len(value) / (1 - loss) + 1e-9)
+    return max(2, len(grams) // 3, len(grams) - 3 * edits)
+
+
 def _candidates(
-    conn: Connection, grams: set[str], frequency: dict[str, int], own: set[int]
+    conn: Connection, value: str, grams: set[str], frequency: dict[str, int], own: set[int]
 ) -> list[int]:
     """Fuzzy values sharing the most of a value's trigrams (the blocking step).
 
-    A candidate must share a third of all the value's trigrams; the trigrams not
-    read are assumed shared, so skipping them never drops a candidate that
+    A candidate must share as many trigrams as a string within FUZZY_CUTOFF can; the
+    trigrams not read are assumed shared, so skipping them never drops a candidate that
     reading them would have kept.
     """
     read = _grams_to_read(grams, frequency)
     if not read:
         return []
-    needed = max(1, max(2, len(grams) // 3) - (len(grams) - len(read)))
+    needed = max(1, shared_grams_needed(value, grams) - (len(grams) - len(read)))
     rows = conn.exec_driver_sql(
         f"SELECT value_id, count(*) AS n FROM trigram WHERE gram IN ({marks_sql(len(read))}) "
         "GROUP BY value_id HAVING n >= ? ORDER BY n DESC, value_id LIMIT ?",
         (*read, needed, CANDIDATES + len(own)),
     )
     return [value_id for value_id, _ in rows if value_id not in own][:CANDIDATES]
+
+
+# Trigrams in GRAM_BUDGET or more values, per store. The trigram index only grows (a
+# fuzzy value, once stored, stays), so a trigram once common stays common, and counting
+# it again, GRAM_BUDGET index entries each time, would only say so again: two thirds of
+# the counting work at 600,000 tips, on a few hundred distinct trigrams.
+_COMMON_GRAMS: WeakKeyDictionary[Engine, set[str]] = WeakKeyDictionary()
+
+
+def _frequencies(conn: Connection, grams: Sequence[str]) -> dict[str, int]:
+    """How many values hold each trigram, counted up to GRAM_BUDGET."""
+    common = _COMMON_GRAMS.setdefault(conn.engine, set())
+    unknown = [g for g in grams if g not in common]
+    counts = capped_counts(conn, "trigram", "gram = q.c0", [(g,) for g in unknown], GRAM_BUDGET)
+    frequency = dict(zip(unknown, counts, strict=True))
+    common.update(g for g, n in frequency.items() if n >= GRAM_BUDGET)
+    frequency.update((g, GRAM_BUDGET) for g in grams if g not in frequency)
+    return frequency
 
 
 def _fuzzy_candidates(
@@ -87,11 +118,10 @@ def _fuzzy_candidates(
     own_ids = {value_id for value_id, _, _ in mine}
     grams_of = {value: trigrams(value) for _, _, value in mine}
     all_grams = sorted(set().union(*grams_of.values()))
-    counts = capped_counts(conn, "trigram", "gram = q.c0", [(g,) for g in all_grams], GRAM_BUDGET)
-    frequency = dict(zip(all_grams, counts, strict=True))
+    frequency = _frequencies(conn, all_grams)
     wanted: dict[int, list[tuple[str, str]]] = {}
     for _, kind, value in mine:
-        for candidate in _candidates(conn, grams_of[value], frequency, own_ids):
+        for candidate in _candidates(conn, value, grams_of[value], frequency, own_ids):
             wanted.setdefault(candidate, []).append((kind, value))
     return wanted
 
