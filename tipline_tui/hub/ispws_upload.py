@@ -44,6 +44,7 @@ if TYPE_CHECKING:
 
 MAX_UPLOAD_BYTES = 4 * 1024**3  # one evidence file (plus its form) per upload
 MAX_FIELD_BYTES = 1024  # a form field such as `id`
+PARSE_BATCH_BYTES = 64 * 1024  # body bytes gathered before the parser (in a worker) reads them
 
 
 @dataclass
@@ -61,6 +62,7 @@ class Upload:
     size: int = 0
     files: int = 0
     complete: bool = False  # the closing boundary was read
+    discarded: bool = False  # the temp file is gone (or never was)
     md5: Any = field(default_factory=hashlib.md5)
     sha1: Any = field(default_factory=hashlib.sha1)
     sha256: Any = field(default_factory=hashlib.sha256)
@@ -151,6 +153,7 @@ class Upload:
         if self.path is not None:
             with contextlib.suppress(FileNotFoundError):
                 self.path.unlink()
+        self.discarded = True
 
 
 async def receive(request: Request, up: Upload) -> None:
@@ -163,14 +166,19 @@ async def receive(request: Request, up: Upload) -> None:
     if declared.isdigit() and int(declared) > MAX_UPLOAD_BYTES:
         raise too_big(int(declared), MAX_UPLOAD_BYTES)
     received = 0
+    pending = bytearray()  # small reads go to the parser together: one worker hop each batch
     try:
         parser = MultipartParser(boundary, up.callbacks())
         async for chunk in request.stream():
             received += len(chunk)
             if received > MAX_UPLOAD_BYTES:  # the parser itself would truncate silently
                 raise too_big(None, MAX_UPLOAD_BYTES)
-            if chunk:
-                await run_in_threadpool(parser.write, chunk)
+            pending += chunk
+            if len(pending) >= PARSE_BATCH_BYTES:
+                await run_in_threadpool(parser.write, bytes(pending))
+                pending.clear()
+        if pending:
+            await run_in_threadpool(parser.write, bytes(pending))
         parser.finalize()
         if not up.complete:  # the parser itself accepts a cut-off form as it stands
             raise Refusal(C.INVALID_REQUEST, "the form ends before its closing boundary")
@@ -224,3 +232,5 @@ def store_file(
     except (OSError, SQLAlchemyError):
         log.exception("ispws upload: the evidence store could not take a file")
         raise Refusal(C.FILE_UPLOAD_FAILED, "the hub could not store the file") from None
+    finally:
+        up.discard()  # here, in this worker thread, saves the caller another hop
