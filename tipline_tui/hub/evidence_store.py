@@ -20,7 +20,7 @@ from collections.abc import Collection, Iterator
 from pathlib import Path
 from typing import Protocol
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, insert, literal, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from tipline_tui.hub.db import HubDB
@@ -43,6 +43,28 @@ _blob = table_of(HubBlob)
 _chunk = table_of(HubBlobChunk)
 _file = table_of(HubFile)
 _snapshot = table_of(HubSnapshot)
+
+_made = (
+    pg_insert(_blob)
+    .values(
+        sha256=bindparam("sha256"),
+        size=bindparam("size"),
+        complete=True,
+        stored_at=bindparam("stored_at"),
+    )
+    .on_conflict_do_nothing()
+    .returning(_blob.c.sha256)
+    .cte("made")
+)
+_STORE_NEW_WHOLE = (
+    insert(_chunk)
+    .from_select(
+        ["sha256", "n", "data"],
+        select(_made.c.sha256, literal(0), bindparam("data", type_=_chunk.c.data.type)),
+    )
+    .returning(_chunk.c.sha256)
+)
+"""A blob row (complete) and its only chunk, if no row had that hash: one statement."""
 
 
 class EvidenceStore(Protocol):
@@ -115,7 +137,9 @@ class DatabaseEvidence:
         with source.open("rb") as handle:
             block = handle.read(CHUNK_BYTES)
             whole = len(block) == size
-            if self._first_chunk(sha256, block, size if whole else None):
+            if whole and block and self._new_whole(sha256, block, size):
+                pass  # new bytes of one chunk: stored, complete, in one statement
+            elif self._first_chunk(sha256, block, size if whole else None):
                 number = 1
                 while not whole and (block := handle.read(CHUNK_BYTES)):
                     with self.hub.engine.begin() as conn:  # a chunk a transaction: no giant one
@@ -135,6 +159,13 @@ class DatabaseEvidence:
                         )
         with contextlib.suppress(FileNotFoundError):
             source.unlink()
+
+    def _new_whole(self, sha256: str, block: bytes, size: int) -> bool:
+        """New bytes of one chunk: the complete blob row and its chunk in one statement,
+        outside any transaction (one round trip, not four); False if the row was there."""
+        values = {"sha256": sha256, "size": size, "stored_at": int(time.time()), "data": block}
+        with self.hub.single() as conn:
+            return conn.execute(_STORE_NEW_WHOLE, values).first() is not None
 
     def _first_chunk(self, sha256: str, block: bytes, whole: int | None) -> bool:
         """Store chunk 0 under a blob row of this copy's own; False if the bytes were complete.

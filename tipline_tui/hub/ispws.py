@@ -32,7 +32,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
-from sqlalchemy import Connection, insert, literal, select, update
+from sqlalchemy import Connection, bindparam, insert, literal, select, update
 from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import run_in_threadpool
 
@@ -164,7 +164,7 @@ def _open_report(hub: HubDB, account: Account, data: bytes) -> int:
                 )
                 values = row.model_dump()
                 values["xml"] = data
-                conn.execute(insert(report_table).values(**values))
+                conn.execute(_INSERT_REPORT, values)
                 admit_report(conn, account, len(data), now)  # after: it counts this one
                 return report_id
         except IntegrityError:  # the id was taken (about one in a billion): draw again
@@ -257,11 +257,7 @@ def _attach_details(hub: HubDB, account: Account, details: Any, data: bytes) -> 
     def work(conn: Connection, now: int) -> None:
         report = claim_open_report(conn, account, report_id, now, changed_at=now)
         admit_details(conn, account, report, details.file_id, len(data), now)
-        conn.execute(
-            update(file_table)
-            .where(file_table.c.file_id == details.file_id)
-            .values(details_xml=data)
-        )
+        conn.execute(_SET_DETAILS, {"_file": details.file_id, "details_xml": data})
 
     in_write(hub, work)
 
@@ -316,18 +312,7 @@ def _files_with_bytes(conn: Connection, store: EvidenceStore, report_id: int) ->
     On the database store the blob's completeness comes in the same query.
     """
     in_database = isinstance(store, DatabaseEvidence)
-    query = select(
-        file_table.c.file_id,
-        file_table.c.sha256,
-        file_table.c.stored_in,
-        file_table.c.details_xml,
-        blob_table.c.complete if in_database else literal(True).label("complete"),
-    ).where(file_table.c.report_id == report_id)
-    if in_database:
-        query = query.select_from(
-            file_table.outerjoin(blob_table, blob_table.c.sha256 == file_table.c.sha256)
-        )
-    rows = list(conn.execute(query.order_by(file_table.c.uploaded_at, file_table.c.file_id)))
+    rows = list(conn.execute(_FILES_OF[in_database], {"_report": report_id}))
     missing = set() if in_database else store.missing(conn, {row.sha256 for row in rows})
     for row in rows:
         if row.stored_in != store.where or not row.complete or row.sha256 in missing:
@@ -337,6 +322,27 @@ def _files_with_bytes(conn: Connection, store: EvidenceStore, report_id: int) ->
                 f"({row.stored_in}); upload it again",
             )
     return rows
+
+
+def _files_of(in_database: bool) -> Any:
+    query = select(
+        file_table.c.file_id,
+        file_table.c.sha256,
+        file_table.c.stored_in,
+        file_table.c.details_xml,
+        blob_table.c.complete if in_database else literal(True).label("complete"),
+    ).where(file_table.c.report_id == bindparam("_report"))
+    if in_database:
+        query = query.select_from(
+            file_table.outerjoin(blob_table, blob_table.c.sha256 == file_table.c.sha256)
+        )
+    return query.order_by(file_table.c.uploaded_at, file_table.c.file_id)
+
+
+# built once (a statement made afresh costs SQLAlchemy its construction and cache key)
+_FILES_OF = {flag: _files_of(flag) for flag in (True, False)}  # in the database store?
+_INSERT_REPORT = insert(report_table)
+_SET_DETAILS = update(file_table).where(file_table.c.file_id == bindparam("_file"))
 
 
 @router.post("/retract", summary="Cancel an unfinished report: form field `id`")

@@ -42,6 +42,7 @@ from tipline_tui.hub.tables import Account
 if TYPE_CHECKING:
     from python_multipart.multipart import MultipartCallbacks
 
+_INSERT_FILE = insert(file_table)  # built once; its values bound per call
 MAX_UPLOAD_BYTES = 4 * 1024**3  # one evidence file (plus its form) per upload
 MAX_FIELD_BYTES = 1024  # a form field such as `id`
 PARSE_BATCH_BYTES = 64 * 1024  # body bytes gathered before the parser (in a worker) reads them
@@ -207,18 +208,19 @@ def store_file(
             store.put(sha256, temp)
         file_id = secrets.token_hex(16)
         conn.execute(
-            insert(file_table).values(
-                file_id=file_id,
-                report_id=report_id,
-                size=up.size,
-                md5=up.md5.hexdigest(),
-                sha1=up.sha1.hexdigest(),
-                sha256=sha256,
-                original_name=up.filename,
-                details_xml=None,
-                uploaded_at=now,
-                stored_in=store.where,
-            )
+            _INSERT_FILE,
+            {
+                "file_id": file_id,
+                "report_id": report_id,
+                "size": up.size,
+                "md5": up.md5.hexdigest(),
+                "sha1": up.sha1.hexdigest(),
+                "sha256": sha256,
+                "original_name": up.filename,
+                "details_xml": None,
+                "uploaded_at": now,
+                "stored_in": store.where,
+            },
         )
         admit_file(conn, account, report_id, up.size, now)  # a refusal undoes the row
         return file_id
