@@ -20,7 +20,7 @@ from collections.abc import Collection, Iterator
 from pathlib import Path
 from typing import Protocol
 
-from sqlalchemy import Connection, bindparam, delete, insert, literal, select, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, literal, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from tipline_tui.hub.db import HubDB
@@ -56,15 +56,24 @@ _made = (
     .returning(_blob.c.sha256)
     .cte("made")
 )
-_STORE_NEW_WHOLE = (
+_stored = (
     insert(_chunk)
     .from_select(
         ["sha256", "n", "data"],
         select(_made.c.sha256, literal(0), bindparam("data", type_=_chunk.c.data.type)),
     )
     .returning(_chunk.c.sha256)
+    .cte("stored")
 )
-"""A blob row (complete) and its only chunk, if no row had that hash: one statement."""
+_STORE_WHOLE = select(
+    select(func.count()).select_from(_stored).scalar_subquery().label("stored"),
+    select(_blob.c.complete)
+    .where(_blob.c.sha256 == bindparam("sha256"))
+    .scalar_subquery()
+    .label("was_complete"),
+)
+"""One statement: a blob row (complete) and its only chunk if no row had that hash; and
+whether a row that was there (as the statement began) was complete."""
 
 
 class EvidenceStore(Protocol):
@@ -137,8 +146,8 @@ class DatabaseEvidence:
         with source.open("rb") as handle:
             block = handle.read(CHUNK_BYTES)
             whole = len(block) == size
-            if whole and block and self._new_whole(sha256, block, size):
-                pass  # new bytes of one chunk: stored, complete, in one statement
+            if whole and block and self._whole_in_one(sha256, block, size):
+                pass  # one chunk, new or already complete: one statement did it
             elif self._first_chunk(sha256, block, size if whole else None):
                 number = 1
                 while not whole and (block := handle.read(CHUNK_BYTES)):
@@ -160,12 +169,14 @@ class DatabaseEvidence:
         with contextlib.suppress(FileNotFoundError):
             source.unlink()
 
-    def _new_whole(self, sha256: str, block: bytes, size: int) -> bool:
-        """New bytes of one chunk: the complete blob row and its chunk in one statement,
-        outside any transaction (one round trip, not four); False if the row was there."""
+    def _whole_in_one(self, sha256: str, block: bytes, size: int) -> bool:
+        """Bytes of one chunk in one statement outside any transaction (one round trip, not
+        four): stored if new, nothing if complete already. False only for a copy that
+        stopped midway (or one this statement raced), which `_first_chunk` takes over."""
         values = {"sha256": sha256, "size": size, "stored_at": int(time.time()), "data": block}
         with self.hub.single() as conn:
-            return conn.execute(_STORE_NEW_WHOLE, values).first() is not None
+            stored, was_complete = conn.execute(_STORE_WHOLE, values).one()
+        return bool(stored) or bool(was_complete)
 
     def _first_chunk(self, sha256: str, block: bytes, whole: int | None) -> bool:
         """Store chunk 0 under a blob row of this copy's own; False if the bytes were complete.
