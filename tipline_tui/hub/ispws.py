@@ -202,15 +202,19 @@ async def upload(request: Request, account: EspAccount) -> Response:
             admit_upload_early(hub, account, early_id, length)
 
     up = Upload(evidence / INCOMING, before_file=before_file)
-    try:
-        await receive(request, up)
+    store = evidence_store(request)
+
+    def file_it() -> str:  # in the worker hop that read the form's last bytes
+        nonlocal report_id
         report_id = report_id_of(up.fields.get("id"))
         if up.files == 0 or up.path is None:
             raise Refusal(C.INVALID_REQUEST, "the form has no 'file' part")
         if up.size == 0:
             raise Refusal(C.MALFORMED_FILE, "the file is empty")
-        store = evidence_store(request)
-        file_id = await run_in_threadpool(store_file, hub, store, account, report_id, up)
+        return store_file(hub, store, account, report_id, up)
+
+    try:
+        file_id = await receive(request, up, file_it)
     except Refusal as refusal:
         return refused(refusal, report_id)
     except Exception:

@@ -16,7 +16,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from fastapi import Request
 from python_multipart.exceptions import FormParserError
@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from python_multipart.multipart import MultipartCallbacks
 
 _INSERT_FILE = insert(file_table)  # built once; its values bound per call
+T = TypeVar("T")
 MAX_UPLOAD_BYTES = 4 * 1024**3  # one evidence file (plus its form) per upload
 MAX_FIELD_BYTES = 1024  # a form field such as `id`
 PARSE_BATCH_BYTES = 64 * 1024  # body bytes gathered before the parser (in a worker) reads them
@@ -157,8 +158,9 @@ class Upload:
         self.discarded = True
 
 
-async def receive(request: Request, up: Upload) -> None:
-    """Feed the body through a streaming multipart parser into `up` (off the event loop)."""
+async def receive(request: Request, up: Upload, then: Callable[[], T]) -> T:
+    """Feed the body through a streaming multipart parser into `up` (off the event loop),
+    then call `then` in the worker hop that read the body's last bytes (one hop, not two)."""
     kind, options = parse_options_header(request.headers.get("content-type", ""))
     boundary = options.get(b"boundary")
     if kind != b"multipart/form-data" or not boundary:
@@ -178,15 +180,24 @@ async def receive(request: Request, up: Upload) -> None:
             if len(pending) >= PARSE_BATCH_BYTES:
                 await run_in_threadpool(parser.write, bytes(pending))
                 pending.clear()
-        if pending:
-            await run_in_threadpool(parser.write, bytes(pending))
-        parser.finalize()
-        if not up.complete:  # the parser itself accepts a cut-off form as it stands
-            raise Refusal(C.INVALID_REQUEST, "the form ends before its closing boundary")
+        return await run_in_threadpool(_last_bytes, parser, bytes(pending), up, then)
     except FormParserError:
         raise Refusal(C.INVALID_REQUEST, "the multipart form is malformed") from None
     finally:
         up.close()
+
+
+def _last_bytes(parser: MultipartParser, pending: bytes, up: Upload, then: Callable[[], T]) -> T:
+    try:
+        if pending:
+            parser.write(pending)
+        parser.finalize()
+    except FormParserError:
+        raise Refusal(C.INVALID_REQUEST, "the multipart form is malformed") from None
+    if not up.complete:  # the parser itself accepts a cut-off form as it stands
+        raise Refusal(C.INVALID_REQUEST, "the form ends before its closing boundary")
+    up.close()
+    return then()
 
 
 def store_file(
