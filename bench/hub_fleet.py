@@ -95,6 +95,11 @@ class Run:
         return self.reports / held if held else float("inf")
 
     @property
+    def our_cores(self) -> float:
+        """Cores the hubs, PostgreSQL and this bench used, on average, in the window."""
+        return sum(self.cpu.values()) / self.seconds if self.seconds else 0.0
+
+    @property
     def round_trips(self) -> float:
         return sum(self.per_report(k) for k in ROUND_TRIPS)
 
@@ -484,7 +489,7 @@ def print_runs(runs: list[Run]) -> None:
     print(
         f"{'code':<8}{'procs':>6}{'reports/s':>11}{'x one':>7}{'lock held':>11}"
         f"{'(pg_locks)':>11}{'lock cap/s':>11}{'trips/rep':>11}{'locked':>8}{'cpu hub':>9}"
-        f"{'cpu pg':>8}{'cpu bench':>10}{'cores busy':>11}"
+        f"{'cpu pg':>8}{'cpu bench':>10}{'cores ours':>11}{'busy':>7}"
     )
     ones = {r.label: r.rate for r in runs if r.processes == 1}
     for r in runs:
@@ -494,7 +499,8 @@ def print_runs(runs: list[Run]) -> None:
             f"{r.trace.get('locked_seconds', 0) / r.seconds:>10.0%}{r.lock_sampled:>10.0%} "
             f"{r.lock_cap:>10.0f} {r.round_trips:>10.1f}{r.per_report('locked_round_trips'):>8.1f}"
             f"{per.get('hub', 0) * 1000:>7.1f}ms{per.get('postgres', 0) * 1000:>6.1f}ms"
-            f"{per.get('bench', 0) * 1000:>8.1f}ms{r.busy_cores:>8.2f}/{os.cpu_count()}"
+            f"{per.get('bench', 0) * 1000:>8.1f}ms{r.our_cores:>11.2f}"
+            f"{r.busy_cores:>5.2f}/{os.cpu_count()}"
         )
 
 
@@ -533,6 +539,12 @@ def print_targets(runs: list[Run], label: str) -> None:
         )
     for what, ok, got in checks:
         print(f"  {'met   ' if ok else 'MISSED'} {what}: {label} {got}")
+    for r in sorted(mine.values(), key=lambda r: r.processes):
+        print(
+            f"    {label} x{r.processes}: this run's processes had {r.our_cores:.2f} cores, "
+            f"other work {max(0.0, r.busy_cores - r.our_cores):.2f}, "
+            f"idle {max(0.0, (os.cpu_count() or 1) - r.busy_cores):.2f}"
+        )
 
 
 def main() -> int:
