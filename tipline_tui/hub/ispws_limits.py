@@ -27,7 +27,7 @@ from tipline_tui.hub.ispws_common import (
     own_open_report,
     report_table,
 )
-from tipline_tui.hub.settings import HubSettings, current_settings
+from tipline_tui.hub.settings import HubSettings
 from tipline_tui.hub.tables import Account, EspUsage, table_of
 
 __all__ = [
@@ -104,7 +104,7 @@ def admit_report(conn: Connection, account: Account, size: int, now: int) -> Non
     The meter is spent first: its row lock makes this ESP's submits take turns from
     here, so the count that follows sees every one committed before it.
     """
-    settings = current_settings()
+    settings = HubSettings()
     total = _meter(conn, account, size, now)
     held = conn.execute(
         _OPEN_REPORTS, {"_account": account.id, **not_expired_params(now)}
@@ -183,8 +183,6 @@ def _meter(conn: Connection, account: Account, size: int, now: int) -> int:
 
 def _refuse_past_quota(total: int, code: C, settings: HubSettings | None = None) -> None:
     """Refuse with `code` if today's total passes the daily quota."""
-    quota = Limit(
-        "bytes per ESP per day", (settings or current_settings()).esp_bytes_per_day, "bytes"
-    )
+    quota = Limit("bytes per ESP per day", (settings or HubSettings()).esp_bytes_per_day, "bytes")
     if total > quota.value:
         raise Refusal(code, f"{quota.crossed(total)}; the quota resets at 00:00 UTC")
