@@ -47,6 +47,7 @@ sys.path.insert(0, str(ROOT))
 import httpx  # noqa: E402
 import psycopg  # noqa: E402
 
+from bench.hub_fleet_wire import Wire  # noqa: E402
 from tests.factories import simple_report  # noqa: E402
 from tests.hub_helpers import PostgresServer, ProcessHub, start_postgres  # noqa: E402
 from tipline_tui.domain.cybertip_xml_write import file_details_to_xml, report_to_xml  # noqa: E402
@@ -55,7 +56,11 @@ from tipline_tui.hub.auth import create_account  # noqa: E402
 from tipline_tui.hub.db import WRITE_LOCK_KEY, open_hub  # noqa: E402
 
 TRACE_SITE = HERE / "hub_fleet_trace"
-XML = {"Content-Type": "text/xml; charset=utf-8"}
+XML = "text/xml; charset=utf-8"
+BOUNDARY = "hub-fleet-boundary-5f1c"
+FORM = f"multipart/form-data; boundary={BOUNDARY}"
+FORM_URLENCODED = "application/x-www-form-urlencoded"
+REPORT_MARK, FILE_MARK = 987654321, "f1e2d3c4b5a6978801234567890abcde"  # filled in per report
 CALLS = ("submit", "upload", "fileinfo", "finish")
 ROUND_TRIPS = ("statements", "begins", "ends", "pings")  # what sitecustomize.py counts
 SAMPLE_EVERY = 0.02
@@ -90,6 +95,11 @@ class Run:
         return self.reports / held if held else float("inf")
 
     @property
+    def our_cores(self) -> float:
+        """Cores the hubs, PostgreSQL and this bench used, on average, in the window."""
+        return sum(self.cpu.values()) / self.seconds if self.seconds else 0.0
+
+    @property
     def round_trips(self) -> float:
         return sum(self.per_report(k) for k in ROUND_TRIPS)
 
@@ -97,41 +107,47 @@ class Run:
 # ------------------------------------------------------------------ one ESP client
 
 
-def _code(response: httpx.Response) -> tuple[int, ET.Element]:
-    root = ET.fromstring(response.content)
-    return int(root.findtext("responseCode") or -1), root
+def _form(report_id: str, data: bytes) -> bytes:
+    head = f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="id"\r\n\r\n{report_id}\r\n'
+    return head.encode() + data
 
 
 class Esp:
-    """One ESP's calls; `hosts` are taken in turn, one call each."""
+    """One ESP's calls; `hosts` are taken in turn, one call each. Every document and form
+    is built once and only its ids filled in per report: the bench's CPU is the hubs' loss."""
 
-    def __init__(self, http: httpx.AsyncClient, hosts: itertools.cycle[str], data: bytes) -> None:
-        self.http, self.hosts, self.data = http, hosts, data
+    def __init__(self, wire: Wire, hosts: itertools.cycle[str], data: bytes) -> None:
+        self.wire, self.hosts = wire, hosts
         self.document = report_to_xml(simple_report(9))
+        file_part = (
+            f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="file"; '
+            f'filename="evidence.bin"\r\nContent-Type: application/octet-stream\r\n\r\n'
+        ).encode()
+        self.file_part = file_part + data + f"\r\n--{BOUNDARY}--\r\n".encode()
+        self.details = file_details_to_xml(
+            FileDetails(file_id=FILE_MARK, file_name="evidence.bin"), REPORT_MARK
+        )
 
-    async def call(self, path: str, **kw: object) -> ET.Element:
-        response = await self.http.post(f"{next(self.hosts)}/ispws/{path}", **kw)  # type: ignore[arg-type]
-        code, root = _code(response)
+    async def call(self, path: str, body: bytes, content_type: str) -> ET.Element:
+        answer = await self.wire.post(f"{next(self.hosts)}/ispws/{path}", body, content_type)
+        root = ET.fromstring(answer)
+        code = int(root.findtext("responseCode") or -1)
         if code != 0:
             raise RuntimeError(f"{path}: code {code}: {root.findtext('responseDescription')}")
         return root
 
     async def report(self, between: object = None) -> None:
         """submit, upload, fileinfo, finish; `between` (a coroutine function) after each."""
-        root = await self.call("submit", content=self.document, headers=XML)
+        root = await self.call("submit", self.document, XML)
         report_id = root.findtext("reportId") or ""
         await _maybe(between, "submit")
-        upload = {"file": ("evidence.bin", self.data)}
-        file_id = (await self.call("upload", data={"id": report_id}, files=upload)).findtext(
-            "fileId"
-        )
+        form = _form(report_id, self.file_part)
+        file_id = (await self.call("upload", form, FORM)).findtext("fileId") or ""
         await _maybe(between, "upload")
-        details = file_details_to_xml(
-            FileDetails(file_id=file_id, file_name="evidence.bin"), int(report_id)
-        )
-        await self.call("fileinfo", content=details, headers=XML)
+        details = self.details.replace(str(REPORT_MARK).encode(), report_id.encode(), 1)
+        await self.call("fileinfo", details.replace(FILE_MARK.encode(), file_id.encode(), 1), XML)
         await _maybe(between, "fileinfo")
-        await self.call("finish", data={"id": report_id})
+        await self.call("finish", f"id={report_id}".encode(), FORM_URLENCODED)
         await _maybe(between, "finish")
 
 
@@ -150,18 +166,17 @@ async def _load(
     data = os.urandom(args.file_bytes)
 
     async def client(n: int) -> None:
-        limits = httpx.Limits(max_connections=len(hosts) + 1)
-        auth = accounts[n % len(accounts)]
-        async with httpx.AsyncClient(auth=auth, timeout=120, limits=limits) as http:
-            esp = Esp(
-                http, itertools.cycle(hosts[n % len(hosts) :] + hosts[: n % len(hosts)]), data
-            )
+        wire = Wire(accounts[n % len(accounts)])
+        esp = Esp(wire, itertools.cycle(hosts[n % len(hosts) :] + hosts[: n % len(hosts)]), data)
+        try:
             while time.monotonic() < stop_at:
                 try:
                     await esp.report()
                     finished.append(time.monotonic())
-                except (RuntimeError, httpx.HTTPError) as exc:
+                except (RuntimeError, OSError, ValueError, asyncio.IncompleteReadError) as exc:
                     errors.append(str(exc)[:200])
+        finally:
+            wire.close()
 
     await asyncio.gather(*(client(n) for n in range(args.clients)))
     if errors:
@@ -386,8 +401,9 @@ def measure_calls(
     with Fleet(postgres, tree, 1, 1, args.work) as fleet:
 
         async def go() -> None:
-            async with httpx.AsyncClient(auth=fleet.accounts[0], timeout=60) as http:
-                esp = Esp(http, itertools.cycle(fleet.urls), os.urandom(args.file_bytes))
+            wire = Wire(fleet.accounts[0])
+            try:
+                esp = Esp(wire, itertools.cycle(fleet.urls), os.urandom(args.file_bytes))
                 await esp.report()  # warms the ESP's credentials cache
                 last = [await _settled(fleet)]
 
@@ -403,6 +419,8 @@ def measure_calls(
                 for _ in range(args.per_call):
                     last[0] = await _settled(fleet)
                     await esp.report(between)
+            finally:
+                wire.close()
 
         asyncio.run(go())
     return {call: statistics.median(values) for call, values in per_call.items()}
@@ -420,7 +438,7 @@ def print_runs(runs: list[Run]) -> None:
     print(
         f"{'code':<8}{'procs':>6}{'reports/s':>11}{'x one':>7}{'lock held':>11}"
         f"{'(pg_locks)':>11}{'lock cap/s':>11}{'trips/rep':>11}{'locked':>8}{'cpu hub':>9}"
-        f"{'cpu pg':>8}{'cpu bench':>10}{'cores busy':>11}"
+        f"{'cpu pg':>8}{'cpu bench':>10}{'cores ours':>11}{'busy':>7}"
     )
     ones = {r.label: r.rate for r in runs if r.processes == 1}
     for r in runs:
@@ -430,7 +448,8 @@ def print_runs(runs: list[Run]) -> None:
             f"{r.trace.get('locked_seconds', 0) / r.seconds:>10.0%}{r.lock_sampled:>10.0%} "
             f"{r.lock_cap:>10.0f} {r.round_trips:>10.1f}{r.per_report('locked_round_trips'):>8.1f}"
             f"{per.get('hub', 0) * 1000:>7.1f}ms{per.get('postgres', 0) * 1000:>6.1f}ms"
-            f"{per.get('bench', 0) * 1000:>8.1f}ms{r.busy_cores:>8.2f}/{os.cpu_count()}"
+            f"{per.get('bench', 0) * 1000:>8.1f}ms{r.our_cores:>11.2f}"
+            f"{r.busy_cores:>5.2f}/{os.cpu_count()}"
         )
 
 
@@ -469,6 +488,12 @@ def print_targets(runs: list[Run], label: str) -> None:
         )
     for what, ok, got in checks:
         print(f"  {'met   ' if ok else 'MISSED'} {what}: {label} {got}")
+    for r in sorted(mine.values(), key=lambda r: r.processes):
+        print(
+            f"    {label} x{r.processes}: this run's processes had {r.our_cores:.2f} cores, "
+            f"other work {max(0.0, r.busy_cores - r.our_cores):.2f}, "
+            f"idle {max(0.0, (os.cpu_count() or 1) - r.busy_cores):.2f}"
+        )
 
 
 def main() -> int:

@@ -6,7 +6,8 @@ HUB_FLEET_TRACE naming a directory. SQLAlchemy's class-wide events then count, i
 code (the code under test and the code it is compared with alike):
 
 - round trips: statements, BEGINs (psycopg sends one before a transaction's first
-  statement), COMMITs and ROLLBACKs of transactions that ran a statement, and pre-ping
+  statement), COMMITs and ROLLBACKs of transactions that ran a statement (neither on an
+  autocommit connection, where SQLAlchemy signals them but sends nothing), and pre-ping
   SELECT 1s (one per pool checkout when the pool pre-pings);
 - the global lock: from the reply of the statement that took `pg_advisory_xact_lock`
   (whatever else it did) to the connection's return to the pool right after COMMIT, the
@@ -58,12 +59,17 @@ def _install(out: str) -> None:
             add("locks")
             add("locked_round_trips")  # its reply came back under the lock
 
+    def _autocommit(conn: Any) -> bool:
+        """No BEGIN or COMMIT goes to the server: SQLAlchemy's events fire all the same."""
+        return conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT"
+
     @event.listens_for(Engine, "begin")
     def _begin(conn: Any) -> None:
-        add("begins")
+        if not _autocommit(conn):
+            add("begins")
 
     def _end(conn: Any) -> None:
-        if conn.info.pop(_BUSY, False):
+        if conn.info.pop(_BUSY, False) and not _autocommit(conn):
             add("ends")
             if _LOCKED in conn.info:
                 add("locked_round_trips")

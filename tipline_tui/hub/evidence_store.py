@@ -20,7 +20,7 @@ from collections.abc import Collection, Iterator
 from pathlib import Path
 from typing import Protocol
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, literal, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from tipline_tui.hub.db import HubDB
@@ -43,6 +43,37 @@ _blob = table_of(HubBlob)
 _chunk = table_of(HubBlobChunk)
 _file = table_of(HubFile)
 _snapshot = table_of(HubSnapshot)
+
+_made = (
+    pg_insert(_blob)
+    .values(
+        sha256=bindparam("sha256"),
+        size=bindparam("size"),
+        complete=True,
+        stored_at=bindparam("stored_at"),
+    )
+    .on_conflict_do_nothing()
+    .returning(_blob.c.sha256)
+    .cte("made")
+)
+_stored = (
+    insert(_chunk)
+    .from_select(
+        ["sha256", "n", "data"],
+        select(_made.c.sha256, literal(0), bindparam("data", type_=_chunk.c.data.type)),
+    )
+    .returning(_chunk.c.sha256)
+    .cte("stored")
+)
+_STORE_WHOLE = select(
+    select(func.count()).select_from(_stored).scalar_subquery().label("stored"),
+    select(_blob.c.complete)
+    .where(_blob.c.sha256 == bindparam("sha256"))
+    .scalar_subquery()
+    .label("was_complete"),
+)
+"""One statement: a blob row (complete) and its only chunk if no row had that hash; and
+whether a row that was there (as the statement began) was complete."""
 
 
 class EvidenceStore(Protocol):
@@ -115,7 +146,9 @@ class DatabaseEvidence:
         with source.open("rb") as handle:
             block = handle.read(CHUNK_BYTES)
             whole = len(block) == size
-            if self._first_chunk(sha256, block, size if whole else None):
+            if whole and block and self._whole_in_one(sha256, block, size):
+                pass  # one chunk, new or already complete: one statement did it
+            elif self._first_chunk(sha256, block, size if whole else None):
                 number = 1
                 while not whole and (block := handle.read(CHUNK_BYTES)):
                     with self.hub.engine.begin() as conn:  # a chunk a transaction: no giant one
@@ -135,6 +168,15 @@ class DatabaseEvidence:
                         )
         with contextlib.suppress(FileNotFoundError):
             source.unlink()
+
+    def _whole_in_one(self, sha256: str, block: bytes, size: int) -> bool:
+        """Bytes of one chunk in one statement outside any transaction (one round trip, not
+        four): stored if new, nothing if complete already. False only for a copy that
+        stopped midway (or one this statement raced), which `_first_chunk` takes over."""
+        values = {"sha256": sha256, "size": size, "stored_at": int(time.time()), "data": block}
+        with self.hub.single() as conn:
+            stored, was_complete = conn.execute(_STORE_WHOLE, values).one()
+        return bool(stored) or bool(was_complete)
 
     def _first_chunk(self, sha256: str, block: bytes, whole: int | None) -> bool:
         """Store chunk 0 under a blob row of this copy's own; False if the bytes were complete.

@@ -32,7 +32,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
-from sqlalchemy import Connection, insert, literal, select, update
+from sqlalchemy import Connection, bindparam, insert, literal, select, update
 from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import run_in_threadpool
 
@@ -133,13 +133,18 @@ async def submit(request: Request, account: EspAccount) -> Response:
     try:
         data = await read_body(request)
         check_report_bytes(len(data))
-        await run_in_threadpool(parse_document, data, parse_report, moment(hub))
-        report_id = await run_in_threadpool(_open_report, hub, account, data)
+        report_id = await run_in_threadpool(_read_and_open, hub, account, data)
     except Refusal as refusal:
         return refused(refusal)
     except Exception:
         return refused(server_error("submit"))
     return xml_response(report_response(C.SUCCESS, report_id=report_id))
+
+
+def _read_and_open(hub: HubDB, account: Account, data: bytes) -> int:
+    """Parse, then open: one trip to a worker thread, not two (each costs the loop a hop)."""
+    parse_document(data, parse_report, moment(hub))
+    return _open_report(hub, account, data)
 
 
 def _open_report(hub: HubDB, account: Account, data: bytes) -> int:
@@ -159,7 +164,7 @@ def _open_report(hub: HubDB, account: Account, data: bytes) -> int:
                 )
                 values = row.model_dump()
                 values["xml"] = data
-                conn.execute(insert(report_table).values(**values))
+                conn.execute(_INSERT_REPORT, values)
                 admit_report(conn, account, len(data), now)  # after: it counts this one
                 return report_id
         except IntegrityError:  # the id was taken (about one in a billion): draw again
@@ -197,21 +202,26 @@ async def upload(request: Request, account: EspAccount) -> Response:
             admit_upload_early(hub, account, early_id, length)
 
     up = Upload(evidence / INCOMING, before_file=before_file)
-    try:
-        await receive(request, up)
+    store = evidence_store(request)
+
+    def file_it() -> str:  # in the worker hop that read the form's last bytes
+        nonlocal report_id
         report_id = report_id_of(up.fields.get("id"))
         if up.files == 0 or up.path is None:
             raise Refusal(C.INVALID_REQUEST, "the form has no 'file' part")
         if up.size == 0:
             raise Refusal(C.MALFORMED_FILE, "the file is empty")
-        store = evidence_store(request)
-        file_id = await run_in_threadpool(store_file, hub, store, account, report_id, up)
+        return store_file(hub, store, account, report_id, up)
+
+    try:
+        file_id = await receive(request, up, file_it)
     except Refusal as refusal:
         return refused(refusal, report_id)
     except Exception:
         return refused(server_error("upload"))
     finally:
-        await run_in_threadpool(up.discard)
+        if not up.discarded:  # store_file discards it itself, in its own worker hop
+            await run_in_threadpool(up.discard)
     return xml_response(
         report_response(
             C.SUCCESS, report_id=report_id, file_id=file_id, hash_md5=up.md5.hexdigest()
@@ -228,8 +238,7 @@ async def fileinfo(request: Request, account: EspAccount) -> Response:
     hub = hub_of(request)
     try:
         data = await read_body(request)
-        details = await run_in_threadpool(parse_document, data, parse_file_details, moment(hub))
-        await run_in_threadpool(_attach_details, hub, account, details, data)
+        details = await run_in_threadpool(_read_and_attach, hub, account, data)
     except Refusal as refusal:
         return refused(refusal)
     except Exception:
@@ -239,17 +248,20 @@ async def fileinfo(request: Request, account: EspAccount) -> Response:
     )
 
 
+def _read_and_attach(hub: HubDB, account: Account, data: bytes) -> Any:
+    """Parse, then attach, in one worker-thread hop; the parsed details."""
+    details = parse_document(data, parse_file_details, moment(hub))
+    _attach_details(hub, account, details, data)
+    return details
+
+
 def _attach_details(hub: HubDB, account: Account, details: Any, data: bytes) -> None:
     report_id = int(details.report_id)
 
     def work(conn: Connection, now: int) -> None:
         report = claim_open_report(conn, account, report_id, now, changed_at=now)
         admit_details(conn, account, report, details.file_id, len(data), now)
-        conn.execute(
-            update(file_table)
-            .where(file_table.c.file_id == details.file_id)
-            .values(details_xml=data)
-        )
+        conn.execute(_SET_DETAILS, {"_file": details.file_id, "details_xml": data})
 
     in_write(hub, work)
 
@@ -304,18 +316,7 @@ def _files_with_bytes(conn: Connection, store: EvidenceStore, report_id: int) ->
     On the database store the blob's completeness comes in the same query.
     """
     in_database = isinstance(store, DatabaseEvidence)
-    query = select(
-        file_table.c.file_id,
-        file_table.c.sha256,
-        file_table.c.stored_in,
-        file_table.c.details_xml,
-        blob_table.c.complete if in_database else literal(True).label("complete"),
-    ).where(file_table.c.report_id == report_id)
-    if in_database:
-        query = query.select_from(
-            file_table.outerjoin(blob_table, blob_table.c.sha256 == file_table.c.sha256)
-        )
-    rows = list(conn.execute(query.order_by(file_table.c.uploaded_at, file_table.c.file_id)))
+    rows = list(conn.execute(_FILES_OF[in_database], {"_report": report_id}))
     missing = set() if in_database else store.missing(conn, {row.sha256 for row in rows})
     for row in rows:
         if row.stored_in != store.where or not row.complete or row.sha256 in missing:
@@ -325,6 +326,27 @@ def _files_with_bytes(conn: Connection, store: EvidenceStore, report_id: int) ->
                 f"({row.stored_in}); upload it again",
             )
     return rows
+
+
+def _files_of(in_database: bool) -> Any:
+    query = select(
+        file_table.c.file_id,
+        file_table.c.sha256,
+        file_table.c.stored_in,
+        file_table.c.details_xml,
+        blob_table.c.complete if in_database else literal(True).label("complete"),
+    ).where(file_table.c.report_id == bindparam("_report"))
+    if in_database:
+        query = query.select_from(
+            file_table.outerjoin(blob_table, blob_table.c.sha256 == file_table.c.sha256)
+        )
+    return query.order_by(file_table.c.uploaded_at, file_table.c.file_id)
+
+
+# built once (a statement made afresh costs SQLAlchemy its construction and cache key)
+_FILES_OF = {flag: _files_of(flag) for flag in (True, False)}  # in the database store?
+_INSERT_REPORT = insert(report_table)
+_SET_DETAILS = update(file_table).where(file_table.c.file_id == bindparam("_file"))
 
 
 @router.post("/retract", summary="Cancel an unfinished report: form field `id`")

@@ -10,12 +10,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
 from fastapi import Request
 from fastapi.responses import Response
-from sqlalchemy import Connection, Row, func, or_, select, update
+from sqlalchemy import Connection, Row, bindparam, func, or_, select, update
 
 from tipline_tui.domain.cybertip_xml import INTERNAL_ERROR, MAX_DOCUMENT_BYTES, ReportParseError
 from tipline_tui.domain.wire import fits_id
@@ -212,6 +213,35 @@ def not_expired(now: int) -> Any:
     )
 
 
+def not_expired_params(now: int) -> dict[str, int]:
+    """The values `NOT_EXPIRED` is bound with at `now`."""
+    return {"_opened_after": now - OPEN_FOR, "_changed_after": now - IDLE_FOR}
+
+
+NOT_EXPIRED = or_(
+    report_table.c.opened_at > bindparam("_opened_after"),
+    report_table.c.changed_at > bindparam("_changed_after"),
+)
+"""`not_expired` as one statement object for every moment: bind `not_expired_params(now)`."""
+
+
+@lru_cache(maxsize=32)
+def _claim_statement(names: tuple[str, ...], returning: tuple[Any, ...]) -> Any:
+    """The claim's UPDATE for these columns set and returned, built once: a statement made
+    afresh costs SQLAlchemy its construction and cache key on every call."""
+    return (
+        update(report_table)
+        .where(
+            report_table.c.id == bindparam("_claim_id"),
+            report_table.c.esp_account_id == bindparam("_claim_account"),
+            report_table.c.state == "open",
+            NOT_EXPIRED,
+        )
+        .values({name: bindparam(f"set_{name}") for name in names})
+        .returning(report_table.c.id, *returning)
+    )
+
+
 def claim_open_report(
     conn: Connection, account: Account, report_id: int, now: int, *returning: Any, **values: Any
 ) -> Row[Any]:
@@ -224,17 +254,10 @@ def claim_open_report(
     """
     row = None
     if fits_id(report_id):
-        row = conn.execute(
-            update(report_table)
-            .where(
-                report_table.c.id == report_id,
-                report_table.c.esp_account_id == account.id,
-                report_table.c.state == "open",
-                not_expired(now),
-            )
-            .values(**values)
-            .returning(report_table.c.id, *(returning or (_STATE[-1],)))
-        ).first()
+        claim = _claim_statement(tuple(sorted(values)), tuple(returning or (_STATE[-1],)))
+        params = {f"set_{name}": value for name, value in values.items()}
+        params.update(_claim_id=report_id, _claim_account=account.id, **not_expired_params(now))
+        row = conn.execute(claim, params).first()
     if row is None:
         own_open_report(conn, account, report_id, now)  # raises the refusal that says why
         raise Refusal(C.REPORT_DOES_NOT_EXIST, f"no report {report_id}")  # it changed meanwhile

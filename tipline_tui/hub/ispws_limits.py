@@ -11,18 +11,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, Row, case, func, select
+from sqlalchemy import Connection, Row, bindparam, case, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from tipline_tui.domain.limits import FILE_DETAILS_PER_REPORT, FILES_PER_REPORT, REPORT_BYTES, Limit
 from tipline_tui.domain.wire import fits_id
 from tipline_tui.hub.db import HubDB
 from tipline_tui.hub.ispws_common import (
+    NOT_EXPIRED,
     C,
     Refusal,
     file_table,
     in_write,
-    not_expired,
+    not_expired_params,
     own_open_report,
     report_table,
 )
@@ -41,6 +42,55 @@ _usage = table_of(EspUsage)
 _DAY = 86_400
 FORM_OVERHEAD_BYTES = 64 * 1024  # boundaries, part headers and the id field, at most
 
+# The statements below are built once, their values bound per call: a statement made afresh
+# costs SQLAlchemy its construction and cache key on every call, and these run on every one.
+
+
+def _meter_upsert(dialect: Any) -> Any:
+    upsert = dialect.insert(_usage).values(
+        account_id=bindparam("_account"), day=bindparam("_day"), sent=bindparam("_sent")
+    )
+    return upsert.on_conflict_do_update(
+        index_elements=[_usage.c.account_id, _usage.c.day],
+        set_={"sent": _usage.c.sent + upsert.excluded.sent},
+    ).returning(_usage.c.sent)
+
+
+_METER = {True: _meter_upsert(postgresql), False: _meter_upsert(sqlite)}  # on PostgreSQL?
+_OPEN_REPORTS = (
+    select(func.count())
+    .select_from(report_table)
+    .where(
+        report_table.c.esp_account_id == bindparam("_account"),
+        report_table.c.state == "open",
+        NOT_EXPIRED,
+    )
+)
+_FILES = select(func.count()).where(file_table.c.report_id == bindparam("_report"))
+_ROOM = select(
+    _FILES.scalar_subquery().label("files"),
+    func.coalesce(
+        select(_usage.c.sent)
+        .where(_usage.c.account_id == bindparam("_account"), _usage.c.day == bindparam("_day"))
+        .scalar_subquery(),
+        0,
+    ).label("sent"),
+).where(
+    report_table.c.id == bindparam("_report"),
+    report_table.c.esp_account_id == bindparam("_account"),
+    report_table.c.state == "open",
+    NOT_EXPIRED,
+)
+_is_target = file_table.c.file_id == bindparam("_file")
+_DETAILS_ROOM = select(
+    func.coalesce(func.max(case((_is_target, 1), else_=0)), 0),
+    func.coalesce(
+        func.max(case((_is_target & file_table.c.details_xml.is_not(None), 1), else_=0)), 0
+    ),
+    func.count(file_table.c.details_xml),
+    func.coalesce(func.sum(func.length(file_table.c.details_xml)), 0),
+).where(file_table.c.report_id == bindparam("_report"))
+
 
 def check_report_bytes(size: int) -> None:
     """A report document alone over the report bytes limit: 4000 naming it."""
@@ -57,13 +107,7 @@ def admit_report(conn: Connection, account: Account, size: int, now: int) -> Non
     settings = HubSettings()
     total = _meter(conn, account, size, now)
     held = conn.execute(
-        select(func.count())
-        .select_from(report_table)
-        .where(
-            report_table.c.esp_account_id == account.id,
-            report_table.c.state == "open",
-            not_expired(now),
-        )
+        _OPEN_REPORTS, {"_account": account.id, **not_expired_params(now)}
     ).scalar_one()  # this report included
     quota = Limit("open reports per ESP", settings.esp_open_reports, "reports")
     if held > quota.value:
@@ -74,9 +118,7 @@ def admit_report(conn: Connection, account: Account, size: int, now: int) -> Non
 def admit_file(conn: Connection, account: Account, report_id: int, size: int, now: int) -> None:
     """A file just recorded (its row counts): files per report (4000), the daily bytes (3300);
     a refusal rolls its row back."""
-    count = conn.execute(
-        select(func.count()).select_from(file_table).where(file_table.c.report_id == report_id)
-    ).scalar_one()
+    count = conn.execute(_FILES, {"_report": report_id}).scalar_one()
     _within(FILES_PER_REPORT, int(count))
     _refuse_past_quota(_meter(conn, account, size, now), C.NOT_AUTHORISED_TO_UPDATE)
 
@@ -92,21 +134,9 @@ def admit_upload_early(hub: HubDB, account: Account, report_id: int, declared: i
     now = hub.now()
     row = None
     if fits_id(report_id):
-        files = select(func.count()).where(file_table.c.report_id == report_id)
-        sent = select(_usage.c.sent).where(
-            _usage.c.account_id == account.id, _usage.c.day == now // _DAY
-        )
-        query = select(
-            files.scalar_subquery().label("files"),
-            func.coalesce(sent.scalar_subquery(), 0).label("sent"),
-        ).where(
-            report_table.c.id == report_id,
-            report_table.c.esp_account_id == account.id,
-            report_table.c.state == "open",
-            not_expired(now),
-        )
+        params = {"_report": report_id, "_account": account.id, "_day": now // _DAY}
         with hub.single() as conn:
-            row = conn.execute(query).first()
+            row = conn.execute(_ROOM, {**params, **not_expired_params(now)}).first()
     if row is None:
         in_write(hub, lambda conn, now: own_open_report(conn, account, report_id, now))
         raise Refusal(C.REPORT_DOES_NOT_EXIST, f"no report {report_id}")  # it changed meanwhile
@@ -120,16 +150,8 @@ def admit_details(
 ) -> None:
     """Before a fileDetails is attached: the file is the report's and has none yet (4000,
     5002), their count, the report's bytes (4000), the quota (3300). One query reads all."""
-    is_target = file_table.c.file_id == file_id
     found, described, count, stored = conn.execute(
-        select(
-            func.coalesce(func.max(case((is_target, 1), else_=0)), 0),
-            func.coalesce(
-                func.max(case((is_target & file_table.c.details_xml.is_not(None), 1), else_=0)), 0
-            ),
-            func.count(file_table.c.details_xml),
-            func.coalesce(func.sum(func.length(file_table.c.details_xml)), 0),
-        ).where(file_table.c.report_id == report.id)
+        _DETAILS_ROOM, {"_file": file_id, "_report": report.id}
     ).one()
     if not found:
         raise Refusal(C.FILE_DOES_NOT_EXIST, f"no file {file_id} in report {report.id}")
@@ -151,13 +173,12 @@ def _meter(conn: Connection, account: Account, size: int, now: int) -> int:
     An upsert: it cannot lose a concurrent call's bytes, and its row lock (to the end of
     the transaction) makes this ESP's spends take turns. A refusal rolls it back.
     """
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    upsert = dialect.insert(_usage).values(account_id=account.id, day=now // _DAY, sent=size)
-    upsert = upsert.on_conflict_do_update(
-        index_elements=[_usage.c.account_id, _usage.c.day],
-        set_={"sent": _usage.c.sent + upsert.excluded.sent},
-    ).returning(_usage.c.sent)
-    return int(conn.execute(upsert).scalar_one())
+    upsert = _METER[conn.dialect.name == "postgresql"]
+    return int(
+        conn.execute(
+            upsert, {"_account": account.id, "_day": now // _DAY, "_sent": size}
+        ).scalar_one()
+    )
 
 
 def _refuse_past_quota(total: int, code: C, settings: HubSettings | None = None) -> None:

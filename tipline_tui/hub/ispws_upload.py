@@ -16,7 +16,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from fastapi import Request
 from python_multipart.exceptions import FormParserError
@@ -42,8 +42,11 @@ from tipline_tui.hub.tables import Account
 if TYPE_CHECKING:
     from python_multipart.multipart import MultipartCallbacks
 
+_INSERT_FILE = insert(file_table)  # built once; its values bound per call
+T = TypeVar("T")
 MAX_UPLOAD_BYTES = 4 * 1024**3  # one evidence file (plus its form) per upload
 MAX_FIELD_BYTES = 1024  # a form field such as `id`
+PARSE_BATCH_BYTES = 64 * 1024  # body bytes gathered before the parser (in a worker) reads them
 
 
 @dataclass
@@ -61,6 +64,7 @@ class Upload:
     size: int = 0
     files: int = 0
     complete: bool = False  # the closing boundary was read
+    discarded: bool = False  # the temp file is gone (or never was)
     md5: Any = field(default_factory=hashlib.md5)
     sha1: Any = field(default_factory=hashlib.sha1)
     sha256: Any = field(default_factory=hashlib.sha256)
@@ -151,10 +155,12 @@ class Upload:
         if self.path is not None:
             with contextlib.suppress(FileNotFoundError):
                 self.path.unlink()
+        self.discarded = True
 
 
-async def receive(request: Request, up: Upload) -> None:
-    """Feed the body through a streaming multipart parser into `up` (off the event loop)."""
+async def receive(request: Request, up: Upload, then: Callable[[], T]) -> T:
+    """Feed the body through a streaming multipart parser into `up` (off the event loop),
+    then call `then` in the worker hop that read the body's last bytes (one hop, not two)."""
     kind, options = parse_options_header(request.headers.get("content-type", ""))
     boundary = options.get(b"boundary")
     if kind != b"multipart/form-data" or not boundary:
@@ -163,21 +169,35 @@ async def receive(request: Request, up: Upload) -> None:
     if declared.isdigit() and int(declared) > MAX_UPLOAD_BYTES:
         raise too_big(int(declared), MAX_UPLOAD_BYTES)
     received = 0
+    pending = bytearray()  # small reads go to the parser together: one worker hop each batch
     try:
         parser = MultipartParser(boundary, up.callbacks())
         async for chunk in request.stream():
             received += len(chunk)
             if received > MAX_UPLOAD_BYTES:  # the parser itself would truncate silently
                 raise too_big(None, MAX_UPLOAD_BYTES)
-            if chunk:
-                await run_in_threadpool(parser.write, chunk)
-        parser.finalize()
-        if not up.complete:  # the parser itself accepts a cut-off form as it stands
-            raise Refusal(C.INVALID_REQUEST, "the form ends before its closing boundary")
+            pending += chunk
+            if len(pending) >= PARSE_BATCH_BYTES:
+                await run_in_threadpool(parser.write, bytes(pending))
+                pending.clear()
+        return await run_in_threadpool(_last_bytes, parser, bytes(pending), up, then)
     except FormParserError:
         raise Refusal(C.INVALID_REQUEST, "the multipart form is malformed") from None
     finally:
         up.close()
+
+
+def _last_bytes(parser: MultipartParser, pending: bytes, up: Upload, then: Callable[[], T]) -> T:
+    try:
+        if pending:
+            parser.write(pending)
+        parser.finalize()
+    except FormParserError:
+        raise Refusal(C.INVALID_REQUEST, "the multipart form is malformed") from None
+    if not up.complete:  # the parser itself accepts a cut-off form as it stands
+        raise Refusal(C.INVALID_REQUEST, "the form ends before its closing boundary")
+    up.close()
+    return then()
 
 
 def store_file(
@@ -199,18 +219,19 @@ def store_file(
             store.put(sha256, temp)
         file_id = secrets.token_hex(16)
         conn.execute(
-            insert(file_table).values(
-                file_id=file_id,
-                report_id=report_id,
-                size=up.size,
-                md5=up.md5.hexdigest(),
-                sha1=up.sha1.hexdigest(),
-                sha256=sha256,
-                original_name=up.filename,
-                details_xml=None,
-                uploaded_at=now,
-                stored_in=store.where,
-            )
+            _INSERT_FILE,
+            {
+                "file_id": file_id,
+                "report_id": report_id,
+                "size": up.size,
+                "md5": up.md5.hexdigest(),
+                "sha1": up.sha1.hexdigest(),
+                "sha256": sha256,
+                "original_name": up.filename,
+                "details_xml": None,
+                "uploaded_at": now,
+                "stored_in": store.where,
+            },
         )
         admit_file(conn, account, report_id, up.size, now)  # a refusal undoes the row
         return file_id
@@ -224,3 +245,5 @@ def store_file(
     except (OSError, SQLAlchemyError):
         log.exception("ispws upload: the evidence store could not take a file")
         raise Refusal(C.FILE_UPLOAD_FAILED, "the hub could not store the file") from None
+    finally:
+        up.discard()  # here, in this worker thread, saves the caller another hop
