@@ -3,12 +3,11 @@ the footer and the palette show them, and typed as one burst they still run in o
 
 from __future__ import annotations
 
-from textual import events
 from textual.screen import ModalScreen
 
 from tests.conftest import queue_reports
 from tests.test_tui_triage import _located_report, _tip, _with_directory
-from tests.tui_helpers import SETTINGS, make_app, screen_lines, settle
+from tests.tui_helpers import SETTINGS, make_app, screen_lines, settle, type_burst
 from tests.waiting import until
 from tipline_tui.screens.help import HelpScreen
 from tipline_tui.settings import AppSettings
@@ -91,8 +90,7 @@ async def test_the_six_key_on_call_path_runs_in_order_with_remapped_keys(make_st
         second = table.cursor_row.id
         await pilot.press("k")
         await settle(pilot)
-        for key in ("J", "K", "E", "A", "enter", "D", "Y"):
-            app.post_message(events.Key(key, "\r" if key == "enter" else key))
+        type_burst(app, "J", "K", "E", "A", "enter", "D", "Y")
         await until(
             lambda: _tip(store, second).analysis.referrals or _tip(store, first).analysis.referrals,
             pilot=pilot,

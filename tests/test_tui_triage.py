@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import asyncio
 
-from textual import events
 from textual.screen import ModalScreen
 
 from tests.conftest import queue_reports
 from tests.factories import BASE_TIME, simple_report
-from tests.tui_helpers import CLOCK_NOW, make_app, settle, static_text, table_lines
+from tests.tui_helpers import CLOCK_NOW, make_app, settle, static_text, table_lines, type_burst
 from tests.waiting import until
 from tipline_tui.screens.prompts import PriorityPicker, TextPrompt
 from tipline_tui.screens.report import ReportScreen
@@ -324,8 +323,7 @@ async def test_a_key_typed_right_after_y_reaches_the_queue(make_store) -> None:
         await settle(pilot)
         await pilot.press("d")
         await settle(pilot)
-        for key in ("y", "j"):  # one read from the terminal: both queued before either runs
-            app.post_message(events.Key(key, key))
+        type_burst(app, "y", "j")  # one read from the terminal: both queued before either runs
         await pilot.pause()
         keys_sent.set()
         await until(
@@ -392,8 +390,7 @@ async def test_a_move_typed_in_the_same_read_as_the_six_keys_counts_first(make_s
         second = table.cursor_row.id
         await pilot.press("k")
         await settle(pilot)
-        for key in ("j", "c", "e", "a", "enter", "d", "y"):
-            app.post_message(events.Key(key, "\r" if key == "enter" else key))
+        type_burst(app, "j", "c", "e", "a", "enter", "d", "y")
         await until(
             lambda: _tip(store, second).analysis.referrals or _tip(store, first).analysis.referrals,
             pilot=pilot,

@@ -5,6 +5,8 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+from textual import events
+from textual.app import App
 from textual.pilot import Pilot
 
 from tests.factories import BASE_TIME
@@ -39,6 +41,13 @@ def make_app(
         clock=lambda: CLOCK_NOW,
         urgent_poll_seconds=3600,  # tests trigger the watcher themselves
     )
+
+
+def type_burst(app: App[object], *keys: str) -> None:
+    """Keys as one read from the terminal, over SSH: all queued before any runs
+    (`pilot.press` waits for each key in turn, which hides type-ahead bugs)."""
+    for key in keys:
+        app.post_message(events.Key(key, "\r" if key == "enter" else key))
 
 
 async def settle(pilot: Pilot) -> None:
