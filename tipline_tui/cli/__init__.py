@@ -91,11 +91,11 @@ def _failed(args: argparse.Namespace, error: Exception) -> int:
     """
     from tipline_tui.settings import SettingsError
     from tipline_tui.store import StoreError
-    from tipline_tui.store.problems import STORAGE_ERRORS
+    from tipline_tui.store.problems import storage_errors
 
     if isinstance(error, StoreError | SettingsError):
         return fail(str(error))
-    if isinstance(error, STORAGE_ERRORS):  # a full disk, a read-only or damaged store
+    if isinstance(error, storage_errors()):  # a full disk, a read-only or damaged store
         from tipline_tui.cli.failures import storage_failed
 
         return storage_failed(args, error)

@@ -2,7 +2,11 @@
 
 Every function in the store layer takes a SQLAlchemy `Connection`, so the
 same code runs from the CLI (sync) and from the TUI (aiosqlite, via
-`run_sync`) without two implementations.
+`run_sync`) without two implementations. Readers written as SQL
+(`store/sql_rows.py`) also take a plain `sqlite3` connection (`Store.plain_read`):
+importing SQLAlchemy alone costs more than a command that only reads may take,
+so a store at the current schema is opened without it and the engine is made
+when first used.
 """
 
 from __future__ import annotations
@@ -14,20 +18,17 @@ from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import URL, Connection, Engine, create_engine, event
-from sqlalchemy.exc import DatabaseError, OperationalError
-
 from tipline_tui.config import bundled_demo_store
-from tipline_tui.store.migrations import (
+from tipline_tui.store.identity import (
     SCHEMA_VERSION,
     StoreError,
     StoreTooNewError,
-    ensure_schema,
     is_new_store,
 )
 from tipline_tui.store.problems import storage_problem
 
 if TYPE_CHECKING:  # the async engine (asyncio, aiosqlite) is the app's: commands read in sync
+    from sqlalchemy import Connection, Engine
     from sqlalchemy.ext.asyncio import AsyncEngine
 
 __all__ = [
@@ -62,6 +63,7 @@ def install_sqlite_pragmas(
     front and avoids a failed lock upgrade mid-write. The hub's SQLite
     database uses the same set-up with its own option and timeout.
     """
+    from sqlalchemy import event
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
@@ -90,13 +92,48 @@ def create_private_file(path: Path) -> None:
 
 
 class Store:
-    """An open local store."""
+    """An open local store.
 
-    def __init__(self, path: Path, engine: Engine, *, read_only: bool = False) -> None:
+    `engine` is made on first use: a store opened at the current schema and only
+    read through `plain_read` never imports SQLAlchemy.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        engine: Engine | None = None,
+        *,
+        read_only: bool = False,
+        sqlite_uri: str | None = None,
+    ) -> None:
         self.path = path
-        self.engine = engine
         self.read_only = read_only
+        self._sqlite_uri = sqlite_uri  # the bundled demo store: read-only and immutable
+        self._engine = engine
         self._async_engine: AsyncEngine | None = None
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            self._engine = _make_engine(self.path, self._sqlite_uri)
+        return self._engine
+
+    @contextmanager
+    def plain_read(self) -> Iterator[sqlite3.Connection]:
+        """A read transaction on a bare sqlite3 connection (no writes possible), for the
+        readers written as SQL; a consistent snapshot until the block ends."""
+        if self._sqlite_uri is not None:
+            db = sqlite3.connect(self._sqlite_uri, uri=True, isolation_level=None)
+        else:
+            db = sqlite3.connect(self.path, isolation_level=None)
+        with closing(db):
+            db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            db.execute("PRAGMA query_only = ON")
+            db.execute("BEGIN")
+            try:
+                yield db
+            finally:
+                db.execute("ROLLBACK")
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
@@ -138,12 +175,25 @@ class Store:
             raise StoreError(f"{self.path} is open read-only; nothing can be written to it")
 
     def close(self) -> None:
-        self.engine.dispose()
+        if self._engine is not None:
+            self._engine.dispose()
 
     async def aclose(self) -> None:
         if self._async_engine is not None:
             await self._async_engine.dispose()
-        self.engine.dispose()
+        self.close()
+
+
+def _make_engine(path: Path, sqlite_uri: str | None) -> Engine:
+    from sqlalchemy import URL, create_engine
+
+    if sqlite_uri is not None:
+        engine = create_engine(URL.create("sqlite", database=sqlite_uri, query={"uri": "true"}))
+        install_sqlite_pragmas(engine, read_only=True)
+        return engine
+    engine = create_engine(URL.create("sqlite", database=str(path)))
+    install_sqlite_pragmas(engine)
+    return engine
 
 
 def open_store(
@@ -173,10 +223,36 @@ def open_store(
     if path.exists():
         version, app_id, has_tables = _read_identity(path)
         is_new_store(str(path), version, app_id, has_tables=has_tables, target=SCHEMA_VERSION)
+        if version == SCHEMA_VERSION:
+            _check_openable(path, only_reads=only_reads)
+            return Store(path)
     else:
         _create_store_file(path, create=create, make_dirs=make_dirs)
-    engine = create_engine(URL.create("sqlite", database=str(path)))
-    install_sqlite_pragmas(engine)
+    return _create_or_migrate(path, on_migrate)
+
+
+def _check_openable(path: Path, *, only_reads: bool) -> None:
+    """Fail now, with the reason, if the store cannot be used as the engine will use it:
+    a writer switches it to WAL (a read-only file or full disk says so here)."""
+    try:
+        with closing(sqlite3.connect(path, isolation_level=None)) as db:
+            db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            if only_reads:
+                db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            else:
+                db.execute("PRAGMA journal_mode = WAL").fetchone()
+    except sqlite3.DatabaseError as exc:
+        reason = storage_problem(exc) or str(exc)
+        raise StoreError(f"cannot open store {path}: {reason}") from None
+
+
+def _create_or_migrate(path: Path, on_migrate: Callable[[int, int], None] | None) -> Store:
+    """A new store's schema, or the steps from an older one, inside one write transaction."""
+    from sqlalchemy.exc import DatabaseError, OperationalError
+
+    from tipline_tui.store.migrations import ensure_schema
+
+    engine = _make_engine(path, None)
     try:
         with engine.connect() as conn:
             conn = conn.execution_options(tipline_write=True)
@@ -251,7 +327,4 @@ def _open_bundled_demo(path: Path, *, only_reads: bool) -> Store:
             f"the bundled demo store {path} is at schema {version}, this tipline needs "
             f"{SCHEMA_VERSION}; reinstall tipline-tui"
         )
-    uri = _read_only_uri(path, immutable=True)
-    engine = create_engine(URL.create("sqlite", database=uri, query={"uri": "true"}))
-    install_sqlite_pragmas(engine, read_only=True)
-    return Store(path, engine, read_only=True)
+    return Store(path, read_only=True, sqlite_uri=_read_only_uri(path, immutable=True))

@@ -11,10 +11,14 @@ from collections.abc import Callable, Mapping
 from sqlalchemy import Connection
 
 from tipline_tui.store import tables
+from tipline_tui.store.identity import (
+    APPLICATION_ID,
+    SCHEMA_VERSION,
+    StoreError,
+    StoreTooNewError,
+    is_new_store,
+)
 from tipline_tui.store.tables import table_of
-
-APPLICATION_ID = 0x54495031  # "TIP1"
-SCHEMA_VERSION = 9
 
 Migration = Callable[[Connection], None]
 
@@ -174,14 +178,6 @@ def upgrade_notice(old: int, new: int) -> str:
     return f"{notice}, once, and is safe to interrupt (it starts over)"
 
 
-class StoreError(Exception):
-    """A store cannot be opened or used; the message says why and what to do."""
-
-
-class StoreTooNewError(StoreError):
-    pass
-
-
 def _pragma(conn: Connection, name: str) -> int:
     return int(conn.exec_driver_sql(f"PRAGMA {name}").scalar_one())
 
@@ -196,32 +192,6 @@ def create_schema(conn: Connection) -> None:
     _protect_audit(conn)
     conn.exec_driver_sql(f"PRAGMA application_id = {APPLICATION_ID}")
     conn.exec_driver_sql(f"PRAGMA user_version = {SCHEMA_VERSION}")
-
-
-def is_new_store(where: str, version: int, app_id: int, *, has_tables: bool, target: int) -> bool:
-    """True for an empty SQLite file (ours to fill); False for a tipline store this tipline
-    can open. StoreError for anything else, which must then be left exactly as it is.
-
-    Called before any write (the open path reads these read-only first) and again
-    inside the first write transaction.
-    """
-    if version == 0 and app_id == 0:
-        if has_tables:
-            raise StoreError(
-                f"{where} is an SQLite database but not a tipline store; refusing to change it"
-            )
-        return True
-    if app_id != APPLICATION_ID:
-        raise StoreError(
-            f"{where} is not a tipline store (application id {app_id:#x}); refusing to change it"
-        )
-    if version > target:
-        raise StoreTooNewError(
-            f"{where} was written by a newer tipline (store schema version {version}; "
-            f"this tipline understands up to {target}). Upgrade tipline to open it; "
-            "the store was left untouched."
-        )
-    return False
 
 
 def ensure_schema(
@@ -250,3 +220,15 @@ def ensure_schema(
         migrations[step](conn)
         conn.exec_driver_sql(f"PRAGMA user_version = {step}")
     return version
+
+
+__all__ = [
+    "APPLICATION_ID",
+    "SCHEMA_VERSION",
+    "StoreError",
+    "StoreTooNewError",
+    "create_schema",
+    "ensure_schema",
+    "is_new_store",
+    "upgrade_notice",
+]

@@ -8,11 +8,8 @@ The analyst needs what is wrong and with which file; the rest goes to the log.
 from __future__ import annotations
 
 import sqlite3
+import sys
 from pathlib import PurePath
-
-from sqlalchemy.exc import DBAPIError
-
-STORAGE_ERRORS: tuple[type[Exception], ...] = (DBAPIError, sqlite3.Error)
 
 FULL = "the store's disk is full"
 READ_ONLY = "the store is read-only"
@@ -50,14 +47,26 @@ _BY_MESSAGE = (
 )
 
 
+def storage_errors() -> tuple[type[Exception], ...]:
+    """The error classes a storage failure arrives as: sqlite3's, and SQLAlchemy's wrapper
+    once SQLAlchemy is loaded (a command that read through plain sqlite3 never loads it,
+    and none of its errors can exist then)."""
+    sqlalchemy_errors = sys.modules.get("sqlalchemy.exc")
+    if sqlalchemy_errors is None:
+        return (sqlite3.Error,)
+    return (sqlalchemy_errors.DBAPIError, sqlite3.Error)
+
+
 def _database_error(error: BaseException) -> BaseException | None:
     """The driver's own error behind `error` (SQLAlchemy's `orig`, or a cause), if any."""
+    wrapper = storage_errors()[0]
     seen: BaseException | None = error
     for _ in range(5):  # a short chain: a wrapper, its cause, the driver's error
         if seen is None:
             return None
-        if isinstance(seen, DBAPIError):
-            return seen.orig if isinstance(seen.orig, BaseException) else seen
+        if wrapper is not sqlite3.Error and isinstance(seen, wrapper):
+            orig = getattr(seen, "orig", None)
+            return orig if isinstance(orig, BaseException) else seen
         if isinstance(seen, sqlite3.Error):
             return seen
         seen = seen.__cause__ or seen.__context__
