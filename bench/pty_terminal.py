@@ -76,3 +76,73 @@ def stop(
         proc.wait()
     if master >= 0:
         os.close(master)
+
+
+class PtySession:
+    """A running program's pty, read as a terminal would be: everything it wrote so far
+    (`raw`), when it started and when its first byte arrived."""
+
+    def __init__(self) -> None:
+        self.master = -1
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.raw = bytearray()
+        self.eof = False
+        self.started = 0.0
+        self.first_output: float | None = None  # seconds from spawn to the first byte
+
+    def spawn(
+        self, argv: list[str], env: dict[str, str], columns: int, lines: int, cwd: Path | None
+    ) -> None:
+        self.started = time.perf_counter()
+        self.master, self.proc = spawn(argv, env, columns, lines, cwd=cwd)
+
+    def read(self, timeout: float) -> bytes:
+        """Whatever arrives within `timeout` seconds (b"" if nothing, or at EOF)."""
+        if self.eof:
+            return b""
+        chunk = read_chunk(self.master, timeout)
+        if chunk is None:
+            return b""
+        if not chunk:
+            self.eof = True
+        elif self.first_output is None:
+            self.first_output = time.perf_counter() - self.started
+        self.raw += chunk
+        return chunk
+
+    def wait_for(self, pattern: re.Pattern[str], timeout: float, start: int = 0) -> float | None:
+        """Seconds from spawn until `pattern` shows in the plain text written since `start`,
+        or None if it did not within `timeout`."""
+        deadline = time.perf_counter() + timeout
+        while True:
+            if pattern.search(strip_ansi(self.raw[start:].decode("utf-8", "replace"))):
+                return time.perf_counter() - self.started
+            left = deadline - time.perf_counter()
+            if self.eof or left <= 0:
+                return None
+            self.read(left)
+
+    def wait_quiet(self, quiet: float, cap: float) -> int:
+        """Read until nothing arrives for `quiet` seconds (or `cap` passes); bytes read."""
+        total = 0
+        deadline = time.perf_counter() + cap
+        while not self.eof and (left := deadline - time.perf_counter()) > 0:
+            chunk = self.read(min(quiet, left))
+            if not chunk:
+                break
+            total += len(chunk)
+        return total
+
+    def drain(self, seconds: float) -> None:
+        """Read everything written for `seconds`, however busy."""
+        deadline = time.perf_counter() + seconds
+        while not self.eof and (left := deadline - time.perf_counter()) > 0:
+            self.read(left)
+
+    def send(self, data: bytes) -> None:
+        os.write(self.master, data)
+
+    def close(self, quit_keys: bytes) -> None:
+        """Quit with the program's own keys, then SIGTERM, then SIGKILL."""
+        stop(self.proc, self.master, quit_keys, self.read)
+        self.master = -1

@@ -14,14 +14,11 @@ generator and cached under bench/out/ by size and seed.
 from __future__ import annotations
 
 import argparse
-import codecs
 import os
 import re
 import statistics
-import subprocess
 import sys
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
 COLUMNS, LINES = 80, 24
@@ -39,7 +36,7 @@ DEFAULT_OUT = HERE / "out"
 # would shadow the standard library's `queue`, which the project's dependencies import.
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
 sys.path.insert(0, str(HERE.parent))  # the checkout: bench.* imports
-from bench.pty_terminal import read_chunk, spawn, stop, strip_ansi  # noqa: E402
+from bench.pty_terminal import PtySession, strip_ansi  # noqa: E402
 
 # ------------------------------------------------------------------ stores
 
@@ -94,73 +91,23 @@ def first_tip_id(path: Path) -> int:
 # ------------------------------------------------------------------ pty
 
 
-@dataclass
-class PtyApp:
-    """The app running in a pseudo-terminal of its own, read as a terminal would be."""
+class PtyApp(PtySession):
+    """The app running on `store` in an 80x24 pseudo-terminal of its own."""
 
-    store: Path
-    master: int = -1
-    proc: subprocess.Popen[bytes] | None = None
-    started: float = 0.0
-    raw: bytearray = field(default_factory=bytearray)
-    eof: bool = False
-    first_output: float | None = None  # seconds from spawn to the first byte drawn
+    def __init__(self, store: Path) -> None:
+        super().__init__()
+        self.store = store
 
     def start(self) -> None:
         """Spawn the app with the pty already sized, so its first layout is 80x24."""
         env = dict(os.environ, TERM="xterm-256color", COLUMNS=str(COLUMNS), LINES=str(LINES))
         env.pop("TEXTUAL", None)  # no devtools or debug features in a measurement
-        self.started = time.perf_counter()
         argv = [sys.executable, "-m", "tipline_tui", "--db", str(self.store)]
-        self.master, self.proc = spawn(argv, env, COLUMNS, LINES)
+        self.spawn(argv, env, COLUMNS, LINES, cwd=None)
 
-    def read(self, timeout: float) -> bytes:
-        """Whatever arrives within `timeout` seconds (b"" if nothing, or at EOF)."""
-        if self.eof:
-            return b""
-        chunk = read_chunk(self.master, timeout)
-        if chunk is None:
-            return b""
-        if not chunk:
-            self.eof = True
-        self.raw += chunk
-        return chunk
-
-    def wait_for(self, pattern: re.Pattern[str], timeout: float) -> float | None:
-        """Seconds from spawn until `pattern` shows in the plain-text output, or None."""
-        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
-        text = ""
-        deadline = time.perf_counter() + timeout
-        while not self.eof and (left := deadline - time.perf_counter()) > 0:
-            chunk = self.read(left)
-            if not chunk:
-                continue
-            seen = time.perf_counter()
-            if self.first_output is None:
-                self.first_output = seen - self.started
-            text += decoder.decode(chunk)
-            if pattern.search(strip_ansi(text)):
-                return seen - self.started
-        return None
-
-    def wait_quiet(self, quiet: float, cap: float) -> int:
-        """Read until nothing arrives for `quiet` seconds (or `cap` passes); bytes read."""
-        total = 0
-        deadline = time.perf_counter() + cap
-        while not self.eof and (left := deadline - time.perf_counter()) > 0:
-            chunk = self.read(min(quiet, left))
-            if not chunk:
-                break
-            total += len(chunk)
-        return total
-
-    def send(self, data: bytes) -> None:
-        os.write(self.master, data)
-
-    def close(self) -> None:
+    def quit(self) -> None:
         """Quit politely with "q", then SIGTERM, then SIGKILL, draining output meanwhile."""
-        stop(self.proc, self.master, b"q", self.read)
-        self.master = -1
+        self.close(b"q")
 
 
 def row_pattern(tip_id: int) -> re.Pattern[str]:
@@ -182,7 +129,7 @@ def first_paint(store: Path, tip_id: int, timeout: float = 120.0) -> tuple[float
     try:
         elapsed = app.wait_for(row_pattern(tip_id), timeout)
     finally:
-        app.close()
+        app.quit()
     if elapsed is None or app.first_output is None:
         tail = strip_ansi(app.raw[-400:].decode("utf-8", "replace"))
         raise SystemExit(f"no queue row for tip {tip_id} within {timeout:.0f} s; tail: {tail!r}")
@@ -209,7 +156,7 @@ def press_sizes(store: Path, tip_id: int, presses: int, trace: Path | None) -> l
             app.wait_quiet(0.2, 5.0)
             outputs.append(bytes(app.raw[before:]))
     finally:
-        app.close()
+        app.quit()
     if trace is not None:
         with trace.open("w") as fh:
             for n, chunk in enumerate(outputs, 1):

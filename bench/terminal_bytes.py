@@ -20,16 +20,14 @@ import os
 import re
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))  # the checkout: bench.* imports
-from bench.pty_terminal import read_chunk, spawn, stop, strip_ansi  # noqa: E402
+from bench.pty_terminal import PtySession, strip_ansi  # noqa: E402
 
 DEMO_STORE = HERE.parent / "demo_db.sqlite"
 
@@ -112,19 +110,13 @@ STEPS: list[Step] = [
 # ------------------------------------------------------------------ pty
 
 
-@dataclass
-class PtyApp:
+class PtyApp(PtySession):
     """The app in a pseudo-terminal of its own, read as a terminal would be."""
 
-    store: Path
-    home: Path
-    columns: int
-    lines: int
-    master: int = -1
-    proc: subprocess.Popen[bytes] | None = None
-    raw: bytearray = field(default_factory=bytearray)
-    eof: bool = False
-    env: dict[str, str] = field(default_factory=dict)  # last word on the terminal's variables
+    def __init__(self, store: Path, home: Path, columns: int, lines: int) -> None:
+        super().__init__()
+        self.store, self.home, self.columns, self.lines = store, home, columns, lines
+        self.env: dict[str, str] = {}  # last word on the terminal's variables
 
     def start(self) -> None:
         """Spawn the app with the pty already sized, so its first layout is the right size."""
@@ -146,50 +138,14 @@ class PtyApp:
         for name in [name for name, value in env.items() if value == ""]:
             del env[name]  # an empty value unsets (COLORTERM for a 16-colour terminal)
         argv = [sys.executable, "-m", "tipline_tui", "--db", str(self.store)]
-        self.master, self.proc = spawn(argv, env, self.columns, self.lines, cwd=HERE.parent)
+        self.spawn(argv, env, self.columns, self.lines, cwd=HERE.parent)
 
-    def read(self, timeout: float) -> bytes:
-        """Whatever arrives within `timeout` seconds (b"" if nothing, or at EOF)."""
-        if self.eof:
-            return b""
-        chunk = read_chunk(self.master, timeout)
-        if chunk is None:
-            return b""
-        if not chunk:
-            self.eof = True
-        self.raw += chunk
-        return chunk
+    def press(self, key: str) -> None:
+        self.send(KEYS.get(key, key.encode()))
 
-    def wait_for(self, start: int, pattern: re.Pattern[str], timeout: float) -> bool:
-        """Read until `pattern` shows in the plain text written since `start`."""
-        deadline = time.perf_counter() + timeout
-        while not pattern.search(strip_ansi(self.raw[start:].decode("utf-8", "replace"))):
-            left = deadline - time.perf_counter()
-            if self.eof or left <= 0:
-                return False
-            self.read(left)
-        return True
-
-    def wait_quiet(self, quiet: float, cap: float) -> None:
-        """Read until nothing arrives for `quiet` seconds, or `cap` seconds pass."""
-        deadline = time.perf_counter() + cap
-        while not self.eof and (left := deadline - time.perf_counter()) > 0:
-            if not self.read(min(quiet, left)):
-                return
-
-    def drain(self, seconds: float) -> None:
-        """Read everything written for `seconds`, however busy."""
-        deadline = time.perf_counter() + seconds
-        while not self.eof and (left := deadline - time.perf_counter()) > 0:
-            self.read(left)
-
-    def send(self, key: str) -> None:
-        os.write(self.master, KEYS.get(key, key.encode()))
-
-    def close(self) -> None:
+    def quit(self) -> None:
         """Quit with esc esc esc q, then SIGTERM, then SIGKILL, draining output meanwhile."""
-        stop(self.proc, self.master, b"\x1b\x1b\x1bq", self.read)
-        self.master = -1
+        self.close(b"\x1b\x1b\x1bq")
 
 
 # ------------------------------------------------------------------ the walk
@@ -208,17 +164,18 @@ def walk(app: PtyApp, steps: list[Step], quiet: float, timeout: float) -> list[M
     What the app wrote before the first key stays in `app.raw`, for `--trace`.
     """
     # the cursor row (mark, padding, a tip id): the header's tip count goes below 80 columns
-    if not app.wait_for(0, re.compile(r">\s+\d+\s"), 60.0):
+    if app.wait_for(re.compile(r">\s+\d+\s"), 60.0) is None:
         tail = strip_ansi(app.raw[-400:].decode("utf-8", "replace"))
         raise SystemExit(f"the queue never painted; tail: {tail!r}")
     app.wait_quiet(1.0, 15.0)
     done: list[Measured] = []
     for step in steps:
         start = len(app.raw)
-        app.send(step.key)
+        app.press(step.key)
         seen = True
         if step.expect is not None:
-            seen = app.wait_for(start, re.compile(step.expect, re.IGNORECASE), timeout)
+            pattern = re.compile(step.expect, re.IGNORECASE)
+            seen = app.wait_for(pattern, timeout, start=start) is not None
         else:
             app.read(min(timeout, 1.0))  # the first output, if any comes
         app.wait_quiet(quiet, timeout)
@@ -243,7 +200,7 @@ def run(
         try:
             measured = walk(app, STEPS, quiet, timeout)
         finally:
-            app.close()
+            app.quit()
         return bytes(app.raw), measured
 
 
