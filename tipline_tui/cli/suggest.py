@@ -6,7 +6,7 @@ import argparse
 import json
 from typing import TYPE_CHECKING, Any
 
-from tipline_tui.cli.common import Commands, opened_store, store_option
+from tipline_tui.cli.common import Commands, read_store, store_option
 from tipline_tui.cli.output import fail, maybe_line, one_line
 
 if TYPE_CHECKING:
@@ -39,11 +39,11 @@ def show_related(args: argparse.Namespace) -> int:
     from dataclasses import asdict
 
     from tipline_tui.store.related import related_reports
-    from tipline_tui.store.tip_load import load_tip
+    from tipline_tui.store.tip_load import tip_exists
     from tipline_tui.widgets.format import utc_text
 
-    with opened_store(args, writes=False) as store, store.read() as conn:
-        if load_tip(conn, args.report_id) is None:
+    with read_store(args) as conn:
+        if not tip_exists(conn, args.report_id):
             return fail(f"no tip #{args.report_id} in this store")
         found = related_reports(conn, args.report_id, args.limit)
     if args.json:
@@ -69,7 +69,7 @@ def suggest_agencies(args: argparse.Namespace) -> int:
     from tipline_tui.domain.jurisdiction import suggest
     from tipline_tui.geoip import GeoIpError, open_geoip
     from tipline_tui.settings import load_settings
-    from tipline_tui.store.directory import list_agencies
+    from tipline_tui.store.directory_read import list_agencies
     from tipline_tui.store.tip_load import load_tip
 
     geoip_path = load_settings().geoip
@@ -77,7 +77,7 @@ def suggest_agencies(args: argparse.Namespace) -> int:
         geoip = open_geoip(geoip_path)
     except GeoIpError as exc:
         return fail(str(exc))
-    with opened_store(args, writes=False) as store, store.read() as conn:
+    with read_store(args) as conn:
         tip = load_tip(conn, args.report_id)
         if tip is None:
             return fail(f"no tip #{args.report_id} in this store")
