@@ -159,8 +159,8 @@ READING_COMMANDS: dict[str, tuple[str, ...]] = {
     "quarantine 1": (),
     "related 1": ("phonenumbers", "rapidfuzz"),
     "related 1 --json": ("phonenumbers", "rapidfuzz"),
-    "suggest 1": ("phonenumbers", "pydantic", "pydantic_settings"),
-    "suggest 1 --json": ("phonenumbers", "pydantic", "pydantic_settings"),
+    "suggest 1": ("phonenumbers",),
+    "suggest 1 --json": ("phonenumbers",),
 }
 
 
