@@ -111,6 +111,12 @@ def test_every_commands_help_and_the_version_import_nothing_heavy() -> None:
     assert heavy_among(modules) == []
 
 
+def test_the_version_does_not_look_up_the_default_paths() -> None:
+    """platformdirs (~20 ms) is imported when --help names the default store, not before."""
+    assert "platformdirs" not in imported_by([["--version"]])
+    assert "platformdirs" in imported_by([["--help"]])
+
+
 def test_a_usage_error_imports_nothing_heavy() -> None:
     """argparse's own refusals (exit 2) come before any command runs."""
     modules = imported_by([["related"], ["suggest", "not-a-number"], ["no-such-command"]])
@@ -187,6 +193,7 @@ def test_a_command_that_only_reads_the_store_never_imports_sqlalchemy(
     assert output.strip()
     assert [m for m in modules if m.split(".")[0] == "sqlalchemy"] == []
     assert set(heavy_among(modules)) <= set(allowed)
+    assert "platformdirs" not in modules  # the default paths: not asked for given --db
 
 
 def test_the_readers_give_the_same_on_the_engine_and_on_bare_sqlite3(
