@@ -13,8 +13,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from tipline_tui.config import GEOIP_ENV
 from tipline_tui.domain.jurisdiction import GeoIp, Place
-from tipline_tui.settings import GEOIP_ENV
 
 __all__ = ["GEOIP_ENV", "GeoIpError", "open_geoip"]
 

@@ -42,13 +42,15 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
-from tipline_tui.config import default_log_path, default_settings_path, default_store_path
+from tipline_tui.config import (
+    default_log_path,
+    default_settings_path,
+    default_store_path,
+)
 from tipline_tui.domain.triage import TimeLimits
 
 ENV_PREFIX = "TIPLINE_"
-CONFIG_ENV = "TIPLINE_CONFIG"
 ANALYST_ENV = "TIPLINE_ANALYST"
-GEOIP_ENV = "TIPLINE_GEOIP"
 HUB_URL_ENV = "TIPLINE_HUB_URL"
 HUB_TOKEN_ENV = "TIPLINE_HUB_TOKEN"
 _DURATION = re.compile(r"(\d+)\s*([smhd])")

@@ -41,20 +41,34 @@ COMMAND_GROUPS: tuple[Callable[[Commands], None], ...] = (
 )
 
 
+DEFAULT_STORE = "<default store>"  # filled in by _HelpFormatter
+
+
+class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Names the default store's path only when help is shown: finding it imports
+    platformdirs, which a command given --db never needs."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = super()._get_help_string(action)
+        if text and DEFAULT_STORE in text:
+            return text.replace(DEFAULT_STORE, str(default_store_path()))
+        return text
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tipline",
         description="Triage CyberTipline-style reports in the terminal.\n"
         "With no COMMAND, open the queue of your store.",
         epilog=exit_codes_text(),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=_HelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"tipline {__version__}")
     parser.add_argument(
         "--db",
         type=Path,
         metavar="PATH",
-        help=f"store file (default: ${DB_ENV}, else {default_store_path()})",
+        help=f"store file (default: ${DB_ENV}, else {DEFAULT_STORE})",
     )
     parser.add_argument("--on-call", action="store_true", help="show only urgent and overdue tips")
     parser.add_argument(

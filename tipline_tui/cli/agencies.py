@@ -8,7 +8,13 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tipline_tui.cli.common import Commands, audit_cli_action, opened_store, store_option
+from tipline_tui.cli.common import (
+    Commands,
+    audit_cli_action,
+    opened_store,
+    read_store,
+    store_option,
+)
 from tipline_tui.cli.output import file_error, one_line, print_table
 from tipline_tui.widgets.format import plural
 
@@ -93,9 +99,9 @@ def import_agencies(args: argparse.Namespace) -> int:
 
 
 def _directory(args: argparse.Namespace) -> list[Agency]:
-    from tipline_tui.store.directory import list_agencies
+    from tipline_tui.store.directory_read import list_agencies
 
-    with opened_store(args, writes=False) as store, store.read() as conn:
+    with read_store(args) as conn:
         return list_agencies(conn)
 
 

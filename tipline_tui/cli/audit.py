@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from tipline_tui.cli.common import Commands, opened_store, store_option
+from tipline_tui.cli.common import Commands, read_store, store_option
 from tipline_tui.cli.output import compact_value, fail, one_line, safe_json
 from tipline_tui.widgets.format import plural, utc_text
 
@@ -32,7 +32,7 @@ def verify_log(args: argparse.Namespace) -> int:
     """Exit 1 when the chain is broken."""
     from tipline_tui.store import audit
 
-    with opened_store(args, writes=False) as store, store.read() as conn:
+    with read_store(args) as conn:
         check = audit.verify(conn)
     if check.ok:
         print(f"audit log intact: {plural(check.entries, 'entry', 'entries')}")
@@ -48,11 +48,11 @@ def show_history(args: argparse.Namespace) -> int:
     from dataclasses import asdict
 
     from tipline_tui.store import audit
-    from tipline_tui.store.tip_load import load_tip
+    from tipline_tui.store.tip_load import tip_exists
 
-    with opened_store(args, writes=False) as store, store.read() as conn:
+    with read_store(args) as conn:
         entries = audit.history(conn, args.report_id)
-        exists = bool(entries) or load_tip(conn, args.report_id) is not None
+        exists = bool(entries) or tip_exists(conn, args.report_id)
     if not exists:
         return fail(f"no tip #{args.report_id} in this store")
     if args.json:

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 from tipline_tui.config import default_store_path
 
 if TYPE_CHECKING:
+    import sqlite3
+
     from tipline_tui.store import Store
 
 Commands = argparse._SubParsersAction  # the type of `parser.add_subparsers()`
@@ -77,6 +79,15 @@ def opened_store(args: argparse.Namespace, *, writes: bool) -> Iterator[Store]:
         yield store
     finally:
         store.close()
+
+
+@contextmanager
+def read_store(args: argparse.Namespace) -> Iterator[sqlite3.Connection]:
+    """One read transaction on the command's store through bare sqlite3, for a command
+    that only reads: its readers are SQL (store/sql_rows.py), so it never imports
+    SQLAlchemy, which alone costs more than such a command may take (issue 13)."""
+    with opened_store(args, writes=False) as store, store.plain_read() as conn:
+        yield conn
 
 
 def audit_cli_action(conn: Any, action: str, after: dict[str, Any]) -> None:

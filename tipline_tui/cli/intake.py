@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tipline_tui.cli.common import Commands, opened_store, store_option
+from tipline_tui.cli.common import Commands, opened_store, read_store, store_option
 from tipline_tui.cli.output import fail, one_line
 
 if TYPE_CHECKING:
@@ -91,12 +91,12 @@ def describe(result: DocumentResult) -> str:
 
 def quarantine(args: argparse.Namespace) -> int:
     from tipline_tui.domain.literal import literal
-    from tipline_tui.store import intake
+    from tipline_tui.store.quarantine_read import get_quarantined, list_quarantine
     from tipline_tui.widgets.format import plural, utc_text
 
-    with opened_store(args, writes=False) as store, store.read() as conn:
+    with read_store(args) as conn:
         if args.id is None:
-            documents = intake.list_quarantine(conn)
+            documents = list_quarantine(conn)
             if not documents:
                 print("nothing is quarantined")
             for doc in documents:
@@ -106,7 +106,7 @@ def quarantine(args: argparse.Namespace) -> int:
                     f"{plural(len(doc.problems), 'problem')}: {first}"
                 )
             return 0
-        shown = intake.get_quarantined(conn, args.id)
+        shown = get_quarantined(conn, args.id)
     if shown is None:
         return fail(f"no quarantined document #{args.id}")
     doc = shown

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tipline_tui.cli.common import Commands, opened_store, store_option
+from tipline_tui.cli.common import Commands, read_store, store_option
 from tipline_tui.cli.output import fail, maybe_line, one_line
+from tipline_tui.config import CONFIG_ENV, GEOIP_ENV, default_settings_path
 
 if TYPE_CHECKING:
     from tipline_tui.domain.jurisdiction import Suggestion
@@ -39,11 +42,11 @@ def show_related(args: argparse.Namespace) -> int:
     from dataclasses import asdict
 
     from tipline_tui.store.related import related_reports
-    from tipline_tui.store.tip_load import load_tip
+    from tipline_tui.store.tip_load import tip_exists
     from tipline_tui.widgets.format import utc_text
 
-    with opened_store(args, writes=False) as store, store.read() as conn:
-        if load_tip(conn, args.report_id) is None:
+    with read_store(args) as conn:
+        if not tip_exists(conn, args.report_id):
             return fail(f"no tip #{args.report_id} in this store")
         found = related_reports(conn, args.report_id, args.limit)
     if args.json:
@@ -68,16 +71,15 @@ def suggest_agencies(args: argparse.Namespace) -> int:
     from tipline_tui.domain.enums import is_urgent
     from tipline_tui.domain.jurisdiction import suggest
     from tipline_tui.geoip import GeoIpError, open_geoip
-    from tipline_tui.settings import load_settings
-    from tipline_tui.store.directory import list_agencies
+    from tipline_tui.store.directory_read import list_agencies
     from tipline_tui.store.tip_load import load_tip
 
-    geoip_path = load_settings().geoip
+    geoip_path = _configured_geoip()
     try:
         geoip = open_geoip(geoip_path)
     except GeoIpError as exc:
         return fail(str(exc))
-    with opened_store(args, writes=False) as store, store.read() as conn:
+    with read_store(args) as conn:
         tip = load_tip(conn, args.report_id)
         if tip is None:
             return fail(f"no tip #{args.report_id} in this store")
@@ -96,6 +98,24 @@ def suggest_agencies(args: argparse.Namespace) -> int:
         args.report_id, found, urgent=urgent, geo_note=geo_note, empty_directory=not agencies
     )
     return 0
+
+
+def _env(name: str) -> str:
+    """A TIPLINE_ variable as the settings read it: any case, blank meaning unset."""
+    values = [v for k, v in os.environ.items() if k.upper() == name and v.strip()]
+    return values[0] if values else ""
+
+
+def _configured_geoip() -> Path | None:
+    """The GeoIP database the settings name. Only TIPLINE_GEOIP or the settings file can
+    name one: with neither, the settings (pydantic, about 0.3 s) are not read at all."""
+    config = _env(CONFIG_ENV)
+    settings_file = Path(config).expanduser() if config else default_settings_path()
+    if not _env(GEOIP_ENV) and not settings_file.exists():
+        return None
+    from tipline_tui.settings import load_settings
+
+    return load_settings().geoip
 
 
 def _as_json(report_id: int, found: Suggestion, *, urgent: bool, geolocated: bool) -> Any:

@@ -20,14 +20,12 @@ import csv
 import io
 import re
 from collections.abc import Iterable
-
-import phonenumbers
+from functools import cache
 
 from tipline_tui.domain.agency import Agency
 from tipline_tui.domain.enums import US_STATES, AgencyKind
 
 COLUMNS = ("kind", "name", "state", "country", "contact", "takes_urgent")
-COUNTRIES = frozenset(phonenumbers.SUPPORTED_REGIONS) - {"AC", "TA"}
 _STATES = frozenset(US_STATES)
 _KINDS = {kind.value: kind for kind in AgencyKind}
 _US_KINDS = {AgencyKind.ICAC, AgencyKind.LOCAL, AgencyKind.FEDERAL}
@@ -48,6 +46,15 @@ class AgencyFileError(ValueError):
     def __init__(self, problems: list[str]) -> None:
         super().__init__(f"{len(problems)} problems: " + "; ".join(problems[:3]))
         self.problems = problems
+
+
+@cache
+def countries() -> frozenset[str]:
+    """Country codes an agency may name; read when a file is parsed, so that writing the
+    directory out (`tipline agencies export`) does not load phonenumbers."""
+    import phonenumbers
+
+    return frozenset(phonenumbers.SUPPORTED_REGIONS) - {"AC", "TA"}
 
 
 def _shown(value: str, limit: int = 40) -> str:
@@ -106,7 +113,7 @@ def _agency(values: dict[str, str], line: int, problems: list[str]) -> Agency | 
     if state is not None and state not in _STATES:
         problems.append(f"{line}: {_shown(values['state'])} is not a US state or territory code")
     country = values["country"].strip().upper() or None
-    if country is not None and country not in COUNTRIES:
+    if country is not None and country not in countries():
         problems.append(f"{line}: {_shown(values['country'])} is not a two-letter ISO country code")
     if kind in (AgencyKind.ICAC, AgencyKind.LOCAL) and state is None:
         problems.append(f"{line}: {_a(kind.value)} agency needs a US state")

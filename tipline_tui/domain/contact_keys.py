@@ -11,8 +11,6 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
-import phonenumbers
-
 from tipline_tui.domain.key import Key, nfkc
 
 _GMAIL = frozenset({"gmail.com", "googlemail.com"})
@@ -115,8 +113,6 @@ def email_keys(raw: str) -> list[Key]:
 
 _DEFAULT_REGION = "US"
 _REGION_ALIASES = {"UK": "GB"}
-_E164 = phonenumbers.PhoneNumberFormat.E164
-_POSSIBLE = phonenumbers.ValidationResult.IS_POSSIBLE
 
 
 class _DigitsTable(dict[int, int | None]):
@@ -135,6 +131,8 @@ _DIGITS_ONLY = _DigitsTable()
 @lru_cache(maxsize=256)
 def _regions(hints: tuple[str, ...]) -> tuple[str, ...]:
     """Hints as phonenumbers regions, then the default; accepts "GB", "uk", "+44", "44"."""
+    import phonenumbers  # ~50 ms: here, so that reading keys (related search) never loads it
+
     out: list[str] = []
     for hint in hints:
         code = hint.strip().upper()
@@ -155,18 +153,22 @@ def _e164(raw: str, regions: tuple[str, ...]) -> str | None:
     Possible (right length) is enough: fictional ranges such as UK 07700 900xxx are
     never *valid*. Local-only numbers (no area code) are not accepted as E.164.
     """
+    import phonenumbers
+
+    e164 = phonenumbers.PhoneNumberFormat.E164
     possible: str | None = None
     for region in (None,) if raw.lstrip().startswith("+") else regions:
         try:
             number = phonenumbers.parse(raw, region)
         except phonenumbers.NumberParseException:
             continue
-        if phonenumbers.is_possible_number_with_reason(number) != _POSSIBLE:
+        reason = phonenumbers.is_possible_number_with_reason(number)
+        if reason != phonenumbers.ValidationResult.IS_POSSIBLE:
             continue
         if phonenumbers.is_valid_number(number):
-            return phonenumbers.format_number(number, _E164)
+            return phonenumbers.format_number(number, e164)
         if possible is None:
-            possible = phonenumbers.format_number(number, _E164)
+            possible = phonenumbers.format_number(number, e164)
     return possible
 
 
@@ -190,6 +192,8 @@ def _calling_code_region(code: str | None) -> str | None:
     digits = (code or "").strip().lstrip("+")
     if not digits.isdigit():
         return None
+    import phonenumbers
+
     region = phonenumbers.region_code_for_country_code(int(digits))
     return None if region == phonenumbers.UNKNOWN_REGION else region
 
@@ -201,6 +205,8 @@ def phone_region(raw: str, calling_code: str | None = None) -> str | None:
     text = nfkc(raw).strip()
     text = _international(text, text.translate(_DIGITS_ONLY))
     if text.startswith("+"):
+        import phonenumbers
+
         try:
             number = phonenumbers.parse(text, None)
         except phonenumbers.NumberParseException:

@@ -164,10 +164,7 @@ def _phone_signal(number: phonenumbers.PhoneNumber, factor: float, whose: str) -
     if number.country_code == 1 and place.country == "US":
         # offline geocoder: "New York, NY", "Florida", "Washington D.C." for US area codes
         area = phonenumbers.national_significant_number(number)[:3]
-        from phonenumbers import geocoder  # its data takes ~0.4 s to load: only when needed
-
-        text = geocoder.description_for_number(number, "en", region="US")
-        state = place.state or _state_from_geocoder(text)
+        state = place.state or _state_from_geocoder(number)
         if state:
             return Signal(
                 "phone",
@@ -182,7 +179,13 @@ def _phone_signal(number: phonenumbers.PhoneNumber, factor: float, whose: str) -
     return Signal("phone", place, PHONE_COUNTRY * factor, f"{label}: {name}")
 
 
-def _state_from_geocoder(text: str) -> str | None:
+def _state_from_geocoder(number: phonenumbers.PhoneNumber) -> str | None:
+    """The US state phonenumbers' offline geocoder names for a +1 number ("New York, NY",
+    "Florida"). Its data, every country's at once, takes 0.6-0.8 s to load: read only
+    when the number's region (a territory such as PR is a state already) does not say."""
+    from phonenumbers import geocoder
+
+    text = geocoder.description_for_number(number, "en", region="US")
     if not text:
         return None
     tail = text.rsplit(",", 1)[-1].strip()

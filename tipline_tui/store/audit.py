@@ -16,16 +16,37 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterator
-from typing import Any, NamedTuple
-
-from sqlalchemy import Connection
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from tipline_tui.domain.views import AuditCheck, AuditEntry
+from tipline_tui.store.sql_rows import ReadConnection, one_value, rows
+
+if TYPE_CHECKING:  # record() writes through the engine; the readers take either connection
+    from sqlalchemy import Connection
 
 GENESIS = "0" * 64
 HEAD_KEY = "audit_head"
 _BATCH = 1000
 _COLUMNS = "seq, at, actor, action, report_id, before, after, prev_hash, hash"
+_HEAD = "SELECT value FROM meta WHERE key = ?"
+
+
+class _Row(NamedTuple):
+    """One audit row, in _COLUMNS order."""
+
+    seq: int
+    at: int
+    actor: str
+    action: str
+    report_id: int | None
+    before: str | None
+    after: str | None
+    prev_hash: str
+    hash: str
+
+
+def _audit_rows(conn: ReadConnection, sql: str, params: tuple[Any, ...]) -> list[_Row]:
+    return [_Row(*row) for row in rows(conn, sql, params)]
 
 
 def canonical(value: Any) -> str | None:
@@ -95,9 +116,9 @@ class _Head(NamedTuple):
     hash: str
 
 
-def _read_head(conn: Connection) -> _Head | None:
+def _read_head(conn: ReadConnection) -> _Head | None:
     """The newest seq and hash record() wrote, or None if missing or unreadable."""
-    value = conn.exec_driver_sql("SELECT value FROM meta WHERE key = ?", (HEAD_KEY,)).scalar()
+    value = one_value(conn, _HEAD, (HEAD_KEY,))
     seq_text, _, digest = str(value or "").partition(":")
     if not seq_text.isdigit() or len(digest) != 64:
         return None
@@ -114,7 +135,7 @@ def _decode(text: Any) -> Any:
         return text
 
 
-def _entry(row: Any) -> AuditEntry:
+def _entry(row: _Row) -> AuditEntry:
     return AuditEntry(
         seq=row.seq,
         at=row.at,
@@ -126,39 +147,37 @@ def _entry(row: Any) -> AuditEntry:
     )
 
 
-def history(conn: Connection, report_id: int) -> list[AuditEntry]:
+def history(conn: ReadConnection, report_id: int) -> list[AuditEntry]:
     """Every entry about one tip, oldest first: the tip's story as the report screen tells it."""
-    rows = conn.exec_driver_sql(
-        f"SELECT {_COLUMNS} FROM audit WHERE report_id = ? ORDER BY seq", (report_id,)
-    )
-    return [_entry(row) for row in rows]
+    sql = f"SELECT {_COLUMNS} FROM audit WHERE report_id = ? ORDER BY seq"
+    return [_entry(row) for row in _audit_rows(conn, sql, (report_id,))]
 
 
-def recent(conn: Connection, limit: int = 50) -> list[AuditEntry]:
+def recent(conn: ReadConnection, limit: int = 50) -> list[AuditEntry]:
     """The newest `limit` entries, newest first: what just happened, across all tips."""
     if limit <= 0:
         return []
-    rows = conn.exec_driver_sql(f"SELECT {_COLUMNS} FROM audit ORDER BY seq DESC LIMIT ?", (limit,))
-    return [_entry(row) for row in rows]
+    sql = f"SELECT {_COLUMNS} FROM audit ORDER BY seq DESC LIMIT ?"
+    return [_entry(row) for row in _audit_rows(conn, sql, (limit,))]
 
 
-def _rows_in_order(conn: Connection) -> Iterator[Any]:
+def _rows_in_order(conn: ReadConnection) -> Iterator[_Row]:
     """Every entry in seq order, a batch at a time, so a long log never sits in memory."""
     after = None
     while True:
         if after is None:
             query = f"SELECT {_COLUMNS} FROM audit ORDER BY seq LIMIT ?"
-            rows = conn.exec_driver_sql(query, (_BATCH,)).all()
+            batch = _audit_rows(conn, query, (_BATCH,))
         else:
             query = f"SELECT {_COLUMNS} FROM audit WHERE seq > ? ORDER BY seq LIMIT ?"
-            rows = conn.exec_driver_sql(query, (after, _BATCH)).all()
-        yield from rows
-        if len(rows) < _BATCH:
+            batch = _audit_rows(conn, query, (after, _BATCH))
+        yield from batch
+        if len(batch) < _BATCH:
             return
-        after = rows[-1].seq
+        after = batch[-1].seq
 
 
-def _hash_of(row: Any) -> str | None:
+def _hash_of(row: _Row) -> str | None:
     """The hash the row's own fields give, or None if they cannot be hashed (wrong types)."""
     try:
         return entry_hash(
@@ -184,7 +203,7 @@ def _newest(count: int) -> str:
     return "entry was" if count == 1 else f"{count} entries were"
 
 
-def verify(conn: Connection) -> AuditCheck:
+def verify(conn: ReadConnection) -> AuditCheck:
     """Walk the whole chain and name every entry that was changed, deleted or forged.
 
     Each entry's hash is recomputed from its fields, each link is compared
@@ -194,7 +213,7 @@ def verify(conn: Connection) -> AuditCheck:
     """
     problems: list[str] = []
     head = _read_head(conn)
-    head_text = conn.exec_driver_sql("SELECT value FROM meta WHERE key = ?", (HEAD_KEY,)).scalar()
+    head_text = one_value(conn, _HEAD, (HEAD_KEY,))
     count = 0
     prev_seq, prev_hash = 0, GENESIS
     for row in _rows_in_order(conn):

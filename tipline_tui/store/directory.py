@@ -12,6 +12,7 @@ from sqlalchemy import Connection, insert, select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from tipline_tui.domain.agency import AGENCY_FIELDS, Agency, directory_changes
+from tipline_tui.store.directory_read import list_agencies
 from tipline_tui.store.tables import AgencyRow, MetaRow, PersonRow, SyntheticIdentityRow, table_of
 
 _agency = table_of(AgencyRow)
@@ -79,11 +80,3 @@ def write_synthetic_identities(conn: Connection, rows: Iterable[tuple[int, int, 
     values = [{"person_id": p, "report_id": r, "identity": i} for p, r, i in rows]
     if values:
         conn.execute(insert(_synthetic), values)
-
-
-def list_agencies(conn: Connection) -> list[Agency]:
-    """The whole directory, ordered by kind, state, country, name."""
-    rows = conn.execute(
-        select(_agency).order_by(_agency.c.kind, _agency.c.state, _agency.c.country, _agency.c.name)
-    )
-    return [Agency(name=r.name, id=r.id, **{f: getattr(r, f) for f in AGENCY_FIELDS}) for r in rows]

@@ -4,13 +4,24 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, insert, select
 
 from tipline_tui.domain.identifiers import Identifier, report_identifiers
-from tipline_tui.domain.intake import QuarantinedDocument
 from tipline_tui.domain.report import FileDetails, Report
+from tipline_tui.store.quarantine_read import get_quarantined, list_quarantine, quarantine_count
 from tipline_tui.store.reports import add_files
 from tipline_tui.store.tables import FileRow, QuarantineRow, ReportRow, table_of
+
+__all__ = [
+    "attach_files",
+    "existing_files",
+    "get_quarantined",
+    "list_quarantine",
+    "quarantine",
+    "quarantine_count",
+    "reports_by_source",
+    "resolve_reports",
+]
 
 _report = table_of(ReportRow)
 _file = table_of(FileRow)
@@ -55,47 +66,6 @@ def quarantine(
         .returning(_quarantine.c.id)
     )
     return int(result.scalar_one()), True
-
-
-def quarantine_count(conn: Connection) -> int:
-    return int(conn.execute(select(func.count()).select_from(_quarantine)).scalar_one())
-
-
-def list_quarantine(conn: Connection, limit: int = 500) -> list[QuarantinedDocument]:
-    """Newest first, without the documents' bytes."""
-    query = (
-        select(
-            _quarantine.c.id,
-            _quarantine.c.received_at,
-            _quarantine.c.file_name,
-            _quarantine.c.size,
-            _quarantine.c.sha256,
-            _quarantine.c.problems,
-        )
-        .order_by(_quarantine.c.id.desc())
-        .limit(limit)
-    )
-    return [
-        QuarantinedDocument(
-            r.id, r.received_at, r.file_name, r.size, r.sha256, list(r.problems or [])
-        )
-        for r in conn.execute(query)
-    ]
-
-
-def get_quarantined(conn: Connection, quarantine_id: int) -> QuarantinedDocument | None:
-    row = conn.execute(select(_quarantine).where(_quarantine.c.id == quarantine_id)).first()
-    if row is None:
-        return None
-    return QuarantinedDocument(
-        row.id,
-        row.received_at,
-        row.file_name,
-        row.size,
-        row.sha256,
-        list(row.problems or []),
-        bytes(row.content),
-    )
 
 
 def resolve_reports(conn: Connection, references: Iterable[int]) -> dict[int, int]:

@@ -15,8 +15,7 @@ per kind so one email address seen three ways does not count three times.
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-from sqlalchemy import Connection
+from typing import TYPE_CHECKING
 
 from tipline_tui.domain.keys import SCOPE_MARK, email_account
 from tipline_tui.domain.views import RelatedReport
@@ -34,6 +33,10 @@ from tipline_tui.store.related_common import (
 from tipline_tui.store.related_fuzzy import fuzzy_evidence
 from tipline_tui.store.related_networks import NEAR_KEYS, near_reasons
 from tipline_tui.store.related_people import PERSON_KEYS, person_evidence
+from tipline_tui.store.sql_rows import ReadConnection, rows
+
+if TYPE_CHECKING:  # mark_pair writes through the engine; the search reads on either connection
+    from sqlalchemy import Connection
 
 KEY_LIMIT = 300  # more tips than this share the value: it says nothing about a person
 ACCOUNT_COUNT_CAP = 5000  # accounts shared more widely than this count as shared this widely
@@ -107,9 +110,10 @@ def _key_template(key_type: str, kind: str) -> str:
 _Mine = dict[tuple[str, str], list[tuple[str, str, float]]]
 
 
-def _own_keys(conn: Connection, report_id: int) -> _Mine:
+def _own_keys(conn: ReadConnection, report_id: int) -> _Mine:
     mine: _Mine = {}
-    for kind, raw, key_type, key, strength in conn.exec_driver_sql(
+    for kind, raw, key_type, key, strength in rows(
+        conn,
         "SELECT kind, raw, key_type, key, strength FROM identifier_key WHERE report_id = ?",
         (report_id,),
     ):
@@ -126,7 +130,7 @@ class _Usable:
     generic: set[tuple[str, str]]  # handles whose name is everywhere: not one account
 
 
-def _usable_keys(conn: Connection, mine: _Mine) -> _Usable:
+def _usable_keys(conn: ReadConnection, mine: _Mine) -> _Usable:
     """The keys worth following: how many others share each, which overflow, name spreads.
 
     The tip's own row is among each count. KEY_LIMIT or more other tips sharing a name,
@@ -213,11 +217,12 @@ def _rare_networks_only(usable: dict[tuple[str, str], int]) -> None:
             del usable[(key_type, key)]
 
 
-def _newest_holders(conn: Connection, key_type: str, key: str, report_id: int) -> list[int]:
+def _newest_holders(conn: ReadConnection, key_type: str, key: str, report_id: int) -> list[int]:
     """The newest KEY_LIMIT other tips holding an overflowing key."""
     return [
         other
-        for (other,) in conn.exec_driver_sql(
+        for (other,) in rows(
+            conn,
             "SELECT report_id FROM identifier_key WHERE key_type = ? AND key = ? "
             "AND report_id != ? ORDER BY report_id DESC LIMIT ?",
             (key_type, key, report_id, KEY_LIMIT),
@@ -226,7 +231,7 @@ def _newest_holders(conn: Connection, key_type: str, key: str, report_id: int) -
 
 
 def _exact(
-    conn: Connection, report_id: int, evidence: dict[int, Evidence]
+    conn: ReadConnection, report_id: int, evidence: dict[int, Evidence]
 ) -> tuple[set[tuple[str, str]], dict[int, float]]:
     """Tips sharing a canonical key: counts in one statement, postings in one or two.
 
@@ -272,7 +277,7 @@ def _exact(
 
 
 def _linked(
-    conn: Connection,
+    conn: ReadConnection,
     report_id: int,
     own: set[tuple[str, str]],
     sources: dict[int, float],
@@ -291,7 +296,8 @@ def _linked(
     followed = sorted(sources, key=lambda s: (-sources[s], -s))[:LINK_SOURCES]
     via: dict[tuple[str, str], list[int]] = {}
     for chunk in chunks(followed):
-        for source, key_type, key in conn.exec_driver_sql(
+        for source, key_type, key in rows(
+            conn,
             "SELECT report_id, key_type, key FROM identifier_key "
             f"WHERE report_id IN ({marks_sql(len(chunk))}) "
             f"AND +key_type IN ({marks_sql(len(ACCOUNT_KEYS))})",
@@ -316,7 +322,7 @@ def _linked(
 
 
 def _services_of(
-    conn: Connection,
+    conn: ReadConnection,
     names: list[tuple[str, str]],
     mine: _Mine,
 ) -> dict[tuple[str, str], int]:
@@ -333,11 +339,12 @@ def _services_of(
     ]
     counted: list[int] = []
     for chunk in chunks(params, SQL_CHUNK // 3):
-        rows = ", ".join("(?, ?, ?)" for _ in chunk)
+        values_sql = ", ".join("(?, ?, ?)" for _ in chunk)
         counted.extend(
             n
-            for (n,) in conn.exec_driver_sql(
-                f"WITH q(t, lo, hi) AS (VALUES {rows}) SELECT (SELECT count(*) FROM "
+            for (n,) in rows(
+                conn,
+                f"WITH q(t, lo, hi) AS (VALUES {values_sql}) SELECT (SELECT count(*) FROM "
                 "(SELECT DISTINCT key FROM identifier_key WHERE key_type = q.t "
                 f"AND key >= q.lo AND key < q.hi LIMIT {KEY_LIMIT + 1})) FROM q",
                 tuple(v for p in chunk for v in p),
@@ -353,14 +360,15 @@ def _services_of(
 
 
 def _postings(
-    conn: Connection, keys: list[tuple[str, str]], report_id: int
+    conn: ReadConnection, keys: list[tuple[str, str]], report_id: int
 ) -> dict[tuple[str, str], list[int]]:
     """Other tips holding each key, read from the covering index only."""
     postings: dict[tuple[str, str], list[int]] = {}
     for chunk in chunks(keys, SQL_CHUNK // 2):
-        rows = ", ".join("(?, ?)" for _ in chunk)
-        for key_type, key, other in conn.exec_driver_sql(
-            f"WITH q(t, k) AS (VALUES {rows}) SELECT i.key_type, i.key, i.report_id "
+        values_sql = ", ".join("(?, ?)" for _ in chunk)
+        for key_type, key, other in rows(
+            conn,
+            f"WITH q(t, k) AS (VALUES {values_sql}) SELECT i.key_type, i.key, i.report_id "
             "FROM q JOIN identifier_key i ON i.key_type = q.t AND i.key = q.k",
             tuple(v for pair in chunk for v in pair),
         ):
@@ -370,23 +378,24 @@ def _postings(
 
 
 def _partial(
-    conn: Connection,
+    conn: ReadConnection,
     report_id: int,
     mine: _Mine,
     evidence: dict[int, Evidence],
 ) -> None:
     """Evidence from keys looser than an account, weighted by the accounts behind them."""
-    rows: dict[tuple[str, str], list[tuple[int, str]]] = {}
+    held: dict[tuple[str, str], list[tuple[int, str]]] = {}
     for chunk in chunks(list(mine), SQL_CHUNK // 2):
         marks = ", ".join("(?, ?)" for _ in chunk)
-        for key_type, key, other, raw in conn.exec_driver_sql(
+        for key_type, key, other, raw in rows(
+            conn,
             f"WITH q(t, k) AS (VALUES {marks}) SELECT i.key_type, i.key, i.report_id, i.raw "
             "FROM q JOIN identifier_key i ON i.key_type = q.t AND i.key = q.k",
             tuple(v for pair in chunk for v in pair),
         ):
             if other != report_id:
-                rows.setdefault((key_type, key), []).append((other, raw))
-    for (key_type, key), others in rows.items():
+                held.setdefault((key_type, key), []).append((other, raw))
+    for (key_type, key), others in held.items():
         for kind, raw, strength in mine[(key_type, key)]:
             own = email_account(raw)  # the one partial key is an email's user name
             form_of = {other: email_account(r) for other, r in others}
@@ -400,7 +409,7 @@ def _partial(
 
 
 def _reason_texts(
-    conn: Connection, report_id: int, shown: dict[int, list[Reason]]
+    conn: ReadConnection, report_id: int, shown: dict[int, list[Reason]]
 ) -> dict[int, tuple[str, ...]]:
     """Final reason texts for the tips shown, with the other tip's own spelling."""
     near = near_reasons(
@@ -426,7 +435,8 @@ def _reason_texts(
         if any(x[0] == "fuzzy" for x in reasons if isinstance(x, tuple))
     ]
     for chunk in chunks(need_keys):
-        for other, key_type, key, raw in conn.exec_driver_sql(
+        for other, key_type, key, raw in rows(
+            conn,
             "SELECT report_id, key_type, key, raw FROM identifier_key "
             f"WHERE report_id IN ({marks_sql(len(chunk))}) "
             f"AND +key_type IN ({marks_sql(len(RAW_REASON_KEYS))})",  # report_id index
@@ -434,7 +444,8 @@ def _reason_texts(
         ):
             key_raw.setdefault((other, key_type, key), raw)
     for chunk in chunks(need_values):
-        for other, value_id, raw in conn.exec_driver_sql(
+        for other, value_id, raw in rows(
+            conn,
             "SELECT report_id, value_id, raw FROM fuzzy_occurrence "
             f"WHERE report_id IN ({marks_sql(len(chunk))})",
             tuple(chunk),
@@ -460,18 +471,19 @@ def _reason_texts(
     return out
 
 
-def _marks(conn: Connection, report_id: int) -> dict[int, tuple[bool, str]]:
-    rows = conn.exec_driver_sql(
+def _marks(conn: ReadConnection, report_id: int) -> dict[int, tuple[bool, str]]:
+    found = rows(
+        conn,
         "SELECT low_id, high_id, same, analyst FROM pair_mark WHERE low_id = ? OR high_id = ?",
         (report_id, report_id),
     )
     return {
         (high if low == report_id else low): (bool(same), analyst)
-        for low, high, same, analyst in rows
+        for low, high, same, analyst in found
     }
 
 
-def related_reports(conn: Connection, report_id: int, limit: int = 20) -> list[RelatedReport]:
+def related_reports(conn: ReadConnection, report_id: int, limit: int = 20) -> list[RelatedReport]:
     """Prior tips about the same people as `report_id`, strongest first, each with reasons."""
     evidence: dict[int, Evidence] = {}
     own, sources = _exact(conn, report_id, evidence)
@@ -497,7 +509,8 @@ def related_reports(conn: Connection, report_id: int, limit: int = 20) -> list[R
     ids = [other for _, other in ranked]
     info = {}
     for chunk in chunks(ids):
-        for row in conn.exec_driver_sql(
+        for row in rows(
+            conn,
             "SELECT r.id, r.received_at, r.incident_type, r.status, a.name FROM report r "
             "LEFT JOIN agency a ON a.id = r.jurisdiction_id "
             f"WHERE r.id IN ({marks_sql(len(chunk))})",

@@ -13,21 +13,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import Connection
-
 from tipline_tui.domain.key import nfkc
 from tipline_tui.domain.name_keys import SCREEN, name_keys
 from tipline_tui.store.related_common import chunks, marks_sql
+from tipline_tui.store.sql_rows import ReadConnection, rows
 
 # (screen-name keys of the person, their ESP account id, their platform if named)
 _Account = tuple[frozenset[str], str, str]
 
 
-def _accounts(conn: Connection, report_ids: Sequence[int]) -> dict[int, list[_Account]]:
+def _accounts(conn: ReadConnection, report_ids: Sequence[int]) -> dict[int, list[_Account]]:
     """Each tip's persons that have both a screen name and an ESP account id."""
     out: dict[int, list[_Account]] = {}
     for chunk in chunks(report_ids):
-        for report_id, screen_name, account, platform in conn.exec_driver_sql(
+        for report_id, screen_name, account, platform in rows(
+            conn,
             "SELECT report_id, screen_name, esp_identifier, esp_service FROM person "
             f"WHERE report_id IN ({marks_sql(len(chunk))}) "
             "AND screen_name IS NOT NULL AND esp_identifier IS NOT NULL",
@@ -41,7 +41,7 @@ def _accounts(conn: Connection, report_ids: Sequence[int]) -> dict[int, list[_Ac
     return out
 
 
-def other_accounts(conn: Connection, report_id: int, holders: Sequence[int]) -> set[int]:
+def other_accounts(conn: ReadConnection, report_id: int, holders: Sequence[int]) -> set[int]:
     """The tips among `holders` (which share a handle key with `report_id`) where a person
     with one of my persons' screen names has another ESP account id than mine."""
     if not holders:

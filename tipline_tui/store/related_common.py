@@ -7,10 +7,14 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection
+from tipline_tui.store.sql_rows import ReadConnection, rows
 
 SQL_CHUNK = 400  # host parameters per IN list, well under SQLite's limit
 ACCOUNT_DECAY = 0.1  # see related.ACCOUNT_KEYS: an account's weight falls gently
+# Screen names' one-slip variants (see name_keys.slip_variants) share the trigram table,
+# marked by this first character so they never meet a trigram: one (text, value) index
+# serves both the trigram blocking and the symmetric-delete lookup.
+SLIP_MARK = "\x1e"
 KIND_NAMES = {"screen_name": "screen name", "display_name": "display name", "email": "email"}
 
 
@@ -40,6 +44,11 @@ class Evidence:
         return [reason for _, reason in sorted(self.best.values(), key=lambda wr: -wr[0])]
 
 
+def trigrams(value: str) -> set[str]:
+    padded = f" {value} "
+    return {padded[i : i + 3] for i in range(len(padded) - 2)}
+
+
 def rarity(count: int, account: bool = False) -> float:
     """1 for a value only one other tip (or account) has, falling as more share it."""
     decay = ACCOUNT_DECAY if account else 1.0
@@ -59,7 +68,7 @@ def chunks(values: Sequence[T], size: int = SQL_CHUNK) -> Iterator[Sequence[T]]:
 
 
 def capped_counts(
-    conn: Connection,
+    conn: ReadConnection,
     table: str,
     where: str,
     params: Sequence[tuple[Any, ...]],
@@ -75,11 +84,11 @@ def capped_counts(
     columns = ", ".join(f"c{i}" for i in range(width))
     counts: list[int] = []
     for chunk in chunks(params, SQL_CHUNK // width):
-        rows = ", ".join(f"({marks_sql(width)})" for _ in chunk)
+        values_sql = ", ".join(f"({marks_sql(width)})" for _ in chunk)
         sql = (
-            f"WITH q({columns}) AS (VALUES {rows}) "
+            f"WITH q({columns}) AS (VALUES {values_sql}) "
             f"SELECT (SELECT count(*) FROM (SELECT 1 FROM {table} WHERE {where} LIMIT {cap})) "
             "FROM q"
         )
-        counts.extend(n for (n,) in conn.exec_driver_sql(sql, tuple(v for p in chunk for v in p)))
+        counts.extend(n for (n,) in rows(conn, sql, tuple(v for p in chunk for v in p)))
     return counts

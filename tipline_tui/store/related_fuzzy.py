@@ -6,22 +6,28 @@ rapidfuzz, never every string in the store.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 from weakref import WeakKeyDictionary
 
 from rapidfuzz import fuzz
-from sqlalchemy import Connection, Engine
 
 from tipline_tui.domain.name_keys import one_slip, slip_variants
 from tipline_tui.store.related_common import (
     KIND_NAMES,
+    SLIP_MARK,
     Evidence,
     capped_counts,
     chunks,
     marks_sql,
     rarity,
+    trigrams,
 )
-from tipline_tui.store.related_index import SLIP_MARK, trigrams
+from tipline_tui.store.sql_rows import ReadConnection, rows
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 CANDIDATES = 300
 FUZZY_CUTOFF = 90.0  # weight grows linearly from here to a perfect match
@@ -73,7 +79,7 @@ def shared_grams_needed(value: str, grams: set[str]) -> int:
 
 
 def _candidates(
-    conn: Connection, value: str, grams: set[str], frequency: dict[str, int], own: set[int]
+    conn: ReadConnection, value: str, grams: set[str], frequency: dict[str, int], own: set[int]
 ) -> list[int]:
     """Fuzzy values sharing the most of a value's trigrams (the blocking step).
 
@@ -85,12 +91,13 @@ def _candidates(
     if not read:
         return []
     needed = max(1, shared_grams_needed(value, grams) - (len(grams) - len(read)))
-    rows = conn.exec_driver_sql(
+    found = rows(
+        conn,
         f"SELECT value_id, count(*) AS n FROM trigram WHERE gram IN ({marks_sql(len(read))}) "
         "GROUP BY value_id HAVING n >= ? ORDER BY n DESC, value_id LIMIT ?",
         (*read, needed, CANDIDATES + len(own)),
     )
-    return [value_id for value_id, _ in rows if value_id not in own][:CANDIDATES]
+    return [value_id for value_id, _ in found if value_id not in own][:CANDIDATES]
 
 
 # Trigrams in GRAM_BUDGET or more values, per store. The trigram index only grows (a
@@ -100,9 +107,17 @@ def _candidates(
 _COMMON_GRAMS: WeakKeyDictionary[Engine, set[str]] = WeakKeyDictionary()
 
 
-def _frequencies(conn: Connection, grams: Sequence[str]) -> dict[str, int]:
+def _common_grams(conn: ReadConnection) -> set[str]:
+    """The store's known common trigrams: kept per engine, for the app's many searches; a
+    command reading through bare sqlite3 searches once, so it starts empty."""
+    if isinstance(conn, sqlite3.Connection):
+        return set()
+    return _COMMON_GRAMS.setdefault(conn.engine, set())
+
+
+def _frequencies(conn: ReadConnection, grams: Sequence[str]) -> dict[str, int]:
     """How many values hold each trigram, counted up to GRAM_BUDGET."""
-    common = _COMMON_GRAMS.setdefault(conn.engine, set())
+    common = _common_grams(conn)
     unknown = [g for g in grams if g not in common]
     counts = capped_counts(conn, "trigram", "gram = q.c0", [(g,) for g in unknown], GRAM_BUDGET)
     frequency = dict(zip(unknown, counts, strict=True))
@@ -112,7 +127,7 @@ def _frequencies(conn: Connection, grams: Sequence[str]) -> dict[str, int]:
 
 
 def _fuzzy_candidates(
-    conn: Connection, mine: Sequence[tuple[int, str, str]]
+    conn: ReadConnection, mine: Sequence[tuple[int, str, str]]
 ) -> dict[int, list[tuple[str, str]]]:
     """Candidate values for each of this tip's fuzzy values: candidate -> [(kind, value)]."""
     own_ids = {value_id for value_id, _, _ in mine}
@@ -127,7 +142,7 @@ def _fuzzy_candidates(
 
 
 def _slip_candidates(
-    conn: Connection, mine: Sequence[tuple[int, str, str]], raw_of: dict[str, str]
+    conn: ReadConnection, mine: Sequence[tuple[int, str, str]], raw_of: dict[str, str]
 ) -> dict[int, tuple[str, str]]:
     """Screen names sharing a one-slip variant with one of mine: value id -> (mine, my raw)."""
     own_ids = {value_id for value_id, _, _ in mine}
@@ -138,7 +153,8 @@ def _slip_candidates(
                 mark_of.setdefault(SLIP_MARK + variant, value)
     found: dict[int, tuple[str, str]] = {}
     for chunk in chunks(list(mark_of)):
-        for gram, value_id in conn.exec_driver_sql(
+        for gram, value_id in rows(
+            conn,
             f"SELECT gram, value_id FROM trigram WHERE gram IN ({marks_sql(len(chunk))}) LIMIT ?",
             (*chunk, SLIP_CANDIDATES),
         ):
@@ -149,7 +165,7 @@ def _slip_candidates(
 
 
 def _fuzzy_matches(
-    conn: Connection,
+    conn: ReadConnection,
     wanted: dict[int, list[tuple[str, str]]],
     slips: dict[int, tuple[str, str]],
 ) -> dict[int, list[_Match]]:
@@ -160,7 +176,8 @@ def _fuzzy_matches(
     """
     matches: dict[int, list[_Match]] = {}
     for chunk in chunks(list(slips)):
-        for value_id, other_value in conn.exec_driver_sql(
+        for value_id, other_value in rows(
+            conn,
             f"SELECT id, value FROM fuzzy_value WHERE id IN ({marks_sql(len(chunk))})",
             tuple(chunk),
         ):
@@ -169,7 +186,8 @@ def _fuzzy_matches(
                 matches[value_id] = [("screen_name", 0.0, SLIP_STRENGTH, f" ~ {raw})")]
     wanted = {v: w for v, w in wanted.items() if v not in matches}
     for chunk in chunks(list(wanted)):
-        for value_id, other_kind, other_value in conn.exec_driver_sql(
+        for value_id, other_kind, other_value in rows(
+            conn,
             f"SELECT id, kind, value FROM fuzzy_value WHERE id IN ({marks_sql(len(chunk))})",
             tuple(chunk),
         ):
@@ -186,12 +204,13 @@ def _fuzzy_matches(
     return matches
 
 
-def fuzzy_evidence(conn: Connection, report_id: int, evidence: dict[int, Evidence]) -> None:
-    mine = conn.exec_driver_sql(
+def fuzzy_evidence(conn: ReadConnection, report_id: int, evidence: dict[int, Evidence]) -> None:
+    mine = rows(
+        conn,
         "SELECT o.value_id, v.kind, v.value, min(o.raw) FROM fuzzy_occurrence o "
         "JOIN fuzzy_value v ON v.id = o.value_id WHERE o.report_id = ? GROUP BY o.value_id",
         (report_id,),
-    ).fetchall()
+    )
     if not mine:
         return
     own_values = [(value_id, kind, value) for value_id, kind, value, _ in mine]
@@ -206,13 +225,14 @@ def fuzzy_evidence(conn: Connection, report_id: int, evidence: dict[int, Evidenc
     )
     usable = {v: n for v, n in zip(values, counts, strict=True) if 0 < n <= OCCURRENCE_LIMIT}
     for chunk in chunks(list(usable)):
-        rows = conn.exec_driver_sql(
+        found = rows(
+            conn,
             "SELECT value_id, report_id FROM fuzzy_occurrence "
             f"WHERE value_id IN ({marks_sql(len(chunk))})",
             tuple(chunk),
-        ).fetchall()
+        )
         others_of: dict[int, set[int]] = {}
-        for value_id, other in rows:
+        for value_id, other in found:
             if other != report_id:
                 others_of.setdefault(value_id, set()).add(other)
         for value_id, others in others_of.items():

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-
-from sqlalchemy import Connection
+from typing import TYPE_CHECKING
 
 from tipline_tui.domain.contact_keys import phone_country_hints, phone_region
 from tipline_tui.domain.enums import IdentifierKind, PersonRole
@@ -22,20 +21,12 @@ from tipline_tui.domain.keys import fuzzy_text, handle_keys, identifier_keys
 from tipline_tui.domain.name_keys import slip_variants
 from tipline_tui.domain.person_keys import FULL_NAME, full_name_value
 from tipline_tui.domain.report import Report
-from tipline_tui.store.related_common import chunks, marks_sql
+from tipline_tui.store.related_common import SLIP_MARK, chunks, marks_sql, trigrams
+
+if TYPE_CHECKING:  # the index is written through the engine
+    from sqlalchemy import Connection
 
 FUZZY_KINDS = ("screen_name", "display_name", "email")
-
-
-# Screen names' one-slip variants (see name_keys.slip_variants) share the trigram table,
-# marked by this first character so they never meet a trigram: one (text, value) index
-# serves both the trigram blocking and the symmetric-delete lookup.
-SLIP_MARK = "\x1e"
-
-
-def trigrams(value: str) -> set[str]:
-    padded = f" {value} "
-    return {padded[i : i + 3] for i in range(len(padded) - 2)}
 
 
 def blocking_grams(kind: str, value: str) -> set[str]:

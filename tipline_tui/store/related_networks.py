@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import Connection
-
 from tipline_tui.domain.ip_keys import days_apart
 from tipline_tui.store.related_common import chunks, marks_sql
+from tipline_tui.store.sql_rows import ReadConnection, rows
 
 NEAR_KEYS = ("net24_near", "net64_near")
 _NETWORK = {"net24_near": "same /24", "net64_near": "same IPv6 /64"}
@@ -31,7 +30,7 @@ def near_reason(key_type: str, service: str | None, days: float | None) -> str:
 
 
 def near_reasons(
-    conn: Connection, report_id: int, notes: Sequence[NearNote]
+    conn: ReadConnection, report_id: int, notes: Sequence[NearNote]
 ) -> dict[tuple[int, str, str], str]:
     """(other tip, key type, key) -> reason text, for each shared network in time."""
     if not notes:
@@ -42,18 +41,18 @@ def near_reasons(
     times: dict[tuple[int, str], str] = {}
     for chunk in chunks(others):
         marks = marks_sql(len(chunk))
-        for other, key_type, key, raw in conn.exec_driver_sql(
+        for other, key_type, key, raw in rows(
+            conn,
             f"SELECT report_id, key_type, key, raw FROM identifier_key WHERE report_id IN "
             f"({marks}) AND +key_type IN ({marks_sql(len(NEAR_KEYS))})",
             (*chunk, *NEAR_KEYS),
         ):
             theirs.setdefault((other, key_type, key), raw)
-        rows = conn.exec_driver_sql(
-            f"SELECT id, esp_name FROM report WHERE id IN ({marks})", tuple(chunk)
-        )
-        services.update((tip, service) for tip, service in rows)
+        found = rows(conn, f"SELECT id, esp_name FROM report WHERE id IN ({marks})", tuple(chunk))
+        services.update((tip, service) for tip, service in found)
     for chunk in chunks([report_id, *others]):
-        for tip, address, when in conn.exec_driver_sql(
+        for tip, address, when in rows(
+            conn,
             "SELECT report_id, ip_address, min(date_time) FROM ip_event "
             f"WHERE report_id IN ({marks_sql(len(chunk))}) AND date_time IS NOT NULL "
             "GROUP BY report_id, ip_address",

@@ -9,8 +9,6 @@ down whatever else it shares.
 
 from __future__ import annotations
 
-from sqlalchemy import Connection
-
 from tipline_tui.domain.person_keys import (
     DOB_STRENGTH,
     SCRIPT_STRENGTH,
@@ -19,24 +17,28 @@ from tipline_tui.domain.person_keys import (
     split_full_name,
 )
 from tipline_tui.store.related_common import Evidence, rarity
+from tipline_tui.store.sql_rows import ReadConnection, rows
 
 PERSON_KEYS = ("dob", "fullname")
 BLOCK_LIMIT = 300  # more tips than this share the value: read none of them
 AGAINST = 0.8  # the same name with another birth date: another person, nearly surely
 
 
-def _holders(conn: Connection, key_type: str, key: str, report_id: int) -> list[tuple[int, str]]:
-    rows = conn.exec_driver_sql(
+def _holders(
+    conn: ReadConnection, key_type: str, key: str, report_id: int
+) -> list[tuple[int, str]]:
+    found = rows(
+        conn,
         "SELECT report_id, raw FROM identifier_key WHERE key_type = ? AND key = ? LIMIT ?",
         (key_type, key, BLOCK_LIMIT + 1),
-    ).fetchall()
-    if len(rows) > BLOCK_LIMIT:
+    )
+    if len(found) > BLOCK_LIMIT:
         return []
-    return [(other, raw) for other, raw in rows if other != report_id]
+    return [(other, raw) for other, raw in found if other != report_id]
 
 
 def _same_birth_date(
-    conn: Connection, report_id: int, born: str, mine: str, evidence: dict[int, Evidence]
+    conn: ReadConnection, report_id: int, born: str, mine: str, evidence: dict[int, Evidence]
 ) -> None:
     my_name = split_full_name(mine)[0]
     for other, raw in _holders(conn, "dob", born, report_id):
@@ -53,7 +55,7 @@ def _same_birth_date(
 
 
 def _same_name(
-    conn: Connection,
+    conn: ReadConnection,
     report_id: int,
     key: tuple[str, float],
     mine: str,
@@ -73,14 +75,15 @@ def _same_name(
             entry.add("display_name", weight, "same full name")
 
 
-def person_evidence(conn: Connection, report_id: int, evidence: dict[int, Evidence]) -> None:
+def person_evidence(conn: ReadConnection, report_id: int, evidence: dict[int, Evidence]) -> None:
     """Add name-and-birth-date evidence, and evidence against, for `report_id`'s people."""
-    rows = conn.exec_driver_sql(
+    found = rows(
+        conn,
         "SELECT key_type, key, raw, strength FROM identifier_key "
         f"WHERE report_id = ? AND +key_type IN ({', '.join('?' for _ in PERSON_KEYS)})",
         (report_id, *PERSON_KEYS),
-    ).fetchall()
-    for key_type, key, raw, strength in rows:
+    )
+    for key_type, key, raw, strength in found:
         if key_type == "dob":
             _same_birth_date(conn, report_id, key, raw, evidence)
         else:

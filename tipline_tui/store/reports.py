@@ -29,6 +29,12 @@ from tipline_tui.domain.report import (
     Report,
 )
 from tipline_tui.store.related_index import IndexItem, country_hints, index_identifiers
+from tipline_tui.store.row_fields import (
+    ADDRESS_FIELDS,
+    DEVICE_ID_FIELDS,
+    IP_EVENT_FIELDS,
+    PERSON_EXTRA,
+)
 from tipline_tui.store.tables import (
     AddressRow,
     DeviceIdRow,
@@ -118,17 +124,6 @@ class _Batch:
         self.rows.clear()
 
 
-def _field_names(cls: type) -> tuple[str, ...]:
-    return tuple(f.name for f in dataclasses.fields(cls))
-
-
-# Rows whose columns are named as the fields of the dataclass they hold, in its order
-# (so loading can pass them positionally); writing and loading share these lists.
-ADDRESS_FIELDS = _field_names(Address)
-IP_EVENT_FIELDS = _field_names(IpCaptureEvent)
-DEVICE_ID_FIELDS = _field_names(DeviceId)
-
-
 class _OwnedRows:
     """Rows of a person's or an incident's addresses, IP events or device ids.
 
@@ -157,22 +152,6 @@ class _OwnedRows:
 _ADDRESSES = _OwnedRows(AddressRow, ADDRESS_FIELDS)
 _IP_EVENTS = _OwnedRows(IpEventRow, IP_EVENT_FIELDS)
 _DEVICE_IDS = _OwnedRows(DeviceIdRow, DEVICE_ID_FIELDS)
-
-
-PERSON_EXTRA = (
-    "vehicle_description",
-    "compromised_account",
-    "profile_bio",
-    "third_party_user_reported",
-    "school_name",
-    "prior_ct_reports",
-    "group_identifier",
-    "temporarily_disabled",
-    "permanently_disabled",
-    "all_emails_reported",
-    "associated_accounts",
-    "additional_info",
-)
 
 
 def _person(batch: _Batch, report_id: int, position: int, p: Person) -> None:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import json
+from collections import namedtuple
 from operator import attrgetter
 from typing import Any
-
-from sqlalchemy import Connection, Table, select
 
 from tipline_tui.domain.build import build
 from tipline_tui.domain.report import (
@@ -29,38 +29,100 @@ from tipline_tui.domain.report import (
     Reporter,
 )
 from tipline_tui.domain.views import Analysis, Note, ReferralView, TipView
-from tipline_tui.store.reports import (
+from tipline_tui.store.row_fields import (
     ADDRESS_FIELDS,
     DEVICE_ID_FIELDS,
     IP_EVENT_FIELDS,
     PERSON_EXTRA,
 )
-from tipline_tui.store.tables import (
-    AddressRow,
-    AgencyRow,
-    DeviceIdRow,
-    FileRow,
-    InternetDetailRow,
-    IpEventRow,
-    LawEnforcementRow,
-    NoteRow,
-    PersonContactRow,
-    PersonRow,
-    ReportRow,
-    table_of,
+from tipline_tui.store.sql_rows import ReadConnection, one_value, rows
+
+
+class _Shape:
+    """The columns read from one table, and how SQLite's values become the app's: JSON
+    text is decoded, and 0/1 in a Boolean column is False/True (as SQLAlchemy's types did).
+    Each row comes back as a named tuple, read by column name."""
+
+    __slots__ = ("decoders", "record", "sql")
+
+    def __init__(
+        self,
+        table: str,
+        columns: str,
+        *,
+        json_columns: tuple[str, ...] = (),
+        flags: tuple[str, ...] = (),
+        order: str = "id",
+    ) -> None:
+        names = tuple(columns.split())
+        self.record = namedtuple(f"{table}_record", names)  # type: ignore[misc]
+        self.sql = f"SELECT {', '.join(names)} FROM {table} WHERE {{}} = ? ORDER BY {order}"
+        self.decoders = [
+            (i, _json_value if name in json_columns else _flag)
+            for i, name in enumerate(names)
+            if name in json_columns or name in flags
+        ]
+
+    def read(self, conn: ReadConnection, column: str, value: Any) -> list[Any]:
+        found = []
+        for row in rows(conn, self.sql.format(column), (value,)):
+            values = list(row)
+            for i, decode in self.decoders:
+                values[i] = decode(values[i])
+            found.append(self.record(*values))
+        return found
+
+
+def _json_value(text: Any) -> Any:
+    return None if text is None else json.loads(text)
+
+
+def _flag(value: Any) -> bool | None:
+    return None if value is None else bool(value)
+
+
+_REPORT = _Shape(
+    "report",
+    "id received_at incident_type incident_at incident_at_desc reporter esp_name hub_id "
+    "batched_reason platform escalate_text annotations additional_info status priority labels "
+    "victim_age_min victim_age_max claimed_by jurisdiction_id jurisdiction_outcome version hub_seq",
+    json_columns=("reporter", "annotations", "labels"),
 )
-
-
-def _rows(conn: Connection, table: Table, column: str, value: Any) -> list[Any]:
-    query = select(table).where(table.c[column] == value).order_by(table.c.id)
-    return list(conn.execute(query))
+_OWNED = "id person_id "
+_ADDRESS = _Shape("address", _OWNED + " ".join(ADDRESS_FIELDS))
+_IP_EVENT = _Shape("ip_event", _OWNED + " ".join(IP_EVENT_FIELDS), flags=("possible_proxy",))
+_DEVICE_ID = _Shape("device_id", _OWNED + " ".join(DEVICE_ID_FIELDS))
+_INTERNET_DETAIL = _Shape("internet_detail", "kind fields", json_columns=("fields",))
+_PERSON = _Shape(
+    "person",
+    "id role first_name last_name age date_of_birth screen_name esp_identifier esp_service "
+    "est_city est_region est_country extra",
+    json_columns=("extra",),
+)
+_CONTACT = _Shape("person_contact", "kind value attrs", json_columns=("attrs",))
+_LAW_ENFORCEMENT = _Shape(
+    "law_enforcement",
+    "agency_name case_number officer reported_to_le served_domestic served_international "
+    "flea_country",
+    json_columns=("officer",),
+    flags=("reported_to_le", "served_domestic", "served_international"),
+    order="report_id",
+)
+_FILE = _Shape(
+    "file",
+    "file_id file_name original_file_name uploaded_at location viewed_by_esp exif_viewed_by_esp "
+    "publicly_available relevance annotations classification hashes extra",
+    json_columns=("annotations", "hashes", "extra"),
+    flags=("viewed_by_esp", "exif_viewed_by_esp", "publicly_available"),
+)
+_NOTE = _Shape("note", "author created_at body")
 
 
 def _load_person(
-    conn: Connection, row: Any, addresses: list[Any], ips: list[Any], devices: list[Any]
+    conn: ReadConnection, row: Any, addresses: list[Any], ips: list[Any], devices: list[Any]
 ) -> Person:
     extra = dict(row.extra or {})
-    contacts = _rows(conn, PersonContactRow, "person_id", row.id)
+    contacts = _CONTACT.read(conn, "person_id", row.id)
     details = PersonDetails(
         first_name=row.first_name,
         last_name=row.last_name,
@@ -144,11 +206,11 @@ def _load_file(row: Any) -> FileDetails:
     )
 
 
-def _law_enforcement(conn: Connection, report_id: int) -> LawEnforcement | None:
-    table = table_of(LawEnforcementRow)
-    row = conn.execute(select(table).where(table.c.report_id == report_id)).first()
-    if row is None:
+def _law_enforcement(conn: ReadConnection, report_id: int) -> LawEnforcement | None:
+    found = _LAW_ENFORCEMENT.read(conn, "report_id", report_id)
+    if not found:
         return None
+    row = found[0]
     return LawEnforcement(
         agency_name=row.agency_name,
         case_number=row.case_number,
@@ -160,20 +222,20 @@ def _law_enforcement(conn: Connection, report_id: int) -> LawEnforcement | None:
     )
 
 
-def _report(conn: Connection, row: Any) -> Report:
+def _report(conn: ReadConnection, row: Any) -> Report:
     report_id = row.id
-    addresses = _rows(conn, AddressRow, "report_id", report_id)
-    ips = _rows(conn, IpEventRow, "report_id", report_id)
-    devices = _rows(conn, DeviceIdRow, "report_id", report_id)
+    addresses = _ADDRESS.read(conn, "report_id", report_id)
+    ips = _IP_EVENT.read(conn, "report_id", report_id)
+    devices = _DEVICE_ID.read(conn, "report_id", report_id)
     # a detail's own addresses and IPs come back from its JSON; the flat address and
     # ip_event rows (owner "incident") exist for queries across reports
     details = [
         build(InternetDetail, {"kind": d.kind, **(d.fields or {})})
-        for d in _rows(conn, InternetDetailRow, "report_id", report_id)
+        for d in _INTERNET_DETAIL.read(conn, "report_id", report_id)
     ]
     persons = [
         _load_person(conn, p, addresses, ips, devices)
-        for p in _rows(conn, PersonRow, "report_id", report_id)
+        for p in _PERSON.read(conn, "report_id", report_id)
     ]
     return Report(
         incident_type=row.incident_type,
@@ -191,18 +253,17 @@ def _report(conn: Connection, row: Any) -> Report:
         law_enforcement=_law_enforcement(conn, report_id),
         persons=persons,
         additional_info=row.additional_info,
-        files=[_load_file(f) for f in _rows(conn, FileRow, "report_id", report_id)],
+        files=[_load_file(f) for f in _FILE.read(conn, "report_id", report_id)],
     )
 
 
-def _analysis(conn: Connection, row: Any) -> Analysis:
+def _analysis(conn: ReadConnection, row: Any) -> Analysis:
     jurisdiction = None
     if row.jurisdiction_id is not None:
-        agency = table_of(AgencyRow)
-        jurisdiction = conn.execute(
-            select(agency.c.name).where(agency.c.id == row.jurisdiction_id)
-        ).scalar()
-    notes = _rows(conn, NoteRow, "report_id", row.id)
+        jurisdiction = one_value(
+            conn, "SELECT name FROM agency WHERE id = ?", (row.jurisdiction_id,)
+        )
+    notes = _NOTE.read(conn, "report_id", row.id)
     return Analysis(
         referrals=referrals(conn, row.id),
         jurisdiction_outcome=row.jurisdiction_outcome,
@@ -220,22 +281,28 @@ def _analysis(conn: Connection, row: Any) -> Analysis:
     )
 
 
-def load_tip(conn: Connection, report_id: int) -> TipView | None:
+def tip_exists(conn: ReadConnection, report_id: int) -> bool:
+    """Whether the store holds tip `report_id` (what a command asks before it says more)."""
+    return one_value(conn, "SELECT 1 FROM report WHERE id = ?", (report_id,)) is not None
+
+
+def load_tip(conn: ReadConnection, report_id: int) -> TipView | None:
     """The whole tip as the report screen shows it, or None if there is no such tip."""
-    report_table = table_of(ReportRow)
-    row = conn.execute(select(report_table).where(report_table.c.id == report_id)).first()
-    if row is None:
+    found = _REPORT.read(conn, "id", report_id)
+    if not found:
         return None
+    row = found[0]
     report, analysis = _report(conn, row), _analysis(conn, row)
     return TipView(id=row.id, received_at=row.received_at, report=report, analysis=analysis)
 
 
-def referrals(conn: Connection, report_id: int) -> list[ReferralView]:
+def referrals(conn: ReadConnection, report_id: int) -> list[ReferralView]:
     """A tip's referrals, oldest first."""
-    rows = conn.exec_driver_sql(
+    found = rows(
+        conn,
         "SELECT a.name, a.kind, r.status, r.priority, r.created_by, r.created_at, r.sent_at, "
         "r.acknowledged_at, r.failed_at, r.detail, r.outcome FROM referral r "
         "JOIN agency a ON a.id = r.agency_id WHERE r.report_id = ? ORDER BY r.created_at, r.id",
         (report_id,),
     )
-    return [ReferralView(*row) for row in rows]
+    return [ReferralView(*row) for row in found]
