@@ -85,9 +85,9 @@ class HostBudgets:
 
     `period_ms` is short so a budget is spent fairly evenly, as a VM's vCPU share is, rather
     than in bursts followed by a long stall (a process throttled while it holds a lock stalls
-    the others longer than a real host would); not shorter than about ten of the kernel's
-    5 ms slices of it per core, or much of a budget goes unused (0.32 of 0.4 at 10 ms,
-    0.37 at 50 ms, here). A budget is also guaranteed, as a
+    the others longer than a real host would); but long enough that a quota is several of
+    the 5 ms slices the kernel deals it to each core in, or much of it goes unused (of 0.4
+    core, two hosts used 0.32 each at 10 ms, 0.37 at 50 ms, here). A budget is also guaranteed, as a
     VM's is: on a machine busy with other jobs, a group weighs as one process among many
     unless its `cpu.shares` say more. PostgreSQL and the bench (`rest`) get a weighty group
     of their own, with no cap: the database host and the balancer's side.
