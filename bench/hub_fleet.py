@@ -13,12 +13,23 @@ process in turn as a round-robin balancer would. It prints, per tree and process
   every 20 ms (the share of samples showing it granted);
 - round trips per report, all and under the global lock (what sitecustomize.py counts, divided
   by the reports finished in the window);
-- CPU: seconds per report of the hub processes, of PostgreSQL and of this bench, and how busy
-  the machine's cores were, so a ratio capped by a saturated CPU says so.
+- CPU: milliseconds per finished report of each hub process, of PostgreSQL's process tree
+  and of this bench, and how busy the machine's cores were, with what that allows: if a
+  report costs h of hub CPU and o of the rest, two processes on 2 cores reach at most
+  2h/(h+o) times one, so a ratio capped by the machine says so in numbers.
+
+`--hosts` (bench/hub_fleet_hosts.py): `shared`, the hubs share the machine's cores with
+PostgreSQL and the bench; `budget`, each hub process has a CPU budget of its own
+(`--host-cores`, a cgroup v1 cpu quota), as a host or VM would, PostgreSQL and the bench the
+rest, so 1, 2, 3 processes show whether the fleet grows when each host brings its own CPU
+or something shared (a lock, a row, a pool) holds it; `both` (default) alternates them. The
+ratio two processes over one is taken within each round and its median printed (`--repeat`).
+Where cgroups are not writable it says so and runs `shared` only.
 
 Then, with one process and one client, round trips per call (median of `--per-call` reports).
 
     python bench/hub_fleet.py --code main=/tmp/main-tree --code new=.   # --processes 1 2 3
+    python bench/hub_fleet.py --repeat 3 --hosts both --host-cores 0.4
 """
 
 from __future__ import annotations
@@ -307,7 +318,7 @@ def measure_load(
     """One fleet under load; `budget`: the cores each hub process may use (0: no limit)."""
     run = Run(label, n, budget)
     esps = args.esps or args.clients
-    budgets = HostBudgets(budget, args.host_period_ms) if budget else None
+    budgets = HostBudgets(budget, args.host_period_ms) if args.cgroups else None
     with Fleet(postgres, tree, n, esps, args.work, budgets) as fleet:
         window: dict[str, Any] = {}
         dsn = fleet.url.replace("postgresql+psycopg", "postgresql")
@@ -439,7 +450,8 @@ def main() -> int:
         "to each core in 5 ms slices)",
     )
     args = parser.parse_args()
-    if args.hosts != "shared" and (why := HostBudgets.unavailable()):
+    args.cgroups = not (why := HostBudgets.unavailable())
+    if why:
         print(f"no per-host CPU budgets: {why}; hub processes share the cores", file=sys.stderr)
         args.hosts = "shared"
     codes = [tuple(c.split("=", 1)) for c in args.code] or [("this", str(ROOT))]

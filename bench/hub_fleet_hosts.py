@@ -90,7 +90,9 @@ class HostBudgets:
     core, two hosts used 0.32 each at 10 ms, 0.37 at 50 ms, here). A budget is also guaranteed, as a
     VM's is: on a machine busy with other jobs, a group weighs as one process among many
     unless its `cpu.shares` say more. PostgreSQL and the bench (`rest`) get a weighty group
-    of their own, with no cap: the database host and the balancer's side.
+    of their own, with no cap: the database host and the balancer's side. With no budget,
+    the hubs join that group: one machine, its cores shared, weighing as much against other
+    jobs on it as the hosts do, so the two modes compare.
     """
 
     SHARES = 8192  # eight ordinary processes' weight: enough to get the budget when asked
@@ -103,9 +105,10 @@ class HostBudgets:
 
     def _group(self, name: str) -> Path:
         group = CGROUP_CPU / f"hub-fleet-{os.getpid()}-{name}"
-        group.mkdir(exist_ok=True)
-        (group / "cpu.shares").write_text(str(self.SHARES))
-        self.groups.append(group)
+        if group not in self.groups:
+            group.mkdir(exist_ok=True)
+            (group / "cpu.shares").write_text(str(self.SHARES))
+            self.groups.append(group)
         return group
 
     @staticmethod
@@ -135,7 +138,11 @@ class HostBudgets:
         return None
 
     def place(self, n: int, pid: int) -> None:
-        """Put process `pid` (and what it started) into host `n`'s budget."""
+        """Put process `pid` (and what it started) into host `n`'s budget; with no budget
+        (`cores` 0), into the group of the rest: one machine, as weighty as with budgets."""
+        if not self.cores:
+            self._move(self._group("rest"), descendants(pid))
+            return
         group = self._group(f"host-{n}")
         (group / "cpu.cfs_period_us").write_text(str(self.period_us))
         (group / "cpu.cfs_quota_us").write_text(str(int(self.cores * self.period_us)))
