@@ -337,6 +337,7 @@ def measure_load(
                 machine_busy(),
                 budgets.throttled() if budgets else [],
                 [core_wait_seconds({pid}) for pid in fleet.ordered_pids()],
+                core_wait_seconds(pg - {sampler.backend}),
             )
 
         async def timed() -> list[float]:
@@ -348,10 +349,8 @@ def measure_load(
         with sampler:
             finished = asyncio.run(timed())
         run.lock_sampled = sampler.share
-        (t0, tr0, hub0, pg0, me0, m0, th0, w0), (t1, tr1, hub1, pg1, me1, m1, th1, w1) = (
-            window["start"],
-            window["end"],
-        )
+        (t0, tr0, hub0, pg0, me0, m0, th0, w0, pw0) = window["start"]
+        (t1, tr1, hub1, pg1, me1, m1, th1, w1, pw1) = window["end"]
         run.seconds = t1 - t0
         run.reports = sum(1 for at in finished if t0 <= at < t1)
         run.trace = _diff(tr1, tr0)
@@ -361,6 +360,7 @@ def measure_load(
         run.load = load_average()
         run.throttled = [(b[1] - a[1]) / max(1, b[0] - a[0]) for a, b in zip(th0, th1, strict=True)]
         run.core_wait = [(b - a) / run.seconds for a, b in zip(w0, w1, strict=True)]
+        run.pg_wait = pw1 - pw0
     return run
 
 

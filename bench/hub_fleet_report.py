@@ -28,6 +28,7 @@ class Run:
     load: float = 0.0  # the one-minute load average at the window's end
     throttled: list[float] = field(default_factory=list)  # per host: share of periods throttled
     core_wait: list[float] = field(default_factory=list)  # per host: threads waiting for a core
+    pg_wait: float = 0.0  # seconds PostgreSQL's processes were runnable with no core free
 
     @property
     def rate(self) -> float:
@@ -80,11 +81,12 @@ def print_runs(runs: list[Run]) -> None:
     print(
         "CPU: ms per finished report (hubs, each hub, PostgreSQL's process tree, this bench); "
         "cores each hub used and waited for (runnable, no core free; with a budget, throttled "
-        "time too); the share of budget periods each hub was throttled in"
+        "time too); the share of budget periods each hub was throttled in; ms per report "
+        "PostgreSQL's backends waited for a core (each of a report's round trips waits for one)"
     )
     print(
         f"{'code':<11}{'procs':>6}{'hubs':>6}{'each hub':>16}{'pg':>5}{'bench':>6}"
-        f"{'used':>16}{'waited':>16}{'throttled':>12}{'ours':>6}{'busy':>7}"
+        f"{'used':>16}{'waited':>16}{'throttled':>12}{'pg waited':>10}{'ours':>6}{'busy':>7}"
     )
     for r in runs:
         each = "/".join(f"{v / r.reports * 1000:.1f}" for v in _hub_cpu(r)) if r.reports else "-"
@@ -93,6 +95,7 @@ def print_runs(runs: list[Run]) -> None:
             f"{r.cpu_per_report('postgres') * 1000:>5.1f}{r.cpu_per_report('bench') * 1000:>6.1f}"
             f"{_each(r.host_cores()):>16}{_each(r.core_wait):>16}"
             f"{'/'.join(f'{t:.0%}' for t in r.throttled) or '-':>12}"
+            f"{r.pg_wait / r.reports * 1000 if r.reports else 0:>10.1f}"
             f"{r.our_cores:>6.2f}{r.busy_cores:>5.2f}/{os.cpu_count()}"
         )
 
@@ -161,19 +164,19 @@ def _why(r: Run, one: Run | None) -> str:
     if r.budget:
         used = r.host_cores()
         full = all(c >= 0.9 * r.budget for c in used)
-        wanting = min(r.throttled, default=0.0) >= 0.5  # asked for more than their budget
+        pg_wait = r.pg_wait / r.reports * 1000 if r.reports else 0.0
         return (
             f"hosts used {_each(used)} of {r.budget:g} core each, throttled in "
-            f"{'/'.join(f'{t:.0%}' for t in r.throttled)} of periods: "
+            f"{'/'.join(f'{t:.0%}' for t in r.throttled)} of periods, PostgreSQL's backends "
+            f"waited {pg_wait:.1f} ms a report for a core: "
             + (
                 "bound by their own CPU, so more hosts bring more"
                 if full
-                else "below budget though wanting more in most periods: the machine's cores "
-                "are short (other jobs)"
-                if wanting
-                else "below budget and seldom wanting more: waiting on something shared"
+                else "below budget, waiting for the shared machine's cores (theirs, or the "
+                "database's on each round trip) or something else shared"
             )
         )
+
     hub, other = r.cpu_per_report("hub"), r.cpu_per_report("postgres") + r.cpu_per_report("bench")
     cores = os.cpu_count() or 1
     left = max(0.1, cores - max(0.0, r.busy_cores - r.our_cores))  # less other jobs' share
