@@ -13,12 +13,23 @@ process in turn as a round-robin balancer would. It prints, per tree and process
   every 20 ms (the share of samples showing it granted);
 - round trips per report, all and under the global lock (what sitecustomize.py counts, divided
   by the reports finished in the window);
-- CPU: seconds per report of the hub processes, of PostgreSQL and of this bench, and how busy
-  the machine's cores were, so a ratio capped by a saturated CPU says so.
+- CPU: milliseconds per finished report of each hub process, of PostgreSQL's process tree
+  and of this bench, and how busy the machine's cores were, with what that allows: if a
+  report costs h of hub CPU and o of the rest, two processes on 2 cores reach at most
+  2h/(h+o) times one, so a ratio capped by the machine says so in numbers.
+
+`--hosts` (bench/hub_fleet_hosts.py): `shared`, the hubs share the machine's cores with
+PostgreSQL and the bench; `budget`, each hub process has a CPU budget of its own
+(`--host-cores`, a cgroup v1 cpu quota), as a host or VM would, PostgreSQL and the bench the
+rest, so 1, 2, 3 processes show whether the fleet grows when each host brings its own CPU
+or something shared (a lock, a row, a pool) holds it; `both` (default) alternates them. The
+ratio two processes over one is taken within each round and its median printed (`--repeat`).
+Where cgroups are not writable it says so and runs `shared` only.
 
 Then, with one process and one client, round trips per call (median of `--per-call` reports).
 
     python bench/hub_fleet.py --code main=/tmp/main-tree --code new=.   # --processes 1 2 3
+    python bench/hub_fleet.py --repeat 3 --hosts both --host-cores 0.4
 """
 
 from __future__ import annotations
@@ -37,6 +48,7 @@ import time
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -47,6 +59,15 @@ sys.path.insert(0, str(ROOT))
 import httpx  # noqa: E402
 import psycopg  # noqa: E402
 
+from bench.hub_fleet_hosts import (  # noqa: E402
+    HostBudgets,
+    core_wait_seconds,
+    cpu_seconds,
+    descendants,
+    load_average,
+    machine_busy,
+)
+from bench.hub_fleet_report import ROUND_TRIPS, Run, print_runs, print_targets  # noqa: E402
 from bench.hub_fleet_wire import Wire  # noqa: E402
 from tests.factories import simple_report  # noqa: E402
 from tests.hub_helpers import PostgresServer, ProcessHub, start_postgres  # noqa: E402
@@ -62,46 +83,7 @@ FORM = f"multipart/form-data; boundary={BOUNDARY}"
 FORM_URLENCODED = "application/x-www-form-urlencoded"
 REPORT_MARK, FILE_MARK = 987654321, "f1e2d3c4b5a6978801234567890abcde"  # filled in per report
 CALLS = ("submit", "upload", "fileinfo", "finish")
-ROUND_TRIPS = ("statements", "begins", "ends", "pings")  # what sitecustomize.py counts
 SAMPLE_EVERY = 0.02
-LOCK_TARGET = 0.5  # share of the window, at the load where main holds it 90-100%
-LOCKED_TRIPS_TARGET = 4.0  # round trips under the global lock per report
-SCALE_TARGET = 1.5  # two processes over one
-
-
-@dataclass
-class Run:
-    label: str
-    processes: int
-    reports: int = 0
-    seconds: float = 0.0
-    errors: int = 0
-    trace: dict[str, float] = field(default_factory=dict)
-    lock_sampled: float = 0.0
-    cpu: dict[str, float] = field(default_factory=dict)
-    busy_cores: float = 0.0
-
-    @property
-    def rate(self) -> float:
-        return self.reports / self.seconds if self.seconds else 0.0
-
-    def per_report(self, key: str) -> float:
-        return self.trace.get(key, 0.0) / self.reports if self.reports else float("nan")
-
-    @property
-    def lock_cap(self) -> float:
-        """Reports/s the global lock alone would allow: one report per its lock-held time."""
-        held = self.trace.get("locked_seconds", 0.0)
-        return self.reports / held if held else float("inf")
-
-    @property
-    def our_cores(self) -> float:
-        """Cores the hubs, PostgreSQL and this bench used, on average, in the window."""
-        return sum(self.cpu.values()) / self.seconds if self.seconds else 0.0
-
-    @property
-    def round_trips(self) -> float:
-        return sum(self.per_report(k) for k in ROUND_TRIPS)
 
 
 # ------------------------------------------------------------------ one ESP client
@@ -203,48 +185,12 @@ def _diff(after: dict[str, float], before: dict[str, float]) -> dict[str, float]
     return {k: after.get(k, 0.0) - before.get(k, 0.0) for k in after}
 
 
-def _descendants(root: int) -> set[int]:
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                stat = Path(f"/proc/{entry}/stat").read_text()
-            except OSError:
-                continue
-            parent = int(stat.rsplit(")", 1)[1].split()[1])
-            children.setdefault(parent, []).append(int(entry))
-    found, todo = set(), [root]
-    while todo:
-        pid = todo.pop()
-        found.add(pid)
-        todo += children.get(pid, [])
-    return found
-
-
-def _cpu_seconds(pids: set[int]) -> float:
-    tick = os.sysconf("SC_CLK_TCK")
-    total = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / tick
-
-
-def _machine_busy() -> tuple[float, float]:
-    """(busy, total) jiffies of all cores since boot."""
-    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    idle = values[3] + values[4]
-    return sum(values) - idle, sum(values)
-
-
 class LockSampler:
     """Samples pg_locks for the global advisory lock, granted, every SAMPLE_EVERY seconds."""
 
     def __init__(self, dsn: str) -> None:
         self.dsn, self.samples, self.held = dsn, 0, 0
+        self.backend = 0  # its own backend's pid: PostgreSQL's CPU is counted without it
         self.running = False
         self.thread = threading.Thread(target=self._run, daemon=True)
 
@@ -255,6 +201,7 @@ class LockSampler:
         )
         key = ((WRITE_LOCK_KEY >> 32) & 0xFFFFFFFF, WRITE_LOCK_KEY & 0xFFFFFFFF)
         with psycopg.connect(self.dsn, autocommit=True) as conn:
+            self.backend = conn.info.backend_pid
             while self.running:
                 row = conn.execute(query, key).fetchone()
                 self.samples += 1
@@ -287,6 +234,7 @@ class Fleet:
     processes: int
     esps: int
     work: Path
+    budgets: HostBudgets | None = None  # each process's own CPU budget, as a host's
     hosts: list[TreeHub] = field(default_factory=list)
     accounts: list[tuple[str, str]] = field(default_factory=list)
 
@@ -309,18 +257,25 @@ class Fleet:
             self.hosts.append(
                 TreeHub(self.tree, self.url, self.work / f"evidence-{n}", env).start()
             )
+            if self.budgets and self.hosts[-1].process:  # started at full speed, then held
+                self.budgets.place(n, self.hosts[-1].process.pid)
         return self
 
     def __exit__(self, *exc: object) -> None:
         for host in self.hosts:
             host.stop()
+        if self.budgets:
+            self.budgets.remove()
 
     @property
     def urls(self) -> list[str]:
         return [host.url for host in self.hosts]
 
     def pids(self) -> set[int]:
-        return {host.process.pid for host in self.hosts if host.process is not None}
+        return set(self.ordered_pids())
+
+    def ordered_pids(self) -> list[int]:
+        return [host.process.pid for host in self.hosts if host.process is not None]
 
 
 class TreeHub(ProcessHub):
@@ -353,22 +308,36 @@ class TreeHub(ProcessHub):
 
 
 def measure_load(
-    postgres: PostgresServer, label: str, tree: Path, n: int, args: argparse.Namespace
+    postgres: PostgresServer,
+    label: str,
+    tree: Path,
+    n: int,
+    args: argparse.Namespace,
+    budget: float = 0.0,
 ) -> Run:
-    run = Run(label, n)
+    """One fleet under load; `budget`: the cores each hub process may use (0: no limit)."""
+    run = Run(label, n, budget)
     esps = args.esps or args.clients
-    with Fleet(postgres, tree, n, esps, args.work) as fleet:
-        pg_pids = _descendants(postgres.process.pid) if postgres.process else set()
-        window: dict[str, object] = {}
+    budgets = HostBudgets(budget, args.host_period_ms) if args.cgroups else None
+    with Fleet(postgres, tree, n, esps, args.work, budgets) as fleet:
+        window: dict[str, Any] = {}
+        dsn = fleet.url.replace("postgresql+psycopg", "postgresql")
+        sampler = LockSampler(dsn)
+        if budgets and postgres.process:  # the database's host and the balancer's side
+            budgets.rest(descendants(postgres.process.pid) | {os.getpid()})
 
         def mark(name: str) -> None:
+            pg = descendants(postgres.process.pid) if postgres.process else set()
             window[name] = (
                 time.monotonic(),
                 _trace_totals(fleet.trace, fleet.pids()),
-                _cpu_seconds(fleet.pids()),
-                _cpu_seconds(_descendants(postgres.process.pid) if postgres.process else pg_pids),
-                _cpu_seconds({os.getpid()}),
-                _machine_busy(),
+                {f"hub {i}": cpu_seconds({pid}) for i, pid in enumerate(fleet.ordered_pids())},
+                cpu_seconds(pg - {sampler.backend}),
+                cpu_seconds({os.getpid()}),
+                machine_busy(),
+                budgets.throttled() if budgets else [],
+                [core_wait_seconds({pid}) for pid in fleet.ordered_pids()],
+                core_wait_seconds(pg - {sampler.backend}),
             )
 
         async def timed() -> list[float]:
@@ -377,19 +346,21 @@ def measure_load(
             loop.call_later(args.warmup + args.seconds, mark, "end")
             return await _load(fleet.urls, fleet.accounts, args)
 
-        dsn = fleet.url.replace("postgresql+psycopg", "postgresql")
-        with LockSampler(dsn) as sampler:
+        with sampler:
             finished = asyncio.run(timed())
         run.lock_sampled = sampler.share
-        (t0, tr0, hub0, pg0, me0, m0), (t1, tr1, hub1, pg1, me1, m1) = (
-            window["start"],
-            window["end"],
-        )  # type: ignore[misc]
+        (t0, tr0, hub0, pg0, me0, m0, th0, w0, pw0) = window["start"]
+        (t1, tr1, hub1, pg1, me1, m1, th1, w1, pw1) = window["end"]
         run.seconds = t1 - t0
         run.reports = sum(1 for at in finished if t0 <= at < t1)
         run.trace = _diff(tr1, tr0)
-        run.cpu = {"hub": hub1 - hub0, "postgres": pg1 - pg0, "bench": me1 - me0}
+        run.cpu = {k: hub1[k] - hub0[k] for k in hub1}
+        run.cpu |= {"postgres": pg1 - pg0, "bench": me1 - me0}
         run.busy_cores = (m1[0] - m0[0]) / max(1, m1[1] - m0[1]) * (os.cpu_count() or 1)
+        run.load = load_average()
+        run.throttled = [(b[1] - a[1]) / max(1, b[0] - a[0]) for a, b in zip(th0, th1, strict=True)]
+        run.core_wait = [(b - a) / run.seconds for a, b in zip(w0, w1, strict=True)]
+        run.pg_wait = pw1 - pw0
     return run
 
 
@@ -434,66 +405,12 @@ async def _settled(fleet: Fleet) -> dict[str, float]:
 # ------------------------------------------------------------------ report
 
 
-def print_runs(runs: list[Run]) -> None:
-    print(
-        f"{'code':<8}{'procs':>6}{'reports/s':>11}{'x one':>7}{'lock held':>11}"
-        f"{'(pg_locks)':>11}{'lock cap/s':>11}{'trips/rep':>11}{'locked':>8}{'cpu hub':>9}"
-        f"{'cpu pg':>8}{'cpu bench':>10}{'cores ours':>11}{'busy':>7}"
-    )
-    ones = {r.label: r.rate for r in runs if r.processes == 1}
-    for r in runs:
-        per = {k: v / r.reports if r.reports else 0 for k, v in r.cpu.items()}
-        print(
-            f"{r.label:<8}{r.processes:>6}{r.rate:>11.1f}{r.rate / ones.get(r.label, r.rate):>7.2f}"
-            f"{r.trace.get('locked_seconds', 0) / r.seconds:>10.0%}{r.lock_sampled:>10.0%} "
-            f"{r.lock_cap:>10.0f} {r.round_trips:>10.1f}{r.per_report('locked_round_trips'):>8.1f}"
-            f"{per.get('hub', 0) * 1000:>7.1f}ms{per.get('postgres', 0) * 1000:>6.1f}ms"
-            f"{per.get('bench', 0) * 1000:>8.1f}ms{r.our_cores:>11.2f}"
-            f"{r.busy_cores:>5.2f}/{os.cpu_count()}"
-        )
-
-
 def _keys(runs: list[Run]) -> list[tuple[str, int]]:
     return sorted({(r.label, r.processes) for r in runs}, key=lambda k: (k[1], k[0]))
 
 
 def _median_run(runs: list[Run]) -> Run:
     return sorted(runs, key=lambda r: r.rate)[len(runs) // 2]
-
-
-def print_targets(runs: list[Run], label: str) -> None:
-    mine = {r.processes: r for r in runs if r.label == label}
-    checks = []
-    if mine:
-        worst_trips = max(r.per_report("locked_round_trips") for r in mine.values())
-        checks.append(
-            (
-                f"round trips under the global lock per report <= {LOCKED_TRIPS_TARGET:g}",
-                worst_trips <= LOCKED_TRIPS_TARGET,
-                f"{worst_trips:.1f}",
-            )
-        )
-        worst_lock = max(r.trace.get("locked_seconds", 0) / r.seconds for r in mine.values())
-        checks.append(
-            (
-                f"global lock held < {LOCK_TARGET:.0%} of the time",
-                worst_lock < LOCK_TARGET,
-                f"{worst_lock:.0%}",
-            )
-        )
-    if 1 in mine and 2 in mine:
-        ratio = mine[2].rate / mine[1].rate
-        checks.append(
-            (f"two processes >= {SCALE_TARGET}x one", ratio >= SCALE_TARGET, f"{ratio:.2f}x")
-        )
-    for what, ok, got in checks:
-        print(f"  {'met   ' if ok else 'MISSED'} {what}: {label} {got}")
-    for r in sorted(mine.values(), key=lambda r: r.processes):
-        print(
-            f"    {label} x{r.processes}: this run's processes had {r.our_cores:.2f} cores, "
-            f"other work {max(0.0, r.busy_cores - r.our_cores):.2f}, "
-            f"idle {max(0.0, (os.cpu_count() or 1) - r.busy_cores):.2f}"
-        )
 
 
 def main() -> int:
@@ -517,7 +434,26 @@ def main() -> int:
     parser.add_argument("--file-bytes", type=int, default=20_000)
     parser.add_argument("--per-call", type=int, default=5)
     parser.add_argument("--repeat", type=int, default=1, help="runs of each, alternated")
+    parser.add_argument(
+        "--hosts",
+        choices=("shared", "budget", "both"),
+        default="both",
+        help="hub processes share the machine's cores, each has its own CPU budget as a host "
+        "would (a cgroup each), or both alternated (default)",
+    )
+    parser.add_argument("--host-cores", type=float, default=0.4, help="each host's budget")
+    parser.add_argument(
+        "--host-period-ms",
+        type=float,
+        default=50.0,
+        help="the budget's period; short ones are dealt out badly (the kernel hands a budget "
+        "to each core in 5 ms slices)",
+    )
     args = parser.parse_args()
+    args.cgroups = not (why := HostBudgets.unavailable())
+    if why:
+        print(f"no per-host CPU budgets: {why}; hub processes share the cores", file=sys.stderr)
+        args.hosts = "shared"
     codes = [tuple(c.split("=", 1)) for c in args.code] or [("this", str(ROOT))]
     with tempfile.TemporaryDirectory(prefix="hub-fleet-") as work:
         args.work = Path(work)
@@ -532,17 +468,38 @@ def main() -> int:
             cluster.close()
 
 
+def _budgets(args: argparse.Namespace) -> list[float]:
+    """The modes to run: 0.0 (hubs share the machine's cores), the per-host budget, or both."""
+    return {"shared": [0.0], "budget": [args.host_cores], "both": [0.0, args.host_cores]}[
+        args.hosts
+    ]
+
+
+def _label(label: str, budget: float) -> str:
+    return f"{label}@{budget:g}c" if budget else label
+
+
 def _bench(postgres: PostgresServer, codes: list[tuple[str, str]], args: argparse.Namespace) -> int:
     print(
         f"{args.clients} clients, {args.esps or args.clients} ESP accounts, "
         f"{args.file_bytes:,}-byte files, {args.seconds:g} s windows, {os.cpu_count()} cores"
+        + (
+            f"; hosts of {args.host_cores:g} core each as @{args.host_cores:g}c"
+            if args.hosts != "shared"
+            else ""
+        )
     )
     every: list[Run] = []
-    for _round in range(args.repeat):  # trees alternate run by run: drift hits both alike
+    for round_ in range(args.repeat):  # trees alternate run by run: drift hits both alike
         for n in args.processes:
             for label, tree in codes:
-                every.append(measure_load(postgres, label, Path(tree).resolve(), n, args))
-                print_runs(every[-1:])
+                for budget in _budgets(args):
+                    run = measure_load(
+                        postgres, _label(label, budget), Path(tree).resolve(), n, args, budget
+                    )
+                    run.round = round_
+                    every.append(run)
+                    print_runs(every[-1:])
     runs = [
         _median_run([r for r in every if (r.label, r.processes) == key]) for key in _keys(every)
     ]
@@ -553,7 +510,8 @@ def _bench(postgres: PostgresServer, codes: list[tuple[str, str]], args: argpars
         shown = ", ".join(f"{c} {calls[c]:g} ({calls[c + ' locked']:g} locked)" for c in CALLS)
         print(f"round trips per call, {label}: {shown}")
     for label, _tree in codes:
-        print_targets(runs, label)
+        for budget in _budgets(args):
+            print_targets(runs, every, _label(label, budget))
     return 0
 
 

@@ -67,6 +67,7 @@ from tipline_tui.hub.ispws_limits import (
     admit_report,
     admit_upload_early,
     check_report_bytes,
+    spend_details_bytes,
 )
 from tipline_tui.hub.ispws_upload import Upload, receive, store_file
 from tipline_tui.hub.ispws_xml import describe, report_done_response, report_response
@@ -262,6 +263,7 @@ def _attach_details(hub: HubDB, account: Account, details: Any, data: bytes) -> 
         report = claim_open_report(conn, account, report_id, now, changed_at=now)
         admit_details(conn, account, report, details.file_id, len(data), now)
         conn.execute(_SET_DETAILS, {"_file": details.file_id, "details_xml": data})
+        spend_details_bytes(conn, account, len(data), now)  # last: the meter's lock
 
     in_write(hub, work)
 

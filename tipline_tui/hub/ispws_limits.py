@@ -36,6 +36,7 @@ __all__ = [
     "admit_report",
     "admit_upload_early",
     "check_report_bytes",
+    "spend_details_bytes",
 ]
 
 _usage = table_of(EspUsage)
@@ -149,7 +150,8 @@ def admit_details(
     conn: Connection, account: Account, report: Row[Any], file_id: str, size: int, now: int
 ) -> None:
     """Before a fileDetails is attached: the file is the report's and has none yet (4000,
-    5002), their count, the report's bytes (4000), the quota (3300). One query reads all."""
+    5002), their count, the report's bytes (4000). One query reads all. The daily quota is
+    spent once it is attached (`spend_details_bytes`), the transaction's last statement."""
     found, described, count, stored = conn.execute(
         _DETAILS_ROOM, {"_file": file_id, "_report": report.id}
     ).one()
@@ -159,6 +161,12 @@ def admit_details(
         raise Refusal(C.INVALID_REQUEST, f"file {file_id} already has its details")
     _within(FILE_DETAILS_PER_REPORT, int(count) + 1)
     _within(REPORT_BYTES, int(report.xml_bytes) + int(stored) + size)
+
+
+def spend_details_bytes(conn: Connection, account: Account, size: int, now: int) -> None:
+    """A fileDetails attached: its bytes on the daily meter (3300 past the quota, which rolls
+    the attach back). Last before COMMIT: the meter's row lock makes all of this ESP's
+    calls wait, so it is held for no statement more."""
     _refuse_past_quota(_meter(conn, account, size, now), C.NOT_AUTHORISED_TO_UPDATE)
 
 

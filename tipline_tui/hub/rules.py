@@ -11,7 +11,9 @@ its answer being kept: a retry after any crash gets "duplicate" with the first
 answer, never a second apply. Actions on one tip run one at a time: the first
 statement locks the tip's row (FOR UPDATE on PostgreSQL; SQLite has one writer),
 so of two claims or dispatches at once one applies and the other then sees it
-(conflict), and the same action pushed twice at once is applied once. Feed
+(conflict), and the same action pushed twice at once is applied once. An action
+with no tip to lock (unknown, or not finished) changes nothing but its answer: of
+two at once, the second to record it finds the first's and answers "duplicate". Feed
 changes are appended last, so the feed's global lock covers only their INSERT
 and the commit (tipline_tui/hub/db.py).
 
@@ -27,6 +29,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from tipline_tui.domain.transitions import (
     Actor,
@@ -85,6 +88,13 @@ _REFERRED_BY = (
 )
 _REFERRED = select(_referral.c.id).where(_referral.c.report_id == bindparam("report_id")).limit(1)
 _RECORD = insert(_action)
+# an answer that wrote nothing else, for an action no tip's lock kept from a twin pushed at once
+_RECORD_ONCE = {
+    name: dialect.insert(_action)
+    .on_conflict_do_nothing(index_elements=["action_id"])
+    .returning(_action.c.action_id)
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
 _ADD_NOTE = insert(_note).returning(_note.c.id)
 _ADD_REFERRAL = insert(_referral).returning(*_referral.c)
 Changes = list[tuple[str, int, dict[str, Any]]]  # (kind, entity_id, payload), appended last
@@ -95,11 +105,8 @@ def apply_action(conn: Connection, account: Account, action: ActionDict, now: in
     action_id = action["action_id"]
     report_id = action.get("report_id")
     report = _tip_or_none(conn, report_id)  # locked first: see the module's docstring
-    first = conn.execute(_FIRST_ANSWER, {"action_id": action_id}).first()
-    if first is not None:
-        if first.account_id != account.id:
-            return _answer(action_id, "rejected", "this action_id was used by another account")
-        return _duplicate(action_id, first.answer or {})
+    if (again := _answered_before(conn, account, action_id)) is not None:
+        return again
     changes: Changes = []
     try:
         if report is None:
@@ -113,10 +120,43 @@ def apply_action(conn: Connection, account: Account, action: ActionDict, now: in
             version=None if report is None else report.version,
             current=None if report is None else analysis_payload(report),
         )
-    conn.execute(
-        _RECORD,
+    if not _record(conn, account, action, answer, now, locked=report is not None):
+        again = _answered_before(conn, account, action_id)  # a twin's, committed meanwhile
+        if again is None:
+            raise RuntimeError(f"action {action_id} was recorded, yet no answer is found")
+        return again
+    for kind, entity_id, payload in changes:
+        append_change(conn, kind, entity_id, payload, now)
+    return answer
+
+
+def _answered_before(conn: Connection, account: Account, action_id: str) -> AnswerDict | None:
+    """The answer a retry gets: the first one, as "duplicate"; None if there is none."""
+    first = conn.execute(_FIRST_ANSWER, {"action_id": action_id}).first()
+    if first is None:
+        return None
+    if first.account_id != account.id:
+        return _answer(action_id, "rejected", "this action_id was used by another account")
+    return _duplicate(action_id, first.answer or {})
+
+
+def _record(
+    conn: Connection,
+    account: Account,
+    action: ActionDict,
+    answer: AnswerDict,
+    now: int,
+    *,
+    locked: bool,
+) -> bool:
+    """Keep the answer; False if a twin of an action no tip's lock guards recorded it first
+    (its INSERT waited for that twin's commit, then kept nothing)."""
+    report_id = action.get("report_id")
+    statement = _RECORD if locked else _RECORD_ONCE[conn.dialect.name]
+    kept = conn.execute(
+        statement,
         {
-            "action_id": action_id,
+            "action_id": action["action_id"],
             "account_id": account.id,
             "kind": str(action.get("kind"))[:40],
             "report_id": report_id if isinstance(report_id, int) else None,
@@ -124,9 +164,7 @@ def apply_action(conn: Connection, account: Account, action: ActionDict, now: in
             "answer": dict(answer),
         },
     )
-    for kind, entity_id, payload in changes:
-        append_change(conn, kind, entity_id, payload, now)
-    return answer
+    return locked or kept.first() is not None
 
 
 def _duplicate(action_id: str, first: Mapping[str, Any]) -> AnswerDict:
