@@ -9,8 +9,11 @@ capped what any related-report ranking could reach (issue 14).
 from __future__ import annotations
 
 from collections import defaultdict
+from pathlib import Path
 from random import Random
 
+from tests.test_generator import table_contents
+from tipline_tui.demo.generator import build_demo_store
 from tipline_tui.demo.identity import (
     handle_claimant,
     handle_owner,
@@ -91,3 +94,15 @@ def test_the_claimant_of_a_free_spelling_is_one_of_the_people_who_can_write_it()
     sources = ("17", *(str(173 - k) for k in range(1, 10)))
     writers = {handle_owner("bold", "heron", d) for d in sources}
     assert claimant in writers
+
+
+def test_a_bulk_build_stores_the_same_rows_as_a_normal_one(tmp_path: Path) -> None:
+    """The benchmark's fast build (no fsync, big cache, no compaction) writes the same rows."""
+    build_demo_store(tmp_path / "normal.sqlite", 600, 5)
+    build_demo_store(tmp_path / "bulk.sqlite", 600, 5, bulk=True)
+    normal, bulk = (
+        table_contents(tmp_path / "normal.sqlite"),
+        table_contents(tmp_path / "bulk.sqlite"),
+    )
+    assert normal["report"] and normal["identifier_key"] and normal["trigram"]
+    assert bulk == normal
