@@ -36,7 +36,6 @@ from tipline_tui.store import open_store, related  # noqa: E402
 from tipline_tui.store.migrations import SCHEMA_VERSION  # noqa: E402
 from tipline_tui.store.related import related_reports  # noqa: E402
 
-
 # "u": one handle, one person (issue 14). Runs of up to 51,060 tips are the same as
 # before it; larger ones are not, so their stores are told apart by name.
 GENERATOR_TAG = f"{GENERATOR_VERSION}u"
@@ -125,9 +124,12 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--out", type=Path, default=HERE / "out")
+    parser.add_argument(
+        "--store", type=Path, help="measure this store (e.g. a build stopped part way) as is"
+    )
     args = parser.parse_args()
 
-    store = open_store(store_for(args.out, args.reports, args.seed))
+    store = open_store(args.store or store_for(args.out, args.reports, args.seed))
     with store.read() as conn:
         truth: dict[int, set[int]] = {}
         tips_of: dict[int, set[int]] = {}
@@ -137,6 +139,7 @@ def main() -> None:
             truth.setdefault(report_id, set()).add(identity)
             tips_of.setdefault(identity, set()).add(report_id)
         names = [v for (v,) in conn.exec_driver_sql("SELECT value FROM fuzzy_value")]
+        (tips,) = conn.exec_driver_sql("SELECT count(*) FROM report").one()
     candidates = sorted(r for r, ids in truth.items() if any(len(tips_of[i]) > 1 for i in ids))
     sample = random.Random(7).sample(candidates, min(args.queries, len(candidates)))
 
@@ -177,7 +180,7 @@ def main() -> None:
 
     p50, p95, p99 = (percentile(latencies, p) for p in (50, 95, 99))
     print(
-        f"store: {args.reports:,} tips, {len(names):,} distinct names; "
+        f"store: {tips:,} tips, {len(names):,} distinct names; "
         f"{len(sample)} query tips with known repeat people"
     )
     precision, recall = statistics.mean(precisions), statistics.mean(recalls)
