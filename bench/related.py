@@ -36,7 +36,7 @@ from tipline_tui.store import open_store, related  # noqa: E402
 from tipline_tui.store.migrations import SCHEMA_VERSION  # noqa: E402
 from tipline_tui.store.related import related_reports  # noqa: E402
 
-# "u": one handle, one person (issue 14). Runs of up to 51,060 tips are the same as
+# "u": one handle, one person (issue 14). Runs of up to 51,063 tips are the same as
 # before it; larger ones are not, so their stores are told apart by name.
 GENERATOR_TAG = f"{GENERATOR_VERSION}u"
 

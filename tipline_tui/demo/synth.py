@@ -41,7 +41,7 @@ from tipline_tui.domain.report import InternetDetail, Person, Report
 # phone numbers per person, batched reports name accounts on the reporting ESP itself.
 # A handle spelled with another number is never another person's handle (issue 14): that
 # changes only runs of more than 4 x 12,765 reports (a pool wider than one round of word
-# pairs), so stores of up to 51,060 reports (the bundled demo's 1,500) are as version 4 made them.
+# pairs), so stores of up to 51,063 reports (the bundled demo's 1,500) are as version 4 made them.
 GENERATOR_VERSION = "4"
 BATCHED_REASON = "VIRAL_POTENTIAL_MEME"
 NOT_IN_POOL = -1
