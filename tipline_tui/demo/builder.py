@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from itertools import islice
 from pathlib import Path
+from typing import Any
 
 from tipline_tui.demo.agencies import demo_agencies
 from tipline_tui.demo.clock import DEMO_EPOCH
@@ -30,6 +31,15 @@ from tipline_tui.store.reports import write_reports
 
 BATCH_SIZE = 2000
 _FULL_GC_EVERY = 50  # batches
+# A throwaway benchmark store: no fsync, a page cache holding the indexes that grow
+# (a million-tip store's key and trigram indexes are gigabytes; with SQLite's default
+# 2 MB cache each batch's inserts read them back from the OS page by page).
+_BULK_PRAGMAS = (
+    "PRAGMA synchronous = OFF",
+    "PRAGMA cache_size = -3000000",  # KiB: 3 GB
+    "PRAGMA temp_store = MEMORY",
+    "PRAGMA wal_autocheckpoint = 20000",
+)
 
 
 @contextmanager
@@ -68,6 +78,19 @@ def _write_batch(store: Store, batch: list[tuple[Report, list[int]]], *, shift: 
         )
 
 
+def _bulk_writes(store: Store) -> None:
+    """Make every connection of `store` write with `_BULK_PRAGMAS` (same rows, less safety)."""
+    from sqlalchemy import event
+
+    engine = store.engine
+    engine.dispose()  # connections made from here on get the pragmas
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        for pragma in _BULK_PRAGMAS:
+            dbapi_conn.execute(pragma)
+
+
 def _remove(path: Path) -> None:
     for leftover in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
         leftover.unlink(missing_ok=True)
@@ -80,6 +103,7 @@ def build_demo_store(
     *,
     progress: Callable[[int], None] | None = None,
     shift: bool = False,
+    bulk: bool = False,
 ) -> None:
     """Create a new store at `path` holding `reports` synthetic reports for `seed`.
 
@@ -89,7 +113,9 @@ def build_demo_store(
     Ground truth rows are written for pool persons only (not victims or
     intended recipients). `shift` makes the bundled demo's mid-shift store:
     the last tips squeezed towards SHIFT_NOW, then worked up to it
-    (demo/shift.py); its meta records `demo_now`.
+    (demo/shift.py); its meta records `demo_now`. `bulk` is for throwaway benchmark
+    stores: the same rows, written without fsync and with a large page cache, and the
+    file left as written (WAL, not compacted); a crash or power cut may corrupt it.
     """
     path = Path(path).expanduser()
     if path.exists():
@@ -98,6 +124,8 @@ def build_demo_store(
         raise ValueError("reports must be >= 0")
     store = open_store(path, make_dirs=True)  # `demo-data --out` asks for a new file
     try:
+        if bulk:
+            _bulk_writes(store)
         with store.write() as conn:
             write_agencies(conn, demo_agencies(DEMO_COUNTRIES))
             write_meta(
@@ -122,7 +150,8 @@ def build_demo_store(
         if shift:
             play_shift(store, seed)
         store.close()
-        _finish_as_single_file(path)
+        if not bulk:
+            _finish_as_single_file(path)
     except BaseException:
         store.close()
         _remove(path)

@@ -235,6 +235,49 @@ def _handle(number: int) -> tuple[str, str, str]:
     return word, noun, digits
 
 
+_WORD_INDEX = {w: i for i, w in enumerate(HANDLE_WORDS)}
+_NOUN_INDEX = {n: i for i, n in enumerate(HANDLE_NOUNS)}
+_FORM_INDEX = {form: i for i, form in enumerate(_DIGIT_FORMS)}
+_COMBO_INVERSE = pow(_COMBO_STEP, -1, _COMBOS)
+_DIGIT_INVERSE = pow(_DIGIT_STEP, -1, len(_DIGIT_FORMS))
+
+
+def handle_owner(word: str, noun: str, digits: str) -> int | None:
+    """Whose canonical handle (word, noun, digits) is, if anyone's: `_handle` inverted."""
+    combo = _WORD_INDEX[word] * len(HANDLE_NOUNS) + _NOUN_INDEX[noun]
+    if not digits:
+        round_ = 0
+    elif digits in _FORM_INDEX:
+        round_ = (_FORM_INDEX[digits] - combo) * _DIGIT_INVERSE % len(_DIGIT_FORMS)
+        round_ = round_ or len(_DIGIT_FORMS)
+    elif digits.isdigit() and str(int(digits)) == digits and int(digits) > 2000 + len(_DIGIT_FORMS):
+        round_ = int(digits) - 2000
+    else:
+        return None
+    j = (combo - round_ * 1009) * _COMBO_INVERSE % _COMBOS
+    return round_ * _COMBOS + j
+
+
+def handle_claimant(word: str, noun: str, digits: str, pool: int) -> int | None:
+    """Who of `pool` people may write this handle: one person per handle, as on a platform.
+
+    A handle is its canonical owner's when that person is in the pool. Otherwise it is
+    free for the first person (lowest number) whose own handle `screen_name_variant` can
+    turn into it (a number bumped by 1-9, or one digit appended), so that no two people
+    of a run ever write one handle, and the answer is a pure function of the arguments.
+    """
+    owner = handle_owner(word, noun, digits)
+    if owner is not None and owner < pool:
+        return owner
+    sources = [digits[:-1]] if digits else []
+    if digits.isdigit() and str(int(digits)) == digits:
+        sources += [str(int(digits) - k) for k in range(1, 10) if int(digits) - k >= 0]
+    claimants = [
+        n for source in sources if (n := handle_owner(word, noun, source)) is not None and n < pool
+    ]
+    return min(claimants, default=None)
+
+
 def make_identity(seed: int, number: int) -> Identity:
     """Identity `number` of the pool for `seed`; the same every time it is asked for."""
     rng = Random(f"tipline-demo/identity/{seed}/{number}")
@@ -297,8 +340,12 @@ def make_identity(seed: int, number: int) -> Identity:
 # ------------------------------------------------------------------ variants
 
 
-def screen_name_variant(rng: Random, ident: Identity) -> str:
-    """The handle as this report spells it: often canonical, sometimes altered."""
+def screen_name_variant(rng: Random, ident: Identity, pool: int | None = None) -> str:
+    """The handle as this report spells it: often canonical, sometimes altered.
+
+    With `pool` (the run's number of people), a number changed into a handle that is
+    another person's (see `handle_claimant`) is kept as it was: one handle, one person.
+    """
     if rng.random() < 0.45:
         return ident.screen_name
     word, noun, digits = ident.handle
@@ -309,6 +356,8 @@ def screen_name_variant(rng: Random, ident: Identity) -> str:
         digits = ""
     elif r < 0.4:
         digits = f"{digits}{int(rng.random() * 10)}"
+    if pool is not None and handle_claimant(word, noun, digits, pool) != ident.number:
+        digits = ident.handle[2]
     sep = one(rng, _SEPARATORS) if rng.random() < 0.5 else ident.handle_sep
     case = int(rng.random() * 3) if rng.random() < 0.4 else ident.handle_case
     text = _join((word, noun, digits), sep, case)

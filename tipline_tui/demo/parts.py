@@ -171,8 +171,13 @@ def estimated(rng: Random, place: Place, t: int) -> EstimatedLocation:
     )
 
 
-def reported_person(rng: Random, ident: Identity, esp: Esp, platform: str, t: int) -> Person:
-    """The identity as this ESP saw it: a few identifiers, spelled this report's way."""
+def reported_person(
+    rng: Random, ident: Identity, esp: Esp, platform: str, t: int, pool: int | None = None
+) -> Person:
+    """The identity as this ESP saw it: a few identifiers, spelled this report's way.
+
+    `pool` is the run's number of people: handles stay one person's (`screen_name_variant`).
+    """
     details = PersonDetails()
     if rng.random() < 0.35:
         details.first_name = ident.first if rng.random() < 0.9 else ident.first[0]
@@ -190,7 +195,7 @@ def reported_person(rng: Random, ident: Identity, esp: Esp, platform: str, t: in
     if ident.age is not None and rng.random() < 0.15:
         details.age = ident.age
     person = Person(role=PersonRole.REPORTED.value, person=details)
-    screen = screen_name_variant(rng, ident)
+    screen = screen_name_variant(rng, ident, pool)
     if rng.random() < 0.9:
         person.screen_name = screen
     if rng.random() < 0.85:
@@ -220,13 +225,13 @@ def reported_person(rng: Random, ident: Identity, esp: Esp, platform: str, t: in
             user_notified=rng.random() < 0.5,
         )
     if rng.random() < 0.04:
-        person.associated_accounts.append(_associated(rng, ident, esp))
+        person.associated_accounts.append(_associated(rng, ident, esp, pool))
     if rng.random() < 0.05:
         person.additional_info.append(one(rng, ADDITIONAL_INFO))
     return person
 
 
-def _associated(rng: Random, ident: Identity, esp: Esp) -> AssociatedAccount:
+def _associated(rng: Random, ident: Identity, esp: Esp, pool: int | None) -> AssociatedAccount:
     other = one(rng, ident.esps)
     if other is esp:
         other = one(rng, ESPS)
@@ -239,7 +244,7 @@ def _associated(rng: Random, ident: Identity, esp: Esp) -> AssociatedAccount:
         person=details,
         esp_service=other.platforms[0],
         esp_identifier=ident.esp_id(other),
-        screen_name=screen_name_variant(rng, ident),
+        screen_name=screen_name_variant(rng, ident, pool),
     )
 
 

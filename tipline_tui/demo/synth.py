@@ -38,7 +38,10 @@ from tipline_tui.domain.enums import InternetDetailKind as K
 from tipline_tui.domain.report import InternetDetail, Person, Report
 
 # 2: wider handle vocabulary; 3: unique mailboxes, no shared MACs; 4: unique handles and
-# phone numbers per person, batched reports name accounts on the reporting ESP itself
+# phone numbers per person, batched reports name accounts on the reporting ESP itself.
+# A handle spelled with another number is never another person's handle (issue 14): that
+# changes only runs of more than 4 x 12,765 reports (a pool wider than one round of word
+# pairs), so stores of up to 51,063 reports (the bundled demo's 1,500) are as version 4 made them.
 GENERATOR_VERSION = "4"
 BATCHED_REASON = "VIRAL_POTENTIAL_MEME"
 NOT_IN_POOL = -1
@@ -188,7 +191,9 @@ def _report(world: _World, index: int) -> tuple[Report, list[int]]:
         else iso_utc(incident_at)
     )
 
-    persons = [reported_person(rng, ident, esp, platform, incident_at) for ident in idents]
+    persons = [
+        reported_person(rng, ident, esp, platform, incident_at, world.pool_size) for ident in idents
+    ]
     truth = [ident.number for ident in idents]
     for role, p in ((PersonRole.VICTIM, profile.victim), (PersonRole.RECIPIENT, profile.recipient)):
         if rng.random() < p:
