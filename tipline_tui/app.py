@@ -1,13 +1,21 @@
-"""The Textual application: screens, global keys, the command palette."""
+"""The Textual application: screens, global keys, the command palette.
+
+Quick to start (issue 13): the app is made on the store alone and paints the queue's
+first page from a bare sqlite3 read; only then does it load the rest of itself
+(`Rest`: the service and its SQLAlchemy engine, the hub's sync, on-call alerts), and
+the other screens are imported when first opened.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import getpass
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import constants, events, on, work
 from textual.app import App, SystemCommand
@@ -22,23 +30,36 @@ from tipline_tui.domain.oncall import AlertClock, alert_words, desktop_words
 from tipline_tui.domain.triage import TimeLimits, TriageError
 from tipline_tui.failure_log import FailureLog
 from tipline_tui.keymap import current_keys, remapped
-from tipline_tui.screens.conflicts import ConflictsScreen
-from tipline_tui.screens.help import HelpScreen, key_names
-from tipline_tui.screens.quarantine import QuarantineScreen
 from tipline_tui.screens.queue import QueueScreen
-from tipline_tui.screens.report import ReportScreen
 from tipline_tui.screens.triage import TRIAGE_BINDINGS
 from tipline_tui.session import AppSession, SessionNode, SyncChanged, WorkFailed
-from tipline_tui.settings import DEFAULT_REALERT
-from tipline_tui.store.actions import ActionResult
+from tipline_tui.settings_file import DEFAULT_REALERT, SettingsError
+from tipline_tui.store.engine import Store
 from tipline_tui.store.problems import describe_failure
-from tipline_tui.store.service import TipService
-from tipline_tui.sync.loop import SyncLoop, SyncStatus
+from tipline_tui.store.queue_reads import QueueReads
 from tipline_tui.widgets.alerts import notification_escapes
 from tipline_tui.widgets.frugal import TerseStyles, quiet_focus_repaint, screen_memory_driver
-from tipline_tui.widgets.queue_table import QueueTable
+
+if TYPE_CHECKING:  # SQLAlchemy, the sync client: loaded after the queue's first paint
+    from tipline_tui.store.actions import ActionResult
+    from tipline_tui.store.service import TipService
+    from tipline_tui.sync.loop import SyncLoop, SyncStatus
 
 _NO_COLOR = NoColor()
+
+
+@dataclass
+class Rest:
+    """What the app runs on beyond the queue's first page: the store's service (and its
+    SQLAlchemy engine), the hub's sync loop, the demo's feed, how on-call alerts ring.
+    Given made, or as a function the app calls once the first page shows (issue 13)."""
+
+    service: TipService
+    sync: SyncLoop | None = None
+    feed: Any = None  # the demo's tip feed: anything with `async run_forever()`
+    realert_seconds: float = DEFAULT_REALERT
+    desktop_notify: bool = True
+    in_tmux: bool = False  # notifications go through tmux's passthrough
 
 
 def _without_triage(bindings: list[BindingType]) -> list[BindingType]:
@@ -59,7 +80,8 @@ class TiplineApp(SessionNode, App[None]):
 
     def __init__(
         self,
-        service: TipService,
+        store: Store,
+        rest: Rest | Callable[[], Rest],
         *,
         demo: bool = False,
         exercise: str | None = None,
@@ -69,11 +91,6 @@ class TiplineApp(SessionNode, App[None]):
         on_call: bool = False,
         hub_url: str | None = None,
         urgent_poll_seconds: float = 5.0,
-        realert_seconds: float = DEFAULT_REALERT,
-        desktop_notify: bool = True,
-        in_tmux: bool = False,
-        sync: SyncLoop | None = None,
-        feed: Any = None,
         log_path: Path | None = None,
         keymap: Mapping[str, str] | None = None,
     ) -> None:
@@ -86,7 +103,8 @@ class TiplineApp(SessionNode, App[None]):
         self.animation_level = "none"
         self._terse_styles = TerseStyles()
         quiet_focus_repaint()
-        self.service = service
+        self.store = store
+        self.queue = QueueReads(store)
         self.demo = demo
         self.exercise = exercise  # a training exercise's scenario: no hub, nothing is sent
         self.clock = clock
@@ -95,20 +113,82 @@ class TiplineApp(SessionNode, App[None]):
         self.on_call = on_call
         self.hub_url = hub_url
         self.urgent_poll_seconds = urgent_poll_seconds
-        self._alerts = AlertClock(realert_seconds)
-        self.desktop_notify = desktop_notify
-        self.in_tmux = in_tmux  # notifications go through tmux's passthrough
         self._held_keys: list[tuple[str, str | None]] | None = None
-        self.sync = sync
-        self.feed = feed  # the demo's tip feed: anything with `async run_forever()`
+        self.sync: SyncLoop | None = None
+        self.feed: Any = None
+        self._alerts = AlertClock(DEFAULT_REALERT)
+        self.desktop_notify = True
+        self.in_tmux = False
         self.sync_status: SyncStatus | None = None
         self.failure_log = FailureLog(log_path or default_log_path())
-        if sync is not None:
-            sync.on_status = self._sync_changed
+        self._rest: Rest | None = None
+        self._make_rest = rest if callable(rest) else None
+        self._rest_loaded = asyncio.Event()
+        self.settings_error: SettingsError | None = None  # the full settings refused after all
+        if isinstance(rest, Rest):
+            self._take(rest)
         if demo:
             self.sub_title = "DEMO"
         elif exercise:
             self.sub_title = "EXERCISE"
+
+    # ------------------------------------------------------- after the first paint
+
+    def _take(self, rest: Rest) -> None:
+        self._rest = rest
+        self.queue.use_engine()
+        self._alerts = AlertClock(rest.realert_seconds)
+        self.desktop_notify = rest.desktop_notify
+        self.in_tmux = rest.in_tmux
+        self.sync, self.feed = rest.sync, rest.feed
+        if self.sync is not None:
+            self.sync.on_status = self._sync_changed
+        self._rest_loaded.set()
+
+    @property
+    def service(self) -> TipService:
+        """The store's service; loaded now (with the rest) if a key needs it before the
+        queue's first page has shown."""
+        if self._rest is None:
+            self._load_rest()
+        assert self._rest is not None, "the app is exiting: its settings were refused"
+        return self._rest.service
+
+    async def loaded_service(self) -> TipService:
+        await self._rest_loaded.wait()
+        return self.service
+
+    def queue_shown(self) -> None:
+        if self._rest is None:
+            self._load_rest()
+
+    def _load_rest(self) -> None:
+        """Import and make what the first paint did without, then start what runs on it."""
+        assert self._make_rest is not None
+        try:
+            rest = self._make_rest()
+        except SettingsError as error:  # said in one line once the terminal is back
+            self.settings_error = error
+            self.exit(return_code=2)
+            return
+        self._take(rest)
+        if self.is_running:
+            self._start_rest()
+
+    def _start_rest(self) -> None:
+        self.watch_urgent()
+        self.set_interval(self.urgent_poll_seconds, self.watch_urgent)
+        if self.sync is not None:
+            self.run_worker(
+                self.sync.run_forever(), group="sync", description="Sync", exit_on_error=False
+            )
+        if self.feed is not None:
+            self.run_worker(
+                self.feed.run_forever(),
+                group="sync",
+                description="The demo's tip feed",
+                exit_on_error=False,
+            )
 
     @property
     def log_path(self) -> Path:
@@ -134,19 +214,8 @@ class TiplineApp(SessionNode, App[None]):
     def on_mount(self) -> None:
         self.failure_log.install()
         self.push_screen(QueueScreen(demo=self.demo, on_call=self.on_call))
-        self.watch_urgent()
-        self.set_interval(self.urgent_poll_seconds, self.watch_urgent)
-        if self.sync is not None:
-            self.run_worker(
-                self.sync.run_forever(), group="sync", description="Sync", exit_on_error=False
-            )
-        if self.feed is not None:
-            self.run_worker(
-                self.feed.run_forever(),
-                group="sync",
-                description="The demo's tip feed",
-                exit_on_error=False,
-            )
+        if self._rest is not None:
+            self._start_rest()
 
     def _sync_changed(self, status: SyncStatus) -> None:
         """The badge follows the sync state; pulled changes show at once, after the bell."""
@@ -181,10 +250,11 @@ class TiplineApp(SessionNode, App[None]):
         worker, error = message.worker, message.worker.error
         if error is None:
             return
+        self.queue_shown()  # the first page failed: what follows it must load all the same
         what = worker.description or worker.name or worker.group
         self.failure_log.error(what, error)
         # a store that cannot be written is named in words: no SQL, no report values
-        words = describe_failure(error, self.service.store.path.name)
+        words = describe_failure(error, self.store.path.name)
         self.notify(
             f"{what} failed: {words or f'{type(error).__name__}: {error}'}\n"
             f"Details in {self.log_path}",
@@ -266,12 +336,23 @@ class TiplineApp(SessionNode, App[None]):
 
     async def on_unmount(self) -> None:
         self.failure_log.uninstall()
-        await self.service.close()
+        if self._rest is not None:
+            await self._rest.service.close()
+        else:
+            self.store.close()
 
     def open_tip(self, report_id: int) -> None:
+        from tipline_tui.screens.report import ReportScreen
+
         self.push_screen(ReportScreen(report_id))
 
     def _help_sections(self) -> list[tuple[str, Iterable[BindingType]]]:
+        from tipline_tui.screens.conflicts import ConflictsScreen
+        from tipline_tui.screens.help import key_names
+        from tipline_tui.screens.quarantine import QuarantineScreen
+        from tipline_tui.screens.report import ReportScreen
+        from tipline_tui.widgets.queue_table import QueueTable
+
         conflicts = self.keymap.get("queue.conflicts", "C")
         sections: list[tuple[str, Iterable[BindingType]]] = [
             ("Everywhere", self.BINDINGS),
@@ -285,6 +366,8 @@ class TiplineApp(SessionNode, App[None]):
         return [(title, remapped(bindings, self.keymap)) for title, bindings in sections]
 
     def action_help(self) -> None:
+        from tipline_tui.screens.help import HelpScreen
+
         if not isinstance(self.screen, HelpScreen):
             palette = self.keymap.get("app.palette", "ctrl+p")
             self.push_screen(HelpScreen(self._help_sections(), palette_keys=palette))

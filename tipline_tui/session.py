@@ -10,16 +10,19 @@ a `WorkFailed` message to the app's one failure handler.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from textual.dom import DOMNode
 from textual.message import Message
 from textual.worker import Worker, WorkerState
 
 from tipline_tui.domain.triage import TimeLimits
-from tipline_tui.store.actions import ActionResult
-from tipline_tui.store.service import TipService
-from tipline_tui.sync.loop import SyncStatus
+
+if TYPE_CHECKING:  # SQLAlchemy and the sync client: loaded after the queue's first paint
+    from tipline_tui.store.actions import ActionResult
+    from tipline_tui.store.queue_reads import QueueReads
+    from tipline_tui.store.service import TipService
+    from tipline_tui.sync.loop import SyncStatus
 
 
 @runtime_checkable
@@ -27,7 +30,22 @@ class AppSession(Protocol):
     """The app as its screens see it: who acts, on what store, at what time."""
 
     @property
-    def service(self) -> TipService: ...
+    def service(self) -> TipService:
+        """The store's service; made now if the app has not loaded it yet (issue 13)."""
+        ...
+
+    @property
+    def queue(self) -> QueueReads:
+        """The queue's windows and counts: readable before the service is loaded."""
+        ...
+
+    async def loaded_service(self) -> TipService:
+        """The service once the app has loaded it, after the queue's first paint."""
+        ...
+
+    def queue_shown(self) -> None:
+        """The queue's first rows are on screen: the app loads the rest of itself now."""
+        ...
 
     @property
     def analyst(self) -> str: ...
