@@ -70,6 +70,7 @@ class TiplineApp(SessionNode, App[None]):
     """The analyst's app; it is the `AppSession` its screens use."""
 
     CSS_PATH = "app.tcss"
+    is_tipline_session = True  # what SessionNode checks (session.py)
     TITLE = "tipline"
     ENABLE_COMMAND_PALETTE = True
     BINDINGS = [

@@ -10,7 +10,7 @@ a `WorkFailed` message to the app's one failure handler.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from textual.dom import DOMNode
 from textual.message import Message
@@ -25,7 +25,6 @@ if TYPE_CHECKING:  # SQLAlchemy and the sync client: loaded after the queue's fi
     from tipline_tui.sync.loop import SyncStatus
 
 
-@runtime_checkable
 class AppSession(Protocol):
     """The app as its screens see it: who acts, on what store, at what time."""
 
@@ -124,8 +123,10 @@ class SessionNode(ReportsFailures):
     def session(self) -> AppSession:
         assert isinstance(self, DOMNode)
         app = self.app
-        assert isinstance(app, AppSession), "a tipline screen runs inside TiplineApp"
-        return app
+        # not isinstance(app, AppSession): that would read every member, `service` too,
+        # loading what the queue's first paint goes without (mypy checks the protocol)
+        assert getattr(app, "is_tipline_session", False), "a tipline screen runs inside TiplineApp"
+        return cast(AppSession, app)
 
 
 def failed(event: Worker.StateChanged, group: str) -> bool:
