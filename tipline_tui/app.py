@@ -81,9 +81,10 @@ class TiplineApp(SessionNode, App[None]):
 
     def __init__(
         self,
-        store: Store,
-        rest: Rest | Callable[[], Rest],
+        service: TipService | None = None,
         *,
+        store: Store | None = None,
+        rest: Rest | Callable[[], Rest] | None = None,
         demo: bool = False,
         exercise: str | None = None,
         clock: Callable[[], float] = time.time,
@@ -92,9 +93,16 @@ class TiplineApp(SessionNode, App[None]):
         on_call: bool = False,
         hub_url: str | None = None,
         urgent_poll_seconds: float = 5.0,
+        realert_seconds: float = DEFAULT_REALERT,
+        desktop_notify: bool = True,
+        in_tmux: bool = False,
+        sync: SyncLoop | None = None,
+        feed: Any = None,
         log_path: Path | None = None,
         keymap: Mapping[str, str] | None = None,
     ) -> None:
+        """On a `service` with all it runs on (tests); or on a `store` with the `Rest`,
+        or with a function making it once the queue's first page has shown."""
         super().__init__()
         self.keymap = dict(keymap or {})  # checked whole before the app is made (keymap.py)
         if self.keymap:
@@ -104,6 +112,9 @@ class TiplineApp(SessionNode, App[None]):
         self.animation_level = "none"
         self._terse_styles = TerseStyles()
         quiet_focus_repaint()
+        if service is not None:
+            store, rest = service.store, None
+        assert store is not None and (service is not None or rest is not None)
         self.store = store
         self.queue = QueueReads(store)
         self.demo = demo
@@ -123,9 +134,11 @@ class TiplineApp(SessionNode, App[None]):
         self.sync_status: SyncStatus | None = None
         self.failure_log = FailureLog(log_path or default_log_path())
         self._rest: Rest | None = None
-        self._make_rest = rest if callable(rest) else None
+        self._make_rest = None if isinstance(rest, Rest) else rest
         self._rest_loaded = asyncio.Event()
         self.settings_error: SettingsError | None = None  # the full settings refused after all
+        if service is not None:
+            rest = Rest(service, sync, feed, realert_seconds, desktop_notify, in_tmux)
         if isinstance(rest, Rest):
             self._take(rest)
         if demo:

@@ -84,8 +84,9 @@ def make_app(
         return _rest(TipService(store, geoip=None if demo else _geoip(full)), full, sync)
 
     return TiplineApp(
-        store,
-        _full_later(rest) if isinstance(settings, FirstPaintSettings) else rest(settings),
+        store=store,
+        # with the full settings all is made now, so what they refuse is refused before the UI
+        rest=_full_later(rest) if isinstance(settings, FirstPaintSettings) else rest(settings),
         demo=demo,
         exercise=exercise,
         clock=clock,

@@ -33,9 +33,14 @@ class QueueReads:
         """From now on read through the store's async engine (the app has loaded it)."""
         self.on_engine = True
 
-    async def _read(self, reader: Callable[..., T], *args: Any) -> T:
+    async def _read(self, reader: Callable[..., T], *args: Any, at_once: bool = False) -> T:
+        """`reader` on the engine, else on a plain read: `at_once` in this thread (a window
+        is a few index steps, and so is drawn in the very first frame), else in a worker
+        thread (a count may read the whole table)."""
         if self.on_engine:
             return await self.store.run_read(reader, *args)
+        if at_once:
+            return self._plain(reader, *args)
         return await asyncio.to_thread(self._plain, reader, *args)
 
     def _plain(self, reader: Callable[..., T], *args: Any) -> T:
@@ -54,7 +59,7 @@ class QueueReads:
         def read(conn: ReadConnection) -> list[QueueRow]:
             return queue.fetch_window(conn, sort, filt, after=after, before=before, limit=limit)
 
-        return await self._read(read)
+        return await self._read(read, at_once=True)
 
     async def around(
         self, sort: QueueSort, filt: QueueFilter, report_id: int, limit: int = 100
