@@ -29,7 +29,6 @@ from tipline_tui.config import default_log_path
 from tipline_tui.domain.oncall import AlertClock, alert_words, desktop_words
 from tipline_tui.domain.triage import TimeLimits, TriageError
 from tipline_tui.failure_log import FailureLog
-from tipline_tui.keymap import current_keys, remapped
 from tipline_tui.screens.queue import QueueScreen
 from tipline_tui.screens.triage import TRIAGE_BINDINGS
 from tipline_tui.session import AppSession, SessionNode, SyncChanged, WorkFailed
@@ -377,6 +376,8 @@ class TiplineApp(SessionNode, App[None]):
             (f"Sync conflicts ({key_names(conflicts)})", ConflictsScreen.BINDINGS),
             ("Quarantine", QuarantineScreen.BINDINGS),
         ]
+        from tipline_tui.keymap import remapped
+
         return [(title, remapped(bindings, self.keymap)) for title, bindings in sections]
 
     def action_help(self) -> None:
@@ -388,6 +389,8 @@ class TiplineApp(SessionNode, App[None]):
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """The palette offers what the keys do where you are, plus Textual's own commands."""
+        from tipline_tui.keymap import current_keys
+
         owners: list[DOMNode] = [screen]
         if screen.focused is not None:
             owners.append(screen.focused)

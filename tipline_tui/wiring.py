@@ -57,9 +57,12 @@ def make_app(
     hub URL cannot be used.
     """
     from tipline_tui.app import TiplineApp
-    from tipline_tui.keymap import app_keymap
 
-    keymap = app_keymap(settings)  # refused whole before anything starts: never half-mapped
+    keymap: dict[str, str] = {}
+    if settings.keys:  # refused whole before anything starts: never half-mapped
+        from tipline_tui.keymap import app_keymap
+
+        keymap = app_keymap(settings)
     demo = demo or demo_hub is not None
     exercise = None if demo else exercise_scenario(store)
     hub_url = None

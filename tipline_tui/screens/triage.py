@@ -21,11 +21,11 @@ from textual.widgets import Input
 from tipline_tui.domain.enums import is_urgent
 from tipline_tui.domain.triage import CONTENT_LABELS as _LABELS
 from tipline_tui.domain.triage import TriageError, age_range_text, clean_labels, parse_age_range
-from tipline_tui.screens.prompts import ConfirmPrompt, PriorityPicker, TextPrompt
 from tipline_tui.session import SessionNode
 from tipline_tui.widgets.format import plural
 
 if TYPE_CHECKING:
+    from tipline_tui.screens.prompts import ConfirmPrompt
     from tipline_tui.store.actions import ActionResult
 
 TRIAGE_BINDINGS = [
@@ -225,7 +225,9 @@ class TriageMixin(SessionNode, TriageTarget):
         ids = self.triage_ids()
         if ids:
             self._ask(
-                PriorityPicker(self._subject(ids)), self._set_priority, "Setting the priority"
+                _prompts().PriorityPicker(self._subject(ids)),
+                self._set_priority,
+                "Setting the priority",
             )
 
     def action_triage_labels(self) -> None:
@@ -253,7 +255,7 @@ class TriageMixin(SessionNode, TriageTarget):
                 await self._bulk(ids, "labels", _words(answer))
 
         self._ask(
-            TextPrompt(
+            _prompts().TextPrompt(
                 f"{verb} {self._subject(ids)} (space or comma between)",
                 value=" ".join(current) if len(ids) == 1 else "",
                 hint=LABEL_HINT,
@@ -284,7 +286,7 @@ class TriageMixin(SessionNode, TriageTarget):
             await self._perform(_actions().set_victim_age, report_id, low, high)
 
         self._ask(
-            TextPrompt(
+            _prompts().TextPrompt(
                 f"Estimated victim age for tip #{report_id}",
                 value="" if current == "-" else current,
                 placeholder="13 or 13-15; empty clears",
@@ -303,7 +305,7 @@ class TriageMixin(SessionNode, TriageTarget):
             if answer.strip():
                 await self._perform(_actions().add_note, report_id, answer)
 
-        prompt = TextPrompt(f"Note on tip #{report_id} (kept as written, never edited)")
+        prompt = _prompts().TextPrompt(f"Note on tip #{report_id} (kept as written, never edited)")
         self._ask(prompt, then, "Adding the note")
 
     closed_last: tuple[int, ...] = ()  # what x last closed on this screen: X reopens it
@@ -412,6 +414,13 @@ class TriageMixin(SessionNode, TriageTarget):
         self._ask(DispatchScreen(report_id), then, "Dispatching")
 
 
+def _prompts() -> ModuleType:
+    """The dialogs the triage keys open, imported when first asked for."""
+    from tipline_tui.screens import prompts
+
+    return prompts
+
+
 def _actions() -> ModuleType:
     """The store's analyst actions, imported when a tip is first acted on: SQLAlchemy is
     not needed to paint the queue (issue 13)."""
@@ -423,7 +432,7 @@ def _actions() -> ModuleType:
 def _close_question(ids: list[int], state: TriageState | None) -> ConfirmPrompt | None:
     """The question before x closes, or None when one key may close (a single calm tip)."""
     if len(ids) > 1:
-        return ConfirmPrompt(
+        return _prompts().ConfirmPrompt(
             f"Close {len(ids)} selected tips?",
             "They leave the open queue. X reopens them.",
             yes="close them",
@@ -432,7 +441,7 @@ def _close_question(ids: list[int], state: TriageState | None) -> ConfirmPrompt 
     if state is None or not state.urgent:
         return None
     why = "priority E" if state.priority == "E" else "escalated by the ESP"
-    return ConfirmPrompt(
+    return _prompts().ConfirmPrompt(
         f"Close urgent tip #{ids[0]}?",
         f"It is urgent ({why}). Closed, it leaves the open queue and on-call; X reopens it.",
         yes="close it",
