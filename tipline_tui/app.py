@@ -9,9 +9,12 @@ the other screens are imported when first opened.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import getpass
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -37,7 +40,12 @@ from tipline_tui.store.engine import Store
 from tipline_tui.store.problems import describe_failure
 from tipline_tui.store.queue_reads import QueueReads
 from tipline_tui.widgets.alerts import notification_escapes
-from tipline_tui.widgets.frugal import TerseStyles, quiet_focus_repaint, screen_memory_driver
+from tipline_tui.widgets.frugal import (
+    FrameWatcher,
+    TerseStyles,
+    quiet_focus_repaint,
+    screen_memory_driver,
+)
 
 if TYPE_CHECKING:  # SQLAlchemy, the sync client: loaded after the queue's first paint
     from tipline_tui.store.actions import ActionResult
@@ -135,6 +143,8 @@ class TiplineApp(SessionNode, App[None]):
         self._rest: Rest | None = None
         self._make_rest = None if isinstance(rest, Rest) else rest
         self._rest_loaded = asyncio.Event()
+        self._rest_wanted = False
+        self._making: Future[Rest] | None = None  # the rest, being made in a thread
         self.settings_error: SettingsError | None = None  # the full settings refused after all
         if service is not None:
             rest = Rest(service, sync, feed, realert_seconds, desktop_notify, in_tmux)
@@ -160,10 +170,10 @@ class TiplineApp(SessionNode, App[None]):
 
     @property
     def service(self) -> TipService:
-        """The store's service; loaded now (with the rest) if a key needs it before the
-        queue's first page has shown."""
+        """The store's service; if a key needs it before the rest has loaded, the key waits
+        for it (made now, or by the thread already making it)."""
         if self._rest is None:
-            self._load_rest()
+            self._take_made_rest(self._making or self._make_now())
         assert self._rest is not None, "the app is exiting: its settings were refused"
         return self._rest.service
 
@@ -172,15 +182,58 @@ class TiplineApp(SessionNode, App[None]):
         return self.service
 
     def queue_shown(self) -> None:
-        if self._rest is None:
-            self._load_rest()
+        """The queue's first rows are drawn: load the rest once they are on the terminal.
+        Textual holds back frames drawn while it starts (a batch), so a refresh is not
+        enough: the terminal driver says when a frame has been written (frugal.py)."""
+        if self._rest is not None or self._rest_wanted:
+            return
+        self._rest_wanted = True
+        driver = self._driver
+        if isinstance(driver, FrameWatcher) and not self.is_headless:
+            driver.after_next_frame(lambda: self.call_later(self._load_rest))
+            self.set_timer(2.0, self._load_rest)  # should no frame come
+        else:
+            self.call_after_refresh(self._load_rest)
 
     def _load_rest(self) -> None:
-        """Import and make what the first paint did without, then start what runs on it."""
-        assert self._make_rest is not None
+        """Make the rest (imports: SQLAlchemy, pydantic, the sync client) in a thread, so the
+        queue answers keys meanwhile; take it here, in the app's thread, once made."""
+        if self._rest is not None or self._making is not None:
+            return
+        made: Future[Rest] = Future()
+        loop = asyncio.get_running_loop()
+
+        def make() -> None:
+            try:
+                made.set_result(self._make_rest_now())
+            except BaseException as error:  # raised again in the app's thread
+                made.set_exception(error)
+            with contextlib.suppress(RuntimeError):  # the app has ended meanwhile
+                loop.call_soon_threadsafe(self._take_made_rest, made)
+
+        self._making = made
+        threading.Thread(target=make, name="tipline-rest", daemon=True).start()
+
+    def _make_now(self) -> Future[Rest]:
+        made: Future[Rest] = Future()
         try:
-            rest = self._make_rest()
-        except SettingsError as error:  # said in one line once the terminal is back
+            made.set_result(self._make_rest_now())
+        except SettingsError as error:
+            made.set_exception(error)
+        return made
+
+    def _make_rest_now(self) -> Rest:
+        assert self._make_rest is not None
+        return self._make_rest()
+
+    def _take_made_rest(self, made: Future[Rest]) -> None:
+        """Take the rest `made` (once) and start what runs on it; refused settings end the
+        app, said in one line once the terminal is back (cli/run.py)."""
+        if self._rest is not None or self.settings_error is not None:
+            return
+        try:
+            rest = made.result()  # waits if the thread is still making it
+        except SettingsError as error:
             self.settings_error = error
             self.exit(return_code=2)
             return

@@ -43,7 +43,8 @@ class AppSession(Protocol):
         ...
 
     def queue_shown(self) -> None:
-        """The queue's first rows are on screen: the app loads the rest of itself now."""
+        """The queue's first rows are drawn: the app loads the rest of itself once they
+        have reached the terminal."""
         ...
 
     @property

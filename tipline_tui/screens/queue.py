@@ -238,7 +238,7 @@ class QueueScreen(TriageMixin, Screen[None]):
     def _show_position(self, event: QueueTable.Highlighted) -> None:
         if self.table.loaded and not self._rows_shown:
             self._rows_shown = True
-            self.call_after_refresh(self.session.queue_shown)  # once they are on screen
+            self.session.queue_shown()
         total = "…" if event.total is None else f"{event.total:,}"
         shown = f"{event.index + 1:,}/{total}" if event.row is not None else f"0/{total}"
         if self.table.marked:
