@@ -402,6 +402,9 @@ class TiplineApp(SessionNode, App[None]):
 
     async def on_unmount(self) -> None:
         self.failure_log.uninstall()
+        if self._rest is None and self._making is not None:
+            # quit while the rest was being made: let the thread finish its imports first
+            await asyncio.wait([asyncio.wrap_future(self._making)])  # its error: not now
         if self._rest is not None:
             await self._rest.service.close()
         else:
