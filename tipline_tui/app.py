@@ -111,14 +111,7 @@ class TiplineApp(SessionNode, App[None]):
         """On a `service` with all it runs on (tests); or on a `store` with the `Rest`,
         or with a function making it once the queue's first page has shown."""
         super().__init__()
-        self.keymap = dict(keymap or {})  # checked whole before the app is made (keymap.py)
-        if self.keymap:
-            self.set_keymap(self.keymap)
-        # the terminal's own colours and no animations: a fraction of the bytes over SSH
-        self.theme = "ansi-dark"
-        self.animation_level = "none"
-        self._terse_styles = TerseStyles()
-        quiet_focus_repaint()
+        self._frugal_terminal(keymap)
         if service is not None:
             store, rest = service.store, None
         assert store is not None and (service is not None or rest is not None)
@@ -142,8 +135,7 @@ class TiplineApp(SessionNode, App[None]):
         self.failure_log = FailureLog(log_path or default_log_path())
         self._rest: Rest | None = None
         self._make_rest = None if isinstance(rest, Rest) else rest
-        self._rest_loaded = asyncio.Event()
-        self._rest_wanted = False
+        self._rest_loaded, self._rest_wanted = asyncio.Event(), False
         self._making: Future[Rest] | None = None  # the rest, being made in a thread
         self.settings_error: SettingsError | None = None  # the full settings refused after all
         if service is not None:
@@ -154,6 +146,16 @@ class TiplineApp(SessionNode, App[None]):
             self.sub_title = "DEMO"
         elif exercise:
             self.sub_title = "EXERCISE"
+
+    def _frugal_terminal(self, keymap: Mapping[str, str] | None) -> None:
+        self.keymap = dict(keymap or {})  # checked whole before the app is made (keymap.py)
+        if self.keymap:
+            self.set_keymap(self.keymap)
+        # the terminal's own colours and no animations: a fraction of the bytes over SSH
+        self.theme = "ansi-dark"
+        self.animation_level = "none"
+        self._terse_styles = TerseStyles()
+        quiet_focus_repaint()
 
     # ------------------------------------------------------- after the first paint
 

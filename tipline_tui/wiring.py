@@ -51,18 +51,13 @@ def make_app(
 ) -> TiplineApp:
     """The real app over `store`: standalone, connected to the settings' hub, or the demo.
 
-    With `demo_hub` (implies `demo`) the app syncs with it and its DemoFeed files a
-    new tip every `pace` seconds (0: none). `clock`, `urgent_poll_seconds` and
-    `sync_interval` exist for tests. SettingsError when the GeoIP database or the
-    hub URL cannot be used.
+    With `demo_hub` (implies `demo`) the app syncs with it and its DemoFeed files a new tip
+    every `pace` seconds (0: none). `clock`, `urgent_poll_seconds` and `sync_interval`
+    exist for tests. SettingsError when the GeoIP database or the hub URL cannot be used.
     """
     from tipline_tui.app import TiplineApp
 
-    keymap: dict[str, str] = {}
-    if settings.keys:  # refused whole before anything starts: never half-mapped
-        from tipline_tui.keymap import app_keymap
-
-        keymap = app_keymap(settings)
+    keymap = _checked_keymap(settings)
     demo = demo or demo_hub is not None
     exercise = None if demo else exercise_scenario(store)
     hub_url = None
@@ -101,6 +96,16 @@ def make_app(
         log_path=settings.log_path(),
         keymap=keymap,
     )
+
+
+def _checked_keymap(settings: AppSettings | FirstPaintSettings) -> dict[str, str]:
+    """The [keys] table, refused whole before anything starts: never half-mapped. Checking
+    it imports every screen, so there is nothing to import when it is empty."""
+    if not settings.keys:
+        return {}
+    from tipline_tui.keymap import app_keymap
+
+    return app_keymap(settings)
 
 
 def _full_later(rest: Callable[[AppSettings], Rest]) -> Callable[[], Rest]:
