@@ -28,10 +28,12 @@ class QueueReads:
     def __init__(self, store: Store, *, engine: bool = False) -> None:
         self.store = store
         self.on_engine = engine
+        self._engine_ready = asyncio.Event()
 
     def use_engine(self) -> None:
         """From now on read through the store's async engine (the app has loaded it)."""
         self.on_engine = True
+        self._engine_ready.set()
 
     async def _read(self, reader: Callable[..., T], *args: Any, at_once: bool = False) -> T:
         """`reader` on the engine, else on a plain read: `at_once` in this thread (a window
@@ -77,6 +79,9 @@ class QueueReads:
         return await self._read(read)
 
     async def counts(self, filt: QueueFilter | None = None) -> QueueCounts:
+        """Counts wait for the engine: a count may read the whole table, and the first
+        paint needs none (the position shows "1/…" until it comes)."""
+        await self._engine_ready.wait()
         return await self._read(queue.queue_counts, filt)
 
 
