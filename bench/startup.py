@@ -59,6 +59,8 @@ Bare().run()
 def quiet_env(root: Path, home: Path) -> dict[str, str]:
     """The environment every run gets: this checkout first, no user settings, no devtools."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TIPLINE_", "TEXTUAL"))}
+    # as installed: compiled once (the warm-up round writes the .pyc files), not at every start
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     env["PYTHONPATH"] = os.pathsep.join([str(root), *filter(None, [env.get("PYTHONPATH")])])
     env["HOME"] = str(home)  # also the working directory: `-m` puts it first on sys.path
     env["TIPLINE_CONFIG"] = str(home / "no-settings.toml")  # absent: defaults

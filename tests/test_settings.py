@@ -166,9 +166,9 @@ def test_hub_settings_read_the_hub_environment(
 
 
 def test_only_the_settings_objects_read_the_environment() -> None:
-    """AppSettings and HubSettings are the one place configuration comes from. One
-    exception: `tipline suggest` asks whether TIPLINE_GEOIP or TIPLINE_CONFIG is set at all
-    before it pays ~0.3 s for the settings (issue 13); the value still comes from them."""
+    """AppSettings and HubSettings are the one place configuration comes from; beside
+    AppSettings, only the first paint's plain reading of the same settings
+    (settings_file.first_paint_settings, which hands anything else to AppSettings)."""
     import re
 
     package = Path(__file__).resolve().parent.parent / "tipline_tui"
@@ -178,4 +178,4 @@ def test_only_the_settings_objects_read_the_environment() -> None:
         for path in sorted(package.rglob("*.py"))
         if readers.search(path.read_text(encoding="utf-8"))
     ]
-    assert found == ["cli/suggest.py"]
+    assert found == ["settings_file.py"]

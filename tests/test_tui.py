@@ -88,13 +88,13 @@ async def test_a_cursor_move_during_a_reload_is_kept(make_store) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         gate = asyncio.Event()
-        real_around = app.service.queue_around
+        real_around = app.queue.around
 
         async def slow_around(*args, **kw):
             await gate.wait()  # a busy store
             return await real_around(*args, **kw)
 
-        app.service.queue_around = slow_around
+        app.queue.around = slow_around  # type: ignore[method-assign]
         screen = app.screen
         assert isinstance(screen, QueueScreen)
         screen.reload(keep_cursor=True)  # keeps row 1...

@@ -107,7 +107,7 @@ async def test_a_queue_that_cannot_load_says_so_instead_of_loading_forever(
     async def broken_window(*args: Any, **kw: Any) -> Any:
         raise sqlite3.DatabaseError("database disk image is malformed")
 
-    app.service.queue_window = broken_window  # type: ignore[method-assign]
+    app.queue.window = broken_window  # type: ignore[method-assign]  # the queue's reads
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         lines = table_lines(app)

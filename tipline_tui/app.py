@@ -1,13 +1,24 @@
-"""The Textual application: screens, global keys, the command palette."""
+"""The Textual application: screens, global keys, the command palette.
+
+Quick to start (issue 13): the app is made on the store alone and paints the queue's
+first page from a bare sqlite3 read; only then does it load the rest of itself
+(`Rest`: the service and its SQLAlchemy engine, the hub's sync, on-call alerts), and
+the other screens are imported when first opened.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import getpass
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import constants, events, on, work
 from textual.app import App, SystemCommand
@@ -21,24 +32,41 @@ from tipline_tui.config import default_log_path
 from tipline_tui.domain.oncall import AlertClock, alert_words, desktop_words
 from tipline_tui.domain.triage import TimeLimits, TriageError
 from tipline_tui.failure_log import FailureLog
-from tipline_tui.keymap import current_keys, remapped
-from tipline_tui.screens.conflicts import ConflictsScreen
-from tipline_tui.screens.help import HelpScreen, key_names
-from tipline_tui.screens.quarantine import QuarantineScreen
 from tipline_tui.screens.queue import QueueScreen
-from tipline_tui.screens.report import ReportScreen
 from tipline_tui.screens.triage import TRIAGE_BINDINGS
 from tipline_tui.session import AppSession, SessionNode, SyncChanged, WorkFailed
-from tipline_tui.settings import DEFAULT_REALERT
-from tipline_tui.store.actions import ActionResult
+from tipline_tui.settings_file import DEFAULT_REALERT, SettingsError
+from tipline_tui.store.engine import Store
 from tipline_tui.store.problems import describe_failure
-from tipline_tui.store.service import TipService
-from tipline_tui.sync.loop import SyncLoop, SyncStatus
+from tipline_tui.store.queue_reads import QueueReads
 from tipline_tui.widgets.alerts import notification_escapes
-from tipline_tui.widgets.frugal import TerseStyles, quiet_focus_repaint, screen_memory_driver
-from tipline_tui.widgets.queue_table import QueueTable
+from tipline_tui.widgets.frugal import (
+    FrameWatcher,
+    TerseStyles,
+    quiet_focus_repaint,
+    screen_memory_driver,
+)
+
+if TYPE_CHECKING:  # SQLAlchemy, the sync client: loaded after the queue's first paint
+    from tipline_tui.store.actions import ActionResult
+    from tipline_tui.store.service import TipService
+    from tipline_tui.sync.loop import SyncLoop, SyncStatus
 
 _NO_COLOR = NoColor()
+
+
+@dataclass
+class Rest:
+    """What the app runs on beyond the queue's first page: the store's service (and its
+    SQLAlchemy engine), the hub's sync loop, the demo's feed, how on-call alerts ring.
+    Given made, or as a function the app calls once the first page shows (issue 13)."""
+
+    service: TipService
+    sync: SyncLoop | None = None
+    feed: Any = None  # the demo's tip feed: anything with `async run_forever()`
+    realert_seconds: float = DEFAULT_REALERT
+    desktop_notify: bool = True
+    in_tmux: bool = False  # notifications go through tmux's passthrough
 
 
 def _without_triage(bindings: list[BindingType]) -> list[BindingType]:
@@ -49,6 +77,7 @@ class TiplineApp(SessionNode, App[None]):
     """The analyst's app; it is the `AppSession` its screens use."""
 
     CSS_PATH = "app.tcss"
+    is_tipline_session = True  # what SessionNode checks (session.py)
     TITLE = "tipline"
     ENABLE_COMMAND_PALETTE = True
     BINDINGS = [
@@ -59,8 +88,10 @@ class TiplineApp(SessionNode, App[None]):
 
     def __init__(
         self,
-        service: TipService,
+        service: TipService | None = None,
         *,
+        store: Store | None = None,
+        rest: Rest | Callable[[], Rest] | None = None,
         demo: bool = False,
         exercise: str | None = None,
         clock: Callable[[], float] = time.time,
@@ -77,16 +108,15 @@ class TiplineApp(SessionNode, App[None]):
         log_path: Path | None = None,
         keymap: Mapping[str, str] | None = None,
     ) -> None:
+        """On a `service` with all it runs on (tests); or on a `store` with the `Rest`,
+        or with a function making it once the queue's first page has shown."""
         super().__init__()
-        self.keymap = dict(keymap or {})  # checked whole before the app is made (keymap.py)
-        if self.keymap:
-            self.set_keymap(self.keymap)
-        # the terminal's own colours and no animations: a fraction of the bytes over SSH
-        self.theme = "ansi-dark"
-        self.animation_level = "none"
-        self._terse_styles = TerseStyles()
-        quiet_focus_repaint()
-        self.service = service
+        self._frugal_terminal(keymap)
+        if service is not None:
+            store, rest = service.store, None
+        assert store is not None and (service is not None or rest is not None)
+        self.store = store
+        self.queue = QueueReads(store)
         self.demo = demo
         self.exercise = exercise  # a training exercise's scenario: no hub, nothing is sent
         self.clock = clock
@@ -95,20 +125,138 @@ class TiplineApp(SessionNode, App[None]):
         self.on_call = on_call
         self.hub_url = hub_url
         self.urgent_poll_seconds = urgent_poll_seconds
-        self._alerts = AlertClock(realert_seconds)
-        self.desktop_notify = desktop_notify
-        self.in_tmux = in_tmux  # notifications go through tmux's passthrough
         self._held_keys: list[tuple[str, str | None]] | None = None
-        self.sync = sync
-        self.feed = feed  # the demo's tip feed: anything with `async run_forever()`
+        self.sync: SyncLoop | None = None
+        self.feed: Any = None
+        self._alerts = AlertClock(DEFAULT_REALERT)
+        self.desktop_notify = True
+        self.in_tmux = False
         self.sync_status: SyncStatus | None = None
         self.failure_log = FailureLog(log_path or default_log_path())
-        if sync is not None:
-            sync.on_status = self._sync_changed
+        self._rest: Rest | None = None
+        self._make_rest = None if isinstance(rest, Rest) else rest
+        self._rest_loaded, self._rest_wanted = asyncio.Event(), False
+        self._making: Future[Rest] | None = None  # the rest, being made in a thread
+        self.settings_error: SettingsError | None = None  # the full settings refused after all
+        if service is not None:
+            rest = Rest(service, sync, feed, realert_seconds, desktop_notify, in_tmux)
+        if isinstance(rest, Rest):
+            self._take(rest)
         if demo:
             self.sub_title = "DEMO"
         elif exercise:
             self.sub_title = "EXERCISE"
+
+    def _frugal_terminal(self, keymap: Mapping[str, str] | None) -> None:
+        self.keymap = dict(keymap or {})  # checked whole before the app is made (keymap.py)
+        if self.keymap:
+            self.set_keymap(self.keymap)
+        # the terminal's own colours and no animations: a fraction of the bytes over SSH
+        self.theme = "ansi-dark"
+        self.animation_level = "none"
+        self._terse_styles = TerseStyles()
+        quiet_focus_repaint()
+
+    # ------------------------------------------------------- after the first paint
+
+    def _take(self, rest: Rest) -> None:
+        self._rest = rest
+        self.queue.use_engine()
+        self._alerts = AlertClock(rest.realert_seconds)
+        self.desktop_notify = rest.desktop_notify
+        self.in_tmux = rest.in_tmux
+        self.sync, self.feed = rest.sync, rest.feed
+        if self.sync is not None:
+            self.sync.on_status = self._sync_changed
+        self._rest_loaded.set()
+
+    @property
+    def service(self) -> TipService:
+        """The store's service; if a key needs it before the rest has loaded, the key waits
+        for it (made now, or by the thread already making it)."""
+        if self._rest is None:
+            self._take_made_rest(self._making or self._make_now())
+        assert self._rest is not None, "the app is exiting: its settings were refused"
+        return self._rest.service
+
+    async def loaded_service(self) -> TipService:
+        await self._rest_loaded.wait()
+        return self.service
+
+    def queue_shown(self) -> None:
+        """The queue's first rows are drawn: load the rest once they are on the terminal.
+        Textual holds back frames drawn while it starts (a batch), so a refresh is not
+        enough: the terminal driver says when a frame has been written (frugal.py)."""
+        if self._rest is not None or self._rest_wanted:
+            return
+        self._rest_wanted = True
+        driver = self._driver
+        if isinstance(driver, FrameWatcher) and not self.is_headless:
+            driver.after_next_frame(lambda: self.call_later(self._load_rest))
+            self.set_timer(2.0, self._load_rest)  # should no frame come
+        else:
+            self.call_after_refresh(self._load_rest)
+
+    def _load_rest(self) -> None:
+        """Make the rest (imports: SQLAlchemy, pydantic, the sync client) in a thread, so the
+        queue answers keys meanwhile; take it here, in the app's thread, once made."""
+        if self._rest is not None or self._making is not None:
+            return
+        made: Future[Rest] = Future()
+        loop = asyncio.get_running_loop()
+
+        def make() -> None:
+            try:
+                made.set_result(self._make_rest_now())
+            except BaseException as error:  # raised again in the app's thread
+                made.set_exception(error)
+            with contextlib.suppress(RuntimeError):  # the app has ended meanwhile
+                loop.call_soon_threadsafe(self._take_made_rest, made)
+
+        self._making = made
+        threading.Thread(target=make, name="tipline-rest", daemon=True).start()
+
+    def _make_now(self) -> Future[Rest]:
+        made: Future[Rest] = Future()
+        try:
+            made.set_result(self._make_rest_now())
+        except SettingsError as error:
+            made.set_exception(error)
+        return made
+
+    def _make_rest_now(self) -> Rest:
+        assert self._make_rest is not None
+        return self._make_rest()
+
+    def _take_made_rest(self, made: Future[Rest]) -> None:
+        """Take the rest `made` (once) and start what runs on it; refused settings end the
+        app, said in one line once the terminal is back (cli/run.py)."""
+        if self._rest is not None or self.settings_error is not None:
+            return
+        try:
+            rest = made.result()  # waits if the thread is still making it
+        except SettingsError as error:
+            self.settings_error = error
+            self.exit(return_code=2)
+            return
+        self._take(rest)
+        if self.is_running:
+            self._start_rest()
+
+    def _start_rest(self) -> None:
+        self.watch_urgent()
+        self.set_interval(self.urgent_poll_seconds, self.watch_urgent)
+        if self.sync is not None:
+            self.run_worker(
+                self.sync.run_forever(), group="sync", description="Sync", exit_on_error=False
+            )
+        if self.feed is not None:
+            self.run_worker(
+                self.feed.run_forever(),
+                group="sync",
+                description="The demo's tip feed",
+                exit_on_error=False,
+            )
 
     @property
     def log_path(self) -> Path:
@@ -134,19 +282,8 @@ class TiplineApp(SessionNode, App[None]):
     def on_mount(self) -> None:
         self.failure_log.install()
         self.push_screen(QueueScreen(demo=self.demo, on_call=self.on_call))
-        self.watch_urgent()
-        self.set_interval(self.urgent_poll_seconds, self.watch_urgent)
-        if self.sync is not None:
-            self.run_worker(
-                self.sync.run_forever(), group="sync", description="Sync", exit_on_error=False
-            )
-        if self.feed is not None:
-            self.run_worker(
-                self.feed.run_forever(),
-                group="sync",
-                description="The demo's tip feed",
-                exit_on_error=False,
-            )
+        if self._rest is not None:
+            self._start_rest()
 
     def _sync_changed(self, status: SyncStatus) -> None:
         """The badge follows the sync state; pulled changes show at once, after the bell."""
@@ -181,10 +318,11 @@ class TiplineApp(SessionNode, App[None]):
         worker, error = message.worker, message.worker.error
         if error is None:
             return
+        self.queue_shown()  # the first page failed: what follows it must load all the same
         what = worker.description or worker.name or worker.group
         self.failure_log.error(what, error)
         # a store that cannot be written is named in words: no SQL, no report values
-        words = describe_failure(error, self.service.store.path.name)
+        words = describe_failure(error, self.store.path.name)
         self.notify(
             f"{what} failed: {words or f'{type(error).__name__}: {error}'}\n"
             f"Details in {self.log_path}",
@@ -266,12 +404,26 @@ class TiplineApp(SessionNode, App[None]):
 
     async def on_unmount(self) -> None:
         self.failure_log.uninstall()
-        await self.service.close()
+        if self._rest is None and self._making is not None:
+            # quit while the rest was being made: let the thread finish its imports first
+            await asyncio.wait([asyncio.wrap_future(self._making)])  # its error: not now
+        if self._rest is not None:
+            await self._rest.service.close()
+        else:
+            self.store.close()
 
     def open_tip(self, report_id: int) -> None:
+        from tipline_tui.screens.report import ReportScreen
+
         self.push_screen(ReportScreen(report_id))
 
     def _help_sections(self) -> list[tuple[str, Iterable[BindingType]]]:
+        from tipline_tui.screens.conflicts import ConflictsScreen
+        from tipline_tui.screens.help import key_names
+        from tipline_tui.screens.quarantine import QuarantineScreen
+        from tipline_tui.screens.report import ReportScreen
+        from tipline_tui.widgets.queue_table import QueueTable
+
         conflicts = self.keymap.get("queue.conflicts", "C")
         sections: list[tuple[str, Iterable[BindingType]]] = [
             ("Everywhere", self.BINDINGS),
@@ -282,15 +434,21 @@ class TiplineApp(SessionNode, App[None]):
             (f"Sync conflicts ({key_names(conflicts)})", ConflictsScreen.BINDINGS),
             ("Quarantine", QuarantineScreen.BINDINGS),
         ]
+        from tipline_tui.keymap import remapped
+
         return [(title, remapped(bindings, self.keymap)) for title, bindings in sections]
 
     def action_help(self) -> None:
+        from tipline_tui.screens.help import HelpScreen
+
         if not isinstance(self.screen, HelpScreen):
             palette = self.keymap.get("app.palette", "ctrl+p")
             self.push_screen(HelpScreen(self._help_sections(), palette_keys=palette))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """The palette offers what the keys do where you are, plus Textual's own commands."""
+        from tipline_tui.keymap import current_keys
+
         owners: list[DOMNode] = [screen]
         if screen.focused is not None:
             owners.append(screen.focused)

@@ -18,12 +18,16 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from textual.binding import Binding, BindingType
 from textual.dom import DOMNode
 from textual.keys import REPLACED_KEYS, _character_to_key, key_to_character
 
-from tipline_tui.settings import AppSettings, SettingsError
+from tipline_tui.settings_file import FirstPaintSettings, SettingsError
+
+if TYPE_CHECKING:  # pydantic: not needed to check a [keys] table
+    from tipline_tui.settings import AppSettings
 
 MODIFIERS = ("alt", "ctrl", "hyper", "meta", "shift", "super")  # Textual's order: sorted
 EVERYWHERE = "everywhere"  # the app's own bindings, on every screen but dialogs
@@ -273,8 +277,9 @@ def app_scopes() -> list[Scope]:
     ]
 
 
-def app_keymap(settings: AppSettings) -> dict[str, str]:
-    """The settings' [keys] checked against the app's screens (KeymapError if refused)."""
+def app_keymap(settings: AppSettings | FirstPaintSettings) -> dict[str, str]:
+    """The settings' [keys] checked against the app's screens (KeymapError if refused).
+    Only then are all the screens imported: none when no keys are set."""
     if not settings.keys:
         return {}
     return checked_keymap(settings.keys, app_scopes(), f"settings {settings.config}")

@@ -10,24 +10,42 @@ a `WorkFailed` message to the app's one failure handler.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from textual.dom import DOMNode
 from textual.message import Message
 from textual.worker import Worker, WorkerState
 
 from tipline_tui.domain.triage import TimeLimits
-from tipline_tui.store.actions import ActionResult
-from tipline_tui.store.service import TipService
-from tipline_tui.sync.loop import SyncStatus
+
+if TYPE_CHECKING:  # SQLAlchemy and the sync client: loaded after the queue's first paint
+    from tipline_tui.store.actions import ActionResult
+    from tipline_tui.store.queue_reads import QueueReads
+    from tipline_tui.store.service import TipService
+    from tipline_tui.sync.loop import SyncStatus
 
 
-@runtime_checkable
 class AppSession(Protocol):
     """The app as its screens see it: who acts, on what store, at what time."""
 
     @property
-    def service(self) -> TipService: ...
+    def service(self) -> TipService:
+        """The store's service; made now if the app has not loaded it yet (issue 13)."""
+        ...
+
+    @property
+    def queue(self) -> QueueReads:
+        """The queue's windows and counts: readable before the service is loaded."""
+        ...
+
+    async def loaded_service(self) -> TipService:
+        """The service once the app has loaded it, after the queue's first paint."""
+        ...
+
+    def queue_shown(self) -> None:
+        """The queue's first rows are drawn: the app loads the rest of itself once they
+        have reached the terminal."""
+        ...
 
     @property
     def analyst(self) -> str: ...
@@ -106,8 +124,10 @@ class SessionNode(ReportsFailures):
     def session(self) -> AppSession:
         assert isinstance(self, DOMNode)
         app = self.app
-        assert isinstance(app, AppSession), "a tipline screen runs inside TiplineApp"
-        return app
+        # not isinstance(app, AppSession): that would read every member, `service` too,
+        # loading what the queue's first paint goes without (mypy checks the protocol)
+        assert getattr(app, "is_tipline_session", False), "a tipline screen runs inside TiplineApp"
+        return cast(AppSession, app)
 
 
 def failed(event: Worker.StateChanged, group: str) -> bool:

@@ -31,8 +31,6 @@ holds a token; the token is a SecretStr, so no repr, str or log shows it.
 from __future__ import annotations
 
 import getpass
-import re
-import tomllib
 from collections.abc import Mapping
 from contextvars import ContextVar
 from pathlib import Path
@@ -43,131 +41,41 @@ from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from tipline_tui.config import (
+    CONFIG_ENV,
+    GEOIP_ENV,
     default_log_path,
     default_settings_path,
     default_store_path,
 )
 from tipline_tui.domain.triage import TimeLimits
+from tipline_tui.settings_file import (
+    ANALYST_ENV,
+    DEFAULT_REALERT,
+    ENV_PREFIX,
+    FILE_KEYS,
+    HUB_TOKEN_ENV,
+    HUB_URL_ENV,
+    SettingsError,
+    parse_duration,
+    read_settings_file,
+    time_limits_table,
+)
 
-ENV_PREFIX = "TIPLINE_"
-ANALYST_ENV = "TIPLINE_ANALYST"
-HUB_URL_ENV = "TIPLINE_HUB_URL"
-HUB_TOKEN_ENV = "TIPLINE_HUB_TOKEN"
-_DURATION = re.compile(r"(\d+)\s*([smhd])")
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-_LIMIT_KEYS = ("E", "1", "unset", "2", "3")
+__all__ = [
+    "ANALYST_ENV",
+    "CONFIG_ENV",
+    "DEFAULT_REALERT",
+    "GEOIP_ENV",
+    "HUB_TOKEN_ENV",
+    "HUB_URL_ENV",
+    "AppSettings",
+    "SettingsError",
+    "load_settings",
+    "parse_duration",
+    "read_settings_file",
+]
+
 _ONLY_GIVEN = ContextVar("settings_only_given", default=False)  # AppSettings.from_values
-_FILE_KEYS = {"hub_url": "hub.url", "hub_token": "hub.token"}  # field -> key in the file
-# boolean and duration keys of the file's tables: field -> (table, key)
-_TABLE_FLAGS = {"hub_push": ("hub", "push"), "oncall_notify": ("on_call", "notify")}
-_TABLE_DURATIONS = {"oncall_realert": ("on_call", "realert")}
-DEFAULT_REALERT = 180  # seconds: an urgent tip nobody has claimed rings again this often
-
-
-class SettingsError(Exception):
-    """The settings cannot be used; the message names the file (or variable) and the key."""
-
-
-def parse_duration(text: str) -> int:
-    """'45m', '1h', '3d' -> seconds."""
-    match = _DURATION.fullmatch(text.strip())
-    if not match or int(match.group(1)) == 0:
-        raise ValueError(f"a time limit looks like 45m, 1h or 3d, not {text!r}")
-    return int(match.group(1)) * _UNITS[match.group(2)]
-
-
-def _time_limits(table: Mapping[str, Any], where: str) -> TimeLimits:
-    """A [time_limits] table over the defaults; `where` names its file or variable."""
-    limits = dict(TimeLimits().seconds)
-    for key, value in table.items():
-        if key not in _LIMIT_KEYS:
-            raise SettingsError(
-                f"{where}: time_limits.{key} is not a priority (use {', '.join(_LIMIT_KEYS)})"
-            )
-        try:
-            limits[key] = parse_duration(str(value))
-        except ValueError as exc:
-            raise SettingsError(f"{where}: time_limits.{key}: {exc}") from None
-    return TimeLimits(limits)
-
-
-def _key_table(table: Mapping[str, Any], where: str, prefix: str = "") -> dict[str, str]:
-    """A [keys] table as binding id -> keys; `triage.claim = "K"` arrives nested in TOML.
-    Only the shape is checked here: the ids and key names are checked against the app's
-    bindings when it starts (keymap.py), so reading settings never imports Textual."""
-    keys: dict[str, str] = {}
-    for name, value in table.items():
-        binding_id = f"{prefix}{name}"
-        if isinstance(value, Mapping):
-            keys.update(_key_table(value, where, f"{binding_id}."))
-        elif isinstance(value, str):
-            keys[binding_id] = value
-        else:
-            raise SettingsError(f"{where}: keys.{binding_id} must be a string of keys")
-    return keys
-
-
-def read_settings_file(path: Path) -> dict[str, Any]:
-    """The file's values by field name, checked; {} when there is no file."""
-    if not path.is_file():
-        return {}
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise SettingsError(f"cannot read settings {path}: {exc}") from None
-    values: dict[str, Any] = {}
-    for key in ("analyst", "db", "geoip", "log"):
-        value = data.get(key)
-        if value is not None and not isinstance(value, str):
-            raise SettingsError(f"{path}: {key} must be a string")
-        if value and value.strip():  # blank means unset, as in the environment
-            values[key] = value
-    table = data.get("time_limits", {})
-    if not isinstance(table, dict):
-        raise SettingsError(f"{path}: [time_limits] must be a table")
-    values["time_limits"] = _time_limits(table, str(path))
-    keys = data.get("keys", {})
-    if not isinstance(keys, dict):
-        raise SettingsError(f"{path}: [keys] must be a table")
-    if keys:
-        values["keys"] = _key_table(keys, str(path))
-    hub = data.get("hub", {})
-    if not isinstance(hub, dict):
-        raise SettingsError(f"{path}: [hub] must be a table")
-    for field, key in _FILE_KEYS.items():
-        value = hub.get(key.removeprefix("hub."))
-        if value is not None and not isinstance(value, str):
-            raise SettingsError(f"{path}: {key} must be a string")
-        if value:
-            values[field] = value
-    values.update(_table_options(data, path))
-    if values.get("hub_token") and path.stat().st_mode & 0o077:
-        raise SettingsError(
-            f"{path} holds a hub token but others can read it; run: chmod 600 {path}"
-        )
-    return values
-
-
-def _table_options(data: Mapping[str, Any], path: Path) -> dict[str, Any]:
-    """[hub] push, [on_call] notify (true/false) and [on_call] realert ("3m"), checked."""
-    on_call = data.get("on_call", {})
-    if not isinstance(on_call, dict):
-        raise SettingsError(f"{path}: [on_call] must be a table")
-    values: dict[str, Any] = {}
-    for field, (table, key) in _TABLE_FLAGS.items():
-        value = data.get(table, {}).get(key)
-        if value is not None and not isinstance(value, bool):
-            raise SettingsError(f"{path}: {table}.{key} must be true or false")
-        if value is not None:
-            values[field] = value
-    for field, (table, key) in _TABLE_DURATIONS.items():
-        value = data.get(table, {}).get(key)
-        if value is not None:
-            try:
-                values[field] = parse_duration(str(value))
-            except ValueError as exc:
-                raise SettingsError(f"{path}: {table}.{key}: {exc}") from None
-    return values
 
 
 class _SettingsFile(PydanticBaseSettingsSource):
@@ -247,7 +155,11 @@ class AppSettings(BaseSettings):
     @field_validator("time_limits", mode="before")
     @classmethod
     def _limits(cls, value: Any) -> Any:  # TIPLINE_TIME_LIMITS='{"E": "30m"}' or a table
-        return _time_limits(value, "$TIPLINE_TIME_LIMITS") if isinstance(value, Mapping) else value
+        return (
+            time_limits_table(value, "$TIPLINE_TIME_LIMITS")
+            if isinstance(value, Mapping)
+            else value
+        )
 
     @classmethod
     def settings_customise_sources(
@@ -292,7 +204,7 @@ def load_settings(path: Path | None = None) -> AppSettings:
     except ValidationError as exc:
         error = exc.errors()[0]
         field = str(error["loc"][0]) if error["loc"] else "settings"
-        key = _FILE_KEYS.get(field, field)
+        key = FILE_KEYS.get(field, field)
         raise SettingsError(
             f"settings ({path or '$' + ENV_PREFIX + field.upper()}): {key}: {error['msg']}"
         ) from None

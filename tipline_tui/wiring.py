@@ -1,5 +1,9 @@
 """The app as `tipline` runs it, built in one place: the CLI and the tests both call make_app.
 
+Given the full settings, everything is made before the app starts. Given only the
+first paint's (`settings_file.FirstPaintSettings`: no hub, no GeoIP), the app paints
+the queue first and then makes the rest from the full settings (issue 13).
+
 From the settings and the command's options: who the analyst is, the time
 limits, IP geolocation, and the hub: a sync loop to the configured hub, or, in
 the demo, the in-process demo hub with its feed of new tips (the demo never
@@ -17,13 +21,15 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tipline_tui.settings import HUB_URL_ENV, AppSettings, SettingsError
+from tipline_tui.settings_file import HUB_URL_ENV, FirstPaintSettings, SettingsError
 from tipline_tui.store import Store, open_store
 
 if TYPE_CHECKING:
-    from tipline_tui.app import TiplineApp
+    from tipline_tui.app import Rest, TiplineApp
     from tipline_tui.demo.live import DemoHub
     from tipline_tui.domain.jurisdiction import GeoIp
+    from tipline_tui.settings import AppSettings
+    from tipline_tui.store.service import TipService
     from tipline_tui.sync.loop import SyncLoop
 
 DEMO_HUB_NAME = "the in-process demo hub"
@@ -32,7 +38,7 @@ DEMO_BACKDATE = 300  # seconds: the newest demo tip arrived five minutes ago
 
 def make_app(
     store: Store,
-    settings: AppSettings,
+    settings: AppSettings | FirstPaintSettings,
     *,
     on_call: bool = False,
     insecure: bool = False,
@@ -45,35 +51,40 @@ def make_app(
 ) -> TiplineApp:
     """The real app over `store`: standalone, connected to the settings' hub, or the demo.
 
-    With `demo_hub` (implies `demo`) the app syncs with it and its DemoFeed files a
-    new tip every `pace` seconds (0: none). `clock`, `urgent_poll_seconds` and
-    `sync_interval` exist for tests. SettingsError when the GeoIP database or the
-    hub URL cannot be used.
+    With `demo_hub` (implies `demo`) the app syncs with it and its DemoFeed files a new tip
+    every `pace` seconds (0: none). `clock`, `urgent_poll_seconds` and `sync_interval`
+    exist for tests. SettingsError when the GeoIP database or the hub URL cannot be used.
     """
     from tipline_tui.app import TiplineApp
-    from tipline_tui.keymap import app_keymap
-    from tipline_tui.store.service import TipService
 
-    keymap = app_keymap(settings)  # refused whole before anything starts: never half-mapped
+    keymap = _checked_keymap(settings)
     demo = demo or demo_hub is not None
-    sync: SyncLoop | None = None
-    feed: Any = None
     exercise = None if demo else exercise_scenario(store)
-    hub_url = None if demo or exercise else settings.hub_url
+    hub_url = None
+    if not (demo or exercise or isinstance(settings, FirstPaintSettings)):  # that has no hub
+        hub_url = settings.hub_url
     analyst = settings.analyst
     if demo_hub is not None:
-        from tipline_tui.demo.live import DEMO_ANALYST, DemoFeed
+        from tipline_tui.demo.live import DEMO_ANALYST
 
         clock = demo_hub.clock  # the demo runs on its own time (demo/live.py demo_clock)
-
-        sync = demo_hub.sync_loop()
-        feed = DemoFeed(demo_hub, pace=pace)
         hub_url = DEMO_HUB_NAME
         analyst = DEMO_ANALYST  # the demo hub's analyst account
-    elif not demo and not exercise:
-        sync = _hub_sync(store, settings, insecure=insecure, clock=clock, interval=sync_interval)
+
+    def rest(full: AppSettings) -> Rest:
+        from tipline_tui.store.service import TipService  # SQLAlchemy: after the first paint
+
+        if demo_hub is not None:
+            return _demo_rest(store, demo_hub, full, pace)
+        sync = None
+        if not demo and not exercise:
+            sync = _hub_sync(store, full, insecure=insecure, clock=clock, interval=sync_interval)
+        return _rest(TipService(store, geoip=None if demo else _geoip(full)), full, sync)
+
     return TiplineApp(
-        TipService(store, geoip=None if demo else _geoip(settings)),
+        store=store,
+        # with the full settings all is made now, so what they refuse is refused before the UI
+        rest=_full_later(rest) if isinstance(settings, FirstPaintSettings) else rest(settings),
         demo=demo,
         exercise=exercise,
         clock=clock,
@@ -82,24 +93,64 @@ def make_app(
         on_call=on_call,
         hub_url=hub_url,
         urgent_poll_seconds=urgent_poll_seconds,
-        realert_seconds=settings.oncall_realert,
-        desktop_notify=settings.oncall_notify,
-        in_tmux=settings.in_tmux,
-        sync=sync,
-        feed=feed,
         log_path=settings.log_path(),
         keymap=keymap,
     )
+
+
+def _checked_keymap(settings: AppSettings | FirstPaintSettings) -> dict[str, str]:
+    """The [keys] table, refused whole before anything starts: never half-mapped. Checking
+    it imports every screen, so there is nothing to import when it is empty."""
+    if not settings.keys:
+        return {}
+    from tipline_tui.keymap import app_keymap
+
+    return app_keymap(settings)
+
+
+def _full_later(rest: Callable[[AppSettings], Rest]) -> Callable[[], Rest]:
+    """The rest, made from the full settings once the queue has shown."""
+
+    def later() -> Rest:
+        from tipline_tui.settings import load_settings
+
+        return rest(load_settings())
+
+    return later
+
+
+def _rest(
+    service: TipService, settings: AppSettings, sync: SyncLoop | None, feed: Any = None
+) -> Rest:
+    from tipline_tui.app import Rest
+
+    return Rest(
+        service,
+        sync=sync,
+        feed=feed,
+        realert_seconds=settings.oncall_realert,
+        desktop_notify=settings.oncall_notify,
+        in_tmux=settings.in_tmux,
+    )
+
+
+def _demo_rest(store: Store, demo_hub: DemoHub, settings: AppSettings, pace: float) -> Rest:
+    """The demo syncs with its in-process hub, whose feed files new tips; no GeoIP."""
+    from tipline_tui.demo.live import DemoFeed
+    from tipline_tui.store.service import TipService
+
+    feed = DemoFeed(demo_hub, pace=pace)
+    return _rest(TipService(store), settings, demo_hub.sync_loop(), feed)
 
 
 def exercise_scenario(store: Store) -> str | None:
     """The scenario of a training exercise store (meta `exercise`, written by `tipline
     train new`), else None. An exercise never syncs: its synthetic tips and the
     trainee's actions must never reach, or be mixed with, a real hub's."""
-    from tipline_tui.store.directory import read_meta
+    from tipline_tui.store.queue_reads import meta_value
 
-    with store.read() as conn:
-        return read_meta(conn).get("exercise")
+    with store.plain_read() as conn:  # before SQLAlchemy is imported
+        return meta_value(conn, "exercise")
 
 
 def _hub_sync(

@@ -6,10 +6,14 @@ import argparse
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tipline_tui.cli.common import Commands, opened_store
 from tipline_tui.cli.output import fail
 from tipline_tui.config import bundled_demo_store
+
+if TYPE_CHECKING:
+    from tipline_tui.settings import AppSettings
 
 
 def add_demo_command(commands: Commands) -> None:
@@ -59,13 +63,27 @@ def add_demo_data_command(commands: Commands) -> None:
 
 
 def run_app(args: argparse.Namespace) -> int:
-    """Plain `tipline`: the app on the analyst's store, synced with the configured hub."""
-    from tipline_tui.settings import load_settings
+    """Plain `tipline`: the app on the analyst's store, synced with the configured hub.
+
+    Without a hub, GeoIP or TIPLINE_ variables beyond the plain ones, the settings file
+    is read (and refused, if it must be) without pydantic and the full settings are
+    made after the queue's first paint (issue 13); otherwise all before the UI starts.
+    """
+    from tipline_tui.settings_file import FirstPaintSettings, first_paint_settings
     from tipline_tui.wiring import make_app
 
-    settings = load_settings()
+    settings: AppSettings | FirstPaintSettings | None = first_paint_settings()
+    if settings is None:
+        from tipline_tui.settings import load_settings
+
+        settings = load_settings()
+    if getattr(args, "db", None) is None:
+        args.db = settings.store_path()
     with opened_store(args, writes=True) as store:
-        make_app(store, settings, on_call=args.on_call, insecure=args.insecure).run()
+        app = make_app(store, settings, on_call=args.on_call, insecure=args.insecure)
+        app.run()
+    if app.settings_error is not None:  # the full settings refused what the file allowed
+        raise app.settings_error
     return 0
 
 

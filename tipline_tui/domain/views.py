@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from tipline_tui.domain.report import Report
+if TYPE_CHECKING:  # an annotation only: the queue's rows need none of the report's classes
+    from tipline_tui.domain.report import Report
 
 
 class QueueSort(StrEnum):

@@ -8,7 +8,8 @@ nothing is highlighted: enter alone picks nothing, and the dialog says why.
 
 from __future__ import annotations
 
-from rapidfuzz import fuzz, process, utils
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual import events, on, work
 from textual.app import ComposeResult
@@ -20,11 +21,12 @@ from textual.widgets.option_list import Option
 from textual.worker import Worker
 
 from tipline_tui.domain.agency import NO_DIRECTORY, Agency
-from tipline_tui.domain.jurisdiction import Outcome, Suggestion
 from tipline_tui.domain.literal import literal
 from tipline_tui.session import SessionNode, failed
-from tipline_tui.store import actions
 from tipline_tui.widgets.key_hint import key_hint
+
+if TYPE_CHECKING:
+    from tipline_tui.domain.jurisdiction import Suggestion
 
 FILTER_LIMIT = 40
 LIST_HEIGHT = 12  # rows of the agency list, borders included, when the terminal has them
@@ -40,6 +42,8 @@ def agency_line(agency: Agency) -> str:
 
 def filter_agencies(agencies: list[Agency], query: str) -> list[Agency]:
     """Agencies best matching `query` (name, kind, state, country); all when it is empty."""
+    from rapidfuzz import fuzz, process, utils  # when a filter is first typed
+
     if not query.strip():
         return agencies
     choices = [f"{a.name} {a.kind} {a.state or ''} {a.country or ''}" for a in agencies]
@@ -65,6 +69,8 @@ def filter_agencies(agencies: list[Agency], query: str) -> list[Agency]:
 
 def summary_text(suggestion: Suggestion) -> Text:
     """Where the report points; for none and conflict, first why nothing is preselected."""
+    from tipline_tui.domain.jurisdiction import Outcome
+
     text = Text()
     if suggestion.outcome is Outcome.NONE:
         text.append("No jurisdiction in the report: search the directory", style="bold")
@@ -171,6 +177,8 @@ class AssignScreen(SessionNode, ModalScreen[int | None]):
     @property
     def signal(self) -> bool:
         """The report points somewhere: its top suggestion may be taken with enter alone."""
+        from tipline_tui.domain.jurisdiction import Outcome
+
         s = self.suggestion
         return s is not None and s.outcome is Outcome.SUGGESTED and bool(s.agencies)
 
@@ -212,6 +220,8 @@ class AssignScreen(SessionNode, ModalScreen[int | None]):
         """Assign before closing, so a `d` typed next sees the jurisdiction."""
         session = self.session
         try:
+            from tipline_tui.store import actions  # SQLAlchemy: loaded by then
+
             result = await session.perform(actions.assign, self.report_id, agency_id)
         except Exception:
             self.assigning = False  # nothing was saved (a full disk): choose again, or esc

@@ -6,7 +6,7 @@ analyst's action again, based on the hub's current version.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import on, work
@@ -18,9 +18,11 @@ from textual.widgets.option_list import Option
 
 from tipline_tui.domain.literal import literal
 from tipline_tui.session import SessionNode
-from tipline_tui.store.sync_state import Conflict
 from tipline_tui.widgets.fitting_footer import FittingFooter
 from tipline_tui.widgets.format import plural, utc_text
+
+if TYPE_CHECKING:
+    from tipline_tui.store.sync_state import Conflict
 
 
 def _values(values: dict[str, Any]) -> str:

@@ -18,11 +18,9 @@ from textual.widgets import Static
 
 from tipline_tui.domain.agency import Agency
 from tipline_tui.domain.literal import literal
-from tipline_tui.domain.transitions import STRONG_RELATED, referral_contents
 from tipline_tui.domain.triage import age_range_text
 from tipline_tui.domain.views import TipView
 from tipline_tui.session import SessionNode
-from tipline_tui.store import actions
 from tipline_tui.widgets.format import plural, priority_text, utc_text
 from tipline_tui.widgets.indented import IndentedContent
 from tipline_tui.widgets.key_hint import key_hint
@@ -77,6 +75,8 @@ class DispatchScreen(SessionNode, ModalScreen[bool]):
         agencies = await service.agencies()
         self.agency = next((x for x in agencies if x.id == tip.analysis.jurisdiction_id), None)
         related = await service.related(self.report_id, limit=10)
+        from tipline_tui.domain.transitions import referral_contents
+
         self.contents = referral_contents(tip, related)
         self.earlier = [
             r.created_at
@@ -114,6 +114,8 @@ class DispatchScreen(SessionNode, ModalScreen[bool]):
             f"victim age {age}; {plural(contents['notes'], 'note')}\n"
         )
         related = ", ".join(f"#{r}" for r in contents["related"]) or "none"
+        from tipline_tui.domain.transitions import STRONG_RELATED
+
         text.append(f"  related reports (score >= {STRONG_RELATED}): {related}\n")
         text.append(
             f"  file metadata: {plural(contents['files'], 'file')}: hashes, names, annotations; "
@@ -182,6 +184,8 @@ class DispatchScreen(SessionNode, ModalScreen[bool]):
             self.confirmed_once = True
             self._show_keys()
             return
+        from tipline_tui.store import actions  # SQLAlchemy: loaded by then
+
         result = await self.session.perform(
             actions.dispatch,
             self.report_id,

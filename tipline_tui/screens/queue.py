@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from rich.text import Text
 from textual import on, work
@@ -27,11 +27,13 @@ from tipline_tui.domain.views import (
 )
 from tipline_tui.screens.triage import TRIAGE_BINDINGS, TriageMixin, TriageState
 from tipline_tui.session import SyncChanged, failed
-from tipline_tui.store.service import TipService
 from tipline_tui.widgets.fitting_footer import FittingFooter
 from tipline_tui.widgets.key_hint import key_hint
 from tipline_tui.widgets.queue_header import count_pieces, header_texts, sync_pieces, view_pieces
 from tipline_tui.widgets.queue_table import QueueTable
+
+if TYPE_CHECKING:
+    from tipline_tui.store.queue_reads import QueueReads
 
 # what a first run shows: every way tips get into a store (the table wraps it to its width)
 EMPTY_STORE_TEXT = (
@@ -61,10 +63,10 @@ FOOTER_IMPORTANCE = (
 
 
 @dataclass(frozen=True)
-class ServiceQueueSource:
-    """The queue as the table sees it: one sort and filter over the service."""
+class StoreQueueSource:
+    """The queue as the table sees it: one sort and filter over the store's queue reads."""
 
-    service: TipService
+    reads: QueueReads
     sort: QueueSort
     filt: QueueFilter
 
@@ -75,15 +77,15 @@ class ServiceQueueSource:
         before: tuple[int, ...] | None = None,
         limit: int,
     ) -> list[QueueRow]:
-        return await self.service.queue_window(
+        return await self.reads.window(
             self.sort, self.filt, after=after, before=before, limit=limit
         )
 
     async def around(self, report_id: int, limit: int) -> tuple[list[QueueRow], int, int] | None:
-        return await self.service.queue_around(self.sort, self.filt, report_id, limit)
+        return await self.reads.around(self.sort, self.filt, report_id, limit)
 
     async def count(self) -> int:
-        counts = await self.service.queue_counts(self.filt)
+        counts = await self.reads.counts(self.filt)
         return counts.matching or 0
 
     def key(self, row: QueueRow) -> tuple[int, ...]:
@@ -127,6 +129,7 @@ class QueueScreen(TriageMixin, Screen[None]):
         self._shown_header: tuple[Text, Text] | None = None
         self._search_timer: Timer | None = None
         self._shown_once = False
+        self._rows_shown = False  # the first rows (or the empty queue's words) have shown
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="queue-header"):
@@ -141,10 +144,6 @@ class QueueScreen(TriageMixin, Screen[None]):
         )
         yield Input(placeholder="search id, platform, ESP, screen name, email", id="search")
         yield FittingFooter(FOOTER_IMPORTANCE)
-
-    @property
-    def service(self) -> TipService:
-        return self.session.service
 
     @property
     def table(self) -> QueueTable:
@@ -179,7 +178,7 @@ class QueueScreen(TriageMixin, Screen[None]):
             self.table.empty_text = (
                 "No tips match this filter." if self._filtered() else EMPTY_STORE_TEXT
             )
-        self.table.load(ServiceQueueSource(self.service, self.sort, self.filt), keep_id=keep)
+        self.table.load(StoreQueueSource(self.session.queue, self.sort, self.filt), keep_id=keep)
         self.refresh_counts()
 
     def _filtered(self) -> bool:
@@ -187,10 +186,12 @@ class QueueScreen(TriageMixin, Screen[None]):
 
     @work(exclusive=True, group="counts", description="Counting the tips", exit_on_error=False)
     async def refresh_counts(self) -> None:
-        self.counts = await self.service.queue_counts(QueueFilter())
-        self.quarantined = await self.service.quarantine_count()
-        self.pending = await self.service.pending_actions()
-        self.waiting = await self.service.unclaimed_urgent()
+        self.counts = await self.session.queue.counts(QueueFilter())
+        self._show_header()
+        service = await self.session.loaded_service()  # after the first paint
+        self.quarantined = await service.quarantine_count()
+        self.pending = await service.pending_actions()
+        self.waiting = await service.unclaimed_urgent()
         self._show_header()
 
     def on_sync_changed(self, message: SyncChanged) -> None:
@@ -235,6 +236,9 @@ class QueueScreen(TriageMixin, Screen[None]):
 
     @on(QueueTable.Highlighted)
     def _show_position(self, event: QueueTable.Highlighted) -> None:
+        if self.table.loaded and not self._rows_shown:
+            self._rows_shown = True
+            self.session.queue_shown()
         total = "…" if event.total is None else f"{event.total:,}"
         shown = f"{event.index + 1:,}/{total}" if event.row is not None else f"0/{total}"
         if self.table.marked:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -18,12 +20,14 @@ from tipline_tui.domain.literal import literal
 from tipline_tui.domain.views import RelatedReport, TipView
 from tipline_tui.screens.triage import TRIAGE_BINDINGS, TipDetails, TriageMixin, TriageState
 from tipline_tui.session import SyncChanged, failed
-from tipline_tui.store.service import TipService
 from tipline_tui.widgets.fitting_footer import FittingFooter
 from tipline_tui.widgets.format import age_text, plural, priority_text, utc_text
 from tipline_tui.widgets.history import agency_ids, history_text
 from tipline_tui.widgets.indented import IndentedContent
 from tipline_tui.widgets.report_panes import PANES
+
+if TYPE_CHECKING:
+    from tipline_tui.store.service import TipService
 
 # the footer keeps whole hints, these first; `?` lists every key
 FOOTER_IMPORTANCE = (

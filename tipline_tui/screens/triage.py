@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
 from textual import work
 from textual.binding import Binding
@@ -20,11 +21,12 @@ from textual.widgets import Input
 from tipline_tui.domain.enums import is_urgent
 from tipline_tui.domain.triage import CONTENT_LABELS as _LABELS
 from tipline_tui.domain.triage import TriageError, age_range_text, clean_labels, parse_age_range
-from tipline_tui.screens.prompts import ConfirmPrompt, PriorityPicker, TextPrompt
 from tipline_tui.session import SessionNode
-from tipline_tui.store import actions
-from tipline_tui.store.actions import ActionResult
 from tipline_tui.widgets.format import plural
+
+if TYPE_CHECKING:
+    from tipline_tui.screens.prompts import ConfirmPrompt
+    from tipline_tui.store.actions import ActionResult
 
 TRIAGE_BINDINGS = [
     Binding("c", "triage_claim", "Claim", priority=True, id="triage.claim"),
@@ -189,7 +191,7 @@ class TriageMixin(SessionNode, TriageTarget):
         if report_id is None or state is None:
             return
         mine = state.claimed_by == self.session.analyst
-        await self._perform(actions.release if mine else actions.claim, report_id)
+        await self._perform(_actions().release if mine else _actions().claim, report_id)
 
     @work(group="triage", description="Setting the priority", exit_on_error=False)
     async def action_triage_priority(self, priority: str) -> None:
@@ -198,7 +200,7 @@ class TriageMixin(SessionNode, TriageTarget):
     async def _set_priority(self, priority: str) -> None:
         ids = self.triage_ids()
         if len(ids) == 1:
-            await self._perform(actions.set_priority, ids[0], priority)
+            await self._perform(_actions().set_priority, ids[0], priority)
         elif ids:
             await self._bulk(ids, "info_only" if priority == "info" else "priority", priority)
 
@@ -223,7 +225,9 @@ class TriageMixin(SessionNode, TriageTarget):
         ids = self.triage_ids()
         if ids:
             self._ask(
-                PriorityPicker(self._subject(ids)), self._set_priority, "Setting the priority"
+                _prompts().PriorityPicker(self._subject(ids)),
+                self._set_priority,
+                "Setting the priority",
             )
 
     def action_triage_labels(self) -> None:
@@ -246,12 +250,12 @@ class TriageMixin(SessionNode, TriageTarget):
 
         async def then(answer: str) -> None:
             if len(ids) == 1:
-                await self._perform(actions.set_labels, ids[0], _words(answer))
+                await self._perform(_actions().set_labels, ids[0], _words(answer))
             else:
                 await self._bulk(ids, "labels", _words(answer))
 
         self._ask(
-            TextPrompt(
+            _prompts().TextPrompt(
                 f"{verb} {self._subject(ids)} (space or comma between)",
                 value=" ".join(current) if len(ids) == 1 else "",
                 hint=LABEL_HINT,
@@ -279,10 +283,10 @@ class TriageMixin(SessionNode, TriageTarget):
 
         async def then(answer: str) -> None:
             low, high = parse_age_range(answer)
-            await self._perform(actions.set_victim_age, report_id, low, high)
+            await self._perform(_actions().set_victim_age, report_id, low, high)
 
         self._ask(
-            TextPrompt(
+            _prompts().TextPrompt(
                 f"Estimated victim age for tip #{report_id}",
                 value="" if current == "-" else current,
                 placeholder="13 or 13-15; empty clears",
@@ -299,9 +303,9 @@ class TriageMixin(SessionNode, TriageTarget):
 
         async def then(answer: str) -> None:
             if answer.strip():
-                await self._perform(actions.add_note, report_id, answer)
+                await self._perform(_actions().add_note, report_id, answer)
 
-        prompt = TextPrompt(f"Note on tip #{report_id} (kept as written, never edited)")
+        prompt = _prompts().TextPrompt(f"Note on tip #{report_id} (kept as written, never edited)")
         self._ask(prompt, then, "Adding the note")
 
     closed_last: tuple[int, ...] = ()  # what x last closed on this screen: X reopens it
@@ -334,7 +338,7 @@ class TriageMixin(SessionNode, TriageTarget):
         if len(ids) > 1:
             closed = await self._bulk(ids, "close")
         else:
-            closed = ids if await self._perform(actions.close, ids[0]) else []
+            closed = ids if await self._perform(_actions().close, ids[0]) else []
         if not closed:
             return
         self.closed_last = tuple(closed)
@@ -353,7 +357,9 @@ class TriageMixin(SessionNode, TriageTarget):
     async def _reopen(self, ids: list[int]) -> None:
         """The reopen rule (domain/transitions.py) for each; it syncs like any action."""
         if len(ids) == 1:
-            done = await self._perform(actions.reopen, ids[0], after=lambda: self.after_reopen(ids))
+            done = await self._perform(
+                _actions().reopen, ids[0], after=lambda: self.after_reopen(ids)
+            )
             reopened = ids if done else []
         else:
             reopened = await self._reopen_many(ids)
@@ -367,7 +373,7 @@ class TriageMixin(SessionNode, TriageTarget):
             for report_id in ids:
                 try:
                     await session.service.act(
-                        actions.reopen, report_id, analyst=session.analyst, now=session.now()
+                        _actions().reopen, report_id, analyst=session.analyst, now=session.now()
                     )
                 except TriageError as exc:
                     refused.append(f"#{report_id}: {exc}")
@@ -408,10 +414,25 @@ class TriageMixin(SessionNode, TriageTarget):
         self._ask(DispatchScreen(report_id), then, "Dispatching")
 
 
+def _prompts() -> ModuleType:
+    """The dialogs the triage keys open, imported when first asked for."""
+    from tipline_tui.screens import prompts
+
+    return prompts
+
+
+def _actions() -> ModuleType:
+    """The store's analyst actions, imported when a tip is first acted on: SQLAlchemy is
+    not needed to paint the queue (issue 13)."""
+    from tipline_tui.store import actions
+
+    return actions
+
+
 def _close_question(ids: list[int], state: TriageState | None) -> ConfirmPrompt | None:
     """The question before x closes, or None when one key may close (a single calm tip)."""
     if len(ids) > 1:
-        return ConfirmPrompt(
+        return _prompts().ConfirmPrompt(
             f"Close {len(ids)} selected tips?",
             "They leave the open queue. X reopens them.",
             yes="close them",
@@ -420,7 +441,7 @@ def _close_question(ids: list[int], state: TriageState | None) -> ConfirmPrompt 
     if state is None or not state.urgent:
         return None
     why = "priority E" if state.priority == "E" else "escalated by the ESP"
-    return ConfirmPrompt(
+    return _prompts().ConfirmPrompt(
         f"Close urgent tip #{ids[0]}?",
         f"It is urgent ({why}). Closed, it leaves the open queue and on-call; X reopens it.",
         yes="close it",

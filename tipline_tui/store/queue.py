@@ -1,35 +1,23 @@
-"""Queue windows by keyset pagination, and the header counts.
+"""Queue windows by keyset pagination, and the header counts, written once as SQL.
 
 A window is found from the key of the row next to it, never by OFFSET and
 never by reading the whole table, so a window costs the same at row 10 and
 at row 1,000,000.
+
+Every reader here takes either connection (`store/sql_rows.py`): the app's
+SQLAlchemy one, or the bare sqlite3 one of `Store.plain_read`, which reads the
+queue's first page before SQLAlchemy is imported (issue 13: the first paint).
+Constants are written into the SQL; what the analyst typed or chose is always
+a `?` parameter.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import (
-    ColumnElement,
-    Connection,
-    Select,
-    and_,
-    case,
-    func,
-    or_,
-    select,
-    true,
-    tuple_,
-)
-
 from tipline_tui.domain.enums import WAITING_STATUSES, IdentifierKind
 from tipline_tui.domain.views import QueueCounts, QueueFilter, QueueRow, QueueSort
-from tipline_tui.store.tables import AgencyRow, IdentifierRow, ReferralRow, ReportRow, table_of
-
-_report = table_of(ReportRow)
-_agency = table_of(AgencyRow)
-_ident = table_of(IdentifierRow)
-_referral = table_of(ReferralRow)
+from tipline_tui.store.sql_rows import ReadConnection, one_value, rows
 
 _SEARCH_KINDS = (
     IdentifierKind.EMAIL.value,
@@ -39,10 +27,39 @@ _SEARCH_KINDS = (
 )
 
 
-def _key_columns(sort: QueueSort) -> list[Any]:
+def _quoted(values: tuple[str, ...]) -> str:
+    """Constant strings of our own (never user text) as an SQL list."""
+    assert all("'" not in v for v in values)
+    return ", ".join(f"'{v}'" for v in values)
+
+
+# How far a referred tip's latest referral has got: read through the (report_id,
+# agency_id) index, only for the referred rows a window returns.
+_WINDOW_SELECT = """
+SELECT report.id, report.received_at, report.priority, report.urgency_rank,
+  report.escalate_text IS NOT NULL AND trim(report.escalate_text) != '' AS escalated,
+  report.incident_type, report.platform, report.esp_name, report.status,
+  report.claimed_by, agency.name AS jurisdiction, report.jurisdiction_outcome,
+  report.jurisdiction_place,
+  CASE WHEN report.status = 'referred' THEN (
+    SELECT referral.status FROM referral WHERE referral.id = (
+      SELECT max(latest.id) FROM referral AS latest WHERE latest.report_id = report.id))
+  END AS referral_status
+FROM report LEFT OUTER JOIN agency ON agency.id = report.jurisdiction_id
+"""
+
+_SEARCH_SQL = (
+    "(report.platform LIKE ? ESCAPE '\\' OR report.esp_name LIKE ? ESCAPE '\\'"
+    " OR report.id IN (SELECT identifier.report_id FROM identifier"
+    f" WHERE identifier.kind IN ({_quoted(_SEARCH_KINDS)})"
+    " AND identifier.norm LIKE ? ESCAPE '\\')"
+)
+
+
+def _key_columns(sort: QueueSort) -> str:
     if sort is QueueSort.URGENCY:
-        return [_report.c.urgency_rank, _report.c.received_at, _report.c.id]
-    return [_report.c.received_at, _report.c.id]
+        return "report.urgency_rank, report.received_at, report.id"
+    return "report.received_at, report.id"
 
 
 def _ascending(sort: QueueSort) -> bool:
@@ -53,95 +70,71 @@ def _like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _search_clause(text: str) -> ColumnElement[bool]:
+def _search_clause(text: str) -> tuple[str, list[Any]]:
     needle = text.strip()
     pattern = f"%{_like_escape(needle)}%"
-    clauses: list[ColumnElement[bool]] = [
-        _report.c.platform.like(pattern, escape="\\"),
-        _report.c.esp_name.like(pattern, escape="\\"),
-        _report.c.id.in_(
-            select(_ident.c.report_id).where(
-                _ident.c.kind.in_(_SEARCH_KINDS),
-                _ident.c.norm.like(f"%{_like_escape(needle.casefold())}%", escape="\\"),
-            )
-        ),
-    ]
+    sql = _SEARCH_SQL
+    params: list[Any] = [pattern, pattern, f"%{_like_escape(needle.casefold())}%"]
     digits = needle.lstrip("#")
     if digits.isdigit():
-        clauses.append(_report.c.id == int(digits))
-        clauses.append(_report.c.hub_id == int(digits))
-    return or_(*clauses)
+        sql += " OR report.id = ? OR report.hub_id = ?"
+        params += [int(digits), int(digits)]
+    return sql + ")", params
 
 
-def _on_call_clause(cutoffs: dict[str, int]) -> ColumnElement[bool]:
+def _on_call_clause(cutoffs: dict[str, int]) -> tuple[str, list[Any]]:
     """Urgent, or waiting longer than its priority allows, and not yet referred."""
-    overdue = [_report.c.urgency_rank == 0]
+    overdue = ["report.urgency_rank = 0"]
+    params: list[Any] = []
     for key, cutoff in cutoffs.items():
-        match = _report.c.priority.is_(None) if key == "unset" else _report.c.priority == key
-        overdue.append(and_(match, _report.c.received_at < cutoff))
-    return and_(_report.c.status.in_(WAITING_STATUSES), or_(*overdue))
+        if key == "unset":
+            overdue.append("(report.priority IS NULL AND report.received_at < ?)")
+            params.append(cutoff)
+        else:
+            overdue.append("(report.priority = ? AND report.received_at < ?)")
+            params += [key, cutoff]
+    waiting = f"report.status IN ({_quoted(WAITING_STATUSES)})"
+    return f"{waiting} AND ({' OR '.join(overdue)})", params
 
 
-def filter_clause(filt: QueueFilter) -> ColumnElement[bool]:
-    clauses: list[ColumnElement[bool]] = []
+def filter_clause(filt: QueueFilter) -> tuple[str, list[Any]]:
+    """The WHERE condition (never empty) for `filt`, and its parameters."""
+    clauses: list[str] = ["1"]
+    params: list[Any] = []
     if filt.status == "open":
-        clauses.append(_report.c.status != "closed")
+        clauses.append("report.status != 'closed'")
     elif filt.status:
-        clauses.append(_report.c.status == filt.status)
+        clauses.append("report.status = ?")
+        params.append(filt.status)
     if filt.priority == "unset":
-        clauses.append(_report.c.priority.is_(None))
+        clauses.append("report.priority IS NULL")
     elif filt.priority:
-        clauses.append(_report.c.priority == filt.priority)
+        clauses.append("report.priority = ?")
+        params.append(filt.priority)
     if filt.urgent_only:
-        clauses.append(_report.c.urgency_rank == 0)
+        clauses.append("report.urgency_rank = 0")
     if filt.on_call is not None:
-        clauses.append(_on_call_clause(dict(filt.on_call)))
+        sql, more = _on_call_clause(dict(filt.on_call))
+        clauses.append(f"({sql})")
+        params += more
     if filt.search.strip():
-        clauses.append(_search_clause(filt.search))
-    return and_(true(), *clauses)
+        sql, more = _search_clause(filt.search)
+        clauses.append(sql)
+        params += more
+    return " AND ".join(clauses), params
 
 
-def _latest_referral_status() -> Any:
-    """How far a referred tip's latest referral has got: read through the (report_id,
-    agency_id) index, only for the referred rows a window returns."""
-    mine = _referral.alias("latest")
-    latest = (
-        select(func.max(mine.c.id))
-        .where(mine.c.report_id == _report.c.id)
-        .correlate(_report)
-        .scalar_subquery()
-    )
-    status = select(_referral.c.status).where(_referral.c.id == latest).scalar_subquery()
-    return case((_report.c.status == "referred", status)).label("referral_status")
-
-
-_REFERRAL_STATUS = _latest_referral_status()
-
-
-def _window_select() -> Select[Any]:
-    escalated = and_(
-        _report.c.escalate_text.is_not(None), func.trim(_report.c.escalate_text) != ""
-    ).label("escalated")
-    return select(
-        _report.c.id,
-        _report.c.received_at,
-        _report.c.priority,
-        _report.c.urgency_rank,
-        escalated,
-        _report.c.incident_type,
-        _report.c.platform,
-        _report.c.esp_name,
-        _report.c.status,
-        _report.c.claimed_by,
-        _agency.c.name.label("jurisdiction"),
-        _report.c.jurisdiction_outcome,
-        _report.c.jurisdiction_place,
-        _REFERRAL_STATUS,
-    ).select_from(_report.outerjoin(_agency, _agency.c.id == _report.c.jurisdiction_id))
+def _queue_row(row: tuple[Any, ...]) -> QueueRow:
+    (rid, received, priority, rank, escalated, incident, platform, esp, status, claimed_by,
+     jurisdiction, outcome, place, referral) = row  # fmt: skip
+    return QueueRow(
+        rid, received, priority, rank, bool(escalated), incident, platform, esp, status,
+        claimed_by, jurisdiction, outcome, place, referral,
+    )  # fmt: skip
 
 
 def fetch_window(
-    conn: Connection,
+    conn: ReadConnection,
     sort: QueueSort,
     filt: QueueFilter,
     *,
@@ -156,30 +149,33 @@ def fetch_window(
     keys = _key_columns(sort)
     ascending = _ascending(sort)
     backwards = before is not None
-    query = _window_select().where(filter_clause(filt))
+    where, params = filter_clause(filt)
     anchor = before if backwards else after
     if anchor:
         # "later in queue order" is > for ascending sorts and < for descending ones
         later = ascending != backwards
-        row_key = tuple_(*keys)
-        query = query.where(row_key > tuple_(*anchor) if later else row_key < tuple_(*anchor))
-    forward_in_sql = ascending != backwards
-    query = query.order_by(*[k.asc() if forward_in_sql else k.desc() for k in keys]).limit(limit)
-    rows = [QueueRow(**row._mapping) for row in conn.execute(query)]
+        marks = ", ".join("?" * len(anchor))
+        where += f" AND ({keys}) {'>' if later else '<'} ({marks})"
+        params += list(anchor)
+    direction = "ASC" if ascending != backwards else "DESC"
+    order = ", ".join(f"{key} {direction}" for key in keys.split(", "))
+    sql = f"{_WINDOW_SELECT} WHERE {where} ORDER BY {order} LIMIT ?"
+    found = [_queue_row(row) for row in rows(conn, sql, [*params, limit])]
     if backwards:
-        rows.reverse()
-    return rows
+        found.reverse()
+    return found
 
 
 def fetch_around(
-    conn: Connection, sort: QueueSort, filt: QueueFilter, report_id: int, *, limit: int = 50
+    conn: ReadConnection, sort: QueueSort, filt: QueueFilter, report_id: int, *, limit: int = 50
 ) -> tuple[list[QueueRow], int] | None:
     """A window centred on `report_id` and the index of that row in it, if it still matches."""
-    query = _window_select().where(filter_clause(filt), _report.c.id == report_id)
-    found = conn.execute(query).first()
-    if found is None:
+    where, params = filter_clause(filt)
+    sql = f"{_WINDOW_SELECT} WHERE {where} AND report.id = ?"
+    found = rows(conn, sql, [*params, report_id])
+    if not found:
         return None
-    row = QueueRow(**found._mapping)
+    row = _queue_row(found[0])
     key = row.sort_key(sort)
     half = limit // 2
     earlier = fetch_window(conn, sort, filt, before=key, limit=half)
@@ -187,39 +183,39 @@ def fetch_around(
     return [*earlier, row, *later], len(earlier)
 
 
-def count_before(conn: Connection, sort: QueueSort, filt: QueueFilter, key: tuple[int, ...]) -> int:
+def count_before(
+    conn: ReadConnection, sort: QueueSort, filt: QueueFilter, key: tuple[int, ...]
+) -> int:
     """How many rows come before `key` in queue order: the row's index."""
-    row_key = tuple_(*_key_columns(sort))
-    earlier = row_key < tuple_(*key) if _ascending(sort) else row_key > tuple_(*key)
-    query = select(func.count()).select_from(_report).where(filter_clause(filt), earlier)
-    return int(conn.execute(query).scalar_one())
+    where, params = filter_clause(filt)
+    marks = ", ".join("?" * len(key))
+    earlier = "<" if _ascending(sort) else ">"
+    sql = (
+        f"SELECT count(*) FROM report WHERE {where} AND ({_key_columns(sort)}) {earlier} ({marks})"
+    )
+    return int(one_value(conn, sql, [*params, *key]))
 
 
-def count_matching(conn: Connection, filt: QueueFilter) -> int:
-    query = select(func.count()).select_from(_report).where(filter_clause(filt))
-    return int(conn.execute(query).scalar_one())
+def count_matching(conn: ReadConnection, filt: QueueFilter) -> int:
+    where, params = filter_clause(filt)
+    return int(one_value(conn, f"SELECT count(*) FROM report WHERE {where}", params))
 
 
-def queue_counts(conn: Connection, filt: QueueFilter | None = None) -> QueueCounts:
+def queue_counts(conn: ReadConnection, filt: QueueFilter | None = None) -> QueueCounts:
     """Header counts. `urgent` and `unassigned` count open tips only; each uses an index."""
-    total = conn.execute(select(func.count()).select_from(_report)).scalar_one()
-    urgent = conn.execute(
-        select(func.count())
-        .select_from(_report)
-        .where(_report.c.urgency_rank == 0, _report.c.status != "closed")
-    ).scalar_one()
-    unassigned = conn.execute(
-        select(func.count())
-        .select_from(_report)
-        .where(_report.c.jurisdiction_id.is_(None), _report.c.status != "closed")
-    ).scalar_one()
+    total = one_value(conn, "SELECT count(*) FROM report")
+    urgent = one_value(
+        conn, "SELECT count(*) FROM report WHERE urgency_rank = 0 AND status != 'closed'"
+    )
+    unassigned = one_value(
+        conn, "SELECT count(*) FROM report WHERE jurisdiction_id IS NULL AND status != 'closed'"
+    )
     matching = count_matching(conn, filt) if filt is not None else None
     return QueueCounts(total=total, urgent=urgent, unassigned=unassigned, matching=matching)
 
 
-def newest_urgent(conn: Connection) -> int | None:
+def newest_urgent(conn: ReadConnection) -> int | None:
     """The highest id among open urgent tips: a new one arriving changes it."""
-    query = select(func.max(_report.c.id)).where(
-        _report.c.urgency_rank == 0, _report.c.status != "closed"
-    )
-    return conn.execute(query).scalar()
+    sql = "SELECT max(id) FROM report WHERE urgency_rank = 0 AND status != 'closed'"
+    found = one_value(conn, sql)
+    return None if found is None else int(found)

@@ -12,6 +12,7 @@ what is drawn.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -282,14 +283,31 @@ def _styled(style: str | None, params: str) -> str | None:
     return f"{style};{added}" if style and added else (style or added)
 
 
+class FrameWatcher:
+    """Mixed into the terminal driver: calls back once a frame has been written, for what
+    must wait until the terminal shows it (the app loads the rest of itself then)."""
+
+    _after_frame: list[Callable[[], None]]
+
+    def after_next_frame(self, callback: Callable[[], None]) -> None:
+        self._after_frame.append(callback)
+
+    def _frame_written(self, data: str) -> None:
+        if self._after_frame and _MOVE.search(data):  # cells, not a mode switch
+            callbacks, self._after_frame = self._after_frame, []
+            for callback in callbacks:
+                callback()
+
+
 def screen_memory_driver(driver_class: type[Driver]) -> type[Driver]:
     """`driver_class` writing only the cells that changed (see `ScreenMemory`)."""
 
-    class ScreenMemoryDriver(driver_class):  # type: ignore[valid-type, misc]
+    class ScreenMemoryDriver(FrameWatcher, driver_class):  # type: ignore[valid-type, misc]
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             self._screen_memory = ScreenMemory()
             self._remembered_size: tuple[int, int] | None = None
+            self._after_frame = []
 
         def write(self, data: str) -> None:
             size = self._get_terminal_size()
@@ -297,6 +315,7 @@ def screen_memory_driver(driver_class: type[Driver]) -> type[Driver]:
                 self._screen_memory.forget()
                 self._remembered_size = size
             super().write(self._screen_memory.frame(data))
+            self._frame_written(data)
 
         def start_application_mode(self) -> None:
             self._screen_memory.forget()
@@ -311,6 +330,7 @@ def screen_memory_driver(driver_class: type[Driver]) -> type[Driver]:
 
 
 __all__ = [
+    "FrameWatcher",
     "QuietFooter",
     "ScreenMemory",
     "TerseStyles",

@@ -251,6 +251,11 @@ class QueueTable(ReportsFailures, Widget, can_focus=True):
     def total(self) -> int | None:
         return self._total
 
+    @property
+    def loaded(self) -> bool:
+        """Rows (or that there are none) have come: the table no longer says "loading…"."""
+        return self._loaded
+
     def _loaded_source(self) -> QueueSource:
         """The source the running fetch was started for (`load` sets it first)."""
         assert self._source is not None
