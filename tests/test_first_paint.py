@@ -72,6 +72,8 @@ def quiet_environment(home: Path) -> dict[str, str]:
         # a [keys] table is checked against every screen's bindings before the UI starts:
         # the screens are imported then, but what they act with is not
         '[keys]\ntriage.claim = "K"\n',
+        # an analyst's hub: the sync client (httpx) comes with the rest, after the first row
+        '[hub]\nurl = "http://127.0.0.1:9"\ntoken = "synthetic-token"\n',
     ],
 )
 def test_the_first_row_shows_before_sqlalchemy_aiosqlite_or_pydantic_is_imported(
@@ -81,6 +83,7 @@ def test_the_first_row_shows_before_sqlalchemy_aiosqlite_or_pydantic_is_imported
     store.close()
     if settings:
         (tmp_path / "no-settings.toml").write_text(settings)
+        (tmp_path / "no-settings.toml").chmod(0o600)  # it may hold a token
     done = subprocess.run(
         [sys.executable, "-c", FIRST_ROW_RUNNER, str(store.path)],
         capture_output=True,
@@ -147,9 +150,7 @@ def test_the_environment_wins_over_the_file_in_the_first_paint_too(
 @pytest.mark.parametrize(
     ("text", "variable"),
     [
-        ('[hub]\nurl = "https://hub.example.org"\n', None),  # the URL is checked before the UI
-        ('geoip = "/nowhere/GeoLite2-City.mmdb"\n', None),  # so is the GeoIP database
-        ("", ("TIPLINE_HUB_URL", "https://hub.example.org")),
+        ('geoip = "/nowhere/GeoLite2-City.mmdb"\n', None),  # checked when it is opened
         ("", ("TIPLINE_TIME_LIMITS", '{"E": "soon"}')),  # pydantic reads it: left to it
         ("", ("tipline_oncall_realert", "0")),  # any case, as pydantic-settings reads names
     ],
@@ -161,6 +162,50 @@ def test_anything_beyond_the_plain_settings_is_left_to_the_full_settings(
     if variable:
         monkeypatch.setenv(*variable)
     assert first_paint_settings() is None
+
+
+@pytest.mark.parametrize(
+    ("text", "variable"),
+    [
+        ('[hub]\nurl = "https://hub.example.org"\n', None),
+        ("", ("TIPLINE_HUB_URL", "https://hub.example.org")),
+    ],
+)
+def test_a_hub_takes_the_first_paint_path_with_its_url(
+    settings_file: Path, monkeypatch: pytest.MonkeyPatch, text: str, variable: tuple[str, str]
+) -> None:
+    """Analysts have a hub: its URL is all the first paint needs of it (checked before the
+    UI); the sync client is made with the rest."""
+    settings_file.write_text(text)
+    if variable:
+        monkeypatch.setenv(*variable)
+    first = first_paint_settings()
+    assert first is not None and first.hub_url == load_settings().hub_url
+
+
+@pytest.mark.parametrize(
+    ("url", "words"),
+    [("ftp://hub.example.org", "http(s)://host"), ("http://hub.example.org", "plain http")],
+)
+def test_plain_tipline_refuses_a_hub_url_it_cannot_use_in_one_line_before_the_ui(
+    settings_file: Path,
+    make_store: Callable[[Sequence[Report]], Store],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    url: str,
+    words: str,
+) -> None:
+    from tipline_tui.app import TiplineApp
+    from tipline_tui.cli import main
+
+    store = make_store(queue_reports(2))
+    settings_file.write_text(f'[hub]\nurl = "{url}"\n')
+    started: list[TiplineApp] = []
+    monkeypatch.setattr(TiplineApp, "run", lambda self, **kw: started.append(self))
+    assert main(["--db", str(store.path)]) == 2
+    error = capsys.readouterr().err
+    assert started == [] and error.count("\n") == 1
+    assert "hub.url in" in error and words in error
 
 
 def test_an_invalid_file_is_refused_as_the_full_settings_refuse_it(settings_file: Path) -> None:

@@ -154,13 +154,16 @@ _PLAIN_ENV = {
     "TIPLINE_DB": "db",
     ANALYST_ENV: "analyst",
     "TIPLINE_LOG": "log",
+    HUB_URL_ENV: "hub_url",
+    HUB_TOKEN_ENV: "hub_token",
 }
 
 
 @dataclass(frozen=True)
 class FirstPaintSettings:
-    """What plain `tipline` needs before its first paint; everything else (the hub, GeoIP,
-    on-call alerts) comes from the full settings (`settings.py`) once the queue shows."""
+    """What plain `tipline` needs before its first paint; everything else (the sync client,
+    GeoIP, on-call alerts) comes from the full settings (`settings.py`) once the queue
+    shows. The hub URL is here only to be checked before the UI starts."""
 
     config: Path
     analyst: str | None  # None: the login name
@@ -168,6 +171,7 @@ class FirstPaintSettings:
     keys: dict[str, str]
     db: Path | None = None
     log: Path | None = None
+    hub_url: str | None = None  # checked before the UI (wiring.check_hub_setting)
 
     def store_path(self) -> Path:
         return self.db or default_store_path()
@@ -185,8 +189,8 @@ def _plain_path(value: str | None) -> Path | None:
 def first_paint_settings(environ: Mapping[str, str] | None = None) -> FirstPaintSettings | None:
     """The first paint's settings from the file and plain TIPLINE_ variables, without
     pydantic; None when only the full settings can say (another TIPLINE_ variable, or a
-    hub or GeoIP database configured: what they would refuse must be refused before the
-    UI starts). SettingsError when the file cannot be used, as the full settings say it."""
+    GeoIP database configured: what they would refuse must be refused before the UI
+    starts). SettingsError when the file cannot be used, as the full settings say it."""
     given: dict[str, str] = {}
     for name, value in (os.environ if environ is None else environ).items():
         upper = name.upper()
@@ -199,7 +203,7 @@ def first_paint_settings(environ: Mapping[str, str] | None = None) -> FirstPaint
             given[field] = value
     config = Path(given["config"]).expanduser() if "config" in given else default_settings_path()
     values = read_settings_file(config)
-    if any(field in values for field in ("hub_url", "hub_token", "geoip")):
+    if "geoip" in values:  # opening the database needs the full settings' checks first
         return None
     values.update({k: v for k, v in given.items() if k != "config"})
     return FirstPaintSettings(
@@ -209,4 +213,5 @@ def first_paint_settings(environ: Mapping[str, str] | None = None) -> FirstPaint
         keys=values.get("keys", {}),
         db=_plain_path(values.get("db")),
         log=_plain_path(values.get("log")),
+        hub_url=values.get("hub_url") or None,
     )

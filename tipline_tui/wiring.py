@@ -1,8 +1,9 @@
 """The app as `tipline` runs it, built in one place: the CLI and the tests both call make_app.
 
 Given the full settings, everything is made before the app starts. Given only the
-first paint's (`settings_file.FirstPaintSettings`: no hub, no GeoIP), the app paints
-the queue first and then makes the rest from the full settings (issue 13).
+first paint's (`settings_file.FirstPaintSettings`: no GeoIP; a hub URL already
+checked), the app paints the queue first and then makes the rest, the sync client
+included, from the full settings (issue 13).
 
 From the settings and the command's options: who the analyst is, the time
 limits, IP geolocation, and the hub: a sync loop to the configured hub, or, in
@@ -60,9 +61,7 @@ def make_app(
     keymap = _checked_keymap(settings)
     demo = demo or demo_hub is not None
     exercise = None if demo else exercise_scenario(store)
-    hub_url = None
-    if not (demo or exercise or isinstance(settings, FirstPaintSettings)):  # that has no hub
-        hub_url = settings.hub_url
+    hub_url = None if demo or exercise else settings.hub_url
     analyst = settings.analyst
     if demo_hub is not None:
         from tipline_tui.demo.live import DEMO_ANALYST
@@ -165,20 +164,29 @@ def _hub_sync(
     token = settings.token()
     if not settings.hub_url or not token:
         return None
-    from tipline_tui.sync.client import HubConfig, SyncClient, SyncError
+    from tipline_tui.sync.client import HubConfig, SyncClient
     from tipline_tui.sync.loop import INTERVAL, SyncLoop
 
-    try:
-        client = SyncClient(store, HubConfig(settings.hub_url, token, insecure), clock=clock)
-    except SyncError as exc:  # a URL that cannot be used: say so, exit 2
-        where = f"hub.url in {settings.config}, or ${HUB_URL_ENV}"
-        raise SettingsError(f"the hub URL ({where}): {exc}") from None
+    check_hub_setting(settings.hub_url, settings.config, insecure=insecure)
+    client = SyncClient(store, HubConfig(settings.hub_url, token, insecure), clock=clock)
     return SyncLoop(
         client,
         interval=INTERVAL if interval is None else interval,
         clock=clock,
         push=settings.hub_push,
     )
+
+
+def check_hub_setting(url: str, config: Path, *, insecure: bool) -> None:
+    """A hub URL the sync client would refuse, as one settings error (exit 2) naming where
+    it was set; checked before the UI starts, even when the sync client comes after."""
+    from tipline_tui.sync.hub_url import SyncError, check_hub_url
+
+    try:
+        check_hub_url(url, insecure=insecure)
+    except SyncError as exc:
+        where = f"hub.url in {config}, or ${HUB_URL_ENV}"
+        raise SettingsError(f"the hub URL ({where}): {exc}") from None
 
 
 def _geoip(settings: AppSettings) -> GeoIp | None:

@@ -65,18 +65,21 @@ def add_demo_data_command(commands: Commands) -> None:
 def run_app(args: argparse.Namespace) -> int:
     """Plain `tipline`: the app on the analyst's store, synced with the configured hub.
 
-    Without a hub, GeoIP or TIPLINE_ variables beyond the plain ones, the settings file
-    is read (and refused, if it must be) without pydantic and the full settings are
-    made after the queue's first paint (issue 13); otherwise all before the UI starts.
+    Without GeoIP or TIPLINE_ variables beyond the plain ones, the settings file is read
+    (and refused, if it must be, the hub URL included) without pydantic and the full
+    settings and the sync client are made after the queue's first paint (issue 13);
+    otherwise all before the UI starts.
     """
     from tipline_tui.settings_file import FirstPaintSettings, first_paint_settings
-    from tipline_tui.wiring import make_app
+    from tipline_tui.wiring import check_hub_setting, make_app
 
     settings: AppSettings | FirstPaintSettings | None = first_paint_settings()
     if settings is None:
         from tipline_tui.settings import load_settings
 
         settings = load_settings()
+    elif settings.hub_url:
+        check_hub_setting(settings.hub_url, settings.config, insecure=args.insecure)
     if getattr(args, "db", None) is None:
         args.db = settings.store_path()
     with opened_store(args, writes=True) as store:

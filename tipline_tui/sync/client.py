@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ipaddress
 import logging
 import os
 import time
@@ -22,7 +21,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
 
 import httpx
 
@@ -37,6 +35,9 @@ from tipline_tui.domain.wire import (
 from tipline_tui.store import hub_account, snapshot, sync_state
 from tipline_tui.store.engine import Store, create_private_file
 from tipline_tui.store.migrations import SCHEMA_VERSION
+from tipline_tui.sync.hub_url import SyncConfigError as SyncConfigError  # re-exported
+from tipline_tui.sync.hub_url import SyncError as SyncError  # re-exported
+from tipline_tui.sync.hub_url import check_hub_url as check_hub_url  # re-exported
 
 log = logging.getLogger(__name__)
 
@@ -44,14 +45,6 @@ PAGE = 1000
 CHUNK = 4 << 20  # bytes of a snapshot written to disk at a time, off the event loop
 T = TypeVar("T")
 TIMEOUT = httpx.Timeout(20.0, connect=5.0)
-
-
-class SyncError(Exception):
-    """A sync problem with a message for the analyst (never containing the token)."""
-
-
-class SyncConfigError(SyncError):
-    pass
 
 
 class HubUnavailable(SyncError):
@@ -70,29 +63,6 @@ class HubConfig:
 
     def __repr__(self) -> str:  # the token never reaches a log or a traceback
         return f"HubConfig(url={self.url!r}, token='***', insecure={self.insecure})"
-
-
-def _loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
-def check_hub_url(url: str, *, insecure: bool = False) -> str:
-    """The URL without a trailing slash; plain http only to loopback unless `insecure`."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise SyncConfigError(f"hub URL must be http(s)://host[:port], not {url!r}")
-    if parts.username or parts.password:
-        raise SyncConfigError("put the hub token in settings, not in the URL")
-    if parts.scheme == "http" and not _loopback(parts.hostname) and not insecure:
-        raise SyncConfigError(
-            f"refusing plain http to {parts.hostname}: use https, or --insecure if you must"
-        )
-    return url.rstrip("/")
 
 
 @dataclass(frozen=True, slots=True)
