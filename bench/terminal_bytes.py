@@ -113,10 +113,12 @@ STEPS: list[Step] = [
 class PtyApp(PtySession):
     """The app in a pseudo-terminal of its own, read as a terminal would be."""
 
-    def __init__(self, store: Path, home: Path, columns: int, lines: int) -> None:
+    def __init__(
+        self, store: Path, home: Path, columns: int, lines: int, env: dict[str, str] | None = None
+    ) -> None:
         super().__init__()
         self.store, self.home, self.columns, self.lines = store, home, columns, lines
-        self.env: dict[str, str] = {}  # last word on the terminal's variables
+        self.env = dict(env or {})  # last word on the terminal's variables
 
     def start(self) -> None:
         """Spawn the app with the pty already sized, so its first layout is the right size."""

@@ -60,19 +60,20 @@ def test_the_app_runs_and_reads_in_a_plain_terminal(
     app = PtyApp(store=store, home=tmp_path / "home", columns=80, lines=24, env=env)
     app.start()
     try:
-        assert app.wait_for(0, re.compile(r"tips"), timeout=60), "the queue never drew"
+        assert app.wait_for(re.compile(r"tips"), timeout=60) is not None, "the queue never drew"
         for key, shown in WALK:
             start = len(app.raw)
-            app.send(key)
-            assert app.wait_for(start, re.compile(shown), timeout=30), f"{key}: no {shown!r}"
+            app.press(key)
+            seen = app.wait_for(re.compile(shown), timeout=30, start=start)
+            assert seen is not None, f"{key}: no {shown!r}"
             app.wait_quiet(0.3, 5)
-        app.send("q")
+        app.press("q")
         assert app.proc is not None
         deadline = time.monotonic() + 20
         while app.proc.poll() is None and time.monotonic() < deadline:
             app.read(0.1)
     finally:
-        app.close()
+        app.quit()
     text = strip_ansi(app.raw.decode("utf-8", "replace"))
     assert "Traceback" not in text and "Error" not in text
     assert app.proc is not None and app.proc.returncode == 0
