@@ -69,7 +69,10 @@ def test_plain_tipline_wires_the_settings_files_hub(
     assert main(["--db", str(tmp_path / "ana.sqlite"), "--on-call"]) == 0
     (app,) = seen
     assert app.analyst == "bob" and app.on_call and not app.demo
-    assert app.hub_url == server.url and app.sync is not None
+    # the sync client (httpx) is made with the rest, after the queue's first paint
+    assert app.hub_url == server.url and app.sync is None
+    assert app.service is not None  # what a key that needs the service does: make the rest
+    assert app.sync is not None
     assert str(app.sync.client.http.base_url).rstrip("/") == server.url
     assert app.time_limits.limit("E", False) == 1800
 
