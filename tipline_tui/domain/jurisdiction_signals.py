@@ -181,11 +181,11 @@ def _phone_signal(number: phonenumbers.PhoneNumber, factor: float, whose: str) -
 
 def _state_from_geocoder(number: phonenumbers.PhoneNumber) -> str | None:
     """The US state phonenumbers' offline geocoder names for a +1 number ("New York, NY",
-    "Florida"). Its data, every country's at once, takes 0.6-0.8 s to load: read only
-    when the number's region (a territory such as PR is a state already) does not say."""
-    from phonenumbers import geocoder
+    "Florida"), read only when the number's region (a territory such as PR is a state
+    already) does not say; only the geocoder's +1 data is loaded (us_phone_areas.py)."""
+    from tipline_tui.domain.us_phone_areas import area_description
 
-    text = geocoder.description_for_number(number, "en", region="US")
+    text = area_description(number)
     if not text:
         return None
     tail = text.rsplit(",", 1)[-1].strip()
