@@ -208,6 +208,23 @@ def test_plain_tipline_refuses_a_hub_url_it_cannot_use_in_one_line_before_the_ui
     assert "hub.url in" in error and words in error
 
 
+def test_the_first_paint_knows_every_setting_by_name() -> None:
+    from tipline_tui.settings import AppSettings
+    from tipline_tui.settings_file import SETTINGS_FIELDS
+
+    assert set(AppSettings.model_fields) == SETTINGS_FIELDS
+
+
+def test_a_tipline_variable_naming_no_setting_is_ignored_by_both(
+    settings_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The full settings ignore it (extra="ignore"), so it need not cost the first paint."""
+    settings_file.write_text('analyst = "ana"\n')
+    monkeypatch.setenv("TIPLINE_REQUIRE_BROWSER", "1")
+    first = first_paint_settings()
+    assert first is not None and first.analyst == load_settings().analyst == "ana"
+
+
 def test_an_invalid_file_is_refused_as_the_full_settings_refuse_it(settings_file: Path) -> None:
     settings_file.write_text('[time_limits]\nE = "soon"\n')
     with pytest.raises(SettingsError) as plain:

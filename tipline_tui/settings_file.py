@@ -149,6 +149,12 @@ def _table_options(data: Mapping[str, Any], path: Path) -> dict[str, Any]:
 
 # the variables read here as plain strings, as pydantic-settings reads them (names in any
 # case, "" unset); any other TIPLINE_ variable needs the full settings before the UI
+# AppSettings' fields (tests/test_first_paint.py holds this equal to them): a TIPLINE_
+# variable naming none of them is ignored by the full settings too (extra="ignore")
+SETTINGS_FIELDS = frozenset(
+    {"config", "analyst", "db", "geoip", "log", "hub_url", "hub_token", "time_limits"}
+    | {"keys", "hub_push", "oncall_realert", "oncall_notify", "in_tmux"}
+)
 _PLAIN_ENV = {
     CONFIG_ENV: "config",
     "TIPLINE_DB": "db",
@@ -188,8 +194,8 @@ def _plain_path(value: str | None) -> Path | None:
 
 def first_paint_settings(environ: Mapping[str, str] | None = None) -> FirstPaintSettings | None:
     """The first paint's settings from the file and plain TIPLINE_ variables, without
-    pydantic; None when only the full settings can say (another TIPLINE_ variable, or a
-    GeoIP database configured: what they would refuse must be refused before the UI
+    pydantic; None when only the full settings can say (a TIPLINE_ variable for another
+    setting, or a GeoIP database configured: what they would refuse must be refused before the UI
     starts). SettingsError when the file cannot be used, as the full settings say it."""
     given: dict[str, str] = {}
     for name, value in (os.environ if environ is None else environ).items():
@@ -197,6 +203,8 @@ def first_paint_settings(environ: Mapping[str, str] | None = None) -> FirstPaint
         if not upper.startswith(ENV_PREFIX):
             continue
         field = _PLAIN_ENV.get(upper)
+        if field is None and upper.removeprefix(ENV_PREFIX).lower() not in SETTINGS_FIELDS:
+            continue  # no setting of that name (TIPLINE_REQUIRE_BROWSER, say): ignored by both
         if field is None or field in given:
             return None
         if value != "":
