@@ -19,10 +19,6 @@ from tipline_tui.domain.jurisdiction_places import GeoIp
 from tipline_tui.domain.oncall import UnclaimedUrgent
 from tipline_tui.domain.views import (
     AuditEntry,
-    QueueCounts,
-    QueueFilter,
-    QueueRow,
-    QueueSort,
     RelatedReport,
     TipView,
 )
@@ -44,37 +40,6 @@ class TipService:
     def __init__(self, store: Store, *, geoip: GeoIp | None = None) -> None:
         self.store = store
         self.geoip = geoip
-
-    async def queue_window(
-        self,
-        sort: QueueSort,
-        filt: QueueFilter,
-        *,
-        after: tuple[int, ...] | None = None,
-        before: tuple[int, ...] | None = None,
-        limit: int = 100,
-    ) -> list[QueueRow]:
-        return await self.store.run_read(
-            lambda c: queue.fetch_window(c, sort, filt, after=after, before=before, limit=limit)
-        )
-
-    async def queue_around(
-        self, sort: QueueSort, filt: QueueFilter, report_id: int, limit: int = 100
-    ) -> tuple[list[QueueRow], int, int] | None:
-        """Rows around a tip, its position in that window, and the window's first index."""
-
-        def around(conn: Connection) -> tuple[list[QueueRow], int, int] | None:
-            found = queue.fetch_around(conn, sort, filt, report_id, limit=limit)
-            if found is None:
-                return None
-            rows, at = found
-            first = queue.count_before(conn, sort, filt, rows[0].sort_key(sort))
-            return rows, at, first
-
-        return await self.store.run_read(around)
-
-    async def queue_counts(self, filt: QueueFilter) -> QueueCounts:
-        return await self.store.run_read(queue.queue_counts, filt)
 
     async def quarantine_count(self) -> int:
         return await self.store.run_read(intake.quarantine_count)
